@@ -1,0 +1,51 @@
+// Errors a user can meet. Each carries one sentence saying what is wrong and what to do,
+// and the CLI exit code it maps to (2 usage/input, 3 unsupported feature, 4 not a readable Keras file).
+
+export abstract class InspectorError extends Error {
+  abstract readonly exitCode: 2 | 3 | 4;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage or a bad user input (wrong shape, NaN, token out of range). */
+export class InputError extends InspectorError {
+  readonly exitCode = 2 as const;
+}
+
+/** A real Keras feature this tool does not (yet) handle; the message names it. */
+export class UnsupportedFeatureError extends InspectorError {
+  readonly exitCode = 3 as const;
+}
+
+/** A layer that cannot be computed safely (Lambda, custom class); the run stops at it. */
+export class UnsupportedLayerError extends UnsupportedFeatureError {
+  constructor(message: string, readonly layerName: string, readonly position: number) {
+    super(message);
+  }
+}
+
+/** The file is not a Keras model we can read: LFS pointer, truncated, another library's binary, broken HDF5. */
+export class NotAKerasFileError extends InspectorError {
+  readonly exitCode = 4 as const;
+}
+
+/** The run was cancelled by the user. */
+export class CancelledError extends Error {
+  constructor() {
+    super('The run was cancelled.');
+    this.name = 'CancelledError';
+  }
+}
+
+/** Turn anything thrown (jsfive throws strings, asserts throw TypeErrors) into a readable message. */
+export function describeThrown(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}

@@ -1,0 +1,45 @@
+// The few numeric types the layers share: dense row-major float64 tensors (weights are float32 in the
+// file; computing in float64 keeps us within float32 rounding of Keras) and per-step masks.
+
+export interface Tensor {
+  shape: number[];
+  data: Float64Array;
+}
+
+/** A time mask, N x T, 1 where the step is real and 0 where it is masked out. */
+export interface Mask {
+  n: number;
+  t: number;
+  data: Uint8Array;
+}
+
+export function tensor(shape: number[], data?: Float64Array | ArrayLike<number>): Tensor {
+  let size = 1;
+  for (const d of shape) size *= d;
+  const out = data instanceof Float64Array ? data : new Float64Array(size);
+  if (data && !(data instanceof Float64Array)) out.set(data as ArrayLike<number>);
+  if (out.length !== size) throw new RangeError(`tensor data has ${out.length} values but shape [${shape}] needs ${size}`);
+  return { shape, data: out };
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Nested JS arrays (what JSON output and tests use) from a tensor. */
+export function toNested(t: Tensor): unknown {
+  const { shape, data } = t;
+  if (shape.length === 0) return data[0];
+  const build = (dim: number, offset: number): unknown[] => {
+    const n = shape[dim];
+    const stride = sizeOf(shape.slice(dim + 1));
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * stride);
+    }
+    return out;
+  };
+  return build(0, 0);
+}
