@@ -9,6 +9,8 @@ import type { Mask, Tensor } from '../tensor';
 export interface LayerEnv {
   /** Keras major version of the file: hard_sigmoid and some defaults differ between 2 and 3. */
   kerasMajor: 1 | 2 | 3;
+  /** Shape rule of a nested model used as a layer (installed by the graph walker; see dispatch.ts). */
+  nestedShape?(layer: LayerNode, inputs: Shape[]): ShapeResult;
 }
 
 export interface ShapeResult {
@@ -80,6 +82,8 @@ export interface ForwardContext extends LayerEnv {
   checkCancelled(): void;
   /** Lets the event loop breathe during long loops (resolves quickly). */
   yieldNow(): Promise<void>;
+  /** Forward pass of a nested model used as a layer (installed by the forward runner; see dispatch.ts). */
+  runNested?(layer: LayerNode, inputs: LayerInputs): Promise<LayerOutput>;
 }
 
 export interface LayerInputs {
