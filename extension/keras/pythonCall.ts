@@ -1,0 +1,501 @@
+// Finds the Keras layer call under the cursor in Python source (`SimpleRNN(5, input_shape=(10, 3))`,
+// `layers.Bidirectional(LSTM(8))`) and turns its literal arguments into a small LayerNode, so hovers can
+// ask the layer modules for the parameter formula instead of repeating it. Nothing is ever evaluated:
+// only numbers, strings, None/True/False, tuples/lists and simple arithmetic on numbers are read.
+
+import type { LayerNode } from './model';
+import type { Shape } from './shapes';
+
+export type PyValue =
+  | { kind: 'number'; value: number }
+  | { kind: 'none' }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'string'; value: string }
+  | { kind: 'tuple'; items: PyValue[] }
+  | { kind: 'call'; call: PyCall }
+  /** A name or expression we do not evaluate (a variable, `x[0]`, `a.b`): its source text. */
+  | { kind: 'other'; text: string };
+
+export interface PyCall {
+  /** Last component of the callee, e.g. `LSTM` for `keras.layers.LSTM`. */
+  name: string;
+  /** The callee as written, e.g. `keras.layers.LSTM`. */
+  qualified: string;
+  args: PyValue[];
+  kwargs: Record<string, PyValue>;
+  /** Offsets: start of the callee text, and one past the closing parenthesis (or end of text). */
+  start: number;
+  end: number;
+  /** Offsets of the last callee component (where the hover range goes). */
+  nameStart: number;
+  nameEnd: number;
+  /** False when the closing parenthesis is missing (the user is still typing). */
+  complete: boolean;
+}
+
+/** The layer classes the Python hover explains. */
+export const HOVER_LAYER_CLASSES: ReadonlySet<string> = new Set([
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'CuDNNLSTM',
+  'CuDNNGRU',
+  'Dense',
+  'Bidirectional',
+  'TimeDistributed',
+  'Embedding',
+  'Conv1D',
+]);
+
+type Tok =
+  | { t: 'name'; v: string; s: number; e: number }
+  | { t: 'num'; v: number; s: number; e: number }
+  | { t: 'str'; v: string; s: number; e: number }
+  | { t: 'op'; v: string; s: number; e: number };
+
+const NAME_START = /[A-Za-z_\u00C0-\uFFFF]/;
+const NAME_PART = /[A-Za-z0-9_\u00C0-\uFFFF]/;
+
+/** Python tokens of `text` (comments and newlines dropped; unknown characters become one-char ops). */
+export function tokenize(text: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const ch = text[i];
+    if (ch === '#') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\\') {
+      i++;
+      continue;
+    }
+    // String literal with an optional prefix (r, b, u, f, rb, br, fr, rf).
+    const pre = /^([rRbBuUfF]{0,2})(['"])/.exec(text.slice(i, i + 4));
+    if (pre && (pre[1].length === 0 || !NAME_PART.test(text[i - 1] ?? ' '))) {
+      const start = i;
+      i += pre[1].length;
+      const q = text[i];
+      const triple = text.startsWith(q.repeat(3), i);
+      const close = triple ? q.repeat(3) : q;
+      i += close.length;
+      let value = '';
+      const raw = /r/i.test(pre[1]);
+      while (i < n && !text.startsWith(close, i)) {
+        if (!triple && text[i] === '\n') break; // an unterminated one-line string ends at the line
+        if (text[i] === '\\' && !raw && i + 1 < n) {
+          value += text[i + 1];
+          i += 2;
+          continue;
+        }
+        value += text[i++];
+      }
+      if (text.startsWith(close, i)) i += close.length;
+      out.push({ t: 'str', v: value, s: start, e: i });
+      continue;
+    }
+    if (NAME_START.test(ch)) {
+      const start = i;
+      while (i < n && NAME_PART.test(text[i])) i++;
+      out.push({ t: 'name', v: text.slice(start, i), s: start, e: i });
+      continue;
+    }
+    if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
+      const m = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJlL]?/.exec(text.slice(i, i + 64));
+      const lit = m && m[0].length > 0 ? m[0] : ch;
+      const clean = lit.replace(/_/g, '').replace(/[jJlL]$/, '');
+      let v: number;
+      if (/^0[oO]/.test(clean)) v = parseInt(clean.slice(2), 8);
+      else if (/^0[bB]/.test(clean)) v = parseInt(clean.slice(2), 2);
+      else v = Number(clean);
+      out.push({ t: 'num', v, s: i, e: i + lit.length });
+      i += lit.length;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (two === '**' || two === '//' || two === '->' || two === '==' || two === '!=' || two === '<=' || two === '>=' || two === ':=') {
+      out.push({ t: 'op', v: two, s: i, e: i + 2 });
+      i += 2;
+      continue;
+    }
+    out.push({ t: 'op', v: ch, s: i, e: i + 1 });
+    i++;
+  }
+  return out;
+}
+
+class Parser {
+  pos = 0;
+  readonly calls: PyCall[] = [];
+  constructor(readonly toks: Tok[], readonly text: string) {}
+
+  peek(k = 0): Tok | undefined {
+    return this.toks[this.pos + k];
+  }
+  isOp(v: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t?.t === 'op' && t.v === v;
+  }
+
+  /** expr := term (('+'|'-') term)* ; arithmetic folds only when both sides are numbers. */
+  expr(): PyValue {
+    const start = this.peek()?.s ?? this.text.length;
+    let left = this.term();
+    while (this.isOp('+') || this.isOp('-')) {
+      const op = this.toks[this.pos++].v;
+      const right = this.term();
+      left = arith(left, right, op, this.sourceFrom(start));
+    }
+    // Anything else that continues an expression (comparisons, `if`, lambda bodies) is not evaluated.
+    if (this.peek() && !this.isOp(',') && !this.isOp(')') && !this.isOp(']') && !this.isOp('}') && !this.isOp('=')) {
+      this.skipExpressionRest();
+      return { kind: 'other', text: this.sourceFrom(start) };
+    }
+    return left;
+  }
+
+  term(): PyValue {
+    const start = this.peek()?.s ?? this.text.length;
+    let left = this.unary();
+    while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%') || this.isOp('**')) {
+      const op = this.toks[this.pos++].v;
+      const right = this.unary();
+      left = arith(left, right, op, this.sourceFrom(start));
+    }
+    return left;
+  }
+
+  unary(): PyValue {
+    if (this.isOp('-') || this.isOp('+')) {
+      const op = this.toks[this.pos++].v;
+      const v = this.unary();
+      if (v.kind === 'number') return { kind: 'number', value: op === '-' ? -v.value : v.value };
+      return { kind: 'other', text: op + describeValue(v) };
+    }
+    return this.postfix();
+  }
+
+  postfix(): PyValue {
+    const tok = this.peek();
+    if (!tok) return { kind: 'other', text: '' };
+    const start = tok.s;
+    if (tok.t === 'num') {
+      this.pos++;
+      return this.trailers({ kind: 'number', value: tok.v }, start);
+    }
+    if (tok.t === 'str') {
+      this.pos++;
+      let v = tok.v;
+      while (this.peek()?.t === 'str') v += (this.toks[this.pos++] as { v: string }).v; // implicit concatenation
+      return this.trailers({ kind: 'string', value: v }, start);
+    }
+    if (tok.t === 'name') {
+      // Dotted name, then maybe a call.
+      this.pos++;
+      let last = tok;
+      while (this.isOp('.') && this.peek(1)?.t === 'name') {
+        this.pos++;
+        last = this.toks[this.pos++] as typeof tok;
+      }
+      const qualified = this.text.slice(start, last.e).replace(/\s+/g, '');
+      if (this.isOp('(')) return this.trailers(this.call(qualified, start, last.s, last.e), start);
+      if (qualified === 'None') return this.trailers({ kind: 'none' }, start);
+      if (qualified === 'True' || qualified === 'False') return this.trailers({ kind: 'bool', value: qualified === 'True' }, start);
+      if (qualified === 'lambda') {
+        this.skipExpressionRest();
+        return { kind: 'other', text: this.sourceFrom(start) };
+      }
+      return this.trailers({ kind: 'other', text: qualified }, start);
+    }
+    if (tok.t === 'op' && (tok.v === '(' || tok.v === '[')) {
+      const close = tok.v === '(' ? ')' : ']';
+      this.pos++;
+      const items: PyValue[] = [];
+      let sawComma = false;
+      while (this.peek() && !this.isOp(close)) {
+        if (this.isOp(',')) {
+          sawComma = true;
+          this.pos++;
+          continue;
+        }
+        const before = this.pos;
+        items.push(this.expr());
+        if (this.pos === before) this.pos++; // never loop on a token we cannot read
+      }
+      if (this.isOp(close)) this.pos++;
+      // `(x)` is just x; `(x,)` and `[x]` are sequences.
+      const value: PyValue = tok.v === '(' && items.length === 1 && !sawComma ? items[0] : { kind: 'tuple', items };
+      return this.trailers(value, start);
+    }
+    if (tok.t === 'op' && tok.v === '{') {
+      this.skipBalanced();
+      return { kind: 'other', text: this.sourceFrom(start) };
+    }
+    this.pos++;
+    return { kind: 'other', text: tok.t === 'op' ? tok.v : this.sourceFrom(start) };
+  }
+
+  /** Subscripts, attribute access and calls on a value make it something we do not evaluate. */
+  trailers(v: PyValue, start: number): PyValue {
+    let value = v;
+    while (this.isOp('[') || this.isOp('(') || (this.isOp('.') && this.peek(1)?.t === 'name')) {
+      if (this.isOp('.')) this.pos += 2;
+      else this.skipBalanced();
+      value = { kind: 'other', text: this.sourceFrom(start) };
+    }
+    return value;
+  }
+
+  call(qualified: string, start: number, nameStart: number, nameEnd: number): PyValue {
+    this.pos++; // '('
+    const args: PyValue[] = [];
+    const kwargs: Record<string, PyValue> = {};
+    let complete = false;
+    while (this.peek()) {
+      if (this.isOp(')')) {
+        complete = true;
+        this.pos++;
+        break;
+      }
+      if (this.isOp(',')) {
+        this.pos++;
+        continue;
+      }
+      if (this.isOp('*') || this.isOp('**')) {
+        this.pos++;
+        this.expr(); // *args / **kwargs: unknown contents
+        continue;
+      }
+      const t = this.peek();
+      if (t?.t === 'name' && this.isOp('=', 1)) {
+        this.pos += 2;
+        kwargs[t.v] = this.expr();
+        continue;
+      }
+      const before = this.pos;
+      args.push(this.expr());
+      if (this.pos === before) this.pos++;
+    }
+    const end = complete ? this.toks[this.pos - 1].e : this.text.length;
+    const name = qualified.slice(qualified.lastIndexOf('.') + 1);
+    const call: PyCall = { name, qualified, args, kwargs, start, end, nameStart, nameEnd, complete };
+    this.calls.push(call);
+    return { kind: 'call', call };
+  }
+
+  skipBalanced(): void {
+    let depth = 0;
+    while (this.peek()) {
+      const t = this.toks[this.pos++];
+      if (t.t === 'op' && (t.v === '(' || t.v === '[' || t.v === '{')) depth++;
+      else if (t.t === 'op' && (t.v === ')' || t.v === ']' || t.v === '}')) {
+        depth--;
+        if (depth <= 0) return;
+      }
+    }
+  }
+
+  /** Skip to the next `,` or closing bracket at this nesting level. */
+  skipExpressionRest(): void {
+    while (this.peek() && !this.isOp(',') && !this.isOp(')') && !this.isOp(']') && !this.isOp('}')) {
+      if (this.isOp('(') || this.isOp('[') || this.isOp('{')) this.skipBalanced();
+      else this.pos++;
+    }
+  }
+
+  sourceFrom(start: number): string {
+    const prev = this.toks[this.pos - 1];
+    return this.text.slice(start, prev ? Math.max(prev.e, start) : start);
+  }
+}
+
+function arith(a: PyValue, b: PyValue, op: string, text: string): PyValue {
+  if (a.kind !== 'number' || b.kind !== 'number') return { kind: 'other', text };
+  const x = a.value;
+  const y = b.value;
+  const v =
+    op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : op === '//' ? Math.floor(x / y) : op === '%' ? x % y : x ** y;
+  return Number.isFinite(v) ? { kind: 'number', value: v } : { kind: 'other', text };
+}
+
+/** Python-ish text of a value, for messages. */
+export function describeValue(v: PyValue): string {
+  switch (v.kind) {
+    case 'number':
+      return String(v.value);
+    case 'none':
+      return 'None';
+    case 'bool':
+      return v.value ? 'True' : 'False';
+    case 'string':
+      return JSON.stringify(v.value);
+    case 'tuple':
+      return `(${v.items.map(describeValue).join(', ')}${v.items.length === 1 ? ',' : ''})`;
+    case 'call':
+      return `${v.call.qualified}(…)`;
+    case 'other':
+      return v.text;
+  }
+}
+
+// Files bigger than this are only scanned around the cursor, so a hover never stalls on a huge file.
+const WINDOW = 20000;
+
+/**
+ * The innermost call of one of `names` whose callee or argument list contains `offset`, or null.
+ * Calls of other functions are parsed too (they may hold layer calls) but never returned.
+ */
+export function findCallAt(text: string, offset: number, names: ReadonlySet<string> = HOVER_LAYER_CLASSES): PyCall | null {
+  let base = 0;
+  let src = text;
+  if (text.length > 2 * WINDOW) {
+    // Start at a line boundary so we do not begin in the middle of a token.
+    base = Math.max(0, text.lastIndexOf('\n', Math.max(0, offset - WINDOW)) + 1);
+    src = text.slice(base, Math.min(text.length, offset + WINDOW));
+  }
+  const rel = offset - base;
+  const toks = tokenize(src);
+  const parser = new Parser(toks, src);
+  while (parser.pos < toks.length) {
+    const before = parser.pos;
+    const t = parser.peek();
+    if (t?.t === 'name') parser.postfix();
+    else parser.pos++;
+    if (parser.pos === before) parser.pos++;
+  }
+  let best: PyCall | null = null;
+  for (const c of parser.calls) {
+    if (!names.has(c.name)) continue;
+    if (rel < c.start || rel > c.end) continue;
+    if (!best || c.end - c.start < best.end - best.start) best = c;
+  }
+  if (!best || base === 0) return best;
+  return shift(best, base);
+}
+
+function shift(c: PyCall, by: number): PyCall {
+  const v = (x: PyValue): PyValue =>
+    x.kind === 'call' ? { kind: 'call', call: shift(x.call, by) } : x.kind === 'tuple' ? { kind: 'tuple', items: x.items.map(v) } : x;
+  const kwargs: Record<string, PyValue> = {};
+  for (const [k, x] of Object.entries(c.kwargs)) kwargs[k] = v(x);
+  return { ...c, args: c.args.map(v), kwargs, start: c.start + by, end: c.end + by, nameStart: c.nameStart + by, nameEnd: c.nameEnd + by };
+}
+
+// ---------------------------------------------------------------------------------------------
+// From a parsed call to a LayerNode the layer modules understand
+// ---------------------------------------------------------------------------------------------
+
+/** Positional parameter names of the Keras constructors we explain (Keras 2/3 order). */
+const POSITIONAL: Record<string, string[]> = {
+  SimpleRNN: ['units', 'activation', 'use_bias'],
+  LSTM: ['units', 'activation', 'recurrent_activation', 'use_bias'],
+  GRU: ['units', 'activation', 'recurrent_activation', 'use_bias'],
+  CuDNNLSTM: ['units'],
+  CuDNNGRU: ['units'],
+  Dense: ['units', 'activation', 'use_bias'],
+  Bidirectional: ['layer', 'merge_mode'],
+  TimeDistributed: ['layer'],
+  Embedding: ['input_dim', 'output_dim'],
+  Conv1D: ['filters', 'kernel_size', 'strides', 'padding'],
+};
+
+/** Keras 1 argument names the old notebooks still use. */
+const KERAS1_RENAMES: Record<string, string> = { output_dim: 'units', nb_filter: 'filters', filter_length: 'kernel_size', bias: 'use_bias' };
+
+export interface LayerFromCall {
+  node: LayerNode;
+  /** The input shape the arguments give, [N, T, D] style; null entries where unknown. Null when nothing is known. */
+  inputShape: Shape | null;
+  /** Arguments we could not read (e.g. `units=n_hidden`), named so the hover can say what is missing. */
+  unknown: string[];
+}
+
+/** Plain JS value of a literal, or undefined when it is not a literal. */
+export function literal(v: PyValue | undefined): unknown {
+  if (!v) return undefined;
+  switch (v.kind) {
+    case 'number':
+      return v.value;
+    case 'none':
+      return null;
+    case 'bool':
+      return v.value;
+    case 'string':
+      return v.value;
+    case 'tuple': {
+      const items = v.items.map(literal);
+      return items.some((x) => x === undefined) ? undefined : items;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function asDim(x: unknown): number | null {
+  return typeof x === 'number' && Number.isInteger(x) && x > 0 ? x : null;
+}
+
+/**
+ * Builds the LayerNode a Keras constructor call describes, with the input shape its arguments give
+ * (`input_shape=(T, D)`, `batch_input_shape`, `input_dim`, `input_length`). Returns null for classes
+ * outside HOVER_LAYER_CLASSES.
+ */
+export function layerFromCall(call: PyCall): LayerFromCall | null {
+  if (!HOVER_LAYER_CLASSES.has(call.name)) return null;
+  const order = POSITIONAL[call.name] ?? [];
+  const named: Record<string, PyValue> = {};
+  call.args.forEach((a, i) => {
+    if (order[i]) named[order[i]] = a;
+  });
+  for (const [k, v] of Object.entries(call.kwargs)) named[KERAS1_RENAMES[k] ?? k] = v;
+
+  const config: Record<string, unknown> = { name: call.name.toLowerCase() };
+  const unknown: string[] = [];
+  const children: LayerNode[] = [];
+  let inner: LayerFromCall | null = null;
+  for (const [k, v] of Object.entries(named)) {
+    if (k === 'layer' || k === 'backward_layer') {
+      if (v.kind === 'call') {
+        const child = layerFromCall(v.call);
+        if (child) {
+          if (k === 'layer') inner = child;
+          children.push(child.node);
+          config[k] = { class_name: child.node.className, config: child.node.config };
+          unknown.push(...child.unknown);
+        } else unknown.push(k);
+      } else unknown.push(k);
+      continue;
+    }
+    const lit = literal(v);
+    if (lit === undefined) unknown.push(k);
+    else config[k] = lit;
+  }
+  if (call.name === 'Bidirectional' && children.length === 1) {
+    // Keras builds the backward layer as a copy of the forward one.
+    children.push({ ...children[0], name: `backward_${children[0].name}`, config: { ...children[0].config, go_backwards: true } });
+  }
+
+  let inputShape: Shape | null = null;
+  const batchShape = config.batch_input_shape ?? config.batch_shape;
+  const shape = config.input_shape ?? config.shape;
+  if (Array.isArray(batchShape)) inputShape = batchShape.map(asDim);
+  else if (Array.isArray(shape)) inputShape = [null, ...shape.map(asDim)];
+  else if (config.input_dim !== undefined && call.name !== 'Embedding') {
+    const d = asDim(config.input_dim);
+    inputShape = call.name === 'Dense' ? [null, d] : [null, asDim(config.input_length), d];
+  } else if (call.name === 'Embedding' && config.input_length !== undefined) {
+    inputShape = [null, asDim(config.input_length)];
+  }
+  if (inner && !inputShape) inputShape = inner.inputShape;
+
+  const node: LayerNode = {
+    name: String(config.name),
+    className: call.name,
+    config,
+    weights: [],
+    children,
+    calls: [],
+  };
+  return { node, inputShape, unknown };
+}
