@@ -1,16 +1,29 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
-import { UnsupportedFeatureError } from '../errors';
+// Flatten: N×a×b×... -> N×(a·b·...). With data_format="channels_first" Keras first moves the channel
+// axis last so the flattened order matches channels_last. Masks do not survive it.
+
+import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
+import { configString, oneInput, oneTensor, transpose } from './common';
 
 export const flatten: LayerKind = {
   classNames: ['Flatten'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs) {
+    const shape = oneInput(layer, inputs);
+    const rest = shape.slice(1);
+    const size = rest.some((d) => d === null) ? null : rest.reduce<number>((a, d) => a * (d as number), 1);
+    const out: Shape = [shape[0], size];
+    return { shapes: [out], letters: [['N', null]] };
   },
   params() {
     return null;
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    let x = oneTensor(layer, inputs.tensors);
+    const rank = x.shape.length;
+    if (configString(layer, ['data_format'], 'channels_last') === 'channels_first' && rank >= 3) {
+      x = transpose(x, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1]);
+    }
+    const N = x.shape[0];
+    return { tensors: [{ shape: [N, N === 0 ? 0 : x.data.length / N], data: x.data }], masks: [null] };
   },
 };

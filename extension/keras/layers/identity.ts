@@ -1,16 +1,18 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
-import { UnsupportedFeatureError } from '../errors';
+// Dropout and the noise layers: random only while training, so at inference they hand the input
+// through unchanged, mask included (Keras gives them supports_masking).
+
 import type { LayerKind } from './types';
+import { oneInput } from './common';
 
 export const identity: LayerKind = {
   classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs) {
+    return { shapes: [oneInput(layer, inputs)] };
   },
   params() {
     return null;
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(_layer, inputs) {
+    return { tensors: [inputs.tensors[0]], masks: [inputs.masks[0] ?? null] };
   },
 };

@@ -1,16 +1,36 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
+// Permute: reorders the non-batch axes; dims are 1-based as in Keras, e.g. (2, 1) turns N×T×D into N×D×T.
+
 import { UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
 import type { LayerKind } from './types';
+import { oneInput, oneTensor, transpose } from './common';
+
+function dims(layer: LayerNode, rank: number): number[] {
+  const v = layer.config.dims;
+  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Permute "${layer.name}" has no dims in its config.`);
+  const d = v.map(Number);
+  const sorted = [...d].sort((a, b) => a - b);
+  if (d.length !== rank - 1 || sorted.some((x, i) => x !== i + 1)) {
+    throw new UnsupportedFeatureError(
+      `Permute "${layer.name}" dims ${JSON.stringify(v)} must be a reordering of 1..${rank - 1} for a rank-${rank} input.`,
+    );
+  }
+  return d;
+}
 
 export const permute: LayerKind = {
   classNames: ['Permute'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs) {
+    const shape = oneInput(layer, inputs);
+    const d = dims(layer, shape.length);
+    return { shapes: [[shape[0], ...d.map((i) => shape[i])]] };
   },
   params() {
     return null;
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    const x = oneTensor(layer, inputs.tensors);
+    const d = dims(layer, x.shape.length);
+    return { tensors: [transpose(x, [0, ...d])], masks: [null] };
   },
 };

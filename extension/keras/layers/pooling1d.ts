@@ -1,16 +1,74 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
-import { UnsupportedFeatureError } from '../errors';
+// MaxPooling1D / AveragePooling1D over time: windows of pool_size steps every `strides` steps.
+// "same" pads like TensorFlow (extra step at the end); padded steps never win a max and are left out
+// of an average's count.
+
+import { InputError, UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
+import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
+import { configInt, configString, configValue, oneInput, oneTensor, transpose } from './common';
+import { convLength, leftPad } from './conv1d';
+
+interface PoolSettings {
+  size: number;
+  stride: number;
+  padding: 'valid' | 'same';
+  channelsFirst: boolean;
+}
+
+function settings(layer: LayerNode): PoolSettings {
+  const size = configInt(layer, ['pool_size', 'pool_length'], 2);
+  const strideRaw = configValue(layer, ['strides', 'stride']);
+  // strides=None means strides=pool_size in every Keras version.
+  const stride = strideRaw === null || strideRaw === undefined ? size : configInt(layer, ['strides', 'stride']);
+  const padding = configString(layer, ['padding', 'border_mode'], 'valid').toLowerCase();
+  if (padding !== 'valid' && padding !== 'same') {
+    throw new UnsupportedFeatureError(`${layer.className} "${layer.name}" uses padding "${padding}"; only valid and same are supported.`);
+  }
+  return { size, stride, padding, channelsFirst: configString(layer, ['data_format'], 'channels_last') === 'channels_first' };
+}
 
 export const pooling1d: LayerKind = {
-  classNames: ['MaxPooling1D', 'AveragePooling1D'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  classNames: ['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D'],
+  outputShape(layer, inputs) {
+    const shape = oneInput(layer, inputs);
+    if (shape.length !== 3) throw new UnsupportedFeatureError(`${layer.className} "${layer.name}" needs an N×T×D input, got rank ${shape.length}.`);
+    const s = settings(layer);
+    const L = s.channelsFirst ? shape[2] : shape[1];
+    const out = convLength(L, s.size, s.stride, 1, s.padding);
+    return { shapes: [s.channelsFirst ? [shape[0], shape[1], out] : [shape[0], out, shape[2]]] };
   },
   params() {
     return null;
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    const s = settings(layer);
+    let x: Tensor = oneTensor(layer, inputs.tensors);
+    if (x.shape.length !== 3) throw new InputError(`${layer.className} "${layer.name}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
+    if (s.channelsFirst) x = transpose(x, [0, 2, 1]);
+    const [N, L, D] = x.shape;
+    const outL = convLength(L, s.size, s.stride, 1, s.padding) as number;
+    if (outL <= 0) throw new InputError(`${layer.className} "${layer.name}" needs at least ${s.size} time steps; the input has ${L}.`);
+    const pad = leftPad(L, s.size, s.stride, 1, s.padding);
+    const isMax = layer.className.startsWith('Max');
+    const out = new Float64Array(N * outL * D);
+    for (let n = 0; n < N; n++) {
+      for (let t = 0; t < outL; t++) {
+        const start = Math.max(0, t * s.stride - pad);
+        const end = Math.min(L, t * s.stride - pad + s.size);
+        const yo = (n * outL + t) * D;
+        for (let d = 0; d < D; d++) {
+          let acc = isMax ? -Infinity : 0;
+          for (let i = start; i < end; i++) {
+            const v = x.data[(n * L + i) * D + d];
+            acc = isMax ? (v > acc || Number.isNaN(v) ? v : acc) : acc + v;
+          }
+          out[yo + d] = isMax ? acc : acc / (end - start);
+        }
+      }
+    }
+    let y: Tensor = { shape: [N, outL, D], data: out };
+    if (s.channelsFirst) y = transpose(y, [0, 2, 1]);
+    return { tensors: [y], masks: [null] };
   },
 };

@@ -1,16 +1,30 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
+// RepeatVector: N×D -> N×n×D, the bridge from an encoder's last state to a decoder's n steps.
+
 import { UnsupportedFeatureError } from '../errors';
 import type { LayerKind } from './types';
+import { configInt, oneInput, oneTensor } from './common';
 
 export const repeatVector: LayerKind = {
   classNames: ['RepeatVector'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs) {
+    const shape = oneInput(layer, inputs);
+    if (shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${layer.name}" needs an N×D input, got rank ${shape.length}.`);
+    return { shapes: [[shape[0], configInt(layer, ['n']), shape[1]]], letters: [['N', 'T', null]] };
   },
   params() {
     return null;
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    const x = oneTensor(layer, inputs.tensors);
+    if (x.shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${layer.name}" needs an N×D input, got rank ${x.shape.length}.`);
+    const [N, D] = x.shape;
+    const n = configInt(layer, ['n']);
+    const out = new Float64Array(N * n * D);
+    for (let s = 0; s < N; s++) {
+      const row = x.data.subarray(s * D, s * D + D);
+      for (let r = 0; r < n; r++) out.set(row, (s * n + r) * D);
+    }
+    // Keras gives RepeatVector no mask support: any incoming mask stops here.
+    return { tensors: [{ shape: [N, n, D], data: out }], masks: [null] };
   },
 };

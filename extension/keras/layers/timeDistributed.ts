@@ -1,16 +1,48 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
+// TimeDistributed(layer): applies the same inner layer to every time step. The N×T×... input is viewed as
+// (N·T)×..., run through the inner layer once, and viewed back as N×T×...; the time mask passes through.
+
 import { UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
+import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
+import { oneInput, oneTensor } from './common';
+import { childForward, childParams, childShape } from './dispatch';
+
+function inner(layer: LayerNode): LayerNode {
+  const child = layer.children[0];
+  if (!child) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" has no inner layer in its config.`);
+  // The wrapper lists the inner layer's weights; give them to the child when the reader left it bare.
+  if (child.weights.length === 0 && layer.weights.length > 0 && !child.model) return { ...child, weights: layer.weights };
+  return child;
+}
+
+function innerShape(layer: LayerNode, shape: Shape): Shape {
+  if (shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" needs an N×T×... input, got rank ${shape.length}.`);
+  return [shape[0] === null || shape[1] === null ? null : (shape[0] as number) * (shape[1] as number), ...shape.slice(2)];
+}
 
 export const timeDistributed: LayerKind = {
   classNames: ['TimeDistributed'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs, env) {
+    const shape = oneInput(layer, inputs);
+    const res = childShape(inner(layer), [innerShape(layer, shape)], env);
+    const shapes = res.shapes.map((s) => [shape[0], shape[1], ...s.slice(1)]);
+    const letters = res.letters?.map((l): DimLetter[] => ['N', 'T', ...l.slice(1)]);
+    return letters ? { shapes, letters } : { shapes };
   },
-  params() {
-    return null;
+  params(layer, inputs, env) {
+    const f = childParams(inner(layer), [innerShape(layer, oneInput(layer, inputs))], env);
+    if (!f) return null;
+    const note = 'TimeDistributed applies one copy of the inner layer at every time step, so the count does not grow with T.';
+    return { ...f, note: f.note ? `${f.note} ${note}` : note };
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  async forward(layer, inputs, ctx) {
+    const x = oneTensor(layer, inputs.tensors);
+    if (x.shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" needs an N×T×... input, got rank ${x.shape.length}.`);
+    const [N, T] = x.shape;
+    const flat = { shape: [N * T, ...x.shape.slice(2)], data: x.data };
+    const res = await childForward(inner(layer), { tensors: [flat], masks: [null] }, ctx);
+    const tensors = res.tensors.map((y) => ({ shape: [N, T, ...y.shape.slice(1)], data: y.data }));
+    return { tensors, masks: tensors.map(() => inputs.masks[0] ?? null) };
   },
 };
