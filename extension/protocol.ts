@@ -9,8 +9,10 @@
 import type { ModelSummary } from './keras/summary';
 import type { RecurrentTrace } from './keras/layers/types';
 import type { LayerRecord, ForwardStop } from './keras/forward';
-import type { Shape } from './keras/shapes';
 import type { Tensor } from './keras/tensor';
+import type { InputSpec as ModelInputSpec } from './keras/inputs';
+
+export type { ModelInputSpec };
 
 /** Bumped when a message changes shape; the webview ignores an `init` with another version. */
 export const PROTOCOL_VERSION = 1;
@@ -19,33 +21,25 @@ export const PROTOCOL_VERSION = 1;
 // Shared payload types
 // ---------------------------------------------------------------------------------------------
 
-/** How the user asked for the input of a run. Sizes left out take the model's (N defaults to 1). */
-export type InputSpec =
+/**
+ * How the user asked for the input of a run (the fills and parsers are the core's, `extension/keras/inputs.ts`).
+ * `n` (samples, default 1) and `t` (time steps, required where the model's T is None) size the fills.
+ */
+export type InputChoice =
   /** All zeros. */
   | { kind: 'zeros'; n?: number; t?: number }
-  /** x_t = t for t = 1..T in every feature, like x = [1, 2, 3] in the notebooks. */
+  /** 1, 2, 3, … within each sample (x[n, t, d] = 1 + t·D + d): for D = 1 the notebooks' x = [1, 2, 3]. */
   | { kind: 'ramp'; n?: number; t?: number }
-  /** Uniform values from a seeded generator (same seed, same numbers), in [low, high) (default [-1, 1)). */
-  | { kind: 'random'; seed: number; n?: number; t?: number; low?: number; high?: number }
+  /** Standard normal values from mulberry32(seed) (inputs.ts `fillArray`): the same seed gives the same numbers. */
+  | { kind: 'random'; seed: number; n?: number; t?: number }
   /** Values typed as JSON or a NumPy-style list (`[[1,2],[3,4]]`, `np.array([...])`); shape N×T×D, T×D or T. */
-  | { kind: 'text'; text: string }
-  /** A numeric CSV column cut into N windows of T consecutive values (D = 1), starting at row `start` (0-based). */
-  | { kind: 'csv'; path?: string; text?: string; column: string | number; window: number; start?: number; n?: number }
+  | { kind: 'text'; text: string; t?: number }
+  /** A CSV series: `column` (header name or 0-based index) cut to `window` rows from row `start` (negative counts from the end); D = 1, N = 1. Give the file's `path`, or its `text`. */
+  | { kind: 'csv'; path?: string; text?: string; column: string | number; window: number; start?: number }
   /** Explicit tensors (the grid editor), one per model input, each N×T×D (N×T for token inputs). */
   | { kind: 'tensors'; tensors: Tensor[] };
 
-export type InputKind = InputSpec['kind'];
-
-/** What the input editor needs to know about one model input. */
-export interface ModelInputInfo {
-  name: string;
-  /** Batch shape as the model declares it, e.g. [null, null, 1] (N and a free T). */
-  shape: Shape;
-  /** True when T is None: the input editor lets the user choose T. */
-  freeT: boolean;
-  /** Set when the input is integer tokens (Embedding first): valid tokens are 0..vocab-1. */
-  tokens?: { vocab: number };
-}
+export type InputKind = InputChoice['kind'];
 
 /**
  * The weights of one recurrent layer (one direction), enough to write the step equation with numbers:
@@ -174,7 +168,8 @@ export type HostMessage =
       fileUri: string;
       fileName: string;
       summary: ModelSummary;
-      inputs: ModelInputInfo[];
+      /** What each model input expects (shape with None for free N/T, tokens for Embedding inputs), from inputs.ts `inputSpecs`. */
+      inputs: ModelInputSpec[];
       /** Why the model cannot be run at all (custom model, npz weights); runs are then disabled. */
       notExecutable?: string;
       /** The UI state the webview saved before a reload, handed back so it can restore it. */
@@ -195,7 +190,7 @@ export type HostMessage =
   /** The run was cancelled by the user (webview Cancel or the notification's Cancel). */
   | { type: 'runCancelled'; runId: number }
   /** Put this input in the input editor (a command chose it) without running. */
-  | { type: 'setInput'; input: InputSpec }
+  | { type: 'setInput'; input: InputChoice }
   /** Select and scroll to a layer (clicked in the Model Layers tree). */
   | { type: 'focusLayer'; layer: string }
   | ReplyMessage;
@@ -208,7 +203,7 @@ export type WebviewMessage =
   /** The page loaded and listens; `state` is what vscode.getState() returned (undefined on first open). */
   | { type: 'ready'; state?: PersistedState }
   /** Run the forward pass on this input; the host answers runStarted, runProgress…, then runResult/runError/runCancelled. */
-  | { type: 'run'; input: InputSpec }
+  | { type: 'run'; input: InputChoice }
   /** Cancel the run in progress (the worker is terminated). */
   | { type: 'cancel'; runId: number }
   /** The not-a-model page's button: reopen the file with another editor. */
@@ -242,7 +237,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
 }
 
 /** A one-line description of an input, used in progress titles and result headers. */
-export function describeInput(input: InputSpec): string {
+export function describeInput(input: InputChoice): string {
   const size = (s: { n?: number; t?: number }) => [s.n !== undefined ? `N=${s.n}` : '', s.t !== undefined ? `T=${s.t}` : ''].filter(Boolean).join(', ');
   const withSize = (label: string, s: { n?: number; t?: number }) => (size(s) ? `${label} (${size(s)})` : label);
   switch (input.kind) {
