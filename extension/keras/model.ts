@@ -96,4 +96,6 @@ export interface ModelDocument {
   warnings: string[];
   /** A declared-but-not-runnable reason for the whole model (subclassed model with no layers, npz weights). */
   notExecutable?: string;
+  /** Weights a subclassed model stores that no declared layer owns (shown, never run). */
+  looseWeights?: { path: string; shape: number[]; dtype: string; values(): Float32Array }[];
 }

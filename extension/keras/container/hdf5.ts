@@ -1,0 +1,182 @@
+// A small typed face over jsfive: groups, attributes, dataset headers, and weight values read straight
+// from the file bytes as float32 (never as JS number arrays). jsfive throws strings and TypeErrors;
+// everything that leaves this module is a NotAKerasFileError with a readable sentence.
+
+import * as jsfive from 'jsfive';
+import { NotAKerasFileError, describeThrown } from '../errors';
+
+export interface H5Group {
+  readonly kind: 'group';
+  readonly path: string;
+  keys(): string[];
+  child(name: string): H5Group | H5Dataset | undefined;
+  attrs(): Record<string, unknown>;
+}
+
+export interface H5Dataset {
+  readonly kind: 'dataset';
+  readonly path: string;
+  readonly shape: number[];
+  readonly dtype: string;
+  /** The values, row-major, as float32. */
+  readFloat32(): Float32Array;
+}
+
+const DATA_STORAGE_MSG_TYPE = 0x0008;
+
+function guard<T>(what: string, fileName: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof NotAKerasFileError) throw e;
+    throw new NotAKerasFileError(`${fileName} has a damaged or unsupported HDF5 structure (${what}: ${describeThrown(e)}).`);
+  }
+}
+
+function dtypeString(dtype: string | unknown[]): string {
+  return typeof dtype === 'string' ? dtype : JSON.stringify(dtype);
+}
+
+class Dataset implements H5Dataset {
+  readonly kind = 'dataset' as const;
+  constructor(
+    private readonly ds: jsfive.Dataset,
+    readonly path: string,
+    private readonly fileName: string,
+  ) {}
+
+  get shape(): number[] {
+    return guard('dataset shape', this.fileName, () => [...(this.ds.shape ?? [])]);
+  }
+
+  get dtype(): string {
+    return guard('dataset type', this.fileName, () => dtypeString(this.ds.dtype));
+  }
+
+  readFloat32(): Float32Array {
+    return guard(`reading ${this.path}`, this.fileName, () => this.read());
+  }
+
+  private read(): Float32Array {
+    const size = this.shape.reduce((a, b) => a * b, 1);
+    const dtype = this.dtype;
+    const m = /^([<>|=]?)([fiu])(\d+)$/.exec(dtype);
+    if (!m) throw new NotAKerasFileError(`${this.fileName}: the weight ${this.path} has type ${dtype}, which is not a number type.`);
+    const [, order, kind, bytesText] = m;
+    const width = Number(bytesText);
+    const bigEndian = order === '>';
+    const objects = this.ds._dataobjects;
+    const msg = objects.find_msg_type(DATA_STORAGE_MSG_TYPE)[0];
+    const [version, , layoutClass, propertyOffset] = objects._get_data_message_properties(msg.get('offset_to_message')!);
+    const buffer = objects.fh;
+    const view = new DataView(buffer);
+    let start: number;
+    if (layoutClass === 1) {
+      const address = view.getBigUint64(propertyOffset, true);
+      if (address === 0xffffffffffffffffn) return new Float32Array(size); // never written: HDF5 fill value 0
+      start = Number(address);
+    } else if (layoutClass === 0 && version >= 3) {
+      start = propertyOffset + 2; // compact: 2-byte size, then the raw data inside the header
+    } else {
+      // Chunked or filtered storage: let jsfive assemble it (rare in Keras files; none in the corpus).
+      return Float32Array.from(this.ds.value as number[]);
+    }
+    if (start + size * width > buffer.byteLength) {
+      throw new NotAKerasFileError(`${this.fileName} is truncated: the weight ${this.path} points past the end of the file.`);
+    }
+    if (kind === 'f' && width === 4 && !bigEndian) return new Float32Array(buffer.slice(start, start + size * 4));
+    const out = new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = readNumber(view, start + i * width, kind, width, !bigEndian);
+    return out;
+  }
+}
+
+function readNumber(view: DataView, at: number, kind: string, width: number, little: boolean): number {
+  if (kind === 'f') {
+    if (width === 8) return view.getFloat64(at, little);
+    if (width === 4) return view.getFloat32(at, little);
+    if (width === 2) return halfToFloat(view.getUint16(at, little));
+  } else if (kind === 'i') {
+    if (width === 1) return view.getInt8(at);
+    if (width === 2) return view.getInt16(at, little);
+    if (width === 4) return view.getInt32(at, little);
+    if (width === 8) return Number(view.getBigInt64(at, little));
+  } else {
+    if (width === 1) return view.getUint8(at);
+    if (width === 2) return view.getUint16(at, little);
+    if (width === 4) return view.getUint32(at, little);
+    if (width === 8) return Number(view.getBigUint64(at, little));
+  }
+  throw new NotAKerasFileError(`unsupported number width ${width} for type ${kind}`);
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+class Group implements H5Group {
+  readonly kind = 'group' as const;
+  constructor(
+    private readonly g: jsfive.Group,
+    readonly path: string,
+    private readonly fileName: string,
+  ) {}
+
+  keys(): string[] {
+    return guard(`listing ${this.path}`, this.fileName, () => this.g.keys);
+  }
+
+  child(name: string): H5Group | H5Dataset | undefined {
+    if (!this.keys().includes(name)) return undefined;
+    const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
+    return guard(`opening ${path}`, this.fileName, () => {
+      const obj = this.g.get(name);
+      return obj instanceof jsfive.Dataset ? new Dataset(obj, path, this.fileName) : new Group(obj as jsfive.Group, path, this.fileName);
+    });
+  }
+
+  attrs(): Record<string, unknown> {
+    return guard(`attributes of ${this.path}`, this.fileName, () => this.g.attrs);
+  }
+}
+
+/** Opens HDF5 bytes (the superblock must be at offset 0 of `buffer`). */
+export function openHdf5(buffer: ArrayBuffer, fileName: string): H5Group {
+  return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', fileName));
+}
+
+/** Follows a slash path from a group; undefined when any part is missing. */
+export function lookup(group: H5Group, path: string): H5Group | H5Dataset | undefined {
+  let node: H5Group | H5Dataset | undefined = group;
+  for (const part of path.split('/').filter(Boolean)) {
+    if (!node || node.kind !== 'group') return undefined;
+    node = node.child(part);
+  }
+  return node;
+}
+
+/** Attribute values as Keras wrote them: str, bytes or arrays of fixed-length strings become JS strings. */
+export function attrText(value: unknown): string | undefined {
+  if (value == null) return undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (Array.isArray(value) && value.length === 1) return attrText(value[0]);
+  return undefined;
+}
+
+export function attrStrings(value: unknown): string[] {
+  if (value == null) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    return Array.from(value as ArrayLike<unknown>)
+      .map((v) => attrText(v))
+      .filter((v): v is string => typeof v === 'string')
+      .map((s) => s.replace(/\0+$/, ''));
+  }
+  return [];
+}

@@ -1,0 +1,231 @@
+// Binds stored weight tensors to layer nodes: legacy HDF5 through each layer group's `weight_names`
+// (never by building paths), Keras 3 weights files by position under `layers/<snake_name>/.../vars/<i>`.
+// Only headers are read here; values stay in the file bytes until WeightRef.values() is called.
+
+import { lookup, attrStrings, type H5Dataset, type H5Group } from './container/hdf5';
+import type { LayerNode, WeightRef } from './model';
+
+const NON_TRAINABLE = new Set(['moving_mean', 'moving_variance', 'running_mean', 'running_std']);
+
+function weightRef(ds: H5Dataset, name: string, layer: LayerNode): WeightRef {
+  return {
+    name,
+    path: ds.path,
+    shape: ds.shape,
+    dtype: ds.dtype,
+    trainable: layer.config.trainable !== false && !NON_TRAINABLE.has(name),
+    values: () => ds.readFloat32(),
+  };
+}
+
+/** `lstm/sequential/lstm/lstm_cell/kernel:0` → `kernel`; Keras 1 `forward_lstm_1_W_i:0` stays as it is. */
+export function shortWeightName(stored: string): string {
+  return stored.replace(/:\d+$/, '').split('/').pop() ?? stored;
+}
+
+/** Hands a wrapper's or nested model's weights down to its children, keeping the wrapper's full list. */
+function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], warnings: string[]): void {
+  layer.weights = weights;
+  if (layer.className === 'Bidirectional' && layer.children.length === 2) {
+    const half = weights.length / 2;
+    layer.children[0].weights = weights.slice(0, half);
+    layer.children[1].weights = weights.slice(half);
+  } else if (layer.className === 'TimeDistributed' && layer.children.length === 1) {
+    distribute(layer.children[0], weights, stored, warnings);
+    layer.weights = weights;
+  } else if (layer.model) {
+    const inner = layer.model.layers;
+    const byLayer = new Map<LayerNode, { w: WeightRef[]; s: string[] }>();
+    weights.forEach((w, i) => {
+      const parts = stored[i].split('/');
+      const owner = inner.find((l) => parts.includes(l.name)) ?? inner.find((l) => parts.some((p) => p.startsWith(l.name)));
+      if (!owner) {
+        warnings.push(`The weight "${stored[i]}" of the nested model "${layer.name}" matches none of its layers.`);
+        return;
+      }
+      const entry = byLayer.get(owner) ?? { w: [], s: [] };
+      entry.w.push(w);
+      entry.s.push(stored[i]);
+      byLayer.set(owner, entry);
+    });
+    for (const [owner, { w, s }] of byLayer) {
+      // Nested models list all trainable weights first, then all non-trainable: restore per-layer Keras order.
+      const order = w.map((x, i) => i).sort((a, b) => Number(!w[a].trainable) - Number(!w[b].trainable) || a - b);
+      distribute(owner, order.map((i) => w[i]), order.map((i) => s[i]), warnings);
+    }
+  }
+}
+
+function allLayers(layers: LayerNode[]): LayerNode[] {
+  return layers.flatMap((l) => [l, ...(l.model ? allLayers(l.model.layers) : [])]);
+}
+
+/** Legacy HDF5: `layer_names` on the weights group, `weight_names` on each layer group. */
+export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], warnings: string[]): void {
+  const names = attrStrings(weightsRoot.attrs().layer_names);
+  const candidates = allLayers(layers);
+  for (const groupName of names) {
+    const group = weightsRoot.child(groupName);
+    if (!group || group.kind !== 'group') {
+      warnings.push(`The file lists weights for "${groupName}" but has no group for them.`);
+      continue;
+    }
+    const stored = attrStrings(group.attrs().weight_names);
+    if (stored.length === 0) continue;
+    const layer = candidates.find((l) => l.name === groupName);
+    if (!layer) {
+      warnings.push(`The file stores weights for "${groupName}", which the model config does not declare.`);
+      continue;
+    }
+    const refs: WeightRef[] = [];
+    for (const s of stored) {
+      const ds = lookup(group, s);
+      if (!ds || ds.kind !== 'dataset') {
+        warnings.push(`The weight "${s}" of "${groupName}" is listed but missing from the file.`);
+        continue;
+      }
+      refs.push(weightRef(ds, shortWeightName(s), layer));
+    }
+    distribute(layer, refs, stored, warnings);
+  }
+}
+
+/** Keras's naming.to_snake_case, which names the groups of a Keras 3 weights file. */
+export function snakeCase(className: string): string {
+  return className
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** Weight names by position for a Keras 3 `vars` group (Keras stores them by index only). */
+export function positionalNames(layer: LayerNode, count: number): string[] {
+  const c = layer.config;
+  const bias = c.use_bias !== false;
+  let names: string[] = [];
+  switch (layer.className) {
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU':
+      names = ['kernel', 'recurrent_kernel', ...(bias ? ['bias'] : [])];
+      break;
+    case 'Dense':
+    case 'Conv1D':
+    case 'Conv2D':
+      names = ['kernel', ...(bias ? ['bias'] : [])];
+      break;
+    case 'Embedding':
+      names = ['embeddings'];
+      break;
+    case 'BatchNormalization':
+      names = [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : []), 'moving_mean', 'moving_variance'];
+      break;
+    case 'LayerNormalization':
+      names = [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : [])];
+      break;
+    case 'Attention':
+      names = [...(c.use_scale ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])];
+      break;
+  }
+  return Array.from({ length: count }, (_, i) => names[i] ?? `var_${i}`);
+}
+
+/** Keras 3 weights file: an index of every group by its normalized path ('\\' saved on Windows → '/'). */
+function indexGroups(root: H5Group): Map<string, H5Group> {
+  const index = new Map<string, H5Group>();
+  const visit = (g: H5Group, path: string) => {
+    index.set(path, g);
+    for (const key of g.keys()) {
+      if (path === '' && (key === 'optimizer' || key.startsWith('metrics'))) continue; // never read optimizer state
+      const child = g.child(key);
+      if (child?.kind === 'group') visit(child, (path ? `${path}/` : '') + key.replace(/\\/g, '/'));
+    }
+  };
+  visit(root, '');
+  return index;
+}
+
+function varsOf(index: Map<string, H5Group>, path: string): H5Dataset[] {
+  const vars = index.get(`${path}/vars`);
+  if (!vars) return [];
+  return vars
+    .keys()
+    .filter((k) => /^\d+$/.test(k))
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => vars.child(k))
+    .filter((d): d is H5Dataset => d?.kind === 'dataset');
+}
+
+function bindKeras3Layer(index: Map<string, H5Group>, path: string, layer: LayerNode, warnings: string[]): WeightRef[] {
+  let refs: WeightRef[];
+  if (layer.model) {
+    refs = bindKeras3Container(index, path, layer.model.layers, !layer.model.sequential, warnings);
+  } else if (layer.className === 'Bidirectional' && layer.children.length === 2) {
+    const fwd = bindKeras3Layer(index, `${path}/forward_layer`, layer.children[0], warnings);
+    const bwd = bindKeras3Layer(index, `${path}/backward_layer`, layer.children[1], warnings);
+    refs = [...fwd, ...bwd];
+  } else if (layer.className === 'TimeDistributed' && layer.children.length === 1) {
+    refs = bindKeras3Layer(index, `${path}/layer`, layer.children[0], warnings);
+  } else {
+    const own = [...varsOf(index, path), ...varsOf(index, `${path}/cell`)];
+    const names = positionalNames(layer, own.length);
+    refs = own.map((ds, i) => weightRef(ds, names[i], layer));
+    layer.weights = refs;
+  }
+  layer.weights = refs;
+  return refs;
+}
+
+/** Binds a list of layers under `<prefix>/layers/<snake_name>` (or tf.keras 2.13's `_layer_checkpoint_dependencies`). */
+export function bindKeras3Container(
+  index: Map<string, H5Group>,
+  prefix: string,
+  layers: LayerNode[],
+  includeInputLayers: boolean,
+  warnings: string[],
+): WeightRef[] {
+  const hasChildren = (p: string) => [...index.keys()].some((k) => k.startsWith(`${p}/`));
+  const base = [`${prefix ? prefix + '/' : ''}layers`, `${prefix ? prefix + '/' : ''}_layer_checkpoint_dependencies`].find(hasChildren);
+  if (!base) return [];
+  // Since Keras 3.6 each vars group carries the real layer name; earlier files are matched by generated names.
+  const byRealName = new Map<string, string>();
+  for (const [path, group] of index) {
+    const m = path.startsWith(`${base}/`) ? /^([^/]+)\/vars$/.exec(path.slice(base.length + 1)) : null;
+    const real = m ? attrStrings(group.attrs().name)[0] : undefined;
+    if (m && real) byRealName.set(real, `${base}/${m[1]}`);
+  }
+  const used = new Map<string, number>();
+  const all: WeightRef[] = [];
+  for (const layer of layers) {
+    if (layer.className === 'InputLayer' && !includeInputLayers) continue;
+    const snake = snakeCase(layer.declaredClassName && !layer.declaredClassName.includes('>') ? layer.className : layer.className);
+    const n = used.get(snake) ?? 0;
+    used.set(snake, n + 1);
+    const generated = `${base}/${n === 0 ? snake : `${snake}_${n}`}`;
+    const path = byRealName.get(layer.name) ?? generated;
+    if (!index.has(path) && !hasChildren(path)) {
+      if (layer.className !== 'InputLayer') warnings.push(`No weights group was found for the layer "${layer.name}" (looked for ${path}).`);
+      continue;
+    }
+    all.push(...bindKeras3Layer(index, path, layer, warnings));
+  }
+  return all;
+}
+
+export function bindKeras3Weights(root: H5Group, layers: LayerNode[], includeInputLayers: boolean, warnings: string[]): void {
+  bindKeras3Container(indexGroups(root), '', layers, includeInputLayers, warnings);
+}
+
+/** Every float dataset in a Keras 3 weights file outside optimizer/metrics (for subclassed models we cannot map). */
+export function looseKeras3Weights(root: H5Group): { path: string; shape: number[]; dtype: string; values: () => Float32Array }[] {
+  const out: { path: string; shape: number[]; dtype: string; values: () => Float32Array }[] = [];
+  for (const [path, group] of indexGroups(root)) {
+    if (!path.endsWith('vars')) continue;
+    for (const key of group.keys()) {
+      const ds = group.child(key);
+      if (ds?.kind === 'dataset') out.push({ path: `${path}/${key}`, shape: ds.shape, dtype: ds.dtype, values: () => ds.readFloat32() });
+    }
+  }
+  return out;
+}
