@@ -1,16 +1,133 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
-import { UnsupportedFeatureError } from '../errors';
-import type { LayerKind } from './types';
+// Keras Attention (Luong-style): scores = query·keyᵀ (optionally times a learned scale) or, with
+// score_mode="concat", sum(tanh(scale·(q + k))) times a learned weight; masked or future (causal) keys
+// get -1e9 before the softmax over keys; output = softmax·value, zeroed where the query is masked.
+
+import { InputError, UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
+import type { Shape } from '../shapes';
+import type { Mask, Tensor } from '../tensor';
+import type { LayerInputs, LayerKind } from './types';
+import { configFlag, configString, makeFormula, maskFits, weightValues } from './common';
+import type { TermSpec } from './common';
+
+/** Call arguments that change the math; LayerInputs may carry the call's own kwargs. */
+function callFlags(layer: LayerNode, inputs?: LayerInputs): { causal: boolean; returnScores: boolean } {
+  const own = (inputs as (LayerInputs & { kwargs?: Record<string, unknown> }) | undefined)?.kwargs;
+  const pick = (key: string): boolean => {
+    if (own && key in own) return own[key] === true;
+    const values = new Set(layer.calls.map((c) => c.kwargs?.[key] === true));
+    if (values.size > 1) {
+      throw new UnsupportedFeatureError(`Attention "${layer.name}" is called both with and without ${key}; running such a shared layer is not supported.`);
+    }
+    return values.has(true);
+  };
+  // Keras 2 before 2.10 stored `causal` in the config; later versions take use_causal_mask at call time.
+  const causal = configFlag(layer, ['causal'], false) || pick('use_causal_mask');
+  return { causal, returnScores: pick('return_attention_scores') };
+}
+
+function scoreMode(layer: LayerNode): 'dot' | 'concat' {
+  const m = configString(layer, ['score_mode'], 'dot');
+  if (m !== 'dot' && m !== 'concat') throw new UnsupportedFeatureError(`Attention "${layer.name}" has score_mode "${m}"; Keras knows only dot and concat.`);
+  return m;
+}
+
+function specs(layer: LayerNode): TermSpec[] {
+  const out: TermSpec[] = [];
+  if (configFlag(layer, ['use_scale'], false)) out.push({ name: 'scale', shape: [], trainable: true });
+  if (scoreMode(layer) === 'concat') out.push({ name: 'concat_score_weight', shape: [], trainable: true });
+  return out;
+}
+
+/** A rank-2 input is one "sequence" whose steps are the samples: Keras attends across the batch. */
+function asSequences(t: Tensor): Tensor {
+  return t.shape.length === 2 ? { shape: [1, t.shape[0], t.shape[1]], data: t.data } : t;
+}
 
 export const attention: LayerKind = {
   classNames: ['Attention'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs, env) {
+    if (inputs.length < 2 || inputs.length > 3) {
+      throw new UnsupportedFeatureError(`Attention "${layer.name}" takes [query, value] or [query, value, key], got ${inputs.length} inputs.`);
+    }
+    const [q, v] = inputs;
+    // Keras 2 reports the query's shape; Keras 3 the query's steps with the value's width.
+    const out: Shape = env.kerasMajor >= 3 ? [...q.slice(0, -1), v[v.length - 1]] : [...q];
+    const shapes = [out];
+    if (callFlags(layer).returnScores) shapes.push([...q.slice(0, -1), v[v.length - 2]]);
+    return { shapes };
   },
-  params() {
-    return null;
+  params(layer) {
+    const s = specs(layer);
+    if (s.length === 0) return null;
+    return makeFormula(String(s.length), {}, s, `${s.map((x) => x.name).join(' and ')}: one learned number each.`);
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    if (inputs.tensors.length < 2 || inputs.tensors.length > 3) {
+      throw new InputError(`Attention "${layer.name}" takes [query, value] or [query, value, key], got ${inputs.tensors.length} inputs.`);
+    }
+    const flat = inputs.tensors[0].shape.length === 2;
+    const q = asSequences(inputs.tensors[0]);
+    const v = asSequences(inputs.tensors[1]);
+    const k = inputs.tensors[2] ? asSequences(inputs.tensors[2]) : v;
+    const [N, Tq, D] = q.shape;
+    const [, Tv, Dv] = v.shape;
+    if (k.shape[2] !== D || k.shape[1] !== Tv || v.shape[0] !== N || k.shape[0] !== N) {
+      throw new InputError(`Attention "${layer.name}" needs query N×Tq×D, value N×Tv×Dv and key N×Tv×D; got [${q.shape}], [${v.shape}], [${k.shape}].`);
+    }
+    const { causal, returnScores } = callFlags(layer, inputs);
+    const mode = scoreMode(layer);
+    let pos = 0;
+    const scale = configFlag(layer, ['use_scale'], false) ? weightValues(layer, ['scale'], pos++, 1)[0] : null;
+    const concatWeight = mode === 'concat' ? weightValues(layer, ['concat_score_weight'], pos++, 1)[0] : 1;
+    const qMask: Mask | null = !flat && maskFits(inputs.masks[0], inputs.tensors[0]) ? inputs.masks[0] : null;
+    const vMask: Mask | null = !flat && maskFits(inputs.masks[1], inputs.tensors[1]) ? inputs.masks[1] : null;
+
+    const weights = new Float64Array(N * Tq * Tv);
+    const out = new Float64Array(N * Tq * Dv);
+    const row = new Float64Array(Tv);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < Tq; i++) {
+        const qo = (n * Tq + i) * D;
+        let max = -Infinity;
+        for (let j = 0; j < Tv; j++) {
+          const ko = (n * Tv + j) * D;
+          let s = 0;
+          if (mode === 'dot') {
+            for (let d = 0; d < D; d++) s += q.data[qo + d] * k.data[ko + d];
+            if (scale !== null) s *= scale;
+          } else {
+            for (let d = 0; d < D; d++) {
+              const z = q.data[qo + d] + k.data[ko + d];
+              s += Math.tanh(scale !== null ? scale * z : z);
+            }
+            s *= concatWeight;
+          }
+          // Keras subtracts 1e9 where a key is masked out or lies in the future.
+          const visible = (!vMask || vMask.data[n * Tv + j] === 1) && (!causal || j <= i);
+          if (!visible) s -= 1e9;
+          row[j] = s;
+          if (s > max) max = s;
+        }
+        let sum = 0;
+        for (let j = 0; j < Tv; j++) {
+          row[j] = Math.exp(row[j] - max);
+          sum += row[j];
+        }
+        const keepQuery = !qMask || qMask.data[n * Tq + i] === 1;
+        const oo = (n * Tq + i) * Dv;
+        for (let j = 0; j < Tv; j++) {
+          const w = row[j] / sum;
+          weights[(n * Tq + i) * Tv + j] = w;
+          if (!keepQuery) continue;
+          const vo = (n * Tv + j) * Dv;
+          for (let d = 0; d < Dv; d++) out[oo + d] += w * v.data[vo + d];
+        }
+      }
+    }
+    const outShape = flat ? [Tq, Dv] : [N, Tq, Dv];
+    const tensors: Tensor[] = [{ shape: outShape, data: out }];
+    if (returnScores) tensors.push({ shape: flat ? [Tq, Tv] : [N, Tq, Tv], data: weights });
+    return { tensors, masks: tensors.map(() => qMask) };
   },
 };

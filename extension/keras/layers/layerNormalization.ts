@@ -1,16 +1,100 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
+// LayerNormalization: normalizes each sample (each time step) over `axis`, then y = gamma·x̂ + beta.
+// Unlike BatchNormalization there are no stored statistics: mean and variance come from the input itself.
+
 import { UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
+import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
+import { configFlag, configValue, makeFormula, normalizeAxis, oneInput, oneTensor, strides, weightValues } from './common';
+import type { TermSpec } from './common';
+
+function axes(layer: LayerNode, rank: number): number[] {
+  const a = configValue(layer, ['axis']) ?? -1;
+  const list = (Array.isArray(a) ? a : [a]).map((v) => normalizeAxis(layer, Number(v), rank));
+  return [...new Set(list)].sort((p, q) => p - q);
+}
+
+function flags(layer: LayerNode) {
+  if (configFlag(layer, ['rms_scaling'], false)) {
+    throw new UnsupportedFeatureError(`LayerNormalization "${layer.name}" uses rms_scaling, whose formula changed between Keras 3 releases; it is not supported.`);
+  }
+  return { center: configFlag(layer, ['center'], true), scale: configFlag(layer, ['scale'], true) };
+}
+
+function paramShape(layer: LayerNode, shape: Shape): number[] {
+  return axes(layer, shape.length).map((ax) => {
+    const d = shape[ax];
+    if (typeof d !== 'number') throw new UnsupportedFeatureError(`LayerNormalization "${layer.name}" normalizes over an axis of unknown size.`);
+    return d;
+  });
+}
 
 export const layerNormalization: LayerKind = {
   classNames: ['LayerNormalization'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  outputShape(layer, inputs) {
+    return { shapes: [oneInput(layer, inputs)] };
   },
-  params() {
-    return null;
+  params(layer, inputs) {
+    const pshape = paramShape(layer, oneInput(layer, inputs));
+    const C = pshape.reduce((p, d) => p * d, 1);
+    const { center, scale } = flags(layer);
+    const specs: TermSpec[] = [];
+    if (scale) specs.push({ name: 'gamma', shape: pshape, trainable: true });
+    if (center) specs.push({ name: 'beta', shape: pshape, trainable: true });
+    if (specs.length === 0) return null;
+    return makeFormula(specs.length === 2 ? '2·C' : 'C', { C }, specs, 'gamma scales and beta shifts each normalized feature; nothing is stored from training data.');
   },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  forward(layer, inputs) {
+    const x = oneTensor(layer, inputs.tensors);
+    const rank = x.shape.length;
+    const ax = axes(layer, rank);
+    const { center, scale } = flags(layer);
+    const pshape = ax.map((a) => x.shape[a]);
+    const C = pshape.reduce((p, d) => p * d, 1);
+    let pos = 0;
+    const gamma = scale ? weightValues(layer, ['gamma'], pos++, C) : null;
+    const beta = center ? weightValues(layer, ['beta'], pos++, C) : null;
+    const eps = Number(configValue(layer, ['epsilon']) ?? 1e-3);
+    // Move the normalized axes last so each group of C values is contiguous.
+    const rest = Array.from({ length: rank }, (_, i) => i).filter((i) => !ax.includes(i));
+    const perm = [...rest, ...ax];
+    const inStr = strides(x.shape);
+    const permShape = perm.map((p) => x.shape[p]);
+    const groups = x.data.length / C;
+    const out = new Float64Array(x.data.length);
+    const offsets = new Int32Array(C);
+    const idx = new Array<number>(rank).fill(0);
+    const vals = new Float64Array(C);
+    for (let g = 0; g < groups; g++) {
+      // Decode the group index over the non-normalized axes.
+      let rem = g;
+      for (let r = rest.length - 1; r >= 0; r--) {
+        idx[r] = rem % permShape[r];
+        rem = Math.floor(rem / permShape[r]);
+      }
+      let base = 0;
+      for (let r = 0; r < rest.length; r++) base += idx[r] * inStr[perm[r]];
+      for (let j = 0; j < C; j++) {
+        let rj = j;
+        let off = base;
+        for (let r = perm.length - 1; r >= rest.length; r--) {
+          off += (rj % permShape[r]) * inStr[perm[r]];
+          rj = Math.floor(rj / permShape[r]);
+        }
+        offsets[j] = off;
+        vals[j] = x.data[off];
+      }
+      let mean = 0;
+      for (let j = 0; j < C; j++) mean += vals[j];
+      mean /= C;
+      let variance = 0;
+      for (let j = 0; j < C; j++) variance += (vals[j] - mean) ** 2;
+      variance /= C;
+      const inv = 1 / Math.sqrt(variance + eps);
+      for (let j = 0; j < C; j++) {
+        out[offsets[j]] = (vals[j] - mean) * inv * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+      }
+    }
+    return { tensors: [{ shape: [...x.shape], data: out }], masks: [inputs.masks[0] ?? null] };
   },
 };
