@@ -19,7 +19,7 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] 
 const builds = [
   { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['extension/forwardWorker.ts'], outfile: 'dist/forwardWorker.js' },
-  { ...node, entryPoints: ['extension/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ].filter((b) => existsSync(b.entryPoints[0]));
 

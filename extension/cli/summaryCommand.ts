@@ -1,0 +1,126 @@
+// `keras-inspect summary MODEL [--config ARCH.json] [--json]`: a model.summary()-style table with the
+// notebook letters on every shape and the parameter counts explained.
+
+import { loadModel } from '../keras/document';
+import { LETTER_MEANING, type Shape } from '../keras/shapes';
+import { summarize, type LayerSummary, type ModelSummary } from '../keras/summary';
+import { InputError } from '../keras/errors';
+import type { CliIo } from './io';
+
+export interface SummaryArgs {
+  model: string;
+  config?: string;
+  json: boolean;
+}
+
+/** The JSON the issue specifies: shapes as arrays with null for None, children nested. */
+export function summaryJson(s: ModelSummary): unknown {
+  const layer = (l: LayerSummary): unknown => ({
+    name: l.name,
+    className: l.className,
+    ...(l.declaredClassName ? { declaredClassName: l.declaredClassName } : {}),
+    outputShape: l.outputShape,
+    params: l.params,
+    trainableParams: l.trainableParams,
+    paramsFormula: l.paramsFormula,
+    weights: l.weights.map((w) => ({ name: w.name, shape: w.shape })),
+    children: l.children.map(layer),
+    ...(l.notes.length ? { notes: l.notes } : {}),
+  });
+  return {
+    file: s.file,
+    format: s.format,
+    kerasVersion: s.kerasVersion,
+    backend: s.backend,
+    modelClass: s.modelClass,
+    inputs: s.inputs,
+    layers: s.layers.map(layer),
+    totalParams: s.totalParams,
+    trainableParams: s.trainableParams,
+    nonTrainableParams: s.nonTrainableParams,
+    warnings: s.warnings,
+  };
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text + ' ' : text + ' '.repeat(width - text.length);
+}
+
+/** The text table: name (class), annotated output shape, params, and connections for functional graphs. */
+export function summaryText(s: ModelSummary): string {
+  const lines: string[] = [];
+  lines.push(`Model: "${s.name}" (${s.modelClass}), ${s.format}, Keras ${s.kerasVersion ?? 'unknown'}${s.backend ? `, ${s.backend}` : ''}`);
+  lines.push(`File: ${s.file}`);
+  const shapeOf = (shape: Shape) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
+  lines.push(`Input: ${s.inputs.map((i) => `${i.name} ${shapeOf(i.shape)}`).join(', ') || 'none declared'}`);
+  const rows: [string, string, string, string][] = [];
+  const functional = s.layers.some((l) => l.inbound.length > 0);
+  const visit = (l: LayerSummary, depth: number) => {
+    rows.push([`${'  '.repeat(depth)}${l.name} (${l.declaredClassName ? `${l.className}, saved as ${l.declaredClassName}` : l.className})`, l.outputShapeText, n(l.params), functional ? l.inbound.join(', ') : '']);
+    for (const c of l.children) visit(c, depth + 1);
+  };
+  for (const l of s.layers) visit(l, 0);
+  const header: [string, string, string, string] = ['Layer (type)', 'Output Shape', 'Param #', functional ? 'Connected to' : ''];
+  const widths = [0, 1, 2].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)) + 2);
+  const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + (functional ? 20 : 0));
+  lines.push(rule('_'));
+  lines.push(header.map((h, i) => (i < 3 ? pad(h, widths[i]) : h)).join('').trimEnd());
+  lines.push(rule('='));
+  rows.forEach((r, i) => {
+    lines.push(r.map((c, j) => (j < 3 ? pad(c, widths[j]) : c)).join('').trimEnd());
+    lines.push(i === rows.length - 1 ? rule('=') : rule('_'));
+  });
+  if (!rows.length) lines.push(rule('='));
+  lines.push(`Total params: ${n(s.totalParams)}`);
+  lines.push(`Trainable params: ${n(s.trainableParams)}`);
+  lines.push(`Non-trainable params: ${n(s.nonTrainableParams)}`);
+  const explained: string[] = [];
+  const explain = (l: LayerSummary) => {
+    if (l.paramsFormula) explained.push(`  ${l.name}: ${l.paramsFormula}`);
+    if (l.formula?.note) explained.push(`      ${l.formula.note}`);
+    for (const c of l.children) explain(c);
+  };
+  s.layers.forEach(explain);
+  if (explained.length) lines.push('', 'Parameters explained:', ...explained);
+  const used = new Set<string>();
+  const collect = (l: LayerSummary) => {
+    for (const ch of l.outputShapeText.split(' = ')[0]) if (ch in LETTER_MEANING) used.add(ch);
+    l.children.forEach(collect);
+  };
+  s.layers.forEach(collect);
+  if (used.size) lines.push('', `Letters: ${[...used].map((k) => `${k} = ${LETTER_MEANING[k as keyof typeof LETTER_MEANING]}`).join(', ')}.`);
+  const notes = s.layers.flatMap((l) => l.notes.map((t) => `  ${l.name}: ${t}`));
+  if (notes.length) lines.push('', 'Notes:', ...notes);
+  if (s.warnings.length) lines.push('', 'Warnings:', ...s.warnings.map((w) => `  ${w}`));
+  return lines.join('\n');
+}
+
+export function parseSummaryArgs(argv: string[]): SummaryArgs {
+  let model: string | undefined;
+  let config: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a === '--debug') continue;
+    else if (a === '--config') {
+      config = argv[++i];
+      if (!config) throw new InputError('--config needs the path of an architecture JSON file.');
+    } else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else if (a.startsWith('-')) throw new InputError(`Unknown option ${a} for summary; see keras-inspect --help.`);
+    else if (!model) model = a;
+    else throw new InputError(`summary takes one model file, but also got "${a}".`);
+  }
+  if (!model) throw new InputError('summary needs a model file: keras-inspect summary MODEL [--config ARCH.json] [--json].');
+  return { model, config, json };
+}
+
+export async function runSummaryCommand(argv: string[], io: CliIo): Promise<number> {
+  const args = parseSummaryArgs(argv);
+  const doc = await loadModel(args.model, { configPath: args.config });
+  const s = summarize(doc);
+  io.stdout(args.json ? JSON.stringify(summaryJson(s), null, 2) : summaryText(s));
+  return 0;
+}
