@@ -1,0 +1,147 @@
+// The equation walk-through recomputes a step from the weights; expected values are derived by hand
+// here (the formulas written out with Math.tanh / the logistic function), never taken from the code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { walkthrough, agreesToFloat32, vecMat, type SequenceInput } from '../../webview/logic/stepMath';
+import type { RecurrentWeights } from '../../extension/protocol';
+import type { RecurrentTrace } from '../../extension/keras/layers/types';
+
+const sig = (v: number) => 1 / (1 + Math.exp(-v));
+const f64 = (...v: number[]) => Float64Array.from(v);
+
+function seq(values: number[][], batch = 1): SequenceInput {
+  return { steps: values.length, features: values[0].length, data: values.flat(), batch };
+}
+
+function trace(cell: RecurrentTrace['cell'], units: number, steps: number, parts: Partial<RecurrentTrace>): RecurrentTrace {
+  return { layer: 'rnn', cell, steps, batch: 1, units, timeIndex: Int32Array.from({ length: steps }, (_, s) => s), h: new Float64Array(steps * units), ...parts };
+}
+
+test('SimpleRNN, M = 2, D = 1: h_2 = tanh(x_2·W_x + h_1·W_h + b) written out', () => {
+  // W_x = [[1, -1]], W_h = [[0.5, 0.25], [0, 0.5]], b = [0, 0.1]; x = [2, 1].
+  const w: RecurrentWeights = {
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 2, gateOrder: '',
+    kernel: new Float32Array([1, -1]), recurrentKernel: new Float32Array([0.5, 0.25, 0, 0.5]),
+    bias: new Float32Array([0, 0.1]), biasShape: [2], activation: 'tanh',
+  };
+  // Step 1 by hand: a1 = [2, -2 + 0.1] = [2, -1.9]; h1 = tanh(a1).
+  const h1 = [Math.tanh(2), Math.tanh(-1.9)];
+  // Step 2: x·W_x = [1, -1]; h1·W_h = [0.5·h1[0], 0.25·h1[0] + 0.5·h1[1]]; a2 = that + b.
+  const a2 = [1 + 0.5 * h1[0], -1 + 0.25 * h1[0] + 0.5 * h1[1] + 0.1];
+  const h2 = a2.map(Math.tanh);
+  const tr = trace('SimpleRNN', 2, 2, { h: f64(...h1, ...h2), pre: f64(2, -1.9, ...a2) });
+  const wt = walkthrough({ weights: w, trace: tr, input: seq([[2], [1]]), step: 1, sample: 0, kerasMajor: 2 });
+  assert.equal(wt.equations[0], 'h₂ = tanh(x₂·W_x + h₁·W_h + b)');
+  const row = (label: string) => [...wt.rows.find((r) => r.label === label)!.values];
+  assert.deepEqual(row('x₂'), [1]);
+  assert.deepEqual(row('h₁'), h1);
+  assert.deepEqual(row('x₂·W_x'), [1, -1]);
+  assert.ok(Math.abs(row('a₂')[1] - a2[1]) < 1e-7);
+  const hCheck = wt.checks.find((c) => c.key === 'h')!;
+  assert.ok(hCheck.agrees);
+  hCheck.recomputed.forEach((v, j) => assert.ok(Math.abs(v - h2[j]) < 1e-7));
+  assert.ok(wt.checks.find((c) => c.key === 'pre')!.agrees);
+  assert.match(wt.notes.join(' '), /^$/);
+});
+
+test('SimpleRNN step 1 notes h_0 = 0, and a wrong trace is flagged as disagreeing', () => {
+  const w: RecurrentWeights = {
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1, gateOrder: '',
+    kernel: new Float32Array([0.5]), recurrentKernel: new Float32Array([1]), bias: null, biasShape: null, activation: 'linear',
+  };
+  // Linear, no bias: h1 = 0.5·x1 = 1.5; trace says 1.5001 (off by 1e-4, far beyond float32 rounding).
+  const wt = walkthrough({ weights: w, trace: trace('SimpleRNN', 1, 1, { h: f64(1.5001) }), input: seq([[3]]), step: 0, sample: 0, kerasMajor: 3 });
+  assert.equal(wt.equations[0], 'h₁ = x₁·W_x + h₀·W_h + b');
+  assert.match(wt.notes[0], /h₀ = 0/);
+  const c = wt.checks[0];
+  assert.equal(c.agrees, false);
+  assert.ok(Math.abs(c.maxAbsDiff - 1e-4) < 1e-9);
+});
+
+test('LSTM, M = 1, D = 1: gates i, f, g, o and c, h by hand', () => {
+  // Columns i f c o: W_x = [1, 2, 3, 4]; W_h = [0.5, -0.5, 1, 0.25]; b = [0, 1, 0, 0]; x = 1; h0 = 0.5, c0 = 0.25 (from step 1).
+  const w: RecurrentWeights = {
+    layer: 'lstm', cell: 'LSTM', inputDim: 1, units: 1, gateOrder: 'ifco',
+    kernel: new Float32Array([1, 2, 3, 4]), recurrentKernel: new Float32Array([0.5, -0.5, 1, 0.25]),
+    bias: new Float32Array([0, 1, 0, 0]), biasShape: [4], activation: 'tanh', recurrentActivation: 'sigmoid',
+  };
+  const hPrev = 0.5;
+  const cPrev = 0.25;
+  const i = sig(1 + 0.25);
+  const f = sig(2 - 0.25 + 1);
+  const g = Math.tanh(3 + 0.5);
+  const o = sig(4 + 0.125);
+  const c = f * cPrev + i * g;
+  const h = o * Math.tanh(c);
+  const tr = trace('LSTM', 1, 2, { h: f64(hPrev, h), c: f64(cPrev, c), i: f64(0, i), f: f64(0, f), g: f64(0, g), o: f64(0, o) });
+  const wt = walkthrough({ weights: w, trace: tr, input: seq([[0], [1]]), step: 1, sample: 0, kerasMajor: 2 });
+  for (const [key, want] of Object.entries({ i, f, g, o, c, h })) {
+    const chk = wt.checks.find((x) => x.key === key)!;
+    assert.ok(Math.abs(chk.recomputed[0] - want) < 1e-7, `${key}: ${chk.recomputed[0]} vs ${want}`);
+    assert.ok(chk.agrees, key);
+  }
+  assert.equal(wt.equations[2], 'c₂ = f⊙c₁ + i⊙g    h₂ = o⊙tanh(c₂)');
+});
+
+test('GRU reset_after = true (bias 2×3M) and false (bias 3M), M = 1, by hand', () => {
+  // Columns z r h: W_x = [1, -1, 2]; W_h = [0.5, 1, -1]; x = 0.5; h_prev = 0.2.
+  const x = 0.5;
+  const hp = 0.2;
+  const base = { layer: 'gru', cell: 'GRU' as const, inputDim: 1, units: 1, gateOrder: 'zrh', kernel: new Float32Array([1, -1, 2]), recurrentKernel: new Float32Array([0.5, 1, -1]), activation: 'tanh', recurrentActivation: 'sigmoid' };
+  // reset_after: input bias [0.1, 0.2, 0.3], recurrent bias [0.4, 0.5, 0.6].
+  {
+    const z = sig(x * 1 + 0.1 + hp * 0.5 + 0.4);
+    const r = sig(x * -1 + 0.2 + hp * 1 + 0.5);
+    const hh = Math.tanh(x * 2 + 0.3 + r * (hp * -1 + 0.6));
+    const h = z * hp + (1 - z) * hh;
+    const w: RecurrentWeights = { ...base, bias: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), biasShape: [2, 3], resetAfter: true };
+    const tr = trace('GRU', 1, 2, { h: f64(hp, h), z: f64(0, z), r: f64(0, r), hh: f64(0, hh) });
+    const wt = walkthrough({ weights: w, trace: tr, input: seq([[0], [x]]), step: 1, sample: 0, kerasMajor: 3 });
+    for (const [key, want] of Object.entries({ z, r, hh, h })) {
+      const chk = wt.checks.find((c) => c.key === key)!;
+      assert.ok(Math.abs(chk.recomputed[0] - want) < 1e-7, `${key}`);
+    }
+  }
+  // reset_after = false: bias [0.1, 0.2, 0.3]; h̃ = tanh(x·W_h + b_h + (r·h_prev)·U_h).
+  {
+    const z = sig(x * 1 + 0.1 + hp * 0.5);
+    const r = sig(x * -1 + 0.2 + hp * 1);
+    const hh = Math.tanh(x * 2 + 0.3 + r * hp * -1);
+    const h = z * hp + (1 - z) * hh;
+    const w: RecurrentWeights = { ...base, bias: new Float32Array([0.1, 0.2, 0.3]), biasShape: [3], resetAfter: false };
+    const tr = trace('GRU', 1, 2, { h: f64(hp, h) });
+    const wt = walkthrough({ weights: w, trace: tr, input: seq([[0], [x]]), step: 1, sample: 0, kerasMajor: 2 });
+    const chk = wt.checks.find((c) => c.key === 'h')!;
+    assert.ok(Math.abs(chk.recomputed[0] - h) < 1e-7);
+    assert.ok(wt.equations[1].includes('(r⊙h₁)·U_h'));
+  }
+});
+
+test('go_backwards: step k reads x at t = T - k + 1; masked steps carry the state', () => {
+  const w: RecurrentWeights = {
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1, gateOrder: '', direction: 'backward',
+    kernel: new Float32Array([1]), recurrentKernel: new Float32Array([1]), bias: null, biasShape: null, activation: 'linear',
+  };
+  // Backward over x = [10, 20, 30]: step 1 reads 30, step 2 reads 20 (h2 = 20 + 30 = 50), step 3 reads 10.
+  const tr = trace('SimpleRNN', 1, 3, { direction: 'backward', timeIndex: Int32Array.from([2, 1, 0]), h: f64(30, 50, 60) });
+  const wt = walkthrough({ weights: w, trace: tr, input: seq([[10], [20], [30]]), step: 1, sample: 0, kerasMajor: 3 });
+  assert.equal(wt.equations[0], 'h₂ = x₂·W_x + h₁·W_h + b');
+  const first = walkthrough({ weights: w, trace: tr, input: seq([[10], [20], [30]]), step: 0, sample: 0, kerasMajor: 3 });
+  assert.match(first.title, /step k = 1 reads x at t = 3/);
+  assert.equal(first.equations[0], 'h₁ = x₃·W_x + h₀·W_h + b');
+  assert.equal(wt.checks[0].recomputed[0], 50);
+  // Masked step 2: its state is carried, and step 3 continues from h1 = 30 (the last unmasked state).
+  const masked = trace('SimpleRNN', 1, 3, { timeIndex: Int32Array.from([0, 1, 2]), masked: Uint8Array.from([0, 1, 0]), h: f64(10, 10, 40) });
+  const m2 = walkthrough({ weights: w, trace: masked, input: seq([[10], [0], [30]]), step: 1, sample: 0, kerasMajor: 3 });
+  assert.equal(m2.masked, true);
+  const m3 = walkthrough({ weights: w, trace: masked, input: seq([[10], [0], [30]]), step: 2, sample: 0, kerasMajor: 3 });
+  assert.equal(m3.checks[0].recomputed[0], 40);
+});
+
+test('helpers: vecMat on a column block, float32 agreement rule', () => {
+  // x = [1, 2]; W (2×4) rows [1 2 3 4], [5 6 7 8]; block at column 2 width 2: [1·3 + 2·7, 1·4 + 2·8] = [17, 20].
+  assert.deepEqual([...vecMat([1, 2], [1, 2, 3, 4, 5, 6, 7, 8], 4, 2, 2)], [17, 20]);
+  assert.ok(agreesToFloat32(0.5, 0.5 + 4e-7));
+  assert.ok(!agreesToFloat32(0.5, 0.5 + 1e-5));
+  assert.ok(!agreesToFloat32(NaN, 0));
+});

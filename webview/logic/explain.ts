@@ -1,0 +1,66 @@
+// The explanations shown when hovering a layer's shape or parameter count: the formula with this
+// layer's numbers, the weight shapes, and what each letter means. Built only from the summary
+// (paramsFormula / formula), so the panel says exactly what the tree tooltips say.
+
+import type { LayerSummary, WeightSummary } from '../../extension/keras/summary';
+import { LETTER_MEANING, type DimLetter } from '../../extension/keras/shapes';
+import { fmtCount } from './format';
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length === 0 ? 'scalar' : shape.join('×');
+}
+
+/** Lines explaining a layer's parameter count. */
+export function explainParams(layer: LayerSummary): string[] {
+  const lines: string[] = [];
+  const f = layer.formula;
+  if (f) {
+    lines.push(`${layer.className}: ${f.formula}`);
+    lines.push(`= ${f.substituted}`);
+    const letters = Object.entries(f.letters);
+    if (letters.length) {
+      lines.push(letters.map(([k, v]) => `${k} = ${v} (${LETTER_MEANING[k as Exclude<DimLetter, null>] ?? k})`).join(', '));
+    }
+    for (const t of f.terms) lines.push(`${t.name}: ${shapeText(t.shape)} = ${fmtCount(t.count)}${t.trainable ? '' : ' (non-trainable)'}`);
+    if (f.nonTrainable > 0) lines.push(`trainable ${fmtCount(f.trainable)}, non-trainable ${fmtCount(f.nonTrainable)}`);
+    if (f.note) lines.push(f.note);
+  } else if (layer.paramsFormula) {
+    lines.push(layer.paramsFormula);
+  } else if (layer.params === 0) {
+    lines.push(`${layer.className} has no weights: 0 parameters.`);
+  } else {
+    lines.push(`${fmtCount(layer.params)} parameters.`);
+  }
+  if (!f && layer.weights.length) for (const w of layer.weights) lines.push(weightLine(w));
+  return lines;
+}
+
+export function weightLine(w: WeightSummary): string {
+  return `${w.name}: ${shapeText(w.shape)} = ${fmtCount(w.count)}${w.trainable ? '' : ' (non-trainable)'}`;
+}
+
+/** Lines explaining an annotated output shape `(N, T, M) = (None, 10, 5)`. */
+export function explainShape(layer: LayerSummary): string[] {
+  const lines = [`Output shape ${layer.outputShapeText}`];
+  const seen = new Set<string>();
+  for (const l of layer.outputLetters ?? []) {
+    if (!l || seen.has(l)) continue;
+    seen.add(l);
+    lines.push(`${l}: ${LETTER_MEANING[l]}`);
+  }
+  if (layer.outputShape && !Array.isArray(layer.outputShape[0]) && (layer.outputShape as unknown[])[0] === null) {
+    lines.push('None: decided when the model runs (the batch size N, or a free T).');
+  }
+  for (const n of layer.notes) lines.push(n);
+  return lines;
+}
+
+/** Gate/letter meanings for a recurrent weight name (kernel, recurrent_kernel, bias). */
+export function explainWeight(className: string, w: WeightSummary): string[] {
+  const lines = [weightLine(w), w.path];
+  const gates = /LSTM/.test(className) ? 'blocks i, f, c, o (input, forget, cell candidate, output)' : /GRU/.test(className) ? 'blocks z, r, h (update, reset, candidate)' : '';
+  if (w.name.includes('recurrent_kernel')) lines.push(`W_h: M×${gates ? 'gates·M' : 'M'}, multiplies h_{t-1}${gates ? `; ${gates}` : ''}`);
+  else if (w.name.includes('kernel') && /RNN|LSTM|GRU/.test(className)) lines.push(`W_x: D×${gates ? 'gates·M' : 'M'}, multiplies x_t${gates ? `; ${gates}` : ''}`);
+  else if (w.name.includes('bias') && /GRU/.test(className) && w.shape.length === 2) lines.push('GRU reset_after: row 0 is the input bias, row 1 the recurrent bias (3M extra parameters).');
+  return lines;
+}

@@ -1,0 +1,335 @@
+// Inspector webview entry: wires the views to the host through extension/protocol.ts.
+//
+// Stable data-testid attributes for the UI tests (Playwright):
+//   run-button, cancel-button, run-status        toolbar: run (Ctrl+Enter), cancel, status line
+//   error-banner                                 the one-sentence error (data-kind = input|unsupported|file|internal|webview)
+//   tab-model, tab-input, tab-results            the three tabs
+//   model-header, header-file, header-format, header-keras, header-params
+//   layer-table, layer-row[data-layer], layer-shape, layer-params, params-explained (hover/focus shows the formula)
+//   layer-detail, weight-item[data-weight], weight-show, weight-stats, weight-heatmap, spectral-radius (rows data-gate, data-radius)
+//   input-editor, input-n, input-t, input-seed, input-select, sample-tab[data-sample], input-grid, input-cell[data-t][data-d]
+//   fill-zeros, fill-ramp, fill-random, fill-paste, fill-csv, paste-text, paste-apply, paste-error, csv-column, csv-window, csv-start, csv-apply
+//   input-validation                             inline validation (the core's sentences)
+//   results-root[data-first-paint-ms][data-run-id]  results; first paint after a result, in ms (performance.now)
+//   run-summary, model-output[data-index], run-stopped, layer-output[data-layer]
+//   trace-layer, trace-sample, trace-quantity, chart-units, trace-explorer
+//   state-table[data-layer][data-direction][data-quantity][data-sample]
+//   state-cell[data-step][data-t][data-unit][data-value]  one value of the per-step table (step = processing step, 0-based)
+//   state-heatmap (canvas), state-chart (uPlot), equation-box[data-step][data-sample][data-agrees], equation-text, equation-checks
+//   export-numpy, export-trace-csv, export-trace-json, export-heatmap-png, export-chart-png
+
+import inspectorCss from '../media/inspector.css' with { type: 'text' };
+import uplotCss from 'uplot/dist/uPlot.min.css' with { type: 'text' };
+import type { HostMessage, RunResult, PersistedState, ExportFormat } from '../extension/protocol';
+import { PROTOCOL_VERSION } from '../extension/protocol';
+import type { ModelSummary } from '../extension/keras/summary';
+import type { InputSpec as ModelInputSpec } from '../extension/keras/inputs';
+import { registerToolkit, button, progressRing, tabs, type TabsControl } from './toolkit';
+import { h, clear } from './dom';
+import { post, request, handleReply, loadState, saveState } from './vscodeApi';
+import { encode, decode, countNumbers } from './logic/serialize';
+import { fmtMs } from './logic/format';
+import { headerView, ModelView } from './views/modelView';
+import { InputEditor, type InputEditorState } from './views/inputEditor';
+import { ResultsView, type TraceSelection } from './views/results';
+
+/** What survives a reload (through vscode.setState), JSON-encoded. */
+interface UiState {
+  tab: string;
+  layer: string | null;
+  input?: InputEditorState;
+  trace: TraceSelection | null;
+  /** The last result when it is small enough (typed arrays ≤ 400k numbers). */
+  result?: RunResult;
+}
+
+const KEEP_RESULT_NUMBERS = 400_000;
+
+function adoptCss(...texts: string[]): void {
+  // Constructed stylesheets: no <style> element, so a strict CSP without 'unsafe-inline' still applies them.
+  const sheets = texts.map((t) => {
+    const s = new CSSStyleSheet();
+    s.replaceSync(t);
+    return s;
+  });
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, ...sheets];
+}
+
+class App {
+  private readonly root: HTMLElement;
+  private readonly banner = h('div', { class: 'banner error', role: 'alert', 'data-testid': 'error-banner' });
+  private readonly status = h('span', { class: 'status', 'data-testid': 'run-status', 'aria-live': 'polite' });
+  private readonly ring = progressRing();
+  private readonly headerHost = h('div', { class: 'header-host' });
+  private tabs: TabsControl | null = null;
+  private summary: ModelSummary | null = null;
+  private specs: ModelInputSpec[] = [];
+  private fileUri = '';
+  private notExecutable: string | undefined;
+  private runId: number | null = null;
+  private result: RunResult | null = null;
+  private resultReceivedAt = 0;
+  private ui: UiState = { tab: 'model', layer: null, trace: null };
+  private saveTimer = 0;
+
+  private readonly runBtn = button('Run', () => this.run(), { appearance: 'primary', testid: 'run-button', glyph: '▶', title: 'Run the forward pass on this input (Ctrl+Enter)' });
+  private readonly cancelBtn = button('Cancel', () => this.cancel(), { appearance: 'secondary', testid: 'cancel-button' });
+
+  private readonly modelView = new ModelView({
+    loadWeights: (layer, weight) => request('weights', { layer, weight }),
+    layerSelected: (layer) => {
+      this.ui.layer = layer;
+      post({ type: 'selectLayer', layer });
+      this.persist();
+    },
+    error: (m) => this.showError(m, 'webview'),
+  });
+
+  private readonly inputEditor = new InputEditor({
+    pickCsv: () => request('pickCsv', {}),
+    changed: () => {
+      this.updateRunEnabled();
+      this.persist();
+    },
+  });
+
+  private readonly results = new ResultsView({
+    summary: () => this.summary,
+    exportRun: (format) => void this.export(format),
+    exportPng: (png, name) => {
+      png.then((bytes) => this.export('png', bytes, name), (e: Error) => this.showError(e.message, 'webview'));
+    },
+    selectionChanged: (sel) => {
+      this.ui.trace = sel;
+      this.persist();
+    },
+  });
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+    this.banner.hidden = true;
+    this.ring.hidden = true;
+    this.cancelBtn.el.hidden = true;
+    root.append(h('div', { class: 'loading' }, progressRing(), h('span', {}, 'Reading the model…')));
+    window.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data as HostMessage));
+    window.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+        e.preventDefault();
+        this.run();
+      }
+    });
+    window.addEventListener('error', (e) => this.showError(`The inspector hit an internal error: ${e.message}.`, 'webview', true));
+    window.addEventListener('unhandledrejection', (e) => this.showError(`The inspector hit an internal error: ${(e.reason as Error)?.message ?? String(e.reason)}.`, 'webview', true));
+    const saved = loadState();
+    if (saved?.ui) this.ui = { ...this.ui, ...(decode(saved.ui) as UiState) };
+    this.fileUri = saved?.fileUri ?? '';
+    post({ type: 'ready', state: saved });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private onMessage(m: HostMessage): void {
+    if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+    if (handleReply(m)) return;
+    switch (m.type) {
+      case 'init':
+        if (m.protocol !== PROTOCOL_VERSION) {
+          this.showError(`This panel speaks protocol ${PROTOCOL_VERSION} but the extension sent ${m.protocol}; reload the window.`, 'internal');
+          return;
+        }
+        if (m.restore && !loadState()?.ui) this.ui = { ...this.ui, ...(decode(m.restore) as UiState) };
+        this.init(m.fileUri, m.fileName, m.summary, m.inputs, m.notExecutable);
+        return;
+      case 'loadError':
+        this.showLoadError(m.fileName, m.message);
+        return;
+      case 'runStarted':
+        this.runId = m.runId;
+        this.setRunning(true, `Running ${m.inputLabel}…`);
+        return;
+      case 'runProgress':
+        if (m.runId === this.runId) this.status.textContent = `Layer ${m.done} of ${m.total}: ${m.layer}`;
+        return;
+      case 'runResult':
+        this.onResult(m.result);
+        return;
+      case 'runError':
+        if (this.runId === null || m.runId === this.runId) {
+          this.setRunning(false, '');
+          this.showError(m.message, m.kind);
+          if (m.kind === 'input') this.tabs?.select('input');
+        }
+        return;
+      case 'runCancelled':
+        this.setRunning(false, 'Run cancelled.');
+        return;
+      case 'setInput': {
+        const err = this.inputEditor.apply(m.input);
+        this.tabs?.select('input');
+        this.ui.tab = 'input';
+        if (err) this.showError(err, 'input');
+        return;
+      }
+      case 'focusLayer':
+        this.tabs?.select('model');
+        this.modelView.select(m.layer, false);
+        return;
+    }
+  }
+
+  private init(fileUri: string, fileName: string, summary: ModelSummary, specs: ModelInputSpec[], notExecutable?: string): void {
+    this.fileUri = fileUri;
+    this.summary = summary;
+    this.specs = specs;
+    this.notExecutable = notExecutable;
+    clear(this.root);
+    this.hideError();
+    clear(this.headerHost);
+    this.headerHost.append(headerView(summary, fileName));
+    const toolbar = h('div', { class: 'main-toolbar', role: 'toolbar', 'aria-label': 'Run' }, this.runBtn.el, this.cancelBtn.el, this.ring, this.status);
+    const modelPanel = h('div', { class: 'tab-body' }, this.modelView.el);
+    const inputPanel = h('div', { class: 'tab-body' }, this.inputEditor.el);
+    const resultsPanel = h('div', { class: 'tab-body' }, this.results.el);
+    this.tabs = tabs(
+      [
+        { id: 'model', label: 'Model', content: modelPanel, testid: 'tab-model' },
+        { id: 'input', label: 'Input', content: inputPanel, testid: 'tab-input' },
+        { id: 'results', label: 'Results', content: resultsPanel, testid: 'tab-results' },
+      ],
+      this.ui.tab,
+      (id) => {
+        this.ui.tab = id;
+        this.persist();
+      },
+    );
+    this.root.append(h('div', { class: 'top' }, this.headerHost, toolbar), this.banner, this.tabs.el);
+    this.modelView.show(summary, this.ui.layer);
+    this.inputEditor.setModel(specs, this.ui.input);
+    if (notExecutable) this.showError(`${notExecutable} The model can be inspected but not run.`, 'unsupported');
+    if (this.ui.result) {
+      this.result = this.ui.result;
+      this.results.show(this.result, this.ui.trace);
+      this.tabs.setBadge('results', '1');
+    }
+    this.updateRunEnabled();
+    this.persist();
+  }
+
+  private showLoadError(fileName: string, message: string): void {
+    clear(this.root);
+    this.banner.hidden = false;
+    clear(this.banner);
+    this.banner.dataset.kind = 'file';
+    this.banner.append(h('strong', {}, `${fileName}: `), message);
+    const reopen = button('Reopen with another editor', () => post({ type: 'reopenWith' }), { appearance: 'primary', testid: 'reopen-with' });
+    this.root.append(h('div', { class: 'load-error' }, h('h1', {}, fileName), this.banner, h('p', { class: 'muted' }, 'Nothing from this file was executed or changed.'), reopen.el));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private updateRunEnabled(): void {
+    const err = this.inputEditor.error;
+    const running = this.ring.hidden === false;
+    this.runBtn.setDisabled(!!this.notExecutable || !!err || running || !this.summary);
+    if (!running) this.status.textContent = this.notExecutable ? 'This model cannot be run.' : err ? 'Fix the input to run.' : this.result ? `Last run: ${this.result.inputLabel}, ${fmtMs(this.result.elapsedMs)}` : 'Ready.';
+  }
+
+  private run(): void {
+    if (!this.summary || this.notExecutable || this.ring.hidden === false) return;
+    const r = this.inputEditor.tensors();
+    if ('error' in r) {
+      this.tabs?.select('input');
+      this.showError(r.error, 'input');
+      return;
+    }
+    this.hideError();
+    this.setRunning(true, 'Starting…');
+    post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors } });
+  }
+
+  private cancel(): void {
+    if (this.runId !== null) post({ type: 'cancel', runId: this.runId });
+  }
+
+  private setRunning(running: boolean, text: string): void {
+    this.ring.hidden = !running;
+    this.cancelBtn.el.hidden = !running;
+    this.status.textContent = text;
+    this.updateRunEnabled();
+    if (!running && text) this.status.textContent = text;
+  }
+
+  private onResult(result: RunResult): void {
+    this.resultReceivedAt = performance.now();
+    this.runId = result.runId;
+    this.result = result;
+    this.setRunning(false, '');
+    this.hideError();
+    this.tabs?.select('results');
+    this.ui.tab = 'results';
+    const keep = this.ui.trace;
+    this.results.show(result, keep);
+    this.tabs?.setBadge('results', '1');
+    const rootEl = this.results.el;
+    rootEl.dataset.runId = String(result.runId);
+    // Two frames: the first callback runs before the paint, the second after it.
+    const t0 = this.resultReceivedAt;
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        const ms = performance.now() - t0;
+        rootEl.dataset.firstPaintMs = ms.toFixed(1);
+        this.status.textContent = `Ran ${result.inputLabel} in ${fmtMs(result.elapsedMs)}; shown in ${fmtMs(ms)}.`;
+      }),
+    );
+    this.persist();
+  }
+
+  private async export(format: ExportFormat, png?: Uint8Array, suggestedName?: string): Promise<void> {
+    try {
+      const r = await request('export', { format, runId: this.result?.runId, png, suggestedName });
+      if (r.savedTo) this.status.textContent = `Saved ${r.savedTo}`;
+    } catch (e) {
+      this.showError((e as Error).message, 'webview');
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private showError(message: string, kind: string, notifyHost = false): void {
+    clear(this.banner);
+    this.banner.dataset.kind = kind;
+    const close = h('button', { class: 'banner-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, '×');
+    close.addEventListener('click', () => this.hideError());
+    this.banner.append(h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '⚠'), h('span', { class: 'banner-text' }, message), close);
+    this.banner.hidden = false;
+    if (!this.banner.isConnected) this.root.prepend(this.banner);
+    if (notifyHost) post({ type: 'notify', level: 'error', message });
+  }
+
+  private hideError(): void {
+    this.banner.hidden = true;
+  }
+
+  private persist(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = window.setTimeout(() => {
+      this.saveTimer = 0;
+      const ui: UiState = {
+        tab: this.tabs?.active() ?? this.ui.tab,
+        layer: this.modelView.selected ?? this.ui.layer,
+        input: this.summary ? this.inputEditor.snapshot() : this.ui.input,
+        trace: this.results.selection() ?? this.ui.trace,
+      };
+      if (this.result && countNumbers(this.result, KEEP_RESULT_NUMBERS) <= KEEP_RESULT_NUMBERS) ui.result = this.result;
+      this.ui = ui;
+      const state: PersistedState = { fileUri: this.fileUri, ui: encode(ui) };
+      saveState(state);
+    }, 250);
+  }
+}
+
+registerToolkit();
+adoptCss(uplotCss, inspectorCss);
+const root = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
+root.classList.add('inspector');
+new App(root);

@@ -1,0 +1,276 @@
+// A canvas heatmap of a matrix: x = columns (time steps, or a weight's columns), y = rows (units).
+// One pixel per value is painted once into an offscreen canvas, then scaled without smoothing, so
+// T = 1000 × M = 256 paints in milliseconds. Diverging colours from the theme, with a legend.
+
+import { h, themeVar, pointTip } from '../dom';
+import { paintDiverging, parseColor, symmetricLimit, type DivergingScale, type Rgb, rgbCss } from '../logic/colors';
+import { fmt } from '../logic/format';
+import { clampIndex } from '../logic/virtual';
+
+export interface HeatmapOptions {
+  cols: number;
+  rows: number;
+  value(col: number, row: number): number;
+  /** All values (for the colour limit); defaults to scanning value(). */
+  limit?: number;
+  colName: string; // e.g. 'step k'
+  rowName: string; // e.g. 'unit'
+  colLabel?(col: number): string;
+  rowLabel?(row: number): string;
+  /** Extra tooltip line for a column (e.g. "reads x at t = 7"). */
+  colNote?(col: number): string;
+  height?: number;
+  ariaLabel: string;
+  testid?: string;
+  onPick?(col: number, row: number): void;
+}
+
+const MARGIN = { left: 44, right: 8, top: 6, bottom: 22 };
+
+/** Theme-driven diverging scale: blue (negative) → editor background → red (positive). */
+export function themeScale(limit: number): DivergingScale {
+  const bg = parseColor(themeVar('--vscode-editor-background', '#1e1e1e')) ?? [30, 30, 30];
+  const dark = (bg[0] + bg[1] + bg[2]) / 3 < 128;
+  const negative: Rgb = parseColor(themeVar('--vscode-charts-blue', dark ? '#3794ff' : '#1a85ff')) ?? [55, 148, 255];
+  const positive: Rgb = parseColor(themeVar('--vscode-charts-red', dark ? '#f14c4c' : '#e51400')) ?? [241, 76, 76];
+  return { negative, middle: bg, positive, limit };
+}
+
+export class Heatmap {
+  readonly el: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly legend: HTMLCanvasElement;
+  private readonly legendLabels: HTMLElement;
+  private image: HTMLCanvasElement | null = null;
+  private o: HeatmapOptions;
+  private limit = 1;
+  private selectedCol = -1;
+  private cursor = { col: 0, row: 0 };
+  private focused = false;
+  private frame = 0;
+
+  constructor(options: HeatmapOptions) {
+    this.o = options;
+    this.canvas = h('canvas', { class: 'heatmap', tabindex: 0, role: 'img', 'aria-label': options.ariaLabel });
+    if (options.testid) this.canvas.dataset.testid = options.testid;
+    this.legend = h('canvas', { class: 'legend-bar', width: 160, height: 10, 'aria-hidden': 'true' });
+    this.legendLabels = h('div', { class: 'legend-labels' });
+    this.el = h('div', { class: 'heatmap-wrap' }, this.canvas, h('div', { class: 'legend' }, h('span', { class: 'legend-title' }, 'colour scale'), this.legend, this.legendLabels));
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => pointTip(0, 0, null));
+    this.canvas.addEventListener('click', (e) => {
+      const p = this.pick(e);
+      if (!p) return;
+      this.cursor = p;
+      this.o.onPick?.(p.col, p.row);
+    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    this.canvas.addEventListener('focus', () => {
+      this.focused = true;
+      this.draw();
+    });
+    this.canvas.addEventListener('blur', () => {
+      this.focused = false;
+      this.draw();
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.canvas);
+    this.setData(options);
+  }
+
+  setData(options: HeatmapOptions): void {
+    this.o = options;
+    this.canvas.setAttribute('aria-label', options.ariaLabel);
+    const { cols, rows } = options;
+    this.limit = options.limit ?? (() => {
+      const all = new Float64Array(cols * rows);
+      for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) all[r * cols + c] = options.value(c, r);
+      return symmetricLimit(all);
+    })();
+    this.cursor = { col: clampIndex(this.cursor.col, cols), row: clampIndex(this.cursor.row, rows) };
+    this.paintImage();
+    this.draw();
+  }
+
+  /** Re-read theme colours (call after a theme change). */
+  retheme(): void {
+    this.paintImage();
+    this.draw();
+  }
+
+  setSelectedCol(col: number): void {
+    this.selectedCol = col;
+    if (col >= 0) this.cursor.col = col;
+    this.draw();
+  }
+
+  private paintImage(): void {
+    const { cols, rows } = this.o;
+    if (cols <= 0 || rows <= 0) {
+      this.image = null;
+      return;
+    }
+    const scale = themeScale(this.limit);
+    const img = this.image && this.image.width === cols && this.image.height === rows ? this.image : document.createElement('canvas');
+    img.width = cols;
+    img.height = rows;
+    const ctx = img.getContext('2d')!;
+    const data = ctx.createImageData(cols, rows);
+    paintDiverging(data.data, cols, rows, scale, (x, y) => this.o.value(x, y));
+    ctx.putImageData(data, 0, 0);
+    this.image = img;
+    // Legend: the same scale from −limit to +limit.
+    const lctx = this.legend.getContext('2d')!;
+    const lw = this.legend.width;
+    const ldata = lctx.createImageData(lw, 1);
+    paintDiverging(ldata.data, lw, 1, scale, (x) => ((x / (lw - 1)) * 2 - 1) * this.limit);
+    for (let y = 0; y < this.legend.height; y++) lctx.putImageData(ldata, 0, y);
+    this.legendLabels.textContent = '';
+    this.legendLabels.append(h('span', {}, fmt(-this.limit)), h('span', {}, '0'), h('span', {}, fmt(this.limit)));
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  private plotRect(): { x: number; y: number; w: number; h: number } {
+    const cssW = this.canvas.clientWidth || 600;
+    const cssH = this.o.height ?? 220;
+    return { x: MARGIN.left, y: MARGIN.top, w: Math.max(10, cssW - MARGIN.left - MARGIN.right), h: Math.max(10, cssH - MARGIN.top - MARGIN.bottom) };
+  }
+
+  draw(): void {
+    const cssW = this.canvas.clientWidth || 600;
+    const cssH = this.o.height ?? 220;
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.style.height = `${cssH}px`;
+    if (this.canvas.width !== Math.round(cssW * dpr) || this.canvas.height !== Math.round(cssH * dpr)) {
+      this.canvas.width = Math.round(cssW * dpr);
+      this.canvas.height = Math.round(cssH * dpr);
+    }
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    const p = this.plotRect();
+    const { cols, rows } = this.o;
+    const fg = themeVar('--vscode-descriptionForeground', '#999');
+    const font = themeVar('--vscode-font-family', 'sans-serif');
+    if (this.image) {
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(this.image, p.x, p.y, p.w, p.h);
+    }
+    ctx.strokeStyle = themeVar('--vscode-panel-border', '#80808059');
+    ctx.strokeRect(p.x - 0.5, p.y - 0.5, p.w + 1, p.h + 1);
+    // Axis ticks: about one label per 70 px across, one per 18 px down.
+    ctx.fillStyle = fg;
+    ctx.font = `11px ${font}`;
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'center';
+    const colLabel = this.o.colLabel ?? ((c: number) => String(c + 1));
+    const rowLabel = this.o.rowLabel ?? ((r: number) => String(r));
+    const xStep = niceStep(cols, Math.max(1, Math.floor(p.w / 70)));
+    for (let c = 0; c < cols; c += xStep) ctx.fillText(colLabel(c), p.x + ((c + 0.5) / cols) * p.w, p.y + p.h + 5);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const yStep = niceStep(rows, Math.max(1, Math.floor(p.h / 18)));
+    for (let r = 0; r < rows; r += yStep) ctx.fillText(rowLabel(r), p.x - 5, p.y + ((r + 0.5) / rows) * p.h);
+    ctx.save();
+    ctx.translate(10, p.y + p.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText(this.o.rowName, 0, 0);
+    ctx.restore();
+    // Selected column and the keyboard cursor.
+    const cw = p.w / Math.max(1, cols);
+    const rhgt = p.h / Math.max(1, rows);
+    if (this.selectedCol >= 0 && this.selectedCol < cols) {
+      ctx.strokeStyle = themeVar('--vscode-focusBorder', '#007fd4');
+      ctx.lineWidth = 2;
+      ctx.strokeRect(p.x + this.selectedCol * cw, p.y, Math.max(2, cw), p.h);
+      ctx.lineWidth = 1;
+    }
+    if (this.focused) {
+      ctx.strokeStyle = themeVar('--vscode-editor-foreground', '#ccc');
+      ctx.setLineDash([3, 2]);
+      ctx.strokeRect(p.x + this.cursor.col * cw, p.y + this.cursor.row * rhgt, Math.max(3, cw), Math.max(3, rhgt));
+      ctx.setLineDash([]);
+    }
+  }
+
+  private pick(e: MouseEvent): { col: number; row: number } | null {
+    const rect = this.canvas.getBoundingClientRect();
+    const p = this.plotRect();
+    const x = e.clientX - rect.left - p.x;
+    const y = e.clientY - rect.top - p.y;
+    if (x < 0 || y < 0 || x >= p.w || y >= p.h) return null;
+    return { col: Math.floor((x / p.w) * this.o.cols), row: Math.floor((y / p.h) * this.o.rows) };
+  }
+
+  private describe(col: number, row: number): string {
+    const colLabel = this.o.colLabel ?? ((c: number) => String(c + 1));
+    const rowLabel = this.o.rowLabel ?? ((r: number) => String(r));
+    const note = this.o.colNote?.(col);
+    return `${this.o.colName} ${colLabel(col)}, ${this.o.rowName} ${rowLabel(row)}\nvalue ${fmt(this.o.value(col, row), 7)}${note ? `\n${note}` : ''}`;
+  }
+
+  private onHover(e: MouseEvent): void {
+    const p = this.pick(e);
+    pointTip(e.clientX, e.clientY, p ? this.describe(p.col, p.row) : null);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const { cols, rows } = this.o;
+    const c = this.cursor;
+    const big = e.shiftKey ? 10 : 1;
+    switch (e.key) {
+      case 'ArrowRight': c.col = clampIndex(c.col + big, cols); break;
+      case 'ArrowLeft': c.col = clampIndex(c.col - big, cols); break;
+      case 'ArrowDown': c.row = clampIndex(c.row + big, rows); break;
+      case 'ArrowUp': c.row = clampIndex(c.row - big, rows); break;
+      case 'Home': c.col = 0; break;
+      case 'End': c.col = cols - 1; break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        this.o.onPick?.(c.col, c.row);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    this.draw();
+    // Say where the cursor is (screen readers read the label of the focused canvas).
+    this.canvas.setAttribute('aria-label', `${this.o.ariaLabel}. ${this.describe(c.col, c.row).replace(/\n/g, ', ')}`);
+    const rect = this.canvas.getBoundingClientRect();
+    const p = this.plotRect();
+    pointTip(rect.left + p.x + ((c.col + 0.5) / cols) * p.w, rect.top + p.y + ((c.row + 0.5) / rows) * p.h, this.describe(c.col, c.row));
+  }
+
+  /** PNG bytes of the heatmap as shown. */
+  async png(): Promise<Uint8Array> {
+    return canvasPng(this.canvas);
+  }
+}
+
+/** A step between labelled ticks so that at most `max` labels fit: 1, 2, 5, 10, 20, 50 … */
+export function niceStep(count: number, max: number): number {
+  const raw = count / Math.max(1, max);
+  if (raw <= 1) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+export function canvasPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => {
+      if (!blob) return reject(new Error('The chart could not be encoded as PNG.'));
+      blob.arrayBuffer().then((b) => resolve(new Uint8Array(b)), reject);
+    }, 'image/png');
+  });
+}
+
+export { rgbCss };

@@ -1,0 +1,370 @@
+// The results of a run: the output, every layer's output (compact, expandable), and for each
+// recurrent layer (each direction) the per-step explorer: heatmap, line chart, state table, equation.
+
+import type { RunResult, RecurrentWeights } from '../../extension/protocol';
+import type { RecurrentTrace } from '../../extension/keras/layers/types';
+import type { ModelSummary } from '../../extension/keras/summary';
+import type { LayerRecord } from '../../extension/keras/forward';
+import type { Tensor } from '../../extension/keras/tensor';
+import { h, clear } from '../dom';
+import { button, dropdown, textField, type DropdownControl, type FieldControl } from '../toolkit';
+import { fmt, fmtMs, fmtVector, parseUnitList, sub } from '../logic/format';
+import { divergingColor, rgbCss, symmetricLimit } from '../logic/colors';
+import { walkthrough } from '../logic/stepMath';
+import { kerasMajorOf, layerInputSequence, traceKey, traceQuantities } from '../logic/traceInput';
+import { Heatmap, themeScale } from './heatmap';
+import { LineChart } from './lineChart';
+import { MatrixTable } from './matrixTable';
+import { EquationBox } from './equation';
+
+export interface TraceSelection {
+  key: string;
+  sample: number;
+  quantity: string;
+  /** Processing step (0-based), -1 for none. */
+  step: number;
+  units: string;
+}
+
+export interface ResultsHost {
+  summary(): ModelSummary | null;
+  exportRun(format: 'numpy' | 'trace-csv' | 'trace-json'): void;
+  exportPng(png: Promise<Uint8Array>, name: string): void;
+  selectionChanged(sel: TraceSelection): void;
+}
+
+type TraceArrayKey = 'h' | 'c' | 'i' | 'f' | 'g' | 'o' | 'z' | 'r' | 'hh' | 'pre';
+
+function shapeText(shape: number[]): string {
+  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+/** The explorer of one trace: toolbar, heatmap, chart, table and equation, kept in sync by step. */
+class TraceExplorer {
+  readonly el: HTMLElement;
+  private trace!: RecurrentTrace;
+  private weights: RecurrentWeights | undefined;
+  private sel: TraceSelection;
+  private readonly heatmap: Heatmap;
+  private readonly chart: LineChart;
+  private readonly table: MatrixTable;
+  private readonly equation = new EquationBox();
+  private readonly sampleDd: DropdownControl;
+  private readonly quantityDd: DropdownControl;
+  private readonly unitsField: FieldControl;
+  private readonly unitsError = h('span', { class: 'inline-error', role: 'alert' });
+  private readonly stepLabel = h('span', { class: 'step-label', 'aria-live': 'polite' });
+  private readonly heading = h('h3', {});
+
+  constructor(
+    private readonly result: RunResult,
+    private readonly host: ResultsHost,
+    traceSel: TraceSelection,
+  ) {
+    this.sel = { ...traceSel };
+    this.pickTrace();
+    this.sampleDd = dropdown([], '0', (v) => this.change({ sample: Number(v) }), { testid: 'trace-sample', ariaLabel: 'Sample' });
+    this.quantityDd = dropdown([], 'h', (v) => this.change({ quantity: v }), { testid: 'trace-quantity', ariaLabel: 'Quantity' });
+    this.unitsField = textField({ value: this.sel.units, size: 10, testid: 'chart-units', onChange: (v) => this.change({ units: v }) });
+    this.unitsField.el.setAttribute('aria-label', 'Units to plot, e.g. 0-3, 7');
+    const data = this.quantityData();
+    this.heatmap = new Heatmap({ ...this.heatOptions(data) });
+    this.chart = new LineChart(this.chartOptions(data));
+    this.table = new MatrixTable(this.tableOptions(data));
+    const exportBar = h(
+      'div',
+      { class: 'toolbar-group' },
+      button('Heatmap PNG', () => this.host.exportPng(this.heatmap.png(), `${this.trace.layer}-${this.sel.quantity}-heatmap.png`), { appearance: 'secondary', testid: 'export-heatmap-png' }).el,
+      button('Chart PNG', () => this.host.exportPng(this.chart.png(), `${this.trace.layer}-${this.sel.quantity}-chart.png`), { appearance: 'secondary', testid: 'export-chart-png' }).el,
+    );
+    this.el = h(
+      'section',
+      { class: 'trace', 'data-testid': 'trace-explorer' },
+      h('div', { class: 'trace-head' }, this.heading, this.stepLabel),
+      h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Sample'), this.sampleDd.el), h('label', { class: 'field' }, h('span', {}, 'Show'), this.quantityDd.el), exportBar),
+      h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Time × units heatmap'), this.heatmap.el),
+      h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Units over time ', h('label', { class: 'field inline' }, h('span', {}, 'units'), this.unitsField.el), this.unitsError), this.chart.el),
+      h('div', { class: 'split' }, h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Per-step values'), this.table.el), h('div', { class: 'card' }, this.equation.el)),
+    );
+    this.refreshControls();
+    if (this.sel.step >= 0) this.selectStep(this.sel.step, false);
+  }
+
+  private pickTrace(): void {
+    const traces = this.result.traces;
+    this.trace = traces.find((t) => traceKey(t) === this.sel.key) ?? traces[0];
+    this.sel.key = traceKey(this.trace);
+    this.weights = this.result.recurrentWeights.find((w) => w.layer === this.trace.layer && (w.direction ?? '') === (this.trace.direction ?? ''));
+    this.sel.sample = Math.min(this.sel.sample, this.trace.batch - 1);
+    const qs = traceQuantities(this.trace);
+    if (!qs.some((q) => q.key === this.sel.quantity)) this.sel.quantity = 'h';
+    if (this.sel.step >= this.trace.steps) this.sel.step = -1;
+  }
+
+  private quantityData(): Float64Array {
+    return (this.trace[this.sel.quantity as TraceArrayKey] as Float64Array | undefined) ?? this.trace.h;
+  }
+
+  /** Value of (step, unit) of the current sample. */
+  private at(data: Float64Array, step: number, unit: number): number {
+    return data[(step * this.trace.batch + this.sel.sample) * this.trace.units + unit];
+  }
+
+  private heatOptions(data: Float64Array) {
+    const t = this.trace;
+    let lim = 0;
+    for (let s = 0; s < t.steps; s++) for (let u = 0; u < t.units; u++) lim = Math.max(lim, Math.abs(this.at(data, s, u)));
+    return {
+      cols: t.steps,
+      rows: t.units,
+      value: (c: number, r: number) => this.at(data, c, r),
+      limit: lim || 1,
+      colName: 'step k',
+      rowName: 'unit',
+      colNote: (c: number) => (t.timeIndex[c] !== c ? `reads x at t = ${t.timeIndex[c] + 1}` : ''),
+      height: Math.min(300, Math.max(140, t.units * 6 + 30)),
+      ariaLabel: `Heatmap of ${this.sel.quantity} for ${t.layer}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
+      testid: 'state-heatmap',
+      onPick: (col: number, row: number) => {
+        this.selectStep(col);
+        this.table.focusCell(col, row);
+        this.heatmap.canvas.focus();
+      },
+    };
+  }
+
+  private chartUnits(): number[] {
+    const parsed = parseUnitList(this.sel.units, this.trace.units);
+    this.unitsError.textContent = parsed.error ?? '';
+    this.unitsField.setInvalid(parsed.error ?? null);
+    if (parsed.error) return [...Array(Math.min(4, this.trace.units)).keys()];
+    return parsed.units.slice(0, 12);
+  }
+
+  private chartOptions(data: Float64Array) {
+    const t = this.trace;
+    const x = Array.from({ length: t.steps }, (_, s) => s + 1);
+    return {
+      x,
+      series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: x.map((_, s) => this.at(data, s, u)) })),
+      xLabel: 'step k',
+      yLabel: this.sel.quantity,
+      testid: 'state-chart',
+      onPick: (i: number) => this.selectStep(i),
+    };
+  }
+
+  private tableOptions(data: Float64Array) {
+    const t = this.trace;
+    const scale = themeScale(symmetricLimit(data));
+    const backwards = Array.from(t.timeIndex).some((v, s) => v !== s);
+    return {
+      rows: t.steps,
+      cols: t.units,
+      value: (r: number, c: number) => this.at(data, r, c),
+      rowHeader: 'k',
+      rowLabel: (r: number) => String(r + 1),
+      extra: backwards ? [{ header: 't', value: (r: number) => String(t.timeIndex[r] + 1) }] : [],
+      colLabel: (c: number) => `${this.sel.quantity}[${c}]`,
+      ariaLabel: `${this.sel.quantity} per step (rows) and unit (columns)`,
+      testid: 'state-table',
+      cellTestid: 'state-cell',
+      cellData: (cell: HTMLElement, r: number, c: number) => {
+        cell.dataset.step = String(r);
+        cell.dataset.t = String(t.timeIndex[r]);
+        cell.dataset.unit = String(c);
+      },
+      tint: (v: number) => {
+        const [r, g, b] = divergingColor(scale, v);
+        return rgbCss([r, g, b]);
+      },
+      rowClass: (r: number) => (t.masked && t.masked[r * t.batch + this.sel.sample] ? 'masked' : null),
+      onActivate: (r: number) => this.selectStep(r),
+      height: 340,
+    };
+  }
+
+  private refreshControls(): void {
+    const t = this.trace;
+    this.heading.textContent = `${t.layer}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell} · T = ${t.steps}, M = ${t.units}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
+    this.sampleDd.setOptions(Array.from({ length: t.batch }, (_, n) => ({ value: String(n), label: `sample ${n}` })), String(this.sel.sample));
+    this.sampleDd.setDisabled(t.batch <= 1);
+    this.quantityDd.setOptions(traceQuantities(t).map((q) => ({ value: q.key, label: q.label })), this.sel.quantity);
+    const table = this.table.el.querySelector('table');
+    if (table) {
+      table.dataset.layer = t.layer;
+      table.dataset.direction = t.direction ?? '';
+      table.dataset.quantity = this.sel.quantity;
+      table.dataset.sample = String(this.sel.sample);
+    }
+  }
+
+  private change(patch: Partial<TraceSelection>): void {
+    Object.assign(this.sel, patch);
+    if (patch.key !== undefined) this.pickTrace();
+    const data = this.quantityData();
+    this.heatmap.setData(this.heatOptions(data));
+    this.chart.setData(this.chartOptions(data));
+    this.table.update(this.tableOptions(data));
+    this.refreshControls();
+    if (this.sel.step >= 0) this.selectStep(this.sel.step, false);
+    else this.equation.showEmpty();
+    this.host.selectionChanged({ ...this.sel });
+  }
+
+  selectStep(step: number, notify = true): void {
+    const t = this.trace;
+    if (step < 0 || step >= t.steps) return;
+    this.sel.step = step;
+    this.heatmap.setSelectedCol(step);
+    this.chart.setSelected(step);
+    this.table.setSelectedRow(step);
+    const tIdx = t.timeIndex[step];
+    this.stepLabel.textContent = `step k = ${step + 1}${tIdx !== step ? ` (x at t = ${tIdx + 1})` : ''}`;
+    this.showEquation();
+    if (notify) this.host.selectionChanged({ ...this.sel });
+  }
+
+  private showEquation(): void {
+    const t = this.trace;
+    if (!this.weights) {
+      this.equation.showError(`The weights of ${t.layer}${t.direction ? ` (${t.direction})` : ''} were not sent, so this step cannot be written out.`);
+      return;
+    }
+    const summary = this.host.summary();
+    const input = layerInputSequence(this.result, summary, t.layer, this.weights);
+    if (!input) {
+      this.equation.showError(`The sequence that ${t.layer} read is not among the recorded layer outputs, so x_t cannot be shown.`);
+      return;
+    }
+    try {
+      const w = walkthrough({
+        weights: this.weights,
+        trace: t,
+        input,
+        step: this.sel.step,
+        sample: this.sel.sample,
+        kerasMajor: kerasMajorOf(summary?.kerasVersion, summary?.format),
+      });
+      this.equation.show(w, this.sel.step, this.sel.sample);
+    } catch (e) {
+      this.equation.showError(`This step cannot be written out: ${(e as Error).message}.`);
+    }
+  }
+
+  selection(): TraceSelection {
+    return { ...this.sel };
+  }
+
+  setKey(key: string): void {
+    this.change({ key, step: -1 });
+  }
+}
+
+/** Compact view of one layer's output with an expandable table of sample 0. */
+function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
+  const out = rec.outputs[0] as Tensor | undefined;
+  const shapes = rec.outputShapes.map(shapeText).join(', ');
+  const preview = out ? fmtVector(out.data.subarray(0, Math.min(out.data.length, 6)), 6) + (out.data.length > 6 ? ' …' : '') : '(no output)';
+  const details = h('details', { class: 'layer-out', 'data-testid': 'layer-output', 'data-layer': rec.name });
+  const summaryEl = h(
+    'summary',
+    {},
+    h('span', { class: 'idx' }, String(index + 1)),
+    h('span', { class: 'name' }, rec.name),
+    h('span', { class: 'cls' }, rec.className),
+    h('span', { class: 'shape' }, shapes),
+    h('code', { class: 'preview' }, preview),
+  );
+  details.append(summaryEl);
+  let built = false;
+  details.addEventListener('toggle', () => {
+    if (!details.open || built || !out) return;
+    built = true;
+    const s = out.shape;
+    const cols = s.length >= 2 ? s[s.length - 1] : s[0] ?? 1;
+    const rows = s.length === 3 ? s[1] : s.length === 2 ? s[0] : 1;
+    const sampleNote = s.length === 3 ? `sample 0 of ${s[0]}: rows are time steps, columns the last axis` : s.length === 2 ? 'rows are samples, columns the last axis' : '';
+    const limit = symmetricLimit(out.data);
+    const scale = themeScale(limit);
+    const table = new MatrixTable({
+      rows,
+      cols,
+      value: (r, c) => out.data[r * cols + c],
+      rowHeader: s.length === 3 ? 't' : 'n',
+      rowLabel: (r) => String(s.length === 3 ? r + 1 : r),
+      colLabel: (c) => String(c),
+      ariaLabel: `Output of ${rec.name}`,
+      tint: (v) => rgbCss(divergingColor(scale, v)),
+      height: 260,
+    });
+    details.append(h('p', { class: 'muted' }, sampleNote), table.el);
+    if (rec.outputs.length > 1) details.append(h('p', { class: 'muted' }, `This layer has ${rec.outputs.length} outputs (e.g. return_state); the first is shown.`));
+  });
+  return details;
+}
+
+export class ResultsView {
+  readonly el = h('div', { class: 'results', 'data-testid': 'results-root' });
+  private explorer: TraceExplorer | null = null;
+  private traceDd: DropdownControl | null = null;
+
+  constructor(private readonly host: ResultsHost) {
+    this.showEmpty();
+  }
+
+  showEmpty(): void {
+    clear(this.el);
+    this.el.append(h('div', { class: 'empty' }, h('p', {}, 'No run yet.'), h('p', { class: 'muted' }, 'Choose an input on the Input tab and press Run (Ctrl+Enter) to see every layer\'s output and the hidden state at every time step.')));
+  }
+
+  show(result: RunResult, sel: TraceSelection | null): void {
+    clear(this.el);
+    this.explorer = null;
+    const summaryLine = h(
+      'div',
+      { class: 'run-summary', 'data-testid': 'run-summary' },
+      h('span', {}, `Input: ${result.inputLabel}`),
+      h('span', { class: 'muted' }, `computed in ${fmtMs(result.elapsedMs)}`),
+    );
+    const outputs = h('div', { class: 'outputs' });
+    result.outputs.forEach((o, k) => {
+      outputs.append(h('div', { class: 'output', 'data-testid': 'model-output', 'data-index': k }, h('span', { class: 'label' }, result.outputs.length > 1 ? `output ${k} ${shapeText(o.shape)}` : `output ${shapeText(o.shape)}`), h('code', {}, fmtVector(o.data, 16, 7))));
+    });
+    const exports = h(
+      'div',
+      { class: 'toolbar-group' },
+      button('NumPy script', () => this.host.exportRun('numpy'), { appearance: 'secondary', testid: 'export-numpy', title: 'Save a standalone NumPy script that recomputes this run step by step' }).el,
+      button('Trace CSV', () => this.host.exportRun('trace-csv'), { appearance: 'secondary', testid: 'export-trace-csv' }).el,
+      button('Trace JSON', () => this.host.exportRun('trace-json'), { appearance: 'secondary', testid: 'export-trace-json' }).el,
+    );
+    this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), outputs);
+    if (result.stopped) {
+      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `The run stopped at layer ${result.stopped.layer} (position ${result.stopped.position}): ${result.stopped.message} Everything before it is shown.`));
+    }
+    if (result.traces.length > 0) {
+      const traceSel: TraceSelection = sel ?? { key: traceKey(result.traces[0]), sample: 0, quantity: 'h', step: -1, units: `0-${Math.min(3, result.traces[0].units - 1)}` };
+      if (!result.traces.some((t) => traceKey(t) === traceSel.key)) Object.assign(traceSel, { key: traceKey(result.traces[0]), step: -1 });
+      const opts = result.traces.map((t) => ({ value: traceKey(t), label: `${t.layer}${t.direction ? ` (${t.direction})` : ''} · ${t.cell}(${t.units})` }));
+      this.traceDd = dropdown(opts, traceSel.key, (v) => this.explorer?.setKey(v), { testid: 'trace-layer', ariaLabel: 'Recurrent layer' });
+      this.explorer = new TraceExplorer(result, this.host, traceSel);
+      this.el.append(h('h2', {}, 'Hidden state, step by step'), h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Recurrent layer'), this.traceDd.el)), this.explorer.el);
+    } else {
+      this.el.append(h('p', { class: 'muted' }, 'This model has no recurrent layer, so there is no per-step trace.'));
+    }
+    const list = h('div', { class: 'layer-outputs' });
+    result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
+    this.el.append(h('h2', {}, `Every layer's output (${result.layers.length})`), list);
+  }
+
+  selection(): TraceSelection | null {
+    return this.explorer?.selection() ?? null;
+  }
+
+  /** Describe a step for assistive text elsewhere. */
+  static stepName(step: number): string {
+    return `h${sub(step + 1)}`;
+  }
+}
+
+export { fmt };
