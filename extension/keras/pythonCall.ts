@@ -143,7 +143,7 @@ class Parser {
     const start = this.peek()?.s ?? this.text.length;
     let left = this.term();
     while (this.isOp('+') || this.isOp('-')) {
-      const op = this.toks[this.pos++].v;
+      const op = String(this.toks[this.pos++].v);
       const right = this.term();
       left = arith(left, right, op, this.sourceFrom(start));
     }
@@ -159,7 +159,7 @@ class Parser {
     const start = this.peek()?.s ?? this.text.length;
     let left = this.unary();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%') || this.isOp('**')) {
-      const op = this.toks[this.pos++].v;
+      const op = String(this.toks[this.pos++].v);
       const right = this.unary();
       left = arith(left, right, op, this.sourceFrom(start));
     }
@@ -168,7 +168,7 @@ class Parser {
 
   unary(): PyValue {
     if (this.isOp('-') || this.isOp('+')) {
-      const op = this.toks[this.pos++].v;
+      const op = String(this.toks[this.pos++].v);
       const v = this.unary();
       if (v.kind === 'number') return { kind: 'number', value: op === '-' ? -v.value : v.value };
       return { kind: 'other', text: op + describeValue(v) };

@@ -1,0 +1,169 @@
+// The commands (category "Keras RNN Inspector"). Each takes optional arguments so menus, tests and
+// scripts can run it without prompts: e.g. runForward(uri, { input: { kind: 'ramp' } }).
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { describeThrown } from './keras/errors';
+import type { InspectorPanels, RunOutcome } from './inspectorPanel';
+import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type ModelEditorProvider } from './modelEditor';
+import { LAYERS_VIEW_ID, type LayerTreeProvider, type LayerTreeNode } from './layerTree';
+import { ModelLoadError, type ModelStore } from './models';
+import { activeModelUri, pickInput, pickModelFile, sampleFiles, toUri } from './modelPicker';
+import type { InputChoice } from './protocol';
+
+export const COMMANDS = {
+  inspect: 'kerasRnnInspector.inspect',
+  runForward: 'kerasRnnInspector.runForward',
+  openSample: 'kerasRnnInspector.openSample',
+  refreshLayers: 'kerasRnnInspector.refreshLayers',
+  focusLayer: 'kerasRnnInspector.focusLayer',
+  openInPanel: 'kerasRnnInspector.openInPanel',
+} as const;
+
+export interface CommandDeps {
+  extensionUri: vscode.Uri;
+  models: ModelStore;
+  panels: InspectorPanels;
+  editors: ModelEditorProvider;
+  layerTree: LayerTreeProvider;
+  treeView: vscode.TreeView<LayerTreeNode>;
+  log: vscode.LogOutputChannel;
+}
+
+export interface InspectOptions {
+  /** Open the inspector panel too (default true). */
+  panel?: boolean;
+  preserveFocus?: boolean;
+}
+
+export interface RunForwardOptions {
+  /** The input; prompts when absent. */
+  input?: InputChoice;
+}
+
+export interface InspectOutcome {
+  uri: vscode.Uri;
+  /** Set when the file could not be read. */
+  error?: string;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const samplesDir = vscode.Uri.joinPath(deps.extensionUri, 'media', 'samples');
+
+  const resolveModel = async (arg: unknown, title: string): Promise<vscode.Uri | undefined> =>
+    toUri(arg) ?? activeModelUri(deps.editors.activeUri) ?? (await pickModelFile(samplesDir, title));
+
+  const revealTree = async (uri: vscode.Uri) => {
+    await deps.layerTree.show(uri);
+    const root = deps.layerTree.root;
+    if (root && deps.treeView.visible) {
+      await deps.treeView.reveal(root, { expand: true, focus: false, select: false });
+    } else {
+      await vscode.commands.executeCommand(`${LAYERS_VIEW_ID}.focus`);
+    }
+  };
+
+  const inspect = async (arg?: unknown, opts?: InspectOptions | vscode.Uri[]): Promise<InspectOutcome | undefined> => {
+    const options: InspectOptions = Array.isArray(opts) ? {} : (opts ?? {});
+    const uri = await resolveModel(arg, 'Inspect RNN');
+    if (!uri) return undefined;
+    await revealTree(uri);
+    let error: string | undefined;
+    try {
+      await deps.models.get(uri);
+    } catch (e) {
+      error = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      void vscode.window.showErrorMessage(error);
+    }
+    if (!error && options.panel !== false) deps.panels.show(uri, { preserveFocus: options.preserveFocus });
+    return { uri, ...(error ? { error } : {}) };
+  };
+
+  const runForward = async (arg?: unknown, opts?: RunForwardOptions): Promise<RunOutcome | undefined> => {
+    const uri = await resolveModel(arg, 'Run Forward Pass');
+    if (!uri) return undefined;
+    let loaded;
+    try {
+      loaded = await deps.models.get(uri);
+    } catch (e) {
+      const error = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      void vscode.window.showErrorMessage(error);
+      return { error, errorKind: 'file' };
+    }
+    if (loaded.doc.notExecutable) {
+      void vscode.window.showErrorMessage(loaded.doc.notExecutable);
+      return { error: loaded.doc.notExecutable, errorKind: 'unsupported' };
+    }
+    const input = opts?.input ?? (await pickInput(uri, loaded.inputs, samplesDir));
+    if (!input) return undefined;
+    void deps.layerTree.show(uri);
+    const { session } = deps.panels.show(uri, { preserveFocus: true });
+    session.setInput(input);
+    return session.run(input);
+  };
+
+  const openSample = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
+    const samples = sampleFiles(samplesDir);
+    let uri: vscode.Uri | undefined;
+    if (typeof arg === 'string' && !arg.includes('/') && !arg.includes('\\')) {
+      uri = samples.find((s) => s.label === arg || s.label.startsWith(`${arg}.`))?.uri;
+      if (!uri) {
+        void vscode.window.showErrorMessage(`There is no sample named "${arg}"; the samples are ${samples.map((s) => s.label).join(', ')}.`);
+        return undefined;
+      }
+    } else {
+      uri = toUri(arg);
+    }
+    if (!uri) {
+      const picked = await vscode.window.showQuickPick(
+        samples.map((s) => ({ label: s.label, description: s.description, uri: s.uri })),
+        { title: 'Open Sample Model', placeHolder: 'The golden notebook models (three file layouts each) and the sunspots model' },
+      );
+      uri = picked?.uri;
+    }
+    if (!uri) return undefined;
+    const viewType = uri.path.endsWith('.keras') ? EDITOR_VIEW_TYPE : EDITOR_VIEW_TYPE_H5;
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+    await deps.layerTree.show(uri);
+    return uri;
+  };
+
+  const focusLayer = async (arg?: unknown, layer?: string) => {
+    const uri = toUri(arg);
+    if (!uri || typeof layer !== 'string') return;
+    const targets = [deps.panels.get(uri)?.session, ...deps.editors.entries().filter((e) => e.uri.toString() === uri.toString()).map((e) => e.session)];
+    for (const s of targets) s?.focusLayer(layer);
+  };
+
+  const openInPanel = async (arg?: unknown) => {
+    const uri = toUri(arg) ?? deps.layerTree.uri ?? activeModelUri(deps.editors.activeUri);
+    if (uri) deps.panels.show(uri);
+  };
+
+  const wrap =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R | undefined> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        // Never a silent nothing: an unexpected failure is logged and shown.
+        deps.log.error(`${name} failed`, e instanceof Error ? e : new Error(describeThrown(e)));
+        void vscode.window.showErrorMessage(`Keras RNN Inspector: ${describeThrown(e)}`);
+        return undefined;
+      }
+    };
+
+  return [
+    vscode.commands.registerCommand(COMMANDS.inspect, wrap('Inspect RNN', inspect)),
+    vscode.commands.registerCommand(COMMANDS.runForward, wrap('Run Forward Pass', runForward)),
+    vscode.commands.registerCommand(COMMANDS.openSample, wrap('Open Sample Model', openSample)),
+    vscode.commands.registerCommand(COMMANDS.refreshLayers, () => deps.layerTree.refresh()),
+    vscode.commands.registerCommand(COMMANDS.focusLayer, wrap('Focus layer', focusLayer)),
+    vscode.commands.registerCommand(COMMANDS.openInPanel, wrap('Open inspector', openInPanel)),
+  ];
+}
+
+/** `foo.h5` for messages. */
+export function fileLabel(uri: vscode.Uri): string {
+  return path.basename(uri.fsPath);
+}

@@ -1,0 +1,546 @@
+// The inspector webview: one InspectorSession per webview (panel or custom editor) speaks protocol.ts,
+// and InspectorPanels keeps one panel per model file and restores panels after a reload.
+
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { CancelledError, describeThrown } from './keras/errors';
+import { tracesToCsv, tracesToJson } from './keras/traceExport';
+import { toNested } from './keras/tensor';
+import { runInWorker } from './forwardRunner';
+import { RunFailure } from './runJob';
+import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
+import {
+  PROTOCOL_VERSION,
+  describeInput,
+  isWebviewMessage,
+  type ExportRequest,
+  type ExportResult,
+  type HostMessage,
+  type InputChoice,
+  type PersistedState,
+  type RequestMessage,
+  type RunResult,
+  type WebviewMessage,
+} from './protocol';
+
+export const PANEL_VIEW_TYPE = 'kerasRnnInspector.inspector';
+
+/** What a run ended with; commands return it so tests can drive runs without UI. */
+export interface RunOutcome {
+  result?: RunResult;
+  error?: string;
+  errorKind?: string;
+  cancelled?: boolean;
+}
+
+export interface SessionDeps {
+  extensionUri: vscode.Uri;
+  models: ModelStore;
+  log: vscode.LogOutputChannel;
+  /** Absolute path of dist/forwardWorker.js. */
+  workerPath: string;
+  /** The user selected a layer in the webview. */
+  onSelectLayer?(uri: vscode.Uri, layer: string): void;
+}
+
+function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Webview options: scripts on, and only dist/ and media/ readable. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+function csp(webview: vscode.Webview, n: string): string {
+  // No remote content at all: everything comes from the extension's own dist/ and media/.
+  return [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data: blob:`,
+    `style-src ${webview.cspSource} 'nonce-${n}'`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${n}'`,
+  ].join('; ');
+}
+
+/** The inspector page: the webview bundle (dist/webview.js) plus the shared stylesheet. */
+export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, host: 'panel' | 'editor'): string {
+  const n = nonce();
+  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+  const bundle = path.join(extensionUri.fsPath, 'dist', 'webview.js');
+  const bundleCss = path.join(extensionUri.fsPath, 'dist', 'webview.css');
+  const missing = !existsSync(bundle);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp(webview, n)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${n}" href="${asset('media', 'inspector.css')}">
+${existsSync(bundleCss) ? `<link rel="stylesheet" nonce="${n}" href="${asset('dist', 'webview.css')}">` : ''}
+<title>Keras RNN Inspector</title>
+</head>
+<body data-host="${host}">
+<div id="app"><p class="kri-loading">${missing ? 'The inspector UI is not built (dist/webview.js is missing): run <code>npm run build</code>.' : 'Loading the model…'}</p></div>
+${missing ? '' : `<script nonce="${n}" src="${asset('dist', 'webview.js')}"></script>`}
+</body>
+</html>`;
+}
+
+/** The page for a file that is not a Keras model: the core's sentence and a button to reopen it elsewhere. */
+export function notAModelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fileName: string, message: string): string {
+  const n = nonce();
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'inspector.css')).toString();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp(webview, n)}">
+<link rel="stylesheet" nonce="${n}" href="${css}">
+<title>Not a Keras model</title>
+</head>
+<body>
+<main class="kri-not-model" role="alert">
+<h1>${escapeHtml(fileName)} is not a Keras model this inspector can read</h1>
+<p id="kri-error-message">${escapeHtml(message)}</p>
+<p><button id="kri-reopen" class="kri-button" autofocus>Reopen with another editor</button></p>
+</main>
+<script nonce="${n}">
+const vscode = acquireVsCodeApi();
+document.getElementById('kri-reopen').addEventListener('click', () => vscode.postMessage({ type: 'reopenWith' }));
+</script>
+</body>
+</html>`;
+}
+
+let nextRunId = 1;
+
+/** One webview showing one model: answers the webview's messages and runs forward passes in the worker. */
+export class InspectorSession implements vscode.Disposable {
+  private ready = false;
+  private readonly queue: HostMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private current?: { runId: number; abort: AbortController; promise: Promise<RunOutcome> };
+  private restoreUi: unknown;
+  /** The latest finished run, re-sent when the webview reloads (hidden tabs lose their page). */
+  lastResult?: RunResult;
+  lastError?: string;
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires on every `ready` from the page (first load and every reload). */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  /** Every message sent to the webview, newest last (tests read it). */
+  readonly sent: HostMessage['type'][] = [];
+
+  constructor(
+    readonly webview: vscode.Webview,
+    readonly uri: vscode.Uri,
+    readonly host: 'panel' | 'editor',
+    private readonly deps: SessionDeps,
+    restore?: unknown,
+  ) {
+    this.restoreUi = restore;
+    this.disposables.push(webview.onDidReceiveMessage((m) => this.onMessage(m)));
+    this.disposables.push(
+      deps.models.onDidChange((u) => {
+        if (u.toString() === this.uri.toString() && this.ready) void this.sendInit();
+      }),
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves once the page has said `ready` (immediately if it already has). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => {
+      const d = this.onDidBecomeReady(() => {
+        d.dispose();
+        resolve();
+      });
+    });
+  }
+
+  private post(msg: HostMessage): void {
+    if (!this.ready) {
+      // Before `ready` the page is not listening: keep run messages for later, drop replies (none can be pending).
+      if (msg.type !== 'reply') this.queue.push(msg);
+      return;
+    }
+    this.sent.push(msg.type);
+    void this.webview.postMessage(msg);
+  }
+
+  private async sendInit(): Promise<void> {
+    const fileName = path.basename(this.uri.fsPath);
+    let loaded: LoadedModel;
+    try {
+      loaded = await this.deps.models.get(this.uri);
+    } catch (e) {
+      const message = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      this.post({ type: 'loadError', fileUri: this.uri.toString(), fileName, message });
+      return;
+    }
+    this.post({
+      type: 'init',
+      protocol: PROTOCOL_VERSION,
+      fileUri: this.uri.toString(),
+      fileName,
+      summary: loaded.summary,
+      inputs: loaded.inputs,
+      ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}),
+      ...(this.restoreUi !== undefined ? { restore: this.restoreUi } : {}),
+      host: this.host,
+    });
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    if (!isWebviewMessage(raw)) {
+      this.deps.log.warn(`ignored a malformed message from the webview: ${describeThrown(raw).slice(0, 200)}`);
+      return;
+    }
+    const msg: WebviewMessage = raw;
+    switch (msg.type) {
+      case 'ready': {
+        if (msg.state?.ui !== undefined) this.restoreUi = msg.state.ui;
+        this.ready = true;
+        await this.sendInit();
+        for (const m of this.queue.splice(0)) this.post(m);
+        if (this.lastResult && !this.current) this.post({ type: 'runResult', result: this.lastResult });
+        this.readyEmitter.fire();
+        return;
+      }
+      case 'run':
+        void this.run(msg.input);
+        return;
+      case 'cancel':
+        if (this.current && this.current.runId === msg.runId) this.current.abort.abort();
+        return;
+      case 'reopenWith':
+        await vscode.commands.executeCommand('workbench.action.reopenWithEditor', this.uri);
+        return;
+      case 'notify': {
+        const show = msg.level === 'error' ? vscode.window.showErrorMessage : msg.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+        void show(msg.message);
+        return;
+      }
+      case 'selectLayer':
+        this.deps.onSelectLayer?.(this.uri, msg.layer);
+        return;
+      case 'request':
+        await this.answer(msg);
+        return;
+    }
+  }
+
+  private async answer(msg: RequestMessage): Promise<void> {
+    try {
+      let result: unknown;
+      switch (msg.method) {
+        case 'weights': {
+          const loaded = await this.deps.models.get(this.uri);
+          const layer = loaded.summary.layers.flatMap(function all(l): typeof l[] {
+            return [l, ...l.children.flatMap(all)];
+          }).find((l) => l.name === msg.params.layer);
+          if (!layer) throw new Error(`The model has no layer "${msg.params.layer}".`);
+          const ref = findWeightRef(loaded, msg.params.layer, msg.params.weight);
+          if (!ref) throw new Error(`The layer "${msg.params.layer}" has no weight "${msg.params.weight}".`);
+          const values = ref.values();
+          result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
+          break;
+        }
+        case 'export':
+          result = await this.export(msg.params);
+          break;
+        case 'pickCsv':
+          result = await this.pickCsv();
+          break;
+      }
+      this.post({ type: 'reply', id: msg.id, ok: true, result });
+    } catch (e) {
+      this.post({ type: 'reply', id: msg.id, ok: false, error: describeThrown(e) });
+    }
+  }
+
+  private async pickCsv() {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Use as input',
+      filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
+      defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
+    });
+    if (!picked || picked.length === 0) return null;
+    const bytes = await vscode.workspace.fs.readFile(picked[0]);
+    return { fileName: path.basename(picked[0].fsPath), path: picked[0].fsPath, text: new TextDecoder().decode(bytes) };
+  }
+
+  /** Saves an export; `target` skips the save dialog (tests, scripted use). */
+  async export(req: ExportRequest, target?: vscode.Uri): Promise<ExportResult> {
+    const stem = path.basename(this.uri.fsPath).replace(/(\.weights)?\.(h5|keras|hdf5)$/i, '');
+    const run = req.runId === undefined || req.runId === this.lastResult?.runId ? this.lastResult : undefined;
+    let bytes: Uint8Array;
+    let ext: string;
+    let filterName: string;
+    switch (req.format) {
+      case 'png':
+        if (!req.png || req.png.length === 0) throw new Error('No image was given to save.');
+        bytes = req.png;
+        ext = 'png';
+        filterName = 'PNG image';
+        break;
+      case 'trace-csv':
+      case 'trace-json': {
+        if (!run) throw new Error('Run the forward pass first: there is no trace to export yet.');
+        if (req.format === 'trace-csv') {
+          bytes = new TextEncoder().encode(tracesToCsv(run.traces));
+          ext = 'csv';
+          filterName = 'CSV';
+        } else {
+          const json = {
+            file: path.basename(this.uri.fsPath),
+            input: run.inputLabel,
+            inputs: run.inputs.map(toNested),
+            output: run.outputs.length === 1 ? toNested(run.outputs[0]) : run.outputs.map(toNested),
+            outputShape: run.outputs.length === 1 ? run.outputs[0].shape : run.outputs.map((o) => o.shape),
+            layers: run.layers.map((l) => ({ name: l.name, className: l.className, outputShape: l.outputShapes.length === 1 ? l.outputShapes[0] : l.outputShapes, output: l.outputs.length === 1 ? toNested(l.outputs[0]) : l.outputs.map(toNested) })),
+            trace: tracesToJson(run.traces),
+            ...(run.stopped ? { stopped: run.stopped } : {}),
+          };
+          bytes = new TextEncoder().encode(JSON.stringify(json, null, 1));
+          ext = 'json';
+          filterName = 'JSON';
+        }
+        break;
+      }
+      case 'numpy': {
+        if (!run) throw new Error('Run the forward pass first: the NumPy script replays that run.');
+        const loaded = await this.deps.models.get(this.uri);
+        bytes = new TextEncoder().encode(await numpyScript(loaded, run));
+        ext = 'py';
+        filterName = 'Python script';
+        break;
+      }
+    }
+    let dest = target;
+    if (!dest) {
+      const suggested = req.suggestedName ?? `${stem}-${req.format === 'numpy' ? 'forward' : req.format === 'png' ? 'chart' : 'trace'}.${ext}`;
+      dest = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(path.join(path.dirname(this.uri.fsPath), suggested)),
+        filters: { [filterName]: [ext] },
+        saveLabel: 'Export',
+      });
+    }
+    if (!dest) return { savedTo: null };
+    await vscode.workspace.fs.writeFile(dest, bytes);
+    return { savedTo: dest.fsPath };
+  }
+
+  /** Focus a layer in the page (the tree was clicked). */
+  focusLayer(layer: string): void {
+    this.post({ type: 'focusLayer', layer });
+  }
+
+  /** Put an input into the page's input editor without running. */
+  setInput(input: InputChoice): void {
+    this.post({ type: 'setInput', input });
+  }
+
+  get running(): boolean {
+    return !!this.current;
+  }
+
+  /**
+   * Runs the forward pass in the worker with a cancellable progress notification. The outcome goes to the page
+   * (runResult / runError / runCancelled) and, for errors, to a notification too. Never throws.
+   */
+  run(input: InputChoice): Promise<RunOutcome> {
+    if (this.current) {
+      void vscode.window.showWarningMessage('A forward pass is already running for this model; cancel it first.');
+      return Promise.resolve({ error: 'A forward pass is already running for this model.', errorKind: 'busy' });
+    }
+    const runId = nextRunId++;
+    const abort = new AbortController();
+    const label = describeInput(input);
+    const fileName = path.basename(this.uri.fsPath);
+    const promise = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Forward pass of ${fileName} (${label})`, cancellable: true },
+      async (progress, token): Promise<RunOutcome> => {
+        token.onCancellationRequested(() => abort.abort());
+        this.post({ type: 'runStarted', runId, inputLabel: label });
+        let reported = 0;
+        try {
+          const result = await runInWorker(
+            { workerPath: this.deps.workerPath },
+            { runId, file: this.uri.fsPath, input },
+            {
+              signal: abort.signal,
+              onProgress: (done, total, layer) => {
+                const pct = (100 * done) / Math.max(1, total);
+                progress.report({ message: `layer ${done} of ${total}: ${layer}`, increment: pct - reported });
+                reported = pct;
+                this.post({ type: 'runProgress', runId, done, total, layer });
+              },
+            },
+          );
+          this.lastResult = result;
+          this.lastError = undefined;
+          this.post({ type: 'runResult', result });
+          if (result.stopped) {
+            void vscode.window.showWarningMessage(`The forward pass stopped at layer ${result.stopped.position} (${result.stopped.layer}): ${result.stopped.message}`);
+          }
+          this.deps.log.info(`run ${runId} of ${this.uri.fsPath} (${label}) finished in ${result.elapsedMs.toFixed(0)} ms`);
+          return { result };
+        } catch (e) {
+          if (e instanceof CancelledError) {
+            this.post({ type: 'runCancelled', runId });
+            this.deps.log.info(`run ${runId} cancelled`);
+            return { cancelled: true };
+          }
+          const f = e instanceof RunFailure ? e : new RunFailure(describeThrown(e), 'internal');
+          this.lastError = f.message;
+          this.post({ type: 'runError', runId, message: f.message, kind: f.kind });
+          this.deps.log.warn(`run ${runId} of ${this.uri.fsPath} failed: ${f.message}`);
+          void vscode.window.showErrorMessage(f.message);
+          return { error: f.message, errorKind: f.kind };
+        }
+      },
+    );
+    this.current = { runId, abort, promise: Promise.resolve(promise) };
+    return Promise.resolve(promise).finally(() => {
+      if (this.current?.runId === runId) this.current = undefined;
+    });
+  }
+
+  /** Cancels the run in progress, if any. */
+  cancel(): void {
+    this.current?.abort.abort();
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.readyEmitter.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function findWeightRef(loaded: LoadedModel, layerName: string, weight: string) {
+  const visit = (layers: import('./keras/model').LayerNode[]): import('./keras/model').WeightRef | undefined => {
+    for (const l of layers) {
+      if (l.name === layerName) {
+        const w = l.weights.find((r) => r.name === weight || r.path === weight || r.name.split('/').pop()?.replace(/:\d+$/, '') === weight);
+        if (w) return w;
+        for (const c of l.children) {
+          const cw = c.weights.find((r) => r.name === weight || r.path === weight);
+          if (cw) return cw;
+        }
+      }
+      const inner = visit([...l.children, ...(l.model?.layers ?? [])]);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return visit(loaded.doc.root.layers);
+}
+
+/** The NumPy replay script of a run; the generator lives in the core (issue 3's `--numpy`). */
+async function numpyScript(loaded: LoadedModel, run: RunResult): Promise<string> {
+  void loaded;
+  void run;
+  throw new Error('The NumPy export is not available in this build yet.');
+}
+
+interface PanelEntry {
+  panel: vscode.WebviewPanel;
+  session: InspectorSession;
+}
+
+/** One inspector panel per model file, restored after a reload through the serializer. */
+export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<PersistedState> {
+  private readonly panels = new Map<string, PanelEntry>();
+  private readonly activeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
+  /** Fires when a panel becomes the active one (its model), or undefined when none is. */
+  readonly onDidChangeActive = this.activeEmitter.event;
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get(uri: vscode.Uri): PanelEntry | undefined {
+    return this.panels.get(uri.toString());
+  }
+
+  all(): PanelEntry[] {
+    return [...this.panels.values()];
+  }
+
+  /** Opens (or reveals) the panel for `uri`. */
+  show(uri: vscode.Uri, options: { preserveFocus?: boolean; column?: vscode.ViewColumn } = {}): PanelEntry {
+    const existing = this.get(uri);
+    if (existing) {
+      existing.panel.reveal(options.column ?? existing.panel.viewColumn, options.preserveFocus);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      this.title(uri),
+      { viewColumn: options.column ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
+      webviewOptions(this.deps.extensionUri),
+    );
+    return this.attach(panel, uri);
+  }
+
+  private title(uri: vscode.Uri): string {
+    return `RNN: ${path.basename(uri.fsPath)}`;
+  }
+
+  private attach(panel: vscode.WebviewPanel, uri: vscode.Uri, restore?: unknown): PanelEntry {
+    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'icon.png');
+    panel.webview.options = webviewOptions(this.deps.extensionUri);
+    const session = new InspectorSession(panel.webview, uri, 'panel', this.deps, restore);
+    panel.webview.html = inspectorHtml(panel.webview, this.deps.extensionUri, 'panel');
+    const entry = { panel, session };
+    this.panels.set(uri.toString(), entry);
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) this.activeEmitter.fire(uri);
+    });
+    panel.onDidDispose(() => {
+      session.dispose();
+      if (this.panels.get(uri.toString()) === entry) this.panels.delete(uri.toString());
+      this.activeEmitter.fire(undefined);
+    });
+    return entry;
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PersistedState | undefined): Promise<void> {
+    if (!state || typeof state.fileUri !== 'string') {
+      // Nothing to restore from (the page never saved its state): close instead of showing an empty panel.
+      panel.dispose();
+      return;
+    }
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(state.fileUri, true);
+    } catch {
+      panel.dispose();
+      return;
+    }
+    panel.title = this.title(uri);
+    this.attach(panel, uri, state.ui);
+  }
+
+  dispose(): void {
+    for (const e of this.panels.values()) e.panel.dispose();
+    this.panels.clear();
+    this.activeEmitter.dispose();
+  }
+}

@@ -1,0 +1,173 @@
+// The "Model Layers" tree: model → layers (wrappers show their inner layers) → weight tensors.
+// Labels carry the class and the annotated output shape, descriptions the parameter count, tooltips the
+// formula with this layer's numbers (hovers.ts).
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
+import { layerTooltip, modelTooltip, paramsLabel, shortWeightName, weightRole, weightTooltip, formatCount } from './hovers';
+import { ModelLoadError, type ModelStore } from './models';
+
+export const LAYERS_VIEW_ID = 'kerasRnnInspector.layers';
+
+export type LayerTreeNode =
+  | { kind: 'model'; uri: vscode.Uri; summary: ModelSummary }
+  | { kind: 'layer'; uri: vscode.Uri; layer: LayerSummary; parent: LayerTreeNode }
+  | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode }
+  | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; error: boolean };
+
+function md(text: string): vscode.MarkdownString {
+  const m = new vscode.MarkdownString(text);
+  m.supportThemeIcons = false;
+  return m;
+}
+
+export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<LayerTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private state: { uri: vscode.Uri; root?: LayerTreeNode; loading?: Promise<void> } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Clicking a layer calls this (the extension focuses it in an open inspector). */
+  onLayerClicked?: (uri: vscode.Uri, layer: string) => void;
+
+  constructor(private readonly models: ModelStore) {
+    this.disposables.push(
+      models.onDidChange((uri) => {
+        if (this.state && uri.toString() === this.state.uri.toString()) void this.show(uri);
+      }),
+    );
+  }
+
+  /** The model the tree shows. */
+  get uri(): vscode.Uri | undefined {
+    return this.state?.uri;
+  }
+
+  /** Shows `uri` (reading it if needed); resolves when the tree has its new root. */
+  show(uri: vscode.Uri): Promise<void> {
+    if (this.state?.uri.toString() === uri.toString() && this.state.root && this.state.root.kind === 'model') {
+      return Promise.resolve();
+    }
+    const state: NonNullable<typeof this.state> = { uri };
+    this.state = state;
+    state.loading = (async () => {
+      try {
+        const loaded = await this.models.get(uri);
+        state.root = { kind: 'model', uri, summary: loaded.summary };
+      } catch (e) {
+        const text = e instanceof ModelLoadError ? e.message : String(e);
+        state.root = { kind: 'message', uri, text: `${path.basename(uri.fsPath)}: not a readable Keras model`, detail: text, error: true };
+      }
+      if (this.state === state) this.changed.fire(undefined);
+    })();
+    this.changed.fire(undefined);
+    return state.loading;
+  }
+
+  clear(): void {
+    this.state = undefined;
+    this.changed.fire(undefined);
+  }
+
+  refresh(): void {
+    if (this.state) {
+      const uri = this.state.uri;
+      this.state = undefined;
+      void this.show(uri);
+    }
+  }
+
+  /** The root node (after `show` resolved). */
+  get root(): LayerTreeNode | undefined {
+    return this.state?.root;
+  }
+
+  async getChildren(node?: LayerTreeNode): Promise<LayerTreeNode[]> {
+    if (!node) {
+      if (!this.state) return [];
+      if (!this.state.root) await this.state.loading;
+      return this.state?.root ? [this.state.root] : [];
+    }
+    switch (node.kind) {
+      case 'model':
+        return node.summary.layers.map((layer) => ({ kind: 'layer', uri: node.uri, layer, parent: node }));
+      case 'layer': {
+        const { layer } = node;
+        const inner: LayerTreeNode[] = layer.children.map((child) => ({ kind: 'layer', uri: node.uri, layer: child, parent: node }));
+        // A wrapper whose inner layers list their own weights shows them there; otherwise its own weights here.
+        const innerHaveWeights = layer.children.some((c) => c.weights.length > 0);
+        const weights: LayerTreeNode[] = innerHaveWeights ? [] : layer.weights.map((weight) => ({ kind: 'weight', uri: node.uri, layer, weight, parent: node }));
+        return [...inner, ...weights];
+      }
+      default:
+        return [];
+    }
+  }
+
+  getParent(node: LayerTreeNode): LayerTreeNode | undefined {
+    return node.kind === 'layer' || node.kind === 'weight' ? node.parent : undefined;
+  }
+
+  getTreeItem(node: LayerTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'model': {
+        const s = node.summary;
+        const item = new vscode.TreeItem(path.basename(node.uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);
+        item.description = `${paramsLabel(s.totalParams)} · ${s.modelClass}${s.kerasVersion ? ` · Keras ${s.kerasVersion}` : ''}`;
+        item.tooltip = md(modelTooltip(s));
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.resourceUri = node.uri;
+        item.contextValue = 'kriModel';
+        item.id = `model:${node.uri.toString()}`;
+        return item;
+      }
+      case 'layer': {
+        const { layer } = node;
+        const hasKids = layer.children.length > 0 || layer.weights.length > 0;
+        const item = new vscode.TreeItem(`${layer.className} ${layer.outputShapeText}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const cannotRun = layer.notExecutable ? ' · cannot run' : '';
+        item.description = `${paramsLabel(layer.params)} · ${layer.name}${cannotRun}`;
+        item.tooltip = md(layerTooltip(layer));
+        item.iconPath = layer.notExecutable
+          ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+          : new vscode.ThemeIcon(/RNN|LSTM|GRU|Bidirectional/.test(layer.className) ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
+        item.contextValue = layer.notExecutable ? 'kriLayerNotExecutable' : 'kriLayer';
+        item.id = `layer:${node.uri.toString()}:${layerPath(node)}`;
+        item.command = { command: 'kerasRnnInspector.focusLayer', title: 'Show in the inspector', arguments: [node.uri, layer.name] };
+        item.accessibilityInformation = { label: `${layer.name}, ${layer.className}, output ${layer.outputShapeText}, ${paramsLabel(layer.params)}${cannotRun}` };
+        return item;
+      }
+      case 'weight': {
+        const { weight, layer } = node;
+        const name = shortWeightName(weight.name);
+        const role = weightRole(layer.className, name);
+        const item = new vscode.TreeItem(role ? `${name} (${role})` : name, vscode.TreeItemCollapsibleState.None);
+        item.description = `${weight.shape.join(' × ') || 'scalar'} = ${formatCount(weight.count)}`;
+        item.tooltip = md(weightTooltip(layer, weight));
+        item.iconPath = new vscode.ThemeIcon('symbol-array');
+        item.contextValue = 'kriWeight';
+        item.id = `weight:${node.uri.toString()}:${layerPath(node.parent)}:${weight.path}`;
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.description = node.detail;
+        item.tooltip = node.detail ? md(node.detail.replace(/[\\`*_[\]<>]/g, '\\$&')) : undefined;
+        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
+        item.contextValue = 'kriMessage';
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function layerPath(node: LayerTreeNode): string {
+  if (node.kind !== 'layer') return '';
+  const up = node.parent.kind === 'layer' ? `${layerPath(node.parent)}/` : '';
+  return `${up}${node.layer.name}`;
+}

@@ -1,0 +1,96 @@
+// The read-only custom editor: default for *.keras, an option for *.h5/*.hdf5 (generic HDF5, so not taken
+// over). A file that is not a Keras model gets a page that says so, with a button to reopen it elsewhere.
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { describeThrown } from './keras/errors';
+import { InspectorSession, inspectorHtml, notAModelHtml, webviewOptions, type SessionDeps } from './inspectorPanel';
+import { ModelLoadError } from './models';
+
+/** Default editor for .keras. */
+export const EDITOR_VIEW_TYPE = 'kerasRnnInspector.modelEditor';
+/** Optional editor for .h5 / .hdf5 ("Open With…"). */
+export const EDITOR_VIEW_TYPE_H5 = 'kerasRnnInspector.modelEditorH5';
+
+export interface EditorEntry {
+  uri: vscode.Uri;
+  panel: vscode.WebviewPanel;
+  /** Set when the file is a model; undefined on the not-a-model page. */
+  session?: InspectorSession;
+  /** The core's sentence when the file could not be read. */
+  error?: string;
+}
+
+export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider, vscode.Disposable {
+  private readonly editors = new Set<EditorEntry>();
+  private readonly activeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
+  private readonly openedEmitter = new vscode.EventEmitter<EditorEntry>();
+  /** Fires when a model editor becomes active (its file). */
+  readonly onDidChangeActive = this.activeEmitter.event;
+  /** Fires once an editor has decided what it shows (model or not-a-model page). */
+  readonly onDidResolve = this.openedEmitter.event;
+  private active?: EditorEntry;
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** The file of the model editor that has focus, if any. */
+  get activeUri(): vscode.Uri | undefined {
+    return this.active?.panel.active ? this.active.uri : undefined;
+  }
+
+  /** Open editors (tests read them). */
+  entries(): EditorEntry[] {
+    return [...this.editors];
+  }
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const uri = document.uri;
+    const entry: EditorEntry = { uri, panel };
+    this.editors.add(entry);
+    panel.webview.options = webviewOptions(this.deps.extensionUri);
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) {
+        this.active = entry;
+        this.activeEmitter.fire(uri);
+      }
+    });
+    panel.onDidDispose(() => {
+      entry.session?.dispose();
+      this.editors.delete(entry);
+      if (this.active === entry) {
+        this.active = undefined;
+        this.activeEmitter.fire(undefined);
+      }
+    });
+    if (panel.active) {
+      this.active = entry;
+      this.activeEmitter.fire(uri);
+    }
+    try {
+      await this.deps.models.get(uri);
+    } catch (e) {
+      entry.error = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      const reopen = panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (m && typeof m === 'object' && (m as { type?: unknown }).type === 'reopenWith') {
+          void vscode.commands.executeCommand('workbench.action.reopenWithEditor', uri);
+        }
+      });
+      panel.onDidDispose(() => reopen.dispose());
+      panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, path.basename(uri.fsPath), entry.error);
+      this.openedEmitter.fire(entry);
+      return;
+    }
+    entry.session = new InspectorSession(panel.webview, uri, 'editor', this.deps);
+    panel.webview.html = inspectorHtml(panel.webview, this.deps.extensionUri, 'editor');
+    this.openedEmitter.fire(entry);
+  }
+
+  dispose(): void {
+    this.activeEmitter.dispose();
+    this.openedEmitter.dispose();
+  }
+}

@@ -1,0 +1,218 @@
+// Choosing a model file and an input: from command arguments (tests, menus), the active editor, or prompts.
+
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { InputError, describeThrown } from './keras/errors';
+import { parseCsv, parseInputText, parseWindow, describeExpected, type InputSpec as ModelInputSpec } from './keras/inputs';
+import { MODEL_GLOB, isModelPath } from './models';
+import type { InputChoice } from './protocol';
+
+/** A URI from a command argument: a Uri, a URI string or an absolute path. */
+export function toUri(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (arg && typeof arg === 'object' && 'scheme' in arg && 'path' in arg) return vscode.Uri.from(arg as vscode.Uri);
+  if (typeof arg === 'string' && arg.length > 0) {
+    return /^[a-z][a-z0-9+.-]+:/i.test(arg) && !/^[a-z]:[\\/]/i.test(arg) ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
+  }
+  return undefined;
+}
+
+/** The model the user is looking at: the active model editor, or a text editor on a model file. */
+export function activeModelUri(activeEditorUri: vscode.Uri | undefined): vscode.Uri | undefined {
+  if (activeEditorUri) return activeEditorUri;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  const input = tab?.input;
+  if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
+    if (isModelPath(input.uri.path)) return input.uri;
+  }
+  return undefined;
+}
+
+/** Quick pick of the workspace's model files (and the samples). Undefined when dismissed. */
+export async function pickModelFile(samplesDir: vscode.Uri, title: string): Promise<vscode.Uri | undefined> {
+  const found = await vscode.workspace.findFiles(MODEL_GLOB, '**/{node_modules,.git}/**', 500);
+  found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
+  const items: Item[] = found.map((uri) => ({
+    label: path.basename(uri.fsPath),
+    description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
+    uri,
+  }));
+  if (items.length > 0) items.unshift({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator });
+  items.push({ label: 'Samples', kind: vscode.QuickPickItemKind.Separator });
+  for (const s of sampleFiles(samplesDir)) {
+    items.push({ label: s.label, description: s.description, uri: s.uri });
+  }
+  items.push({ label: '$(folder-opened) Browse…', description: 'choose a .h5 / .keras file', browse: true });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose a Keras model file', matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.browse) {
+    const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Keras models': ['h5', 'keras', 'hdf5'] }, openLabel: 'Inspect' });
+    return chosen?.[0];
+  }
+  return picked.uri;
+}
+
+export interface SampleFile {
+  label: string;
+  description: string;
+  uri: vscode.Uri;
+  /** `<stem>.input.json` beside it (the golden input), if any. */
+  inputFile?: vscode.Uri;
+}
+
+const SAMPLE_DESCRIPTIONS: Record<string, string> = {
+  a_simplernn2_linear: 'SimpleRNN(2, linear), T=3, D=1 → Dense(1); x = [1, 2, 3]',
+  b_simplernn5_tanh: 'SimpleRNN(5, tanh), T=10, D=3 → Dense(2); 57 params',
+  c_simplernn1_tanh: 'SimpleRNN(1, tanh), T=3, D=1 → Dense(1); 5 params',
+  'sunspot-rnn': 'Conv1D + 3×LSTM + Dense on the monthly sunspots series (sunspots-data.csv)',
+};
+const LAYOUT: Record<string, string> = { '.h5': 'Keras 2 .h5', '.keras': 'Keras 3 .keras', '.k3.h5': 'Keras 3 legacy .h5' };
+
+/** The models shipped under media/samples, with a description each. */
+export function sampleFiles(samplesDir: vscode.Uri): SampleFile[] {
+  const names = ['a_simplernn2_linear', 'b_simplernn5_tanh', 'c_simplernn1_tanh'];
+  const out: SampleFile[] = [];
+  for (const stem of names) {
+    for (const ext of ['.keras', '.h5', '.k3.h5']) {
+      const uri = vscode.Uri.joinPath(samplesDir, stem + ext);
+      if (!existsSync(uri.fsPath)) continue;
+      const input = vscode.Uri.joinPath(samplesDir, `${stem}.input.json`);
+      out.push({ label: stem + ext, description: `${SAMPLE_DESCRIPTIONS[stem]} (${LAYOUT[ext]})`, uri, ...(existsSync(input.fsPath) ? { inputFile: input } : {}) });
+    }
+  }
+  const sun = vscode.Uri.joinPath(samplesDir, 'sunspot-rnn.h5');
+  if (existsSync(sun.fsPath)) out.push({ label: 'sunspot-rnn.h5', description: SAMPLE_DESCRIPTIONS['sunspot-rnn'], uri: sun });
+  return out;
+}
+
+/** `<stem>.input.json` beside a model (the samples ship their golden input that way). */
+export function inputFileBeside(model: vscode.Uri): vscode.Uri | undefined {
+  const stem = path.basename(model.fsPath).replace(/(\.k3)?(\.weights)?\.(h5|keras|hdf5)$/i, '');
+  const candidate = vscode.Uri.file(path.join(path.dirname(model.fsPath), `${stem}.input.json`));
+  return existsSync(candidate.fsPath) ? candidate : undefined;
+}
+
+const positiveInt = (label: string) => (v: string) => (/^\s*[1-9]\d*\s*$/.test(v) ? undefined : `${label} must be a positive whole number.`);
+
+async function askT(spec: ModelInputSpec | undefined, fallback = 10): Promise<number | undefined> {
+  const v = await vscode.window.showInputBox({
+    title: 'Time steps T',
+    prompt: `The model leaves T free${spec ? ` (${describeExpected(spec)})` : ''}: how many time steps?`,
+    value: String(fallback),
+    validateInput: positiveInt('T'),
+  });
+  return v === undefined ? undefined : Number(v);
+}
+
+/**
+ * Asks which input to run (zeros, ramp, seeded random, typed values, CSV file, the golden input beside the model).
+ * `specs` are the model's inputs; T is asked where the model's T is None. Undefined when the user backs out.
+ */
+export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samplesDir: vscode.Uri): Promise<InputChoice | undefined> {
+  const freeT = specs.some((s) => s.shape.length >= 2 && s.shape[1] === null);
+  const tNote = freeT ? ' (you choose T)' : '';
+  type Item = vscode.QuickPickItem & { kind2: InputChoice['kind'] | 'beside' };
+  const items: Item[] = [
+    { label: '$(circle-outline) Zeros', description: `all inputs 0${tNote}`, kind2: 'zeros' },
+    { label: '$(graph-line) Ramp 1..T', description: `x = [1, 2, 3, …] like the notebooks${tNote}`, kind2: 'ramp' },
+    { label: '$(symbol-event) Seeded random…', description: `standard normal values from a seed${tNote}`, kind2: 'random' },
+    { label: '$(edit) Type values…', description: 'a JSON or NumPy-style list, N×T×D, T×D or T', kind2: 'text' },
+    { label: '$(file) CSV file…', description: 'a column and a window of a series (rows are time steps)', kind2: 'csv' },
+  ];
+  const beside = inputFileBeside(model);
+  if (beside) items.unshift({ label: `$(beaker) ${path.basename(beside.fsPath)}`, description: 'the input saved beside this model', kind2: 'beside' });
+  const picked = await vscode.window.showQuickPick(items, { title: `Input for ${path.basename(model.fsPath)}`, placeHolder: specs.map((s) => describeExpected(s)).join('; ') });
+  if (!picked) return undefined;
+  const spec = specs[0];
+  switch (picked.kind2) {
+    case 'beside':
+      return { kind: 'text', text: readFileSync(beside!.fsPath, 'utf8') };
+    case 'zeros':
+    case 'ramp': {
+      const t = freeT ? await askT(spec) : undefined;
+      if (freeT && t === undefined) return undefined;
+      return { kind: picked.kind2, ...(t !== undefined ? { t } : {}) };
+    }
+    case 'random': {
+      const seed = await vscode.window.showInputBox({ title: 'Seed', prompt: 'The same seed always gives the same numbers.', value: '42', validateInput: (v) => (/^\s*\d+\s*$/.test(v) ? undefined : 'The seed must be a whole number ≥ 0.') });
+      if (seed === undefined) return undefined;
+      const t = freeT ? await askT(spec) : undefined;
+      if (freeT && t === undefined) return undefined;
+      return { kind: 'random', seed: Number(seed), ...(t !== undefined ? { t } : {}) };
+    }
+    case 'text': {
+      const text = await vscode.window.showInputBox({
+        title: 'Input values',
+        prompt: `JSON or NumPy-style list; expected ${specs.map((s) => describeExpected(s)).join('; ')}`,
+        placeHolder: '[[1], [2], [3]]',
+        validateInput: (v) => {
+          if (v.trim() === '') return 'Type the values, e.g. [[1], [2], [3]].';
+          try {
+            parseInputText(v);
+            return undefined;
+          } catch (e) {
+            return e instanceof InputError ? e.message : describeThrown(e);
+          }
+        },
+      });
+      if (text === undefined) return undefined;
+      return { kind: 'text', text };
+    }
+    case 'csv': {
+      const csvDefault = existsSync(vscode.Uri.joinPath(samplesDir, 'sunspots-data.csv').fsPath) ? path.dirname(model.fsPath) : undefined;
+      const chosen = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Use as input',
+        filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
+        ...(csvDefault ? { defaultUri: vscode.Uri.file(csvDefault) } : {}),
+      });
+      if (!chosen?.[0]) return undefined;
+      return pickCsvWindow(chosen[0].fsPath);
+    }
+    case 'tensors':
+      return undefined;
+  }
+}
+
+/** Column and window of a CSV series, asked with the file's own columns and row count. */
+export async function pickCsvWindow(csvPath: string): Promise<InputChoice | undefined> {
+  let parsed: ReturnType<typeof parseCsv>;
+  try {
+    parsed = parseCsv(readFileSync(csvPath, 'utf8'));
+  } catch (e) {
+    void vscode.window.showErrorMessage(describeThrown(e));
+    return undefined;
+  }
+  const rows = parsed.array.shape[0];
+  const width = parsed.array.shape[1];
+  const columnItems = parsed.columns.map((name, i) => {
+    const preview: string[] = [];
+    for (let r = 0; r < Math.min(4, rows); r++) preview.push(String(parsed.array.data[r * width + i]));
+    return { label: /^\d+$/.test(name) ? `column ${name}` : name, description: `${preview.join(', ')}, …`, index: i };
+  });
+  const col = columnItems.length === 1 ? columnItems[0] : await vscode.window.showQuickPick(columnItems, { title: `Column of ${path.basename(csvPath)} (${rows} rows)`, placeHolder: 'Which column is the series?' });
+  if (!col) return undefined;
+  const win = await vscode.window.showInputBox({
+    title: 'Window',
+    prompt: `Rows to use as the T time steps: LEN, or LEN@START (START 0-based, negative counts from the end; ${rows} rows)`,
+    value: `${Math.min(60, rows)}@-${Math.min(60, rows)}`,
+    validateInput: (v) => {
+      try {
+        const w = parseWindow(v);
+        const start = w.start ?? 0;
+        const s = start < 0 ? rows + start : start;
+        if (w.length <= 0) return 'The window length must be positive.';
+        if (s < 0 || s + w.length > rows) return `That window does not fit in the ${rows} rows.`;
+        return undefined;
+      } catch (e) {
+        return describeThrown(e);
+      }
+    },
+  });
+  if (win === undefined) return undefined;
+  const w = parseWindow(win);
+  const column = parsed.columns[col.index];
+  return { kind: 'csv', path: csvPath, column: /^\d+$/.test(column) ? Number(column) : column, window: w.length, ...(w.start !== undefined ? { start: w.start } : {}) };
+}

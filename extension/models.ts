@@ -1,0 +1,102 @@
+// Loaded models, cached by file and modification time, shared by the tree, the panels, the editors and the
+// status bar. Reading uses the core's async loader; the forward pass never runs here (see forwardRunner.ts).
+
+import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
+import { loadModel } from './keras/document';
+import { summarize, type ModelSummary } from './keras/summary';
+import { inputSpecs, type InputSpec as ModelInputSpec } from './keras/inputs';
+import { describeThrown, InspectorError } from './keras/errors';
+import type { ModelDocument } from './keras/model';
+
+export interface LoadedModel {
+  uri: vscode.Uri;
+  doc: ModelDocument;
+  summary: ModelSummary;
+  inputs: ModelInputSpec[];
+  /** Milliseconds spent reading and summarizing (shown in the log, checked by tests). */
+  loadMs: number;
+}
+
+/** A model file that could not be read: the core's one sentence, ready to show. */
+export class ModelLoadError extends Error {
+  constructor(readonly uri: vscode.Uri, message: string, readonly expected: boolean) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
+/** Extensions the product opens; `.weights.h5` ends in `.h5`. */
+export const MODEL_GLOB = '**/*.{h5,keras,hdf5}';
+export function isModelPath(p: string): boolean {
+  return /\.(h5|keras|hdf5)$/i.test(p);
+}
+
+interface Entry {
+  mtimeMs: number;
+  size: number;
+  promise: Promise<LoadedModel>;
+}
+
+export class ModelStore implements vscode.Disposable {
+  private readonly cache = new Map<string, Entry>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires when a cached model's file changed on disk (views reload it). */
+  readonly onDidChange = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.watcher = vscode.workspace.createFileSystemWatcher(MODEL_GLOB);
+    const onFile = (uri: vscode.Uri) => {
+      if (this.cache.delete(uri.toString())) this.changed.fire(uri);
+    };
+    this.watcher.onDidChange(onFile);
+    this.watcher.onDidDelete(onFile);
+    this.watcher.onDidCreate(onFile);
+  }
+
+  /** The model at `uri`, read once per file version. Rejects with ModelLoadError (one clear sentence). */
+  async get(uri: vscode.Uri): Promise<LoadedModel> {
+    if (uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') {
+      throw new ModelLoadError(uri, `${uri.path.split('/').pop()} is not a file on disk (${uri.scheme}:); save it to a folder first.`, true);
+    }
+    const key = uri.toString();
+    let stat: { mtimeMs: number; size: number };
+    try {
+      stat = await fs.stat(uri.fsPath);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ModelLoadError(uri, code === 'ENOENT' ? `${uri.fsPath} does not exist.` : `${uri.fsPath} cannot be read (${code ?? describeThrown(e)}).`, true);
+    }
+    const hit = this.cache.get(key);
+    if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.promise;
+    const promise = this.load(uri);
+    this.cache.set(key, { mtimeMs: stat.mtimeMs, size: stat.size, promise });
+    promise.catch(() => this.cache.delete(key)); // retry next time (the user may fix the file)
+    return promise;
+  }
+
+  private async load(uri: vscode.Uri): Promise<LoadedModel> {
+    const t0 = performance.now();
+    try {
+      const doc = await loadModel(uri.fsPath);
+      const summary = summarize(doc);
+      const inputs = inputSpecs(doc);
+      const loadMs = performance.now() - t0;
+      this.log.info(`read ${uri.fsPath}: ${doc.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
+      return { uri, doc, summary, inputs, loadMs };
+    } catch (e) {
+      const expected = e instanceof InspectorError;
+      if (!expected) this.log.error(`reading ${uri.fsPath} failed unexpectedly`, e instanceof Error ? e : new Error(describeThrown(e)));
+      else this.log.warn(`${uri.fsPath}: ${describeThrown(e)}`);
+      const message = expected ? describeThrown(e) : `${uri.fsPath.split(/[\\/]/).pop()} could not be read as a Keras model: ${describeThrown(e)}`;
+      throw new ModelLoadError(uri, message, expected);
+    }
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+    this.cache.clear();
+  }
+}

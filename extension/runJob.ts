@@ -1,0 +1,190 @@
+// One forward-pass job, as the worker runs it: read the model, build the input the user chose, run the core's
+// forward pass and gather what the panel shows (outputs, every layer, traces and the recurrent weights).
+// Node only, no `vscode`: runs inside the worker thread and in unit tests.
+
+import { readFile } from 'node:fs/promises';
+import { loadModel } from './keras/document';
+import { runForward } from './keras/forward';
+import { fillInputs, parseInputText, prepareInputs, type RawArray } from './keras/inputs';
+import { parseInputBytes } from './keras/inputFiles';
+import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown } from './keras/errors';
+import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
+import type { RecurrentTrace } from './keras/layers/types';
+import type { Tensor } from './keras/tensor';
+import { describeInput, type InputChoice, type RecurrentWeights, type RunResult } from './protocol';
+
+export interface RunRequest {
+  runId: number;
+  /** Path of the model file on disk. */
+  file: string;
+  /** Architecture JSON for a weights-only file, when not beside it. */
+  configPath?: string;
+  input: InputChoice;
+}
+
+export type RunErrorKind = 'input' | 'unsupported' | 'file' | 'internal';
+
+/** A failed run: one user-facing sentence and what kind of failure it was. */
+export class RunFailure extends Error {
+  constructor(message: string, readonly kind: RunErrorKind) {
+    super(message);
+    this.name = 'RunFailure';
+  }
+}
+
+export function classify(e: unknown): RunFailure {
+  if (e instanceof RunFailure) return e;
+  if (e instanceof InputError) return new RunFailure(e.message, 'input');
+  if (e instanceof UnsupportedFeatureError) return new RunFailure(e.message, 'unsupported');
+  if (e instanceof NotAKerasFileError) return new RunFailure(e.message, 'file');
+  if (e instanceof InspectorError) return new RunFailure(e.message, 'input');
+  return new RunFailure(`The forward pass failed: ${describeThrown(e)}`, 'internal');
+}
+
+/** The tensors for the user's input choice, checked against the model by the core (inputs.ts). */
+export async function buildInputs(doc: ModelDocument, input: InputChoice): Promise<{ tensors: Tensor[]; notes: string[] }> {
+  switch (input.kind) {
+    case 'zeros':
+    case 'ramp':
+      return fillInputs(doc, input.kind, { N: input.n, T: input.t });
+    case 'random':
+      return fillInputs(doc, 'random', { N: input.n, T: input.t, seed: input.seed });
+    case 'text':
+      return prepareInputs(doc, parseInputText(input.text), { T: input.t });
+    case 'csv': {
+      let bytes: Uint8Array;
+      if (input.text !== undefined) bytes = new TextEncoder().encode(input.text);
+      else if (input.path) {
+        try {
+          bytes = await readFile(input.path);
+        } catch (e) {
+          throw new InputError(`The CSV file ${input.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+        }
+      } else throw new InputError('Choose a CSV file (or paste its text) for the CSV input.');
+      const read = parseInputBytes(bytes, '.csv', { column: input.column, window: { length: input.window, start: input.start } });
+      const prepared = prepareInputs(doc, read.raw, { T: input.window });
+      return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
+    }
+    case 'tensors': {
+      const raws: RawArray[] = input.tensors.map((t) => ({ shape: [...t.shape], data: Float64Array.from(t.data) }));
+      return prepareInputs(doc, raws.length === 1 ? raws[0] : raws);
+    }
+  }
+}
+
+function findLayer(graph: ModelGraph, name: string): LayerNode | undefined {
+  for (const l of graph.layers) {
+    if (l.name === name) return l;
+    if (l.model) {
+      const inner = findLayer(l.model, name);
+      if (inner) return inner;
+    }
+    for (const c of l.children) {
+      if (c.name === name) return c;
+      if (c.model) {
+        const inner = findLayer(c.model, name);
+        if (inner) return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+const GATES: Record<RecurrentTrace['cell'], string> = { SimpleRNN: '', LSTM: 'ifco', GRU: 'zrh' };
+
+function shortName(n: string): string {
+  return (n.split('/').pop() ?? n).replace(/:\d+$/, '');
+}
+
+/** Own copy of the values: a view into a larger buffer must not drag that buffer across threads. */
+function own(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
+}
+
+/** W_x, W_h and b of the layer (one direction) that produced `trace`, or null when they cannot be found. */
+export function recurrentWeightsFor(doc: ModelDocument, trace: RecurrentTrace): RecurrentWeights | null {
+  const layer = findLayer(doc.root, trace.layer);
+  if (!layer) return null;
+  let cell = layer;
+  let weights = layer.weights;
+  if (layer.children.length > 0 && layer.className !== trace.cell && !layer.className.endsWith(trace.cell)) {
+    const idx = trace.direction === 'backward' ? 1 : 0;
+    cell = layer.children[Math.min(idx, layer.children.length - 1)];
+    if (cell.weights.length > 0) weights = cell.weights;
+    else {
+      // The wrapper holds both directions' weights in Keras order: forward first, then backward.
+      const half = layer.weights.length / 2;
+      weights = idx === 0 ? layer.weights.slice(0, half) : layer.weights.slice(half);
+    }
+  }
+  const byName = (n: string) => weights.find((w) => shortName(w.name) === n);
+  const kernel = byName('kernel');
+  const recurrent = byName('recurrent_kernel');
+  const bias = byName('bias');
+  if (!kernel || !recurrent) return null;
+  const cfg = cell.config;
+  return {
+    layer: trace.layer,
+    ...(trace.direction ? { direction: trace.direction } : {}),
+    cell: trace.cell,
+    inputDim: kernel.shape[0],
+    units: trace.units,
+    gateOrder: GATES[trace.cell],
+    kernel: own(kernel.values()),
+    recurrentKernel: own(recurrent.values()),
+    bias: bias ? own(bias.values()) : null,
+    biasShape: bias ? [...bias.shape] : null,
+    activation: typeof cfg.activation === 'string' ? cfg.activation : 'tanh',
+    ...(typeof cfg.recurrent_activation === 'string' ? { recurrentActivation: cfg.recurrent_activation } : {}),
+    ...(trace.cell === 'GRU' ? { resetAfter: bias ? bias.shape.length === 2 : cfg.reset_after === true } : {}),
+  };
+}
+
+export interface JobHooks {
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number, layer: string): void;
+}
+
+/** Runs one job to its RunResult. Rejects with RunFailure, or CancelledError when `signal` aborts. */
+export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  try {
+    const doc = await loadModel(req.file, req.configPath ? { configPath: req.configPath } : {});
+    if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
+    const { tensors, notes } = await buildInputs(doc, req.input);
+    const result = await runForward(doc, tensors, { trace: true, signal: hooks.signal, onProgress: hooks.onProgress });
+    const recurrentWeights: RecurrentWeights[] = [];
+    for (const tr of result.traces) {
+      const w = recurrentWeightsFor(doc, tr);
+      if (w) recurrentWeights.push(w);
+    }
+    const label = describeInput(req.input);
+    return {
+      runId: req.runId,
+      inputs: tensors,
+      inputLabel: notes.length > 0 ? `${label} — ${notes.join(' ')}` : label,
+      outputs: result.outputs,
+      layers: result.layers,
+      traces: result.traces,
+      recurrentWeights,
+      ...(result.stopped ? { stopped: result.stopped } : {}),
+      elapsedMs: performance.now() - t0,
+    };
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    throw classify(e);
+  }
+}
+
+/** Every distinct ArrayBuffer under `value`, so a worker can transfer instead of copying. */
+export function transferables(value: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    const buf = value.buffer;
+    if (buf instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buf.byteLength) out.add(buf);
+  } else if (Array.isArray(value)) {
+    for (const v of value) transferables(v, out);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) transferables(v, out);
+  }
+  return [...out];
+}
