@@ -1,0 +1,1021 @@
+// Writes a standalone Python script (NumPy only) that recomputes a model's forward pass by hand, step by step as
+// the classic notebooks do, with the weights and the input embedded exactly (base64 of the stored float32 bytes).
+// One emitter per layer kind, in the EMITTERS table; the graph is walked in the same order as the forward runner.
+
+import { activationName } from './activations';
+import { UnsupportedFeatureError, UnsupportedLayerError } from './errors';
+import type { LayerCall, LayerNode, ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
+import type { Tensor } from './tensor';
+
+export interface NumpyExportOptions {
+  /** A line naming where the script came from (file name), shown in its docstring. */
+  title?: string;
+}
+
+/** Python expressions for the tensors of one layer call's output, and their time masks ('None' when none). */
+interface Emitted {
+  vars: string[];
+  masks: string[];
+}
+
+interface EmitContext {
+  doc: ModelDocument;
+  /** Lines of main()'s body (without indentation). */
+  out: string[];
+  helpers: Set<string>;
+  weights: { key: string; shape: number[]; b64: string }[];
+  names: Set<string>;
+  fresh(base: string): string;
+  /** Python expression for a weight: `weights('lstm_1/kernel')`, registered for the data section. */
+  weight(layer: LayerNode, w: WeightRef, prefix?: string): string;
+  act(spec: unknown): string;
+  /** The layer being written, for messages. */
+  layerName: string;
+}
+
+type Emitter = (layer: LayerNode, call: LayerCall, inputs: Emitted, cx: EmitContext, target: string) => Emitted;
+
+// ---------------------------------------------------------------------------------------------
+// Base64 of little-endian bytes (no Buffer: this module also runs in the browser)
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function base64(bytes: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i] << 16) | ((i + 1 < bytes.length ? bytes[i + 1] : 0) << 8);
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + '=';
+  }
+  return s;
+}
+
+function leBytes(values: Float32Array | Float64Array): Uint8Array {
+  const size = values instanceof Float32Array ? 4 : 8;
+  const out = new Uint8Array(values.length * size);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    if (size === 4) view.setFloat32(i * 4, values[i], true);
+    else view.setFloat64(i * 8, values[i], true);
+  }
+  return out;
+}
+
+function chunk(s: string, width = 100): string {
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; i += width) parts.push(`'${s.slice(i, i + width)}'`);
+  return parts.length === 0 ? "''" : parts.join('\n        ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python helpers, emitted only when used
+
+const HELPERS: Record<string, string> = {
+  linear: 'def linear(x):\n    return x',
+  sigmoid: 'def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))',
+  hard_sigmoid_k2: 'def hard_sigmoid_k2(x):\n    """Keras 2: clip(0.2x + 0.5, 0, 1)."""\n    return np.clip(0.2 * x + 0.5, 0.0, 1.0)',
+  hard_sigmoid_k3: 'def hard_sigmoid_k3(x):\n    """Keras 3: relu6(x + 3) / 6."""\n    return np.clip(x + 3.0, 0.0, 6.0) / 6.0',
+  hard_silu: 'def hard_silu(x):\n    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0',
+  relu6: 'def relu6(x):\n    return np.clip(x, 0.0, 6.0)',
+  selu: 'def selu(x):\n    return 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0)))',
+  softplus: 'def softplus(x):\n    return np.logaddexp(0.0, x)',
+  softsign: 'def softsign(x):\n    return x / (1.0 + np.abs(x))',
+  swish: 'def swish(x):\n    return x * sigmoid(x)',
+  gelu_exact: 'def gelu_exact(x):\n    """0.5·x·(1 + erf(x/√2))."""\n    return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))',
+  gelu_tanh:
+    'def gelu_tanh(x):\n    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))',
+  mish: 'def mish(x):\n    return x * np.tanh(softplus(x))',
+  softmax: 'def softmax(x):\n    """Over the last axis."""\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)',
+  log_softmax: 'def log_softmax(x):\n    s = x - x.max(axis=-1, keepdims=True)\n    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))',
+  simple_rnn: `def run_simple_rnn(x, W_x, W_h, b, act, h0=None, mask=None, go_backwards=False, return_sequences=False,
+               zero_output_for_mask=False):
+    """SimpleRNN over x (N×T×D): h_t = act(x_t·W_x + h_{t-1}·W_h + b), with W_x D×M, W_h M×M, b M."""
+    N, T, D = x.shape
+    M = W_h.shape[0]
+    h = np.zeros((N, M)) if h0 is None else h0[0]
+    y = np.zeros((N, M))  # the output of the last step (equals h unless a mask carried it over)
+    ys = []
+    for t in (range(T - 1, -1, -1) if go_backwards else range(T)):
+        h_new = act(x[:, t] @ W_x + h @ W_h + b)
+        if mask is None:
+            h = y = h_new
+        else:
+            keep = mask[:, t][:, None]  # 0 where step t is masked: keep the previous state
+            h = np.where(keep, h_new, h)
+            y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
+        ys.append(y)
+    return (np.stack(ys, axis=1) if return_sequences else y), [h]`,
+  lstm: `def run_lstm(x, W_x, W_h, b, act, rec_act, h0=None, mask=None, go_backwards=False, return_sequences=False,
+         zero_output_for_mask=False):
+    """LSTM over x (N×T×D): z = x_t·W_x + h_{t-1}·W_h + b is split into the gates i, f, c~ (g), o (each M wide);
+    c_t = f·c_{t-1} + i·g and h_t = o·act(c_t). W_x is D×4M, W_h M×4M, b 4M."""
+    N, T, D = x.shape
+    M = W_h.shape[0]
+    h = np.zeros((N, M)) if h0 is None else h0[0]
+    c = np.zeros((N, M)) if h0 is None else h0[1]
+    y = np.zeros((N, M))
+    ys = []
+    for t in (range(T - 1, -1, -1) if go_backwards else range(T)):
+        z = x[:, t] @ W_x + h @ W_h + b
+        i = rec_act(z[:, :M])
+        f = rec_act(z[:, M:2 * M])
+        g = act(z[:, 2 * M:3 * M])
+        o = rec_act(z[:, 3 * M:])
+        c_new = f * c + i * g
+        h_new = o * act(c_new)
+        if mask is None:
+            h, c, y = h_new, c_new, h_new
+        else:
+            keep = mask[:, t][:, None]  # 0 where step t is masked: keep the previous h and c
+            h = np.where(keep, h_new, h)
+            c = np.where(keep, c_new, c)
+            y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
+        ys.append(y)
+    return (np.stack(ys, axis=1) if return_sequences else y), [h, c]`,
+  gru: `def run_gru(x, W_x, W_h, b, act, rec_act, reset_after, h0=None, mask=None, go_backwards=False,
+        return_sequences=False, zero_output_for_mask=False):
+    """GRU over x (N×T×D) with gates z (update), r (reset) and the candidate h~ (hh), each M wide.
+    reset_after=True (Keras 2.x tf.keras and 3 default): b is 2×3M (input bias, recurrent bias) and
+        hh = act(x_h + r·(h·W_h_h + b_rec_h));
+    reset_after=False (older): b is 3M and hh = act(x_h + (r·h)·W_h_h).  Then h_t = z·h_{t-1} + (1-z)·hh."""
+    N, T, D = x.shape
+    M = W_h.shape[0]
+    b_in, b_rec = (b[0], b[1]) if reset_after else (b, np.zeros(3 * M))
+    h = np.zeros((N, M)) if h0 is None else h0[0]
+    y = np.zeros((N, M))
+    ys = []
+    for t in (range(T - 1, -1, -1) if go_backwards else range(T)):
+        xw = x[:, t] @ W_x + b_in
+        if reset_after:
+            inner = h @ W_h + b_rec
+            z = rec_act(xw[:, :M] + inner[:, :M])
+            r = rec_act(xw[:, M:2 * M] + inner[:, M:2 * M])
+            hh = act(xw[:, 2 * M:] + r * inner[:, 2 * M:])
+        else:
+            z = rec_act(xw[:, :M] + h @ W_h[:, :M])
+            r = rec_act(xw[:, M:2 * M] + h @ W_h[:, M:2 * M])
+            hh = act(xw[:, 2 * M:] + (r * h) @ W_h[:, 2 * M:])
+        h_new = z * h + (1.0 - z) * hh
+        if mask is None:
+            h = y = h_new
+        else:
+            keep = mask[:, t][:, None]
+            h = np.where(keep, h_new, h)
+            y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
+        ys.append(y)
+    return (np.stack(ys, axis=1) if return_sequences else y), [h]`,
+  conv1d: `def run_conv1d(x, W, b, strides, padding, dilation, act):
+    """Conv1D over x (N×T×C): y[n, t, f] = sum_j sum_c x[n, t·s + j·dil, c]·W[j, c, f] + b[f]; W is k×C×F."""
+    N, T, C = x.shape
+    k, _, F = W.shape
+    span = (k - 1) * dilation + 1
+    if padding == 'causal':
+        x = np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
+    elif padding == 'same':
+        out_len = -(-T // strides)
+        pad = max((out_len - 1) * strides + span - T, 0)
+        x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (0, 0)))
+    T_out = (x.shape[1] - span) // strides + 1
+    y = np.zeros((N, T_out, F)) + (0.0 if b is None else b)
+    for j in range(k):
+        start = j * dilation
+        y += x[:, start:start + (T_out - 1) * strides + 1:strides] @ W[j]
+    return act(y)`,
+  pool1d: `def run_pool1d(x, size, strides, padding, kind):
+    """Max or average pooling over time (N×T×C). 'same' pads so that T_out = ceil(T / strides);
+    the average counts only real (unpadded) steps, as Keras does."""
+    N, T, C = x.shape
+    if padding == 'same':
+        T_out = -(-T // strides)
+        pad = max((T_out - 1) * strides + size - T, 0)
+        left = pad // 2
+    else:
+        T_out = (T - size) // strides + 1
+        left = 0
+    y = np.zeros((N, T_out, C))
+    for t in range(T_out):
+        lo = max(t * strides - left, 0)
+        hi = min(t * strides - left + size, T)
+        window = x[:, lo:hi]
+        y[:, t] = window.max(axis=1) if kind == 'max' else window.mean(axis=1)
+    return y`,
+};
+
+function sanitize(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(s)) s = `l_${s}`;
+  if (PY_RESERVED.has(s)) s = `${s}_`;
+  return s;
+}
+
+const PY_RESERVED = new Set([
+  'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'False',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'None', 'nonlocal', 'not', 'or', 'pass',
+  'raise', 'return', 'True', 'try', 'while', 'with', 'yield', 'np', 'math', 'json', 'sys', 'base64', 'weights', 'data',
+  'record', 'main', 'forward', 'layers', 'LAYERS', 'WEIGHTS', 'INPUTS', 'outputs', 'mean', 'var', 'scores', 'E',
+  'bn_shape', 'ln_axes', 'dot_axes', 'x', 'y', 'h', 'c', 'b', 'W', 'W_x', 'W_h', 'mask', 'linear', 'sigmoid', 'softmax',
+]);
+
+function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return 'float("nan")';
+  if (!Number.isFinite(v)) return v > 0 ? 'float("inf")' : 'float("-inf")';
+  const s = String(v);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+function pyBool(v: boolean): string {
+  return v ? 'True' : 'False';
+}
+
+/** The Python function (or lambda) for a Keras activation spec; registers the helpers it needs. */
+function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>, layerName: string): string {
+  const { name: raw, config } = activationName(spec);
+  const name = (raw.split('.').pop() ?? raw).replace(/^ReLU$/, 'relu').replace(/^LeakyReLU$/, 'leaky_relu').replace(/^ELU$/, 'elu').replace(/^Softmax$/, 'softmax');
+  const use = (h: string, ...deps: string[]) => {
+    for (const d of deps) helpers.add(d);
+    helpers.add(h);
+    return h;
+  };
+  switch (name) {
+    case 'linear':
+    case 'None':
+      return use('linear');
+    case 'tanh':
+      return 'np.tanh';
+    case 'sigmoid':
+      return use('sigmoid');
+    case 'hard_sigmoid':
+      return kerasMajor >= 3 ? use('hard_sigmoid_k3') : use('hard_sigmoid_k2');
+    case 'hard_silu':
+    case 'hard_swish':
+      return use('hard_silu');
+    case 'relu': {
+      const alpha = Number(config.negative_slope ?? config.alpha ?? 0);
+      const maxValue = config.max_value == null ? null : Number(config.max_value);
+      const threshold = Number(config.threshold ?? 0);
+      let expr = alpha === 0 && threshold === 0 ? 'np.maximum(x, 0.0)' : `np.where(x >= ${pyFloat(threshold)}, x, ${pyFloat(alpha)} * (x - ${pyFloat(threshold)}))`;
+      if (maxValue !== null) expr = `np.minimum(${expr}, ${pyFloat(maxValue)})`;
+      return `(lambda x: ${expr})`;
+    }
+    case 'relu6':
+      return use('relu6');
+    case 'elu': {
+      const alpha = Number(config.alpha ?? 1);
+      return `(lambda x: np.where(x > 0, x, ${pyFloat(alpha)} * np.expm1(np.minimum(x, 0))))`;
+    }
+    case 'selu':
+      return use('selu');
+    case 'softplus':
+      return use('softplus');
+    case 'softsign':
+      return use('softsign');
+    case 'swish':
+    case 'silu':
+      return use('swish', 'sigmoid');
+    case 'gelu':
+      return config.approximate === true ? use('gelu_tanh') : use('gelu_exact');
+    case 'exponential':
+      return 'np.exp';
+    case 'leaky_relu': {
+      const slope = Number(config.negative_slope ?? config.alpha ?? 0.2);
+      return `(lambda x: np.where(x >= 0, x, ${pyFloat(slope)} * x))`;
+    }
+    case 'mish':
+      return use('mish', 'softplus');
+    case 'softmax':
+    case 'log_softmax': {
+      const axis = config.axis;
+      if (axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
+        throw new UnsupportedFeatureError(`The NumPy export supports softmax over the last axis only, but "${layerName}" uses axis ${JSON.stringify(axis)}.`);
+      }
+      return use(name);
+    }
+    default:
+      throw new UnsupportedFeatureError(`The activation "${raw}" of layer "${layerName}" is not supported by the NumPy export.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights by name (any alias), else by position when the file names them only by position
+
+function shortName(w: WeightRef): string {
+  return (w.name.split('/').pop() ?? w.name).replace(/:\d+$/, '');
+}
+
+function findWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef | undefined {
+  for (const w of weights) if (aliases.includes(shortName(w))) return w;
+  const named = weights.some((w) => /^(kernel|recurrent_kernel|bias|embeddings|gamma|beta|moving_mean|moving_variance|W|U|b)$/.test(shortName(w)));
+  return !named && position < weights.length ? weights[position] : undefined;
+}
+
+function needWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef {
+  const w = findWeight(layer, aliases, position, weights);
+  if (!w) throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) has no stored "${aliases[0]}" weight, so it cannot be exported.`);
+  return w;
+}
+
+function cfg(layer: LayerNode, key: string, fallback: unknown): unknown {
+  const v = layer.config[key];
+  return v === undefined || v === null ? fallback : v;
+}
+
+function cfgInt(layer: LayerNode, key: string, fallback: number): number {
+  let v = cfg(layer, key, fallback);
+  if (Array.isArray(v)) v = v[0];
+  return Number(v);
+}
+
+function one(layer: LayerNode, inputs: Emitted): string {
+  if (inputs.vars.length < 1) throw new UnsupportedFeatureError(`The layer "${layer.name}" received no input.`);
+  return inputs.vars[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emitters, one per layer kind
+
+const passMask = (inputs: Emitted): string[] => [inputs.masks[0] ?? 'None'];
+
+const identity: Emitter = (layer, _call, inputs, cx, target) => {
+  cx.out.push(`${target} = ${one(layer, inputs)}  # ${layer.className} does nothing at inference`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const inputLayer: Emitter = (layer, _call, inputs, cx, target) => {
+  cx.out.push(`${target} = ${one(layer, inputs)}`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const dense: Emitter = (layer, _call, inputs, cx, target) => {
+  const W = needWeight(layer, ['kernel', 'W'], 0);
+  const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
+  const b = useBias ? findWeight(layer, ['bias', 'b'], 1) : undefined;
+  const act = cx.act(cfg(layer, 'activation', 'linear'));
+  const [D, K] = W.shape;
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel D×K = ${D}×${K}`);
+  if (b) cx.out.push(`b = ${cx.weight(layer, b)}  # bias K = ${K}`);
+  cx.out.push(`${target} = ${act}(${one(layer, inputs)} @ W${b ? ' + b' : ''})  # Dense: y = act(x·W + b) on the last axis`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const activationLayer: Emitter = (layer, _call, inputs, cx, target) => {
+  let spec: unknown = cfg(layer, 'activation', 'linear');
+  if (layer.className === 'ReLU') spec = { class_name: 'relu', config: { max_value: layer.config.max_value, negative_slope: layer.config.negative_slope, threshold: layer.config.threshold } };
+  if (layer.className === 'LeakyReLU') spec = { class_name: 'leaky_relu', config: { negative_slope: layer.config.negative_slope ?? layer.config.alpha ?? 0.3 } };
+  if (layer.className === 'ELU') spec = { class_name: 'elu', config: { alpha: layer.config.alpha ?? 1 } };
+  if (layer.className === 'Softmax') spec = { class_name: 'softmax', config: { axis: layer.config.axis } };
+  cx.out.push(`${target} = ${cx.act(spec)}(${one(layer, inputs)})`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const embedding: Emitter = (layer, _call, inputs, cx, target) => {
+  const E = needWeight(layer, ['embeddings', 'W'], 0);
+  const x = one(layer, inputs);
+  cx.out.push(`E = ${cx.weight(layer, E)}  # embeddings V×E = ${E.shape.join('×')}: row v is the vector of token v`);
+  cx.out.push(`${target} = E[${x}.astype(np.int64)]  # N×T tokens -> N×T×E vectors`);
+  if (cfg(layer, 'mask_zero', false) === true) {
+    cx.out.push(`${target}_mask = ${x} != 0  # mask_zero: token 0 is padding`);
+    return { vars: [target], masks: [`${target}_mask`] };
+  }
+  return { vars: [target], masks: ['None'] };
+};
+
+const masking: Emitter = (layer, _call, inputs, cx, target) => {
+  const value = Number(cfg(layer, 'mask_value', 0));
+  const x = one(layer, inputs);
+  cx.out.push(`${target}_mask = np.any(${x} != ${pyFloat(value)}, axis=-1)  # a step is masked when all its features equal mask_value`);
+  cx.out.push(`${target} = ${x} * ${target}_mask[..., None]`);
+  return { vars: [target], masks: [`${target}_mask`] };
+};
+
+interface RnnSpec {
+  cell: 'SimpleRNN' | 'LSTM' | 'GRU';
+  W: WeightRef;
+  U: WeightRef;
+  b?: WeightRef;
+  /** CuDNN layers store 2 biases (input and recurrent) side by side. */
+  cudnn: boolean;
+}
+
+function rnnSpec(layer: LayerNode, weights: WeightRef[]): RnnSpec {
+  const cls = layer.className;
+  const cell = cls === 'SimpleRNN' ? 'SimpleRNN' : cls === 'LSTM' || cls === 'CuDNNLSTM' ? 'LSTM' : 'GRU';
+  if (cls === 'CuDNNLSTM' || cls === 'CuDNNGRU') {
+    throw new UnsupportedFeatureError(`The NumPy export does not handle ${cls} weights yet (layer "${layer.name}"); the forward pass in the inspector does.`);
+  }
+  const W = needWeight(layer, ['kernel'], 0, weights);
+  const U = needWeight(layer, ['recurrent_kernel'], 1, weights);
+  const useBias = cfg(layer, 'use_bias', true) !== false;
+  const b = useBias ? findWeight(layer, ['bias'], 2, weights) : undefined;
+  return { cell, W, U, b, cudnn: false };
+}
+
+/** Emits one recurrent pass; returns [output, ...states] expressions. */
+function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string, h0: string, cx: EmitContext, target: string, overrides: { goBackwards?: boolean; zeroOutput?: boolean; prefix?: string } = {}): string {
+  const spec = rnnSpec(layer, weights);
+  const p = overrides.prefix ?? '';
+  const M = spec.U.shape[0];
+  const letters = spec.cell === 'LSTM' ? '4M' : spec.cell === 'GRU' ? '3M' : 'M';
+  const act = cx.act(cfg(layer, 'activation', 'tanh'));
+  const recAct = spec.cell === 'SimpleRNN' ? '' : cx.act(cfg(layer, 'recurrent_activation', cx.doc.kerasMajor >= 2 ? 'sigmoid' : 'hard_sigmoid'));
+  const D = spec.W.shape[0];
+  cx.out.push(`W_x = ${cx.weight(layer, spec.W, p)}  # kernel D×${letters} = ${spec.W.shape.join('×')} (D = ${D}, M = ${M})`);
+  cx.out.push(`W_h = ${cx.weight(layer, spec.U, p)}  # recurrent_kernel M×${letters} = ${spec.U.shape.join('×')}`);
+  let resetAfter = false;
+  if (spec.b) {
+    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${spec.b.shape.join('×')}`);
+    if (spec.cell === 'GRU') resetAfter = spec.b.shape.length === 2;
+  } else {
+    const width = spec.cell === 'LSTM' ? 4 * M : spec.cell === 'GRU' ? 3 * M : M;
+    if (spec.cell === 'GRU') resetAfter = cfg(layer, 'reset_after', false) === true;
+    cx.out.push(resetAfter ? `b = np.zeros((2, ${width}))  # use_bias=False` : `b = np.zeros(${width})  # use_bias=False`);
+  }
+  const goBackwards = overrides.goBackwards ?? cfg(layer, 'go_backwards', false) === true;
+  const returnSequences = cfg(layer, 'return_sequences', false) === true;
+  const zeroOutput = overrides.zeroOutput ?? cfg(layer, 'zero_output_for_mask', false) === true;
+  const common = `h0=${h0}, mask=${mask}, go_backwards=${pyBool(goBackwards)}, return_sequences=${pyBool(returnSequences)}, zero_output_for_mask=${pyBool(zeroOutput)}`;
+  if (spec.cell === 'SimpleRNN') {
+    cx.helpers.add('simple_rnn');
+    cx.out.push(`${target}, ${target}_states = run_simple_rnn(${x}, W_x, W_h, b, ${act}, ${common})`);
+  } else if (spec.cell === 'LSTM') {
+    cx.helpers.add('lstm');
+    cx.out.push(`${target}, ${target}_states = run_lstm(${x}, W_x, W_h, b, ${act}, ${recAct}, ${common})`);
+  } else {
+    cx.helpers.add('gru');
+    cx.out.push(`${target}, ${target}_states = run_gru(${x}, W_x, W_h, b, ${act}, ${recAct}, reset_after=${pyBool(resetAfter)}, ${common})`);
+  }
+  return target;
+}
+
+function stateCount(layer: LayerNode): number {
+  return layer.className === 'LSTM' || layer.className === 'CuDNNLSTM' ? 2 : 1;
+}
+
+const recurrent: Emitter = (layer, call, inputs, cx, target) => {
+  if (cfg(layer, 'stateful', false) === true) cx.out.push('# stateful=True: this run starts from zero states, as a freshly loaded model does');
+  let x = one(layer, inputs);
+  const timeMajor = cfg(layer, 'time_major', false) === true;
+  if (timeMajor) {
+    cx.out.push(`${target}_in = np.transpose(${x}, (1, 0, 2))  # time_major: the input is T×N×D`);
+    x = `${target}_in`;
+  }
+  const h0 = inputs.vars.length > 1 ? `[${inputs.vars.slice(1).join(', ')}]` : 'None';
+  const mask = inputs.masks[0] ?? 'None';
+  emitRnn(layer, layer.weights, x, mask, h0, cx, target);
+  const returnSequences = cfg(layer, 'return_sequences', false) === true;
+  if (timeMajor && returnSequences) cx.out.push(`${target} = np.transpose(${target}, (1, 0, 2))  # back to T×N×M`);
+  const outMask = returnSequences ? mask : 'None';
+  if (cfg(layer, 'return_state', false) === true) {
+    const states = Array.from({ length: stateCount(layer) }, (_, k) => `${target}_states[${k}]`);
+    return { vars: [target, ...states], masks: [outMask, ...states.map(() => 'None')] };
+  }
+  void call;
+  return { vars: [target], masks: [outMask] };
+};
+
+const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
+  const fwd = layer.children[0];
+  if (!fwd) throw new UnsupportedFeatureError(`The Bidirectional layer "${layer.name}" has no inner layer.`);
+  const bwd = layer.children[1] ?? fwd;
+  const half = layer.weights.length / 2;
+  const fwdWeights = fwd.weights.length > 0 ? fwd.weights : layer.weights.slice(0, half);
+  const bwdWeights = layer.children[1] && bwd.weights.length > 0 ? bwd.weights : layer.weights.slice(half);
+  const x = one(layer, inputs);
+  const mask = inputs.masks[0] ?? 'None';
+  const returnSequences = cfg(fwd, 'return_sequences', false) === true;
+  const nStates = stateCount(fwd);
+  const states = inputs.vars.slice(1);
+  const h0f = states.length > 0 ? `[${states.slice(0, nStates).join(', ')}]` : 'None';
+  const h0b = states.length > 0 ? `[${states.slice(nStates).join(', ')}]` : 'None';
+  cx.out.push(`# forward direction (${fwd.className}, ${fwd.name})`);
+  // Bidirectional sets zero_output_for_mask = return_sequences on both directions.
+  emitRnn(fwd, fwdWeights, x, mask, h0f, cx, `${target}_fwd`, { goBackwards: false, zeroOutput: returnSequences, prefix: 'forward/' });
+  cx.out.push(`# backward direction (${bwd.className}, ${bwd.name}): the same cell run over reversed time`);
+  emitRnn(bwd, bwdWeights, x, mask, h0b, cx, `${target}_bwd`, { goBackwards: !(cfg(fwd, 'go_backwards', false) === true), zeroOutput: returnSequences, prefix: 'backward/' });
+  if (returnSequences) cx.out.push(`${target}_bwd = ${target}_bwd[:, ::-1]  # back into input time order before merging`);
+  const mode = layer.config.merge_mode === undefined ? 'concat' : layer.config.merge_mode;
+  const f = `${target}_fwd`;
+  const b = `${target}_bwd`;
+  const outMask = returnSequences ? mask : 'None';
+  let vars: string[];
+  switch (mode) {
+    case 'concat':
+      cx.out.push(`${target} = np.concatenate([${f}, ${b}], axis=-1)  # merge_mode="concat"`);
+      vars = [target];
+      break;
+    case 'sum':
+      cx.out.push(`${target} = ${f} + ${b}  # merge_mode="sum"`);
+      vars = [target];
+      break;
+    case 'mul':
+      cx.out.push(`${target} = ${f} * ${b}  # merge_mode="mul"`);
+      vars = [target];
+      break;
+    case 'ave':
+      cx.out.push(`${target} = (${f} + ${b}) / 2.0  # merge_mode="ave"`);
+      vars = [target];
+      break;
+    case null:
+    case 'None':
+      vars = [f, b];
+      break;
+    default:
+      throw new UnsupportedFeatureError(`The Bidirectional merge mode ${JSON.stringify(mode)} of "${layer.name}" is not supported.`);
+  }
+  const masks = vars.map(() => outMask);
+  if (cfg(fwd, 'return_state', false) === true) {
+    const st = [...Array.from({ length: nStates }, (_, k) => `${f}_states[${k}]`), ...Array.from({ length: nStates }, (_, k) => `${b}_states[${k}]`)];
+    return { vars: [...vars, ...st], masks: [...masks, ...st.map(() => 'None')] };
+  }
+  return { vars, masks };
+};
+
+const timeDistributed: Emitter = (layer, call, inputs, cx, target) => {
+  const inner = layer.children[0];
+  if (!inner) throw new UnsupportedFeatureError(`The TimeDistributed layer "${layer.name}" has no inner layer.`);
+  if (inner.model) throw new UnsupportedLayerError(`The NumPy export does not handle a nested model inside TimeDistributed ("${layer.name}").`, layer.name, 0);
+  const emit = EMITTERS[inner.className];
+  if (!emit) throw new UnsupportedLayerError(`The layer "${inner.name}" (${inner.className}) inside TimeDistributed "${layer.name}" is not supported by the NumPy export.`, inner.name, 0);
+  const innerNode: LayerNode = inner.weights.length > 0 ? inner : { ...inner, weights: layer.weights };
+  const x = one(layer, inputs);
+  cx.out.push(`# TimeDistributed: the same ${inner.className} on every time step (samples and steps folded into one axis)`);
+  cx.out.push(`${target}_NT = ${x}.shape[:2]`);
+  cx.out.push(`${target}_in = ${x}.reshape((-1,) + ${x}.shape[2:])`);
+  const res = emit(innerNode, call, { vars: [`${target}_in`], masks: ['None'] }, cx, `${target}_step`);
+  cx.out.push(`${target} = ${res.vars[0]}.reshape(${target}_NT + ${res.vars[0]}.shape[1:])`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const repeatVector: Emitter = (layer, _call, inputs, cx, target) => {
+  const n = cfgInt(layer, 'n', 1);
+  cx.out.push(`${target} = np.repeat(${one(layer, inputs)}[:, None, :], ${n}, axis=1)  # N×D -> N×${n}×D`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const flatten: Emitter = (layer, _call, inputs, cx, target) => {
+  const x = one(layer, inputs);
+  cx.out.push(`${target} = ${x}.reshape(${x}.shape[0], -1)`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const reshape: Emitter = (layer, _call, inputs, cx, target) => {
+  const shape = (cfg(layer, 'target_shape', []) as number[]).map(Number);
+  const x = one(layer, inputs);
+  cx.out.push(`${target} = ${x}.reshape((${x}.shape[0],) + (${shape.join(', ')}${shape.length === 1 ? ',' : ''}))`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const permute: Emitter = (layer, _call, inputs, cx, target) => {
+  const dims = (cfg(layer, 'dims', []) as number[]).map(Number);
+  cx.out.push(`${target} = np.transpose(${one(layer, inputs)}, (0, ${dims.join(', ')}))`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const conv1d: Emitter = (layer, _call, inputs, cx, target) => {
+  if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
+    throw new UnsupportedFeatureError(`The NumPy export handles Conv1D with channels_last only ("${layer.name}").`);
+  }
+  if (cfgInt(layer, 'groups', 1) !== 1) throw new UnsupportedFeatureError(`The NumPy export does not handle grouped Conv1D ("${layer.name}").`);
+  const W = needWeight(layer, ['kernel', 'W'], 0);
+  const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
+  const b = useBias ? findWeight(layer, ['bias', 'b'], 1) : undefined;
+  const strides = cfgInt(layer, 'strides', cfgInt(layer, 'subsample_length', 1));
+  const dilation = cfgInt(layer, 'dilation_rate', 1);
+  const padding = String(cfg(layer, 'padding', cfg(layer, 'border_mode', 'valid')));
+  cx.helpers.add('conv1d');
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel k×C×F = ${W.shape.join('×')}`);
+  cx.out.push(b ? `b = ${cx.weight(layer, b)}  # bias F` : 'b = None');
+  cx.out.push(`${target} = run_conv1d(${one(layer, inputs)}, W, b, strides=${strides}, padding='${padding}', dilation=${dilation}, act=${cx.act(cfg(layer, 'activation', 'linear'))})`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const pooling1d: Emitter = (layer, _call, inputs, cx, target) => {
+  if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
+    throw new UnsupportedFeatureError(`The NumPy export handles ${layer.className} with channels_last only ("${layer.name}").`);
+  }
+  const size = cfgInt(layer, 'pool_size', cfgInt(layer, 'pool_length', 2));
+  const strides = cfg(layer, 'strides', null) === null ? size : cfgInt(layer, 'strides', size);
+  const padding = String(cfg(layer, 'padding', cfg(layer, 'border_mode', 'valid')));
+  cx.helpers.add('pool1d');
+  const kind = layer.className.startsWith('Max') ? 'max' : 'average';
+  cx.out.push(`${target} = run_pool1d(${one(layer, inputs)}, size=${size}, strides=${strides}, padding='${padding}', kind='${kind}')`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const globalPooling1d: Emitter = (layer, _call, inputs, cx, target) => {
+  const axis = cfg(layer, 'data_format', 'channels_last') === 'channels_first' ? 2 : 1;
+  const keep = cfg(layer, 'keepdims', false) === true ? ', keepdims=True' : '';
+  const x = one(layer, inputs);
+  const mask = inputs.masks[0] ?? 'None';
+  if (layer.className.includes('Max')) {
+    cx.out.push(`${target} = ${x}.max(axis=${axis}${keep})`);
+  } else if (mask !== 'None' && axis === 1) {
+    cx.out.push(`# average over the unmasked steps only`);
+    cx.out.push(`${target} = (${x} * ${mask}[..., None]).sum(axis=1) / ${mask}.sum(axis=1)[:, None]`);
+    if (keep) cx.out.push(`${target} = ${target}[:, None, :]`);
+  } else {
+    cx.out.push(`${target} = ${x}.mean(axis=${axis}${keep})`);
+  }
+  return { vars: [target], masks: ['None'] };
+};
+
+function broadcastAxes(layer: LayerNode): number[] {
+  const a = cfg(layer, 'axis', -1);
+  return (Array.isArray(a) ? a : [a]).map(Number);
+}
+
+const batchNormalization: Emitter = (layer, _call, inputs, cx, target) => {
+  const axes = broadcastAxes(layer);
+  if (axes.length !== 1) throw new UnsupportedFeatureError(`The NumPy export handles BatchNormalization over one axis only ("${layer.name}").`);
+  const scale = cfg(layer, 'scale', true) !== false;
+  const center = cfg(layer, 'center', true) !== false;
+  let pos = 0;
+  const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
+  const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
+  const mean = needWeight(layer, ['moving_mean'], pos++);
+  const variance = needWeight(layer, ['moving_variance'], pos++);
+  const eps = Number(cfg(layer, 'epsilon', 1e-3));
+  const x = one(layer, inputs);
+  const ax = axes[0];
+  const shape = `bn_shape = [1] * ${x}.ndim; bn_shape[${ax}] = -1`;
+  cx.out.push(shape);
+  cx.out.push(`mean = ${cx.weight(layer, mean)}.reshape(bn_shape)  # moving_mean`);
+  cx.out.push(`var = ${cx.weight(layer, variance)}.reshape(bn_shape)  # moving_variance`);
+  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${pyFloat(eps)})  # inference: the stored moving statistics`);
+  if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(bn_shape)  # gamma`);
+  if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(bn_shape)  # beta`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+const layerNormalization: Emitter = (layer, _call, inputs, cx, target) => {
+  if (cfg(layer, 'rms_scaling', false) === true) throw new UnsupportedFeatureError(`The NumPy export does not handle LayerNormalization with rms_scaling ("${layer.name}").`);
+  const axes = broadcastAxes(layer);
+  const scale = cfg(layer, 'scale', true) !== false;
+  const center = cfg(layer, 'center', true) !== false;
+  let pos = 0;
+  const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
+  const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
+  const eps = Number(cfg(layer, 'epsilon', 1e-3));
+  const x = one(layer, inputs);
+  const ax = `tuple(a % ${x}.ndim for a in (${axes.join(', ')},))`;
+  cx.out.push(`ln_axes = ${ax}`);
+  cx.out.push(`mean = ${x}.mean(axis=ln_axes, keepdims=True)`);
+  cx.out.push(`var = ${x}.var(axis=ln_axes, keepdims=True)`);
+  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${pyFloat(eps)})`);
+  const pshape = `[${x}.shape[a] if a in ln_axes else 1 for a in range(${x}.ndim)]`;
+  if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(${pshape})  # gamma`);
+  if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(${pshape})  # beta`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
+function mergedMask(inputs: Emitted): string {
+  const ms = inputs.masks.filter((m) => m !== 'None');
+  if (ms.length === 0) return 'None';
+  return ms.length === 1 ? ms[0] : `np.logical_and.reduce([${ms.join(', ')}])`;
+}
+
+const merge: Emitter = (layer, _call, inputs, cx, target) => {
+  const v = inputs.vars;
+  const kind = layer.className;
+  let expr: string;
+  switch (kind) {
+    case 'Concatenate':
+      expr = `np.concatenate([${v.join(', ')}], axis=${Number(cfg(layer, 'axis', -1))})`;
+      break;
+    case 'Add':
+      expr = v.join(' + ');
+      break;
+    case 'Subtract':
+      expr = `${v[0]} - ${v[1]}`;
+      break;
+    case 'Multiply':
+      expr = v.join(' * ');
+      break;
+    case 'Average':
+      expr = `(${v.join(' + ')}) / ${v.length}.0`;
+      break;
+    case 'Maximum':
+      expr = `np.maximum.reduce([${v.join(', ')}])`;
+      break;
+    case 'Minimum':
+      expr = `np.minimum.reduce([${v.join(', ')}])`;
+      break;
+    default:
+      throw new UnsupportedLayerError(`The merge layer "${layer.name}" (${kind}) is not supported by the NumPy export.`, layer.name, 0);
+  }
+  cx.out.push(`${target} = ${expr}  # ${kind}`);
+  return { vars: [target], masks: [mergedMask(inputs)] };
+};
+
+const dot: Emitter = (layer, _call, inputs, cx, target) => {
+  let axes = cfg(layer, 'axes', -1) as number | number[];
+  if (!Array.isArray(axes)) axes = [axes, axes];
+  const [a, b] = inputs.vars;
+  const normalize = cfg(layer, 'normalize', false) === true;
+  cx.out.push(`dot_axes = (${axes[0]} % ${a}.ndim, ${axes[1]} % ${b}.ndim)`);
+  const xa = normalize ? `(${a} / np.maximum(np.linalg.norm(${a}, axis=dot_axes[0], keepdims=True), 1e-12))` : a;
+  const xb = normalize ? `(${b} / np.maximum(np.linalg.norm(${b}, axis=dot_axes[1], keepdims=True), 1e-12))` : b;
+  cx.out.push(`${target} = np.stack([np.tensordot(p, q, axes=(dot_axes[0] - 1, dot_axes[1] - 1)) for p, q in zip(${xa}, ${xb})])  # per-sample dot`);
+  cx.out.push(`${target} = ${target}.reshape(-1, 1) if ${target}.ndim == 1 else ${target}`);
+  return { vars: [target], masks: ['None'] };
+};
+
+const attention: Emitter = (layer, call, inputs, cx, target) => {
+  const [q, v, k0] = inputs.vars;
+  const k = k0 ?? v;
+  const mode = cfg(layer, 'score_mode', 'dot');
+  const useScale = cfg(layer, 'use_scale', false) === true;
+  const causal = call.kwargs.use_causal_mask === true || cfg(layer, 'causal', false) === true;
+  if (mode !== 'dot') throw new UnsupportedFeatureError(`The NumPy export handles Attention with score_mode="dot" only ("${layer.name}").`);
+  const scale = useScale ? findWeight(layer, ['scale'], 0) : undefined;
+  cx.helpers.add('softmax');
+  cx.out.push(`scores = ${q} @ np.swapaxes(${k}, -1, -2)  # N×Tq×Tv: query·key`);
+  if (scale) cx.out.push(`scores = scores * ${cx.weight(layer, scale)}  # learned scale`);
+  const vMask = inputs.masks[1] ?? 'None';
+  if (vMask !== 'None') cx.out.push(`scores = scores - 1e9 * (1 - ${vMask}[:, None, :])  # masked value steps get no weight`);
+  if (causal) cx.out.push(`scores = scores - 1e9 * (1 - np.tril(np.ones(scores.shape[-2:])))  # causal: no looking ahead`);
+  cx.out.push(`${target} = softmax(scores) @ ${v}`);
+  const qMask = inputs.masks[0] ?? 'None';
+  if (qMask !== 'None') cx.out.push(`${target} = ${target} * ${qMask}[..., None]`);
+  return { vars: [target], masks: [qMask] };
+};
+
+/** One emitter per Keras class name: the same kinds the forward runner computes. */
+export const EMITTERS: Record<string, Emitter> = {
+  InputLayer: inputLayer,
+  Dense: dense,
+  Activation: activationLayer,
+  ReLU: activationLayer,
+  LeakyReLU: activationLayer,
+  ELU: activationLayer,
+  Softmax: activationLayer,
+  Embedding: embedding,
+  Masking: masking,
+  Dropout: identity,
+  SpatialDropout1D: identity,
+  GaussianNoise: identity,
+  GaussianDropout: identity,
+  AlphaDropout: identity,
+  ActivityRegularization: identity,
+  SimpleRNN: recurrent,
+  LSTM: recurrent,
+  GRU: recurrent,
+  CuDNNLSTM: recurrent,
+  CuDNNGRU: recurrent,
+  Bidirectional: bidirectional,
+  TimeDistributed: timeDistributed,
+  RepeatVector: repeatVector,
+  Flatten: flatten,
+  Reshape: reshape,
+  Permute: permute,
+  Conv1D: conv1d,
+  MaxPooling1D: pooling1d,
+  AveragePooling1D: pooling1d,
+  MaxPool1D: pooling1d,
+  AvgPool1D: pooling1d,
+  GlobalAveragePooling1D: globalPooling1d,
+  GlobalMaxPooling1D: globalPooling1d,
+  GlobalAvgPool1D: globalPooling1d,
+  GlobalMaxPool1D: globalPooling1d,
+  BatchNormalization: batchNormalization,
+  LayerNormalization: layerNormalization,
+  Concatenate: merge,
+  Add: merge,
+  Subtract: merge,
+  Multiply: merge,
+  Average: merge,
+  Maximum: merge,
+  Minimum: merge,
+  Dot: dot,
+  Attention: attention,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Walking the graph (calls run as soon as their inputs exist, layers in declared order)
+
+const refKey = (r: TensorRef) => `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
+
+function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope: string): Emitted {
+  const env = new Map<string, { v: string; m: string }>();
+  graph.inputRefs.forEach((r, k) => env.set(refKey(r), { v: inputVars.vars[k], m: inputVars.masks[k] ?? 'None' }));
+  const pending: { layer: LayerNode; node: number; call: LayerCall; position: number }[] = [];
+  for (const layer of graph.layers) {
+    layer.calls.forEach((call, node) => {
+      // Input layers have no calls in functional graphs; their tensor is the model input itself.
+      if (layer.className === 'InputLayer' && call.inputs.length === 0) return;
+      pending.push({ layer, node, call, position: pending.length + 1 });
+    });
+  }
+  let progress = true;
+  while (pending.length > 0 && progress) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      const { layer, node, call, position } = pending[i];
+      const refs = [...call.inputs, ...(call.initialState ?? [])];
+      if (!refs.every((r) => env.has(refKey(r)))) continue;
+      pending.splice(i, 1);
+      i--;
+      progress = true;
+      const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
+      const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${node}` : ''));
+      const what = `${layer.name} (${layer.declaredClassName ?? layer.className})`;
+      cx.layerName = layer.name;
+      if (layer.notExecutable) throw new UnsupportedLayerError(`Layer ${position}, ${what}, cannot be exported: ${layer.notExecutable}`, layer.name, position);
+      cx.out.push('');
+      cx.out.push(`# ---- ${scope}${what}${node > 0 ? `, call ${node}` : ''} ----`);
+      let res: Emitted;
+      if (layer.model) {
+        res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`);
+      } else {
+        const emit = EMITTERS[layer.className];
+        if (!emit) {
+          throw new UnsupportedLayerError(
+            `Layer ${position}, ${what}, is not a kind the NumPy export can write out.`,
+            layer.name,
+            position,
+          );
+        }
+        res = emit(layer, call, ins, cx, target);
+      }
+      res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
+      if (scope === '') cx.out.push(`record(${JSON.stringify(layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
+    }
+  }
+  if (pending.length > 0) {
+    const p = pending[0];
+    throw new UnsupportedFeatureError(`The layer "${p.layer.name}" waits for an input no layer produces, so the graph cannot be exported.`);
+  }
+  const vars: string[] = [];
+  const masks: string[] = [];
+  for (const r of graph.outputRefs) {
+    const got = env.get(refKey(r));
+    if (!got) throw new UnsupportedFeatureError(`The model output ${r.layer} is never computed, so the graph cannot be exported.`);
+    vars.push(got.v);
+    masks.push(got.m);
+  }
+  return { vars, masks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The script
+
+/**
+ * A standalone NumPy script for `doc` on `inputs` (one tensor per model input, in `doc.root.inputs` order).
+ * Run `python3 script.py` for the output, `--layers` for every layer's output too, `--json` for machine-readable output.
+ * Throws UnsupportedFeatureError / UnsupportedLayerError naming the first layer it cannot write out.
+ */
+export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: NumpyExportOptions = {}): string {
+  if (doc.notExecutable) throw new UnsupportedFeatureError(doc.notExecutable);
+  const helpers = new Set<string>();
+  const names = new Set<string>();
+  const weightsTable: EmitContext['weights'] = [];
+  const weightKeys = new Map<WeightRef, string>();
+  const cx: EmitContext = {
+    doc,
+    out: [],
+    helpers,
+    weights: weightsTable,
+    names,
+    fresh(base) {
+      const s = sanitize(base);
+      let name = s;
+      for (let k = 2; names.has(name) || name in HELPERS; k++) name = `${s}_${k}`;
+      names.add(name);
+      return name;
+    },
+    weight(layer, w, prefix = '') {
+      let key = weightKeys.get(w);
+      if (!key) {
+        key = `${layer.name}/${prefix}${shortName(w)}`;
+        for (let k = 2; weightsTable.some((e) => e.key === key); k++) key = `${layer.name}/${prefix}${shortName(w)}_${k}`;
+        weightsTable.push({ key, shape: w.shape, b64: base64(leBytes(w.values())) });
+        weightKeys.set(w, key);
+      }
+      return `weights(${JSON.stringify(key)})`;
+    },
+    act(spec) {
+      return pyActivation(spec, doc.kerasMajor, helpers, cx.layerName);
+    },
+    layerName: '',
+  };
+  const graph = doc.root;
+  if (inputs.length !== graph.inputs.length) {
+    throw new UnsupportedFeatureError(`The model has ${graph.inputs.length} inputs but ${inputs.length} were given to the export.`);
+  }
+  const inputVars: Emitted = { vars: [], masks: [] };
+  graph.inputs.forEach((inp, k) => {
+    const v = cx.fresh(`${inp.name}`);
+    cx.out.push(`${v} = data(${k})  # input "${inp.name}": ${inputs[k].shape.join('×')} (${letterText(inputs[k].shape.length)})`);
+    inputVars.vars.push(v);
+    inputVars.masks.push('None');
+  });
+  const outputs = emitGraph(graph, inputVars, cx, '');
+  cx.out.push('');
+  cx.out.push(`outputs = [${outputs.vars.join(', ')}]`);
+  cx.out.push('return outputs');
+
+  const order = Object.keys(HELPERS).filter((h) => helpers.has(h));
+  const lines: string[] = [];
+  lines.push('#!/usr/bin/env python3');
+  lines.push('"""The forward pass of a Keras model recomputed by hand with NumPy, step by step as the classic notebooks do.');
+  lines.push('');
+  if (options.title) lines.push(`Model: ${options.title}`);
+  lines.push(`Keras ${doc.kerasVersion ?? '(version not recorded)'}; format ${doc.format}. Written by Keras RNN Inspector.`);
+  lines.push('Letters: N samples, T time steps, D input features, M hidden units, K outputs.');
+  lines.push('The weights and the input are embedded exactly (base64 of their little-endian bytes); everything is');
+  lines.push('computed in float64. No Keras, no TensorFlow: NumPy only.');
+  lines.push('');
+  lines.push('    python3 this_script.py            # prints the output');
+  lines.push("    python3 this_script.py --layers   # and every layer's output");
+  lines.push('    python3 this_script.py --json     # the same as JSON: {output, outputs, outputShape, layers}');
+  lines.push('"""');
+  lines.push('import base64');
+  lines.push('import json');
+  lines.push('import math');
+  lines.push('import sys');
+  lines.push('');
+  lines.push('import numpy as np');
+  lines.push('');
+  lines.push("np.seterr(over='ignore')  # exp() of a large negative pre-activation overflows to inf; sigmoid is then exactly 0");
+  lines.push('');
+  lines.push('');
+  lines.push('def weights(key):');
+  lines.push('    """A stored weight: float32 bytes exactly as in the model file, used in float64."""');
+  lines.push('    shape, b64 = WEIGHTS[key]');
+  lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f4').reshape(shape).astype(np.float64)");
+  lines.push('');
+  lines.push('');
+  lines.push('def data(k):');
+  lines.push('    """Model input k, float64 exactly as given."""');
+  lines.push('    shape, b64 = INPUTS[k]');
+  lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f8').reshape(shape).copy()");
+  lines.push('');
+  lines.push('');
+  lines.push('LAYERS = []');
+  lines.push('');
+  lines.push('');
+  lines.push('def record(name, class_name, node, outputs):');
+  lines.push('    """Keeps each layer call\'s output for --layers / --json."""');
+  lines.push('    LAYERS.append({"name": name, "className": class_name, "node": node, "output": outputs[0]})');
+  for (const h of order) {
+    lines.push('');
+    lines.push('');
+    lines.push(HELPERS[h]);
+  }
+  lines.push('');
+  lines.push('');
+  lines.push('def forward():');
+  for (const l of cx.out) lines.push(l === '' ? '' : `    ${l}`);
+  lines.push('');
+  lines.push('');
+  lines.push('def main():');
+  lines.push('    outputs = forward()');
+  lines.push("    if '--json' in sys.argv:");
+  lines.push('        result = {');
+  lines.push('            "output": outputs[0].tolist(),');
+  lines.push('            "outputs": [o.tolist() for o in outputs],');
+  lines.push('            "outputShape": list(outputs[0].shape),');
+  lines.push('            "layers": [{"name": l["name"], "className": l["className"], "node": l["node"],');
+  lines.push('                        "outputShape": list(np.shape(l["output"])), "output": np.asarray(l["output"]).tolist()}');
+  lines.push("                       for l in LAYERS] if '--layers' in sys.argv else [],");
+  lines.push('        }');
+  lines.push('        print(json.dumps(result))');
+  lines.push('        return');
+  lines.push('    np.set_printoptions(precision=8, suppress=False, linewidth=120)');
+  lines.push("    if '--layers' in sys.argv:");
+  lines.push('        for l in LAYERS:');
+  lines.push('            print(f"{l[\'name\']} ({l[\'className\']}) {\'×\'.join(map(str, np.shape(l[\'output\'])))}")');
+  lines.push('            print(np.asarray(l["output"]))');
+  lines.push('    for k, o in enumerate(outputs):');
+  lines.push('        print(f"output {k}: {\'×\'.join(map(str, o.shape))}")');
+  lines.push('        print(o)');
+  lines.push('');
+  lines.push('');
+  lines.push('# The stored weights: key -> (shape, base64 of float32 little-endian bytes).');
+  lines.push('WEIGHTS = {');
+  for (const w of weightsTable) {
+    lines.push(`    ${JSON.stringify(w.key)}: ((${w.shape.join(', ')}${w.shape.length === 1 ? ',' : ''}),`);
+    lines.push(`        ${chunk(w.b64)}),`);
+  }
+  lines.push('}');
+  lines.push('');
+  lines.push('# The input(s): (shape, base64 of float64 little-endian bytes).');
+  lines.push('INPUTS = [');
+  for (const t of inputs) {
+    lines.push(`    ((${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''}),`);
+    lines.push(`        ${chunk(base64(leBytes(t.data)))}),`);
+  }
+  lines.push(']');
+  lines.push('');
+  lines.push("if __name__ == '__main__':");
+  lines.push('    main()');
+  lines.push('');
+  return lines.join('\n');
+}
+
+function letterText(rank: number): string {
+  return rank === 3 ? 'N×T×D' : rank === 2 ? 'N×T or N×D' : `rank ${rank}`;
+}

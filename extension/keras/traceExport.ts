@@ -1,0 +1,133 @@
+// The per-step trace of recurrent layers as JSON (nested [step][n][unit] arrays keyed by layer) and as long-format
+// CSV (one value per row), so it can be read back in pandas, a spreadsheet or a notebook.
+
+import type { RecurrentTrace } from './layers/types';
+
+/** Quantities a trace can hold, in the order they are written. */
+export const TRACE_QUANTITIES = ['h', 'c', 'i', 'f', 'g', 'o', 'z', 'r', 'hh', 'pre'] as const;
+export type TraceQuantity = (typeof TRACE_QUANTITIES)[number];
+
+/** One direction of one recurrent layer call: arrays are [step][sample][unit]; timeIndex[step] is the input time index. */
+export interface TraceJson {
+  cell: RecurrentTrace['cell'];
+  steps: number;
+  batch: number;
+  units: number;
+  timeIndex: number[];
+  /** [step][sample]: 1 where the step was masked out and the state carried over. Present only with a mask. */
+  masked?: number[][];
+  h: number[][][];
+  c?: number[][][];
+  i?: number[][][];
+  f?: number[][][];
+  g?: number[][][];
+  o?: number[][][];
+  z?: number[][][];
+  r?: number[][][];
+  hh?: number[][][];
+  pre?: number[][][];
+}
+
+/** A Bidirectional layer gives both directions, each in its own processing order. */
+export interface BidirectionalTraceJson {
+  forward?: TraceJson;
+  backward?: TraceJson;
+}
+
+/**
+ * Keyed by layer name. A Bidirectional layer maps to {forward, backward}. A shared layer called more than once gets
+ * `name` for its first call and `name@2`, `name@3`, … for the later ones, in execution order.
+ */
+export type TraceMapJson = Record<string, TraceJson | BidirectionalTraceJson>;
+
+function nest(data: Float64Array, steps: number, batch: number, units: number): number[][][] {
+  const out: number[][][] = new Array(steps);
+  for (let s = 0; s < steps; s++) {
+    const step: number[][] = new Array(batch);
+    for (let n = 0; n < batch; n++) {
+      const off = (s * batch + n) * units;
+      step[n] = Array.from(data.subarray(off, off + units));
+    }
+    out[s] = step;
+  }
+  return out;
+}
+
+export function traceJson(tr: RecurrentTrace): TraceJson {
+  const out: TraceJson = {
+    cell: tr.cell,
+    steps: tr.steps,
+    batch: tr.batch,
+    units: tr.units,
+    timeIndex: Array.from(tr.timeIndex),
+    h: nest(tr.h, tr.steps, tr.batch, tr.units),
+  };
+  if (tr.masked) {
+    out.masked = [];
+    for (let s = 0; s < tr.steps; s++) out.masked.push(Array.from(tr.masked.subarray(s * tr.batch, (s + 1) * tr.batch)));
+  }
+  for (const q of TRACE_QUANTITIES) {
+    if (q === 'h') continue;
+    const data = tr[q];
+    if (data) out[q] = nest(data, tr.steps, tr.batch, tr.units);
+  }
+  return out;
+}
+
+export function tracesToJson(traces: readonly RecurrentTrace[]): TraceMapJson {
+  const out: TraceMapJson = {};
+  const taken = (key: string, dir?: 'forward' | 'backward'): boolean => {
+    const v = out[key];
+    if (!v) return false;
+    if (!dir) return true;
+    return 'h' in v || (v as BidirectionalTraceJson)[dir] !== undefined;
+  };
+  for (const tr of traces) {
+    let key = tr.layer;
+    for (let k = 2; taken(key, tr.direction); k++) key = `${tr.layer}@${k}`;
+    if (tr.direction) {
+      const entry = (out[key] as BidirectionalTraceJson | undefined) ?? {};
+      entry[tr.direction] = traceJson(tr);
+      out[key] = entry;
+    } else {
+      out[key] = traceJson(tr);
+    }
+  }
+  return out;
+}
+
+export const TRACE_CSV_HEADER = 'layer,direction,step,time_index,sample,quantity,unit,value';
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Long-format CSV rows, header first: one row per (layer, direction, step, sample, quantity, unit).
+ * `direction` is empty for a plain recurrent layer. Values are written with full float64 precision.
+ */
+export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<string> {
+  yield TRACE_CSV_HEADER;
+  for (const tr of traces) {
+    const layer = csvField(tr.layer);
+    const dir = tr.direction ?? '';
+    const present = TRACE_QUANTITIES.filter((q) => tr[q] !== undefined);
+    for (let s = 0; s < tr.steps; s++) {
+      const ti = tr.timeIndex[s];
+      for (let n = 0; n < tr.batch; n++) {
+        const off = (s * tr.batch + n) * tr.units;
+        for (const q of present) {
+          const data = tr[q] as Float64Array;
+          const prefix = `${layer},${dir},${s},${ti},${n},${q},`;
+          for (let m = 0; m < tr.units; m++) yield `${prefix}${m},${data[off + m]}`;
+        }
+      }
+    }
+  }
+}
+
+export function tracesToCsv(traces: readonly RecurrentTrace[]): string {
+  const lines: string[] = [];
+  for (const l of traceCsvLines(traces)) lines.push(l);
+  return lines.join('\n') + '\n';
+}

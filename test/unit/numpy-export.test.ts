@@ -1,0 +1,193 @@
+// The NumPy export: the script it writes is run with python3 + NumPy and must print what Keras printed (golden)
+// and what the independent reference computed (../shared/models/expected), layer by layer.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadModel } from '../../extension/keras/document';
+import { UnsupportedFeatureError, UnsupportedLayerError } from '../../extension/keras/errors';
+import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
+import { base64, exportNumpy } from '../../extension/keras/numpyExport';
+import { assertClose, layerNode, weightRef } from './helpers/layerNode';
+import { sequentialDoc } from './helpers/modelDoc';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const shared = path.resolve(repoRoot, '../shared');
+const golden = JSON.parse(readFileSync(path.join(shared, 'golden/golden.json'), 'utf8')) as {
+  cases: { id: string; files: string[]; input: number[][][]; keras_output: number[][] }[];
+};
+const tmp = mkdtempSync(path.join(tmpdir(), 'numpy-export-'));
+
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const NO_NUMPY = 'python3 with NumPy is not installed (apt-get install -y python3-numpy); the export is checked by running it';
+
+interface ScriptResult {
+  output: unknown;
+  outputShape: number[];
+  layers: { name: string; className: string; node: number; outputShape: number[]; output: unknown }[];
+}
+
+function runScript(script: string, name: string): ScriptResult {
+  const file = path.join(tmp, `${name}.py`);
+  writeFileSync(file, script);
+  const run = spawnSync('python3', [file, '--json', '--layers'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(run.status, 0, `python3 ${file} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as ScriptResult;
+}
+
+const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+
+test('base64 matches Node for every tail length', () => {
+  for (let n = 0; n < 10; n++) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 255);
+    assert.equal(base64(bytes), Buffer.from(bytes).toString('base64'));
+  }
+});
+
+test('golden cases: the exported script prints what Keras printed (all three layouts)', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  for (const c of golden.cases) {
+    for (const file of c.files) {
+      const doc = await loadModel(path.join(shared, 'golden', file));
+      const inputs = prepareInputs(doc, fromJsonValue(c.input)).tensors;
+      const res = runScript(exportNumpy(doc, inputs, { title: file }), file.replace(/\W/g, '_'));
+      assertClose(flat(res.output), flat(c.keras_output), 1e-6, 0, `${file} output`);
+      assert.deepEqual(res.outputShape, [1, flat(c.keras_output).length]);
+    }
+  }
+});
+
+test('the script reads like the notebooks: named letters and the per-step equation', async () => {
+  const doc = await loadModel(path.join(shared, 'golden/b_simplernn5_tanh.h5'));
+  const inputs = prepareInputs(doc, fromJsonValue(golden.cases[1].input)).tensors;
+  const script = exportNumpy(doc, inputs);
+  assert.match(script, /h_new = act\(x\[:, t\] @ W_x \+ h @ W_h \+ b\)/);
+  assert.match(script, /N samples, T time steps, D input features, M hidden units, K outputs/);
+  assert.match(script, /kernel D×M = 3×5 \(D = 3, M = 5\)/);
+  assert.match(script, /np\.tanh/);
+  assert.doesNotMatch(script, /import (tensorflow|keras|torch)/);
+});
+
+interface Expected {
+  output: unknown;
+  output_shape: number[];
+  layers?: { name: string; class: string; node_index: number; output_shape: number[]; output: unknown }[];
+}
+
+// Models exported and run here: together they cover SimpleRNN, stacked SimpleRNN, LSTM, GRU (reset_after false and
+// true), Bidirectional(LSTM) concat, masking, Embedding, TimeDistributed(Dense), RepeatVector, Conv1D, MaxPooling1D,
+// Dropout-family identities, Flatten and Activation.
+const REFERENCE = [
+  'covid-simplernn',
+  'dsai-stacked-simplernn',
+  'emotion-embed-lstm',
+  'fatigue-masking-lstm',
+  'mt-gru-timedist',
+  'stock-gru-functional',
+  'ts-bilstm-encdec',
+  'lstm-ae-timedist',
+  'civl-conv1d-lstm',
+  'sunspot-rnn',
+  'patalt-simplernn-weights',
+  'weather-bilstm-tfk215',
+];
+
+test('reference models: the exported script matches the independent reference, output and every layer', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const catalog = JSON.parse(readFileSync(path.join(shared, 'models/catalog.json'), 'utf8')) as { id: string; file: string }[];
+  for (const id of REFERENCE) {
+    await t.test(id, async () => {
+      const entry = catalog.find((c) => c.id === id);
+      assert.ok(entry, `${id} is in the catalog`);
+      const expected = JSON.parse(readFileSync(path.join(shared, 'models/expected', `${id}.json`), 'utf8')) as Expected;
+      const input = JSON.parse(readFileSync(path.join(shared, 'models/inputs', `${id}.json`), 'utf8'));
+      const doc = await loadModel(path.join(shared, 'models/files', entry.file));
+      const tensors = prepareInputs(doc, fromJsonValue(input)).tensors;
+      const res = runScript(exportNumpy(doc, tensors, { title: entry.file }), id.replace(/\W/g, '_'));
+      assert.deepEqual(res.outputShape, expected.output_shape);
+      assertClose(flat(res.output), flat(expected.output), 1e-5, 1e-5, `${id} output`);
+      for (const layer of expected.layers ?? []) {
+        const got = res.layers.find((l) => l.name === layer.name && l.node === layer.node_index);
+        assert.ok(got, `${id}: layer ${layer.name} is recorded by the script`);
+        assert.deepEqual(got.outputShape, layer.output_shape, `${id}: ${layer.name} shape`);
+        assertClose(flat(got.output), flat(layer.output), 1e-5, 1e-5, `${id}: ${layer.name}`);
+      }
+    });
+  }
+});
+
+test('GRU reset_after=True and False, go_backwards, LSTM masking: hand-derived one-unit cases', (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  // GRU, one unit, D = 1, reset_after=True. W_x = [wz, wr, wh] = [0.5, -0.5, 1], W_h = [uz, ur, uh] = [0.25, 0.5, -1],
+  // b = [[0.1, 0.2, 0.3], [0.0, -0.1, 0.2]], x = [1, 2]. By hand:
+  //  t=0, h=0: z = σ(0.5+0.1+0) = σ(0.6), r = σ(-0.5+0.2-0.1) = σ(-0.4), hh = tanh(1+0.3 + r·(0+0.2)), h1 = (1-z)·hh
+  //  t=1: inner = h1·[0.25, 0.5, -1] + [0, -0.1, 0.2]; z = σ(1.1 + inner_z), r = σ(-0.8 + inner_r), hh = tanh(2.3 + r·inner_h)
+  const s = (v: number) => 1 / (1 + Math.exp(-v));
+  const z0 = s(0.6);
+  const r0 = s(-0.4);
+  const hh0 = Math.tanh(1.3 + r0 * 0.2);
+  const h1 = (1 - z0) * hh0;
+  const z1 = s(1.1 + h1 * 0.25);
+  const r1 = s(-0.8 + h1 * 0.5 - 0.1);
+  const hh1 = Math.tanh(2.3 + r1 * (-h1 + 0.2));
+  const h2 = z1 * h1 + (1 - z1) * hh1;
+  const gruAfter = layerNode('GRU', { units: 1, reset_after: true, activation: 'tanh', recurrent_activation: 'sigmoid' }, {
+    name: 'gru',
+    weights: [weightRef('kernel', [1, 3], [0.5, -0.5, 1]), weightRef('recurrent_kernel', [1, 3], [0.25, 0.5, -1]), weightRef('bias', [2, 3], [0.1, 0.2, 0.3, 0, -0.1, 0.2])],
+  });
+  const x = { shape: [1, 2, 1], data: Float64Array.from([1, 2]) };
+  const r = runScript(exportNumpy(sequentialDoc([null, 2, 1], [gruAfter]), [x]), 'gru_after');
+  assertClose(flat(r.output), [h2], 1e-7, 0, 'GRU reset_after=True');
+  // reset_after=False, bias [0.1, 0.2, 0.3]: hh = tanh(x·wh + b_h + (r·h)·uh).
+  const a0z = s(0.5 + 0.1);
+  const a0r = s(-0.5 + 0.2);
+  const a0h = Math.tanh(1 + 0.3);
+  const g1 = (1 - a0z) * a0h;
+  const a1z = s(1 + 0.1 + g1 * 0.25);
+  const a1r = s(-1 + 0.2 + g1 * 0.5);
+  const a1h = Math.tanh(2 + 0.3 + a1r * g1 * -1);
+  const g2 = a1z * g1 + (1 - a1z) * a1h;
+  void a0r;
+  const gruBefore = layerNode('GRU', { units: 1, reset_after: false }, {
+    name: 'gru',
+    weights: [weightRef('kernel', [1, 3], [0.5, -0.5, 1]), weightRef('recurrent_kernel', [1, 3], [0.25, 0.5, -1]), weightRef('bias', [3], [0.1, 0.2, 0.3])],
+  });
+  const r2 = runScript(exportNumpy(sequentialDoc([null, 2, 1], [gruBefore]), [x]), 'gru_before');
+  assertClose(flat(r2.output), [g2], 1e-7, 0, 'GRU reset_after=False');
+  // SimpleRNN(1, linear), go_backwards, return_sequences: W_x = 1, W_h = 0.5, b = 0, x = [1, 2, 3].
+  // Processing order t = 2, 1, 0: h = 3, 2 + 1.5 = 3.5, 1 + 1.75 = 2.75; the sequence stays in processing order.
+  const rnn = layerNode('SimpleRNN', { units: 1, activation: 'linear', go_backwards: true, return_sequences: true }, {
+    name: 'rnn',
+    weights: [weightRef('kernel', [1, 1], [1]), weightRef('recurrent_kernel', [1, 1], [0.5]), weightRef('bias', [1], [0])],
+  });
+  const r3 = runScript(exportNumpy(sequentialDoc([null, 3, 1], [rnn]), [{ shape: [1, 3, 1], data: Float64Array.from([1, 2, 3]) }]), 'rnn_back');
+  assertClose(flat(r3.output), [3, 3.5, 2.75], 1e-12, 0, 'go_backwards');
+  // Masking(0) + SimpleRNN(1, linear, return_sequences): masked step 1 carries h and repeats the previous output.
+  const masking = layerNode('Masking', { mask_value: 0 }, { name: 'masking' });
+  const rnn2 = layerNode('SimpleRNN', { units: 1, activation: 'linear', return_sequences: true }, {
+    name: 'rnn2',
+    weights: [weightRef('kernel', [1, 1], [1]), weightRef('recurrent_kernel', [1, 1], [0.5]), weightRef('bias', [1], [0])],
+  });
+  // x = [1, 0, 3]: h = 1; step 1 masked -> h stays 1, output 1; step 2: 3 + 0.5 = 3.5.
+  const r4 = runScript(exportNumpy(sequentialDoc([null, 3, 1], [masking, rnn2]), [{ shape: [1, 3, 1], data: Float64Array.from([1, 0, 3]) }]), 'rnn_mask');
+  assertClose(flat(r4.output), [1, 1, 3.5], 1e-12, 0, 'masking');
+});
+
+test('a layer the export cannot write out is named with its position', () => {
+  const lambda = layerNode('Lambda', {}, { name: 'my_lambda' });
+  lambda.notExecutable = 'a Lambda layer holds Python code, which is never run';
+  const doc = sequentialDoc([null, 3, 1], [lambda]);
+  assert.throws(() => exportNumpy(doc, [{ shape: [1, 3, 1], data: new Float64Array(3) }]), (e: unknown) => {
+    assert.ok(e instanceof UnsupportedLayerError);
+    assert.match(e.message, /Layer 1, my_lambda \(Lambda\), cannot be exported: a Lambda layer holds Python code/);
+    return true;
+  });
+  const custom = sequentialDoc([null, 3, 1], [layerNode('MyFancyLayer', {}, { name: 'fancy' })]);
+  assert.throws(() => exportNumpy(custom, [{ shape: [1, 3, 1], data: new Float64Array(3) }]), /Layer 1, fancy \(MyFancyLayer\), is not a kind the NumPy export can write out/);
+  const softmaxAxis = sequentialDoc([null, 3, 2], [layerNode('Activation', { activation: { class_name: 'softmax', config: { axis: 1 } } }, { name: 'sm' })]);
+  assert.throws(() => exportNumpy(softmaxAxis, [{ shape: [1, 3, 2], data: new Float64Array(6) }]), (e: unknown) => e instanceof UnsupportedFeatureError && /"sm" uses axis 1/.test(e.message));
+  assert.ok(existsSync(tmp));
+});
