@@ -220,9 +220,9 @@ export const workspaceModels = [
   'models/files/covid-simplernn.h5',
   'models/files/xgboost-not-hdf5.h5',
   'models/files/lfs-pointer.h5',
-  'golden/b_simplernn5_tanh.h5',
-  'golden/b_simplernn5_tanh.keras',
 ];
+/** Golden case b, copied into samples/ when media/samples does not hold it already. */
+const goldenB = ['b_simplernn5_tanh.h5', 'b_simplernn5_tanh.keras', 'b_simplernn5_tanh.input.json'];
 
 export interface Workspace { dir: string; root: string; remove(): void }
 
@@ -233,6 +233,11 @@ export function makeWorkspace(extra?: (dir: string) => void): Workspace {
   fs.mkdirSync(dir);
   const samples = path.join(repoRoot, 'media/samples');
   if (fs.existsSync(samples)) fs.cpSync(samples, path.join(dir, 'samples'), { recursive: true, dereference: true });
+  fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
+  for (const f of goldenB) {
+    const dest = path.join(dir, 'samples', f);
+    if (!fs.existsSync(dest)) fs.copyFileSync(path.join(sharedRoot, 'golden', f), dest);
+  }
   for (const rel of workspaceModels) {
     const src = path.join(sharedRoot, rel);
     if (!fs.existsSync(src)) throw new Error(`missing shared model ${src}: the shared folder must sit beside the clone (../shared)`);

@@ -1,0 +1,71 @@
+// UI: Explorer right-click on a model file → "Inspect RNN" → the Model Layers tree lists the layers with their
+// parameter counts, and the inspector panel opens on the same model. Real workbench, real browser.
+//
+// Expected numbers, by hand from the file's config (tesla-simplernn.keras: Input (None, 60, 1) → SimpleRNN(50) →
+// Dropout → Dense(1)), D = 1, M = 50, K = 1:
+//   SimpleRNN: D·M + M·M + M = 50 + 2500 + 50 = 2600;  Dense: M·K + K = 51;  total 2651 (the catalog says 2651).
+
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { explorerRow, sleep, webviewFrame } from '../vscode/harness';
+import { keepLog, openWorkbench, type Workbench } from './fixture';
+
+const MODEL = 'tesla-simplernn.keras';
+let wb: Workbench | undefined;
+let failed = false;
+
+before(async () => {
+  wb = await openWorkbench({ readyFile: MODEL, name: 'inspect' });
+});
+
+after(async () => {
+  if (failed) keepLog(wb, 'inspect');
+  await wb?.close();
+});
+
+test('Explorer right-click → Inspect RNN shows the layers in the tree and opens the inspector panel', async () => {
+  const { page } = wb!;
+  try {
+    const row = explorerRow(page, MODEL);
+    // The context menu can miss its first right-click while the explorer still settles: retry with Escape.
+    const item = page.locator('.context-view .monaco-menu .action-item', { hasText: /^Inspect RNN/ }).first();
+    for (let i = 0; i < 3; i++) {
+      await row.click({ button: 'right' });
+      try { await item.waitFor({ state: 'visible', timeout: 5000 }); break; } catch { await page.keyboard.press('Escape'); await sleep(500); }
+    }
+    await sleep(300); // the menu fades in; let the screenshot show it
+    await wb!.shot('1-context-menu');
+    await item.click();
+
+    // The Model Layers tree: one row per layer, labelled with the class (case-sensitive: the model row says "simplernn")
+    // and the annotated output shape.
+    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Model Layers/i }) });
+    const rnnRow = tree.locator('.monaco-list-row', { hasText: /SimpleRNN/ }).first();
+    const denseRow = tree.locator('.monaco-list-row', { hasText: /Dense/ }).first();
+    await rnnRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await denseRow.waitFor({ state: 'visible' });
+    const rnnText = (await rnnRow.innerText()).replace(/\s+/g, ' ');
+    const denseText = (await denseRow.innerText()).replace(/\s+/g, ' ');
+    assert.match(rnnText, /\b50\)/, `the SimpleRNN row shows M = 50 in its output shape: "${rnnText}"`);
+    assert.match(rnnText, /2,600 params/, `SimpleRNN row: "${rnnText}"`);
+    assert.match(denseText, /\b51 params/, `Dense row: "${denseText}"`);
+    assert.ok(await tree.locator('.monaco-list-row', { hasText: /Dropout/ }).count() >= 1, 'the Dropout layer is listed');
+
+    // The inspector panel, opened on the same file, shows the totals in its header.
+    await page.locator('.tab', { hasText: `RNN: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = webviewFrame(page);
+    const params = frame.locator('[data-testid="header-params"]');
+    await params.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await params.innerText(), /2,651/);
+    assert.match(await frame.locator('[data-testid="header-file"]').innerText(), new RegExp(MODEL.replace('.', '\\.')));
+    const layerRows = frame.locator('[data-testid="layer-row"]');
+    const names = await layerRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-layer')));
+    for (const n of ['simple_rnn', 'dropout', 'dense']) assert.ok(names.includes(n), `layer table lists ${n}: ${names.join(', ')}`);
+    await sleep(300);
+    await wb!.shot('2-tree-and-panel');
+  } catch (e) {
+    failed = true;
+    await wb!.shot('failure');
+    throw e;
+  }
+});
