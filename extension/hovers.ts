@@ -28,7 +28,7 @@ function code(s: string): string {
 }
 
 function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]<>()#+\-.!|]/g, '\\$&');
+  return s.replace(/[\\`*_[\]<>|]/g, '\\$&');
 }
 
 /** The notebook name of a weight: W_x for an RNN kernel, W_h for its recurrent kernel, b for a bias. */
@@ -94,14 +94,15 @@ export function formulaMarkdown(className: string, f: ParamFormula, options: { u
     const which = [...unknown].join(', ');
     lines.push('', `${which} ${unknown.size === 1 ? 'comes' : 'come'} from the layer's input: give \`input_shape=(T, D)\` (or follow a layer with known output) to get the count.`);
   }
-  if (f.terms.length > 0) {
+  const termName = (t: ParamFormula['terms'][number]) => {
+    const role = weightRole(className, t.name);
+    return `${escapeMd(t.name)}${role ? ` (${escapeMd(role)})` : ''}${t.trainable ? '' : ' · non-trainable'}`;
+  };
+  if (f.terms.length > 0 && unknown.size > 0) {
+    lines.push('', `Weights: ${f.terms.map(termName).join(', ')}.`);
+  } else if (f.terms.length > 0) {
     lines.push('', '| weight | shape | count |', '|---|---|---|');
-    for (const t of f.terms) {
-      const role = weightRole(className, t.name);
-      const shape = unknown.size > 0 ? '' : shapeText(t.shape);
-      const count = unknown.size > 0 ? '' : formatCount(t.count);
-      lines.push(`| ${escapeMd(t.name)}${role ? ` (${escapeMd(role)})` : ''}${t.trainable ? '' : ' · non-trainable'} | ${shape} | ${count} |`);
-    }
+    for (const t of f.terms) lines.push(`| ${termName(t)} | ${shapeText(t.shape)} | ${formatCount(t.count)} |`);
   }
   if (unknown.size === 0 && f.nonTrainable > 0) {
     lines.push('', `${formatCount(f.trainable)} trainable, ${formatCount(f.nonTrainable)} non-trainable.`);

@@ -1,0 +1,168 @@
+// The extension host's pure helpers: explanations (hovers.ts), the Python hover's counts, and a forward-pass job
+// run directly and in the worker thread (cancel and errors included).
+// Expected numbers come from Keras (golden README / golden.json) or are derived by hand in the comments.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../../extension/keras/document';
+import { summarize } from '../../extension/keras/summary';
+import { layerKind } from '../../extension/keras/layers/index';
+import { findCallAt } from '../../extension/keras/pythonCall';
+import { CancelledError } from '../../extension/keras/errors';
+import { layerTooltip, modelTooltip, pythonHover, paramsLabel } from '../../extension/hovers';
+import { executeRun, RunFailure, transferables } from '../../extension/runJob';
+import { runInWorker } from '../../extension/forwardRunner';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const golden = path.resolve(repo, '../shared/golden');
+const models = path.resolve(repo, '../shared/models/files');
+const goldenJson = JSON.parse(readFileSync(path.join(golden, 'golden.json'), 'utf8')) as {
+  cases: { id: string; input: number[][][]; keras_output: number[][] }[];
+};
+const WORKER = { workerPath: path.join(here, 'helpers/forwardWorker.tsx.cjs') };
+const caseB = goldenJson.cases.find((c) => c.id === 'b_simplernn5_tanh')!;
+
+// The recurrent layer modules landed when SimpleRNN(5) over D = 3 gives a formula.
+function recurrentReady(): boolean {
+  const node = { name: 's', className: 'SimpleRNN', config: { units: 5 }, weights: [], children: [], calls: [] };
+  try {
+    return layerKind('SimpleRNN')!.params(node, [[null, 10, 3]], { kerasMajor: 3 }) !== null;
+  } catch {
+    return false;
+  }
+}
+const WAIT = 'the SimpleRNN/LSTM/GRU/Bidirectional layer modules are still placeholders (issue 3 in progress)';
+
+test('paramsLabel: singular, plural and thousands', () => {
+  assert.equal(paramsLabel(1), '1 param');
+  assert.equal(paramsLabel(57), '57 params');
+  assert.equal(paramsLabel(183775), '183,775 params');
+});
+
+test('golden b tooltips: model total 57, SimpleRNN 45 = 3·5 + 5·5 + 5 with its weight shapes, Dense 12 = 5·2 + 2', async () => {
+  const s = summarize(await loadModel(path.join(golden, 'b_simplernn5_tanh.keras')));
+  assert.match(modelTooltip(s), /Total 57 params/);
+  const rnn = s.layers.find((l) => l.className === 'SimpleRNN')!;
+  const tip = layerTooltip(rnn);
+  assert.match(tip, /45 params/);
+  // kernel D×M = 3×5, recurrent_kernel M×M = 5×5, bias M = 5
+  assert.match(tip, /kernel \(W\\_x\) \| 3 × 5 \| 15 \|/);
+  assert.match(tip, /recurrent\\_kernel \(W\\_h\) \| 5 × 5 \| 25 \|/);
+  assert.match(tip, /bias \(b\) \| 5 \| 5 \|/);
+  const dense = s.layers.find((l) => l.className === 'Dense')!;
+  assert.match(layerTooltip(dense), /12 params/);
+});
+
+test('Python hover: SimpleRNN(5, input_shape=(10, 3)) counts 3·5 + 5·5 + 5 = 45', (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  const h = pythonHover(findCallAt('SimpleRNN(5, input_shape=(10, 3))', 1)!)!;
+  assert.equal(h.total, 45);
+  assert.match(h.markdown, /45 params/);
+});
+
+test('Python hover: GRU reset_after=False is 3M(D+M+1) = 150, the Keras 3 default (True) 3M(D+M+2) = 165 for M=5, D=4', (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  assert.equal(pythonHover(findCallAt('GRU(5, reset_after=False, input_shape=(None, 4))', 1)!)!.total, 150);
+  assert.equal(pythonHover(findCallAt('GRU(5, input_shape=(None, 4))', 1)!)!.total, 165);
+});
+
+test('Python hover: Bidirectional(LSTM(8)) over D=3 is 2 · 4·8·(3+8+1) = 768', (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  assert.equal(pythonHover(findCallAt('Bidirectional(LSTM(8), input_shape=(10, 3))', 1)!)!.total, 768);
+});
+
+test('Python hover: Dense(2, input_dim=5) is 5·2 + 2 = 12; Dense(2) alone shows the formula in letters', () => {
+  assert.equal(pythonHover(findCallAt('Dense(2, input_dim=5)', 1)!)!.total, 12);
+  const letters = pythonHover(findCallAt('Dense(2)', 1)!)!;
+  assert.equal(letters.total, null);
+  assert.match(letters.markdown, /D = \?/);
+  assert.doesNotMatch(letters.markdown, /\bparams\b/);
+});
+
+test('Python hover: LSTM(8) without an input shape shows letters only, with M = 8 known', (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  const h = pythonHover(findCallAt('LSTM(8)', 1)!)!;
+  assert.equal(h.total, null);
+  assert.match(h.markdown, /M = 8/);
+  assert.match(h.markdown, /D = \?/);
+});
+
+test('forward job on golden b with the Keras input gives Keras output within 1e-6, plus W_x, W_h, b', async (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  const result = await executeRun({ runId: 1, file: path.join(golden, 'b_simplernn5_tanh.h5'), input: { kind: 'text', text: JSON.stringify(caseB.input) } });
+  const want = caseB.keras_output[0];
+  assert.deepEqual(result.outputs[0].shape, [1, 2]);
+  for (let k = 0; k < want.length; k++) assert.ok(Math.abs(result.outputs[0].data[k] - want[k]) < 1e-6, `output ${k}: ${result.outputs[0].data[k]} vs Keras ${want[k]}`);
+  assert.equal(result.traces.length, 1);
+  assert.equal(result.traces[0].steps, 10);
+  const w = result.recurrentWeights[0];
+  assert.equal(w.cell, 'SimpleRNN');
+  assert.equal(w.inputDim, 3);
+  assert.equal(w.units, 5);
+  assert.equal(w.kernel.length, 15); // D×M
+  assert.equal(w.recurrentKernel.length, 25); // M×M
+  assert.equal(w.bias?.length, 5); // M
+});
+
+test('the worker thread runs golden a on x = [1, 2, 3] to Keras -3.068111', async (t) => {
+  if (!recurrentReady()) return t.skip(WAIT);
+  const progress: string[] = [];
+  const result = await runInWorker(
+    WORKER,
+    { runId: 7, file: path.join(golden, 'a_simplernn2_linear.keras'), input: { kind: 'ramp' } },
+    { onProgress: (done, total, layer) => progress.push(`${done}/${total} ${layer}`) },
+  );
+  assert.equal(result.runId, 7);
+  assert.ok(Math.abs(result.outputs[0].data[0] - -3.068111) < 1e-6, `got ${result.outputs[0].data[0]}`);
+  assert.ok(result.outputs[0].data instanceof Float64Array, 'typed arrays survive the thread boundary');
+  assert.ok(progress.length >= 2, `progress per layer: ${progress.join('; ')}`);
+});
+
+test('the worker reports a file error in one sentence (truncated 2-byte file)', async () => {
+  await assert.rejects(
+    runInWorker(
+      WORKER,
+      { runId: 8, file: path.join(models, 'truncated-2byte.h5'), input: { kind: 'zeros' } },
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof RunFailure, String(e));
+      assert.equal(e.kind, 'file');
+      assert.match(e.message, /\S/);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    },
+  );
+});
+
+test('cancelling terminates the worker and rejects with CancelledError', async () => {
+  const abort = new AbortController();
+  const started = Date.now();
+  const p = runInWorker(
+    WORKER,
+    { runId: 9, file: path.join(models, 'sunspot-rnn.h5'), input: { kind: 'ramp', t: 2000 } },
+    { signal: abort.signal },
+  );
+  setTimeout(() => abort.abort(), 50);
+  await assert.rejects(p, (e: unknown) => e instanceof CancelledError);
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('a bad input gives the core input error: wrong D for golden b', async () => {
+  await assert.rejects(
+    executeRun({ runId: 2, file: path.join(golden, 'b_simplernn5_tanh.h5'), input: { kind: 'text', text: '[[1, 2], [3, 4]]' } }),
+    (e: unknown) => e instanceof RunFailure && e.kind === 'input' && /D/.test(e.message),
+  );
+});
+
+test('transferables lists each whole buffer once and skips views into larger buffers', () => {
+  const a = new Float64Array(4);
+  const big = new Float32Array(10);
+  const view = big.subarray(2, 4);
+  const list = transferables({ x: a, y: [a, view], z: { w: new Int32Array(2) } });
+  assert.equal(list.length, 2);
+  assert.ok(list.includes(a.buffer as ArrayBuffer));
+  assert.ok(!list.includes(big.buffer as ArrayBuffer));
+});
