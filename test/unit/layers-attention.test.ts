@@ -15,7 +15,7 @@ const rnd = seeded(61);
 
 /** The Keras computation in tfjs-core ops: scores, -1e9 where hidden, softmax over keys, weights·value, query mask. */
 function tfAttention(q: Tensor, v: Tensor, k: Tensor, o: { scale?: number; concat?: number; causal?: boolean; qMask?: Mask; vMask?: Mask }): Tensor {
-  return tf.tidy(() => {
+  const result = tf.tidy(() => {
     const Q = toTf(q);
     const V = toTf(v);
     const K = toTf(k);
@@ -35,8 +35,11 @@ function tfAttention(q: Tensor, v: Tensor, k: Tensor, o: { scale?: number; conca
     scores = tf.sub(scores, tf.mul(tf.sub(1, visible), 1e9));
     let out = tf.matMul(tf.softmax(scores, -1), V);
     if (o.qMask) out = tf.mul(out, tf.tensor(Float32Array.from(o.qMask.data), [N, Tq, 1]));
-    return fromTf(out);
+    return out;
   });
+  const plain = fromTf(result);
+  result.dispose();
+  return plain;
 }
 
 function run(cfg: Record<string, unknown>, xs: Tensor[], masks: (Mask | null)[] = [], weights: [string, number][] = [], kwargs: Record<string, unknown> = {}) {

@@ -53,6 +53,12 @@ describe('Merge layers', () => {
     });
   }
 
+  it('Keras 1 Merge(mode="mul" / "concat") acts as Multiply / Concatenate(concat_axis)', () => {
+    assert.deepEqual([...run(merge, 'Merge', { mode: 'mul' }, [t([1, 2], [2, 3]), t([1, 2], [4, 5])]).tensors[0].data], [8, 15]);
+    assert.deepEqual(merge.outputShape(layerNode('Merge', { mode: 'concat', concat_axis: -1 }), [[null, 8, 1], [null, 8, 2]], env(2)).shapes, [[null, 8, 3]]);
+    assert.throws(() => merge.outputShape(layerNode('Merge', { mode: 'cos' }), [[null, 8], [null, 8]], env(2)), /mode "cos"/);
+  });
+
   it('Subtract and broadcasting by hand', () => {
     assert.deepEqual([...run(merge, 'Subtract', {}, [t([1, 2], [5, 7]), t([1, 2], [1, 2])]).tensors[0].data], [4, 5]);
     // [1,2,2] + [1,2] broadcasts the second over the time axis: [[1,2],[3,4]] + [10,20].

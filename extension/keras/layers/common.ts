@@ -54,6 +54,11 @@ export function shortWeightName(name: string): string {
  */
 export function findWeight(layer: LayerNode, aliases: readonly string[], position: number): WeightRef | undefined {
   for (const w of layer.weights) if (aliases.includes(shortWeightName(w.name))) return w;
+  // Keras 1 prefixes the layer name: `dense_1_W`, `convolution1d_1_b`.
+  for (const w of layer.weights) {
+    const short = shortWeightName(w.name);
+    if (aliases.some((a) => a.length <= 2 && short.endsWith(`_${a}`))) return w;
+  }
   const known = new Set(['kernel', 'bias', 'embeddings', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'scale', 'W', 'b']);
   const anyNamed = layer.weights.some((w) => known.has(shortWeightName(w.name)));
   if (!anyNamed && position < layer.weights.length) return layer.weights[position];

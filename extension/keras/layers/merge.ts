@@ -224,9 +224,21 @@ function concatMask(ts: Tensor[], masks: (Mask | null)[], axis: number, kerasMaj
   return null;
 }
 
+/** Keras 1 (and early 2) `Merge(mode=...)` behaves as the matching Keras 2 merge layer. */
+const MERGE_MODES: Record<string, string> = { sum: 'Add', mul: 'Multiply', ave: 'Average', max: 'Maximum', concat: 'Concatenate' };
+
+function asModern(layer: LayerNode): LayerNode {
+  if (layer.className !== 'Merge') return layer;
+  const mode = String(layer.config.mode ?? 'sum');
+  const cls = MERGE_MODES[mode];
+  if (!cls) throw new UnsupportedFeatureError(`The Keras 1 Merge layer "${layer.name}" uses mode "${mode}", which is not supported.`);
+  return { ...layer, className: cls };
+}
+
 export const merge: LayerKind = {
-  classNames: ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'],
-  outputShape(layer, inputs) {
+  classNames: ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Merge'],
+  outputShape(node, inputs) {
+    const layer = asModern(node);
     needTwoOrMore(layer, inputs.length);
     if (layer.className === 'Concatenate') return { shapes: [concatShape(layer, inputs)] };
     const rank = Math.max(...inputs.map((s) => s.length));
@@ -236,7 +248,8 @@ export const merge: LayerKind = {
   params() {
     return null;
   },
-  forward(layer, inputs, ctx) {
+  forward(node, inputs, ctx) {
+    const layer = asModern(node);
     return layer.className === 'Concatenate' ? concatenate(layer, inputs, ctx.kerasMajor) : elementwise(layer, inputs, ctx.kerasMajor);
   },
 };

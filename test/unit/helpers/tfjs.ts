@@ -29,11 +29,14 @@ export function fromTf(x: tf.Tensor): Tensor {
  * Returns the outputs as float64 tensors.
  */
 export function runTfLayer(layer: tfl.layers.Layer, inputs: Tensor[], weights: { shape: number[]; values: Float32Array }[] = []): Tensor[] {
-  return tf.tidy(() => {
+  const ys = tf.tidy(() => {
     const xs = inputs.map(toTf);
     layer.apply(xs.length === 1 ? xs[0] : xs); // builds the layer
     if (weights.length) layer.setWeights(weights.map((w) => tf.tensor(w.values, w.shape, 'float32')));
     const y = layer.apply(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(y) ? y : [y]).map(fromTf);
+    return Array.isArray(y) ? y : [y];
   });
+  const out = ys.map(fromTf);
+  tf.dispose(ys);
+  return out;
 }
