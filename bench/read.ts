@@ -1,0 +1,274 @@
+// Benchmark: how long summarizing a large model takes next to just reading its bytes, and how much memory it needs.
+//
+//   node --import tsx bench/read.ts [--sizes 5,50,500] [--runs 5]
+//
+// Makes LSTM models of about 5, 50 and 500 MB with Debian's h5py (bench/make_large_model.py, written once into the
+// git-ignored bench/out/ and reused): a tf.keras 2 legacy .h5 full model with its optimizer_weights, and a Keras 3
+// .keras zip. Per file, the median of --runs runs of (i) just reading the bytes (fs.readFile, and a cat-style 1 MiB
+// chunked read; the faster is the baseline), (ii) loadModel + summarize, what `keras-inspect summary` does, and
+// (iii) the notebooks' way in Python as a peer (h5py opens the file, json.loads the config, sums the dataset sizes).
+// Peak memory of (ii) comes from a fresh child process per file (maxRSS at its end, minus an idle node process that
+// loaded the same modules). One warm-up read of every file first, so every contender sees a warm page cache.
+// Budget (issue 2): summarize <= 2 x baseline + 50 ms, peak RSS extra < 2 x file size. Results: bench/out/read.md.
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, promises as fsp, readSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { loadModel } from '../extension/keras/document';
+import type { ModelDocument, ModelGraph, WeightRef } from '../extension/keras/model';
+import { summarize } from '../extension/keras/summary';
+
+const PYTHON = '/usr/bin/python3'; // Debian's Python: the one with python3-h5py and python3-numpy
+const benchDir = __dirname;
+const outDir = path.join(benchDir, 'out');
+const MB = 1_000_000;
+
+// Lets the harness collect between timed runs, so one run's 500 MB buffer is not charged to the next.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** Wraps every stored weight's values() with a counter: summarizing must never read a weight's values. */
+function countValueReads(doc: ModelDocument): { calls: number } {
+  const counter = { calls: 0 };
+  const wrap = (w: { values(): Float32Array }) => {
+    const inner = w.values.bind(w);
+    w.values = () => {
+      counter.calls++;
+      return inner();
+    };
+  };
+  const seen = new Set<WeightRef>();
+  const visitGraph = (g: ModelGraph) => {
+    const visitLayer = (l: ModelGraph['layers'][number]) => {
+      for (const w of l.weights) if (!seen.has(w)) (seen.add(w), wrap(w));
+      l.children.forEach(visitLayer);
+      if (l.model) visitGraph(l.model);
+    };
+    g.layers.forEach(visitLayer);
+  };
+  visitGraph(doc.root);
+  doc.looseWeights?.forEach(wrap);
+  return counter;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function chunkedRead(file: string): number {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(file, 'r');
+  let total = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) total += n;
+  } finally {
+    closeSync(fd);
+  }
+  return total;
+}
+
+async function timeIt(fn: () => unknown | Promise<unknown>): Promise<number> {
+  collect();
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+// --- child modes: one fresh process per measurement of peak memory -----------------------------------------
+
+interface ChildResult {
+  maxRssKiB: number;
+  ms?: number;
+  valuesCalls?: number;
+  totalParams?: number;
+}
+
+async function childMain(mode: string, file?: string): Promise<void> {
+  const result: ChildResult = { maxRssKiB: 0 };
+  if (mode === '--child' && file) {
+    const t0 = performance.now();
+    const doc = await loadModel(file);
+    const counter = countValueReads(doc);
+    const summary = summarize(doc);
+    result.ms = performance.now() - t0;
+    result.valuesCalls = counter.calls;
+    result.totalParams = summary.totalParams;
+  }
+  result.maxRssKiB = process.resourceUsage().maxRSS;
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function runChild(args: string[]): ChildResult {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+// --- the Python peer: what the notebooks do to look at a model ----------------------------------------------
+
+const PEER = String.raw`
+import sys, time, json, zipfile
+import h5py
+path = sys.argv[1]
+t0 = time.perf_counter()
+total = 0
+def add(name, obj):
+    global total
+    if isinstance(obj, h5py.Dataset):
+        total += int(obj.size)
+if path.endswith('.keras'):
+    with zipfile.ZipFile(path) as z:
+        json.loads(z.read('config.json'))
+        with z.open('model.weights.h5') as member, h5py.File(member, 'r') as f:
+            f['layers'].visititems(add)
+else:
+    with h5py.File(path, 'r') as f:
+        json.loads(f.attrs['model_config'])
+        f['model_weights'].visititems(add)
+ms = (time.perf_counter() - t0) * 1000
+print(json.dumps({'ms': ms, 'params': total}))
+`;
+
+function runPeer(file: string): { innerMs: number; wallMs: number; params: number } {
+  const t0 = performance.now();
+  const r = spawnSync(PYTHON, ['-c', PEER, file], { encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`h5py peer failed on ${file}: ${r.stderr}`);
+  const { ms, params } = JSON.parse(r.stdout);
+  return { innerMs: ms, wallMs, params };
+}
+
+// --- main ----------------------------------------------------------------------------------------------------
+
+function argValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function ensureModels(sizes: number[]): { file: string; bytes: number; units: number; params: number }[] {
+  const check = spawnSync(PYTHON, ['-c', 'import h5py, numpy'], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    throw new Error(`${PYTHON} cannot import h5py and numpy; install them with: apt-get install -y python3-h5py python3-numpy`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const r = spawnSync(PYTHON, [path.join(benchDir, 'make_large_model.py'), outDir, ...sizes.map(String)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('make_large_model.py failed');
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+interface Row {
+  file: string;
+  bytes: number;
+  readFileMs: number;
+  chunkedMs: number;
+  summarizeMs: number;
+  freshMs: number;
+  peakKiB: number;
+  extraKiB: number;
+  valuesCalls: number;
+  peerInnerMs: number;
+  peerWallMs: number;
+  paramsOk: boolean;
+}
+
+const fmt = (x: number, digits = 0) => x.toFixed(digits);
+
+async function main(): Promise<void> {
+  const sizes = argValue('--sizes', '5,50,500').split(',').map(Number);
+  const runs = Math.max(5, Number(argValue('--runs', '5')));
+  const started = performance.now();
+  const models = ensureModels(sizes);
+
+  // Warm-up: read every file once so the page cache is warm for all contenders alike.
+  for (const m of models) chunkedRead(m.file);
+  const idle = [0, 1, 2].map(() => runChild(['--idle']).maxRssKiB);
+  const idleKiB = median(idle);
+
+  const rows: Row[] = [];
+  for (const m of models) {
+    const name = path.basename(m.file);
+    process.stderr.write(`${name}: ${fmt(m.bytes / MB, 1)} MB, LSTM units ${m.units} ...\n`);
+    const readFileMs: number[] = [];
+    const chunkedMs: number[] = [];
+    const summarizeMs: number[] = [];
+    let params = -1;
+    // Interleaved, so drift (other load, thermal) hits every contender alike.
+    for (let r = 0; r < runs; r++) {
+      readFileMs.push(await timeIt(() => fsp.readFile(m.file)));
+      chunkedMs.push(await timeIt(() => chunkedRead(m.file)));
+      summarizeMs.push(
+        await timeIt(async () => {
+          params = summarize(await loadModel(m.file)).totalParams;
+        }),
+      );
+    }
+    const peer = Array.from({ length: runs }, () => runPeer(m.file));
+    const child = runChild(['--child', m.file]);
+    rows.push({
+      file: name,
+      bytes: statSync(m.file).size,
+      readFileMs: median(readFileMs),
+      chunkedMs: median(chunkedMs),
+      summarizeMs: median(summarizeMs),
+      freshMs: child.ms ?? NaN,
+      peakKiB: child.maxRssKiB,
+      extraKiB: child.maxRssKiB - idleKiB,
+      valuesCalls: child.valuesCalls ?? -1,
+      peerInnerMs: median(peer.map((p) => p.innerMs)),
+      peerWallMs: median(peer.map((p) => p.wallMs)),
+      paramsOk: params === m.params && child.totalParams === m.params && peer.every((p) => p.params === m.params),
+    });
+  }
+
+  const lines: string[] = [];
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  lines.push(`# Model-reading benchmark`);
+  lines.push('');
+  lines.push(`\`node --import tsx bench/read.ts\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30)} GiB RAM.`);
+  lines.push(`Median of ${runs} runs each, interleaved; warm page cache (every file was read once before timing).`);
+  lines.push(`Baseline = the faster of fs.readFile and a cat-style 1 MiB chunked read. Summarize = loadModel + summarize in this process (JIT warm); "fresh" = the same in a new process (what one \`keras-inspect summary\` call pays, without Node start-up).`);
+  lines.push(`Peak RSS: maxRSS of a fresh child that ran loadModel + summarize, minus an idle child that loaded the same modules (${fmt(idleKiB / 1024)} MiB).`);
+  lines.push(`h5py peer: /usr/bin/python3 + h5py opening the file, json.loads of the config, summing model_weights dataset sizes (inner = that work; wall = whole process incl. interpreter and h5py import).`);
+  lines.push('');
+  lines.push('| file | size (MB) | read bytes (ms): readFile / chunked | summarize (ms) | fresh (ms) | ratio to baseline | budget 2×+50 ms | peak RSS extra (MB) vs 2× size | memory | values() calls | h5py peer (ms): inner / wall |');
+  lines.push('|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|');
+  let allPass = true;
+  for (const r of rows) {
+    const baseline = Math.min(r.readFileMs, r.chunkedMs);
+    const budget = 2 * baseline + 50;
+    const timeOk = r.summarizeMs <= budget;
+    const memOk = r.extraKiB * 1024 < 2 * r.bytes;
+    allPass &&= timeOk && memOk && r.valuesCalls === 0 && r.paramsOk;
+    lines.push(
+      `| ${r.file} | ${fmt(r.bytes / MB, 1)} | ${fmt(r.readFileMs, 1)} / ${fmt(r.chunkedMs, 1)} | ${fmt(r.summarizeMs, 1)} | ${fmt(r.freshMs, 1)} | ` +
+        `${fmt(r.summarizeMs / baseline, 2)} | ${timeOk ? 'pass' : 'FAIL'} (≤ ${fmt(budget)}) | ` +
+        `${fmt((r.extraKiB * 1024) / MB, 1)} (peak ${fmt((r.peakKiB * 1024) / MB)}) vs ${fmt((2 * r.bytes) / MB)} | ${memOk ? 'pass' : 'FAIL'} | ` +
+        `${r.valuesCalls} | ${fmt(r.peerInnerMs, 1)} / ${fmt(r.peerWallMs)} |`,
+    );
+    if (!r.paramsOk) lines.push(`\n**${r.file}: parameter counts disagree** between the generator, the reader and h5py.`);
+  }
+  lines.push('');
+  lines.push(`All requirements ${allPass ? 'met' : 'NOT met'}. Total benchmark time ${fmt((performance.now() - started) / 1000, 1)} s.`);
+  const text = lines.join('\n') + '\n';
+  writeFileSync(path.join(outDir, 'read.md'), text);
+  process.stdout.write(text);
+  if (!allPass) process.exitCode = 1;
+}
+
+const mode = process.argv[2];
+if (mode === '--child' || mode === '--idle') void childMain(mode, process.argv[3]);
+else {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 2;
+  });
+}
