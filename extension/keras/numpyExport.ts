@@ -6,6 +6,7 @@ import { activationName } from './activations';
 import { UnsupportedFeatureError, UnsupportedLayerError } from './errors';
 import type { LayerCall, LayerNode, ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
 import type { Tensor } from './tensor';
+import { executionOrder } from './graph';
 
 export interface NumpyExportOptions {
   /** A line naming where the script came from (file name), shown in its docstring. */
@@ -794,59 +795,44 @@ export const EMITTERS: Record<string, Emitter> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Walking the graph (calls run as soon as their inputs exist, layers in declared order)
+// Walking the graph in the forward runner's execution order (graph.ts)
 
 const refKey = (r: TensorRef) => `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
 
 function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope: string): Emitted {
   const env = new Map<string, { v: string; m: string }>();
   graph.inputRefs.forEach((r, k) => env.set(refKey(r), { v: inputVars.vars[k], m: inputVars.masks[k] ?? 'None' }));
-  const pending: { layer: LayerNode; node: number; call: LayerCall; position: number }[] = [];
-  for (const layer of graph.layers) {
-    layer.calls.forEach((call, node) => {
-      // Input layers have no calls in functional graphs; their tensor is the model input itself.
-      if (layer.className === 'InputLayer' && call.inputs.length === 0) return;
-      pending.push({ layer, node, call, position: pending.length + 1 });
-    });
-  }
-  let progress = true;
-  while (pending.length > 0 && progress) {
-    progress = false;
-    for (let i = 0; i < pending.length; i++) {
-      const { layer, node, call, position } = pending[i];
-      const refs = [...call.inputs, ...(call.initialState ?? [])];
-      if (!refs.every((r) => env.has(refKey(r)))) continue;
-      pending.splice(i, 1);
-      i--;
-      progress = true;
-      const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
-      const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${node}` : ''));
-      const what = `${layer.name} (${layer.declaredClassName ?? layer.className})`;
-      cx.layerName = layer.name;
-      if (layer.notExecutable) throw new UnsupportedLayerError(`Layer ${position}, ${what}, cannot be exported: ${layer.notExecutable}`, layer.name, position);
-      cx.out.push('');
-      cx.out.push(`# ---- ${scope}${what}${node > 0 ? `, call ${node}` : ''} ----`);
-      let res: Emitted;
-      if (layer.model) {
-        res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`);
-      } else {
-        const emit = EMITTERS[layer.className];
-        if (!emit) {
-          throw new UnsupportedLayerError(
-            `Layer ${position}, ${what}, is not a kind the NumPy export can write out.`,
-            layer.name,
-            position,
-          );
-        }
-        res = emit(layer, call, ins, cx, target);
+  // The forward runner's own order, so the script reads in the order the trace and the views show.
+  const { order, unreachable } = executionOrder(graph);
+  order.forEach(({ layer, node, call }, index) => {
+    const position = index + 1;
+    const refs = [...call.inputs, ...(call.initialState ?? [])];
+    // Input layers of functional graphs have no inputs: their tensor is the model input itself.
+    if (layer.className === 'InputLayer' && refs.length === 0) return;
+    const missing = refs.find((r) => !env.has(refKey(r)));
+    if (missing) throw new UnsupportedFeatureError(`The layer "${layer.name}" needs output ${missing.tensor} of "${missing.layer}", which is never computed.`);
+    const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
+    const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${node}` : ''));
+    const what = `${layer.name} (${layer.declaredClassName ?? layer.className})`;
+    cx.layerName = layer.name;
+    if (layer.notExecutable) throw new UnsupportedLayerError(`Layer ${position}, ${what}, cannot be exported: ${layer.notExecutable}`, layer.name, position);
+    cx.out.push('');
+    cx.out.push(`# ---- ${scope}${what}${node > 0 ? `, call ${node}` : ''} ----`);
+    let res: Emitted;
+    if (layer.model) {
+      res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`);
+    } else {
+      const emit = EMITTERS[layer.className];
+      if (!emit) {
+        throw new UnsupportedLayerError(`Layer ${position}, ${what}, is not a kind the NumPy export can write out.`, layer.name, position);
       }
-      res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
-      if (scope === '') cx.out.push(`record(${JSON.stringify(layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
+      res = emit(layer, call, ins, cx, target);
     }
-  }
-  if (pending.length > 0) {
-    const p = pending[0];
-    throw new UnsupportedFeatureError(`The layer "${p.layer.name}" waits for an input no layer produces, so the graph cannot be exported.`);
+    res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
+    if (scope === '') cx.out.push(`record(${JSON.stringify(layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
+  });
+  if (unreachable.length > 0) {
+    throw new UnsupportedFeatureError(`The layer "${unreachable[0].layer.name}" waits for an input no layer produces, so the graph cannot be exported.`);
   }
   const vars: string[] = [];
   const masks: string[] = [];

@@ -1,0 +1,293 @@
+// `keras-inspect forward MODEL --input FILE ...`: runs the forward pass by hand and prints the output, every
+// layer's output and the per-step trace (a table, or JSON), and optionally writes the NumPy script or the trace CSV.
+
+import { writeFile } from 'node:fs/promises';
+import { loadModel } from '../keras/document';
+import { InputError, InspectorError, describeThrown } from '../keras/errors';
+import { runForward, type ForwardResult } from '../keras/forward';
+import { readInputFile } from '../keras/inputFiles';
+import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
+import type { ModelDocument } from '../keras/model';
+import { exportNumpy } from '../keras/numpyExport';
+import { toNested, type Tensor } from '../keras/tensor';
+import { tracesToCsv, tracesToJson } from '../keras/traceExport';
+import type { CliIo } from './io';
+
+export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [options]
+  --input FILE          .json ([N][T][D], {"inputs": ...}, a list or a name->array map for several inputs),
+                        .csv (rows are time steps, columns are features), .npy, or NumPy-style text
+  --fill KIND           no file: zeros, ramp (1, 2, 3, ... per sample) or random[:SEED] (seeded normal values)
+  --N n                 samples for --fill (default 1)
+  --T n                 time steps where the model's T is None (required for --fill then; checked for files)
+  --column C            CSV/array column(s) to use, by name or 0-based index (comma-separated for several)
+  --window LEN[@START]  cut LEN rows starting at START (negative counts from the end) out of a series
+  --config ARCH.json    architecture JSON for a weights-only file
+  --trace               print the per-step hidden state table (text mode) / include the trace (JSON, default on)
+  --no-trace            leave the trace out of the JSON
+  --json                {output, outputShape, layers, trace} as JSON
+  --numpy OUT.py        also write a standalone NumPy script that recomputes the same forward pass
+  --trace-csv OUT.csv   also write the trace as long-format CSV
+  --debug               show the stack trace of an error`;
+
+interface ForwardArgs {
+  model: string;
+  input?: string;
+  fill?: { kind: FillKind; seed?: number };
+  N?: number;
+  T?: number;
+  column?: CsvOptions['column'];
+  window?: CsvOptions['window'];
+  config?: string;
+  trace: boolean;
+  noTrace: boolean;
+  json: boolean;
+  numpy?: string;
+  traceCsv?: string;
+  debug: boolean;
+}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !/^\d+$/.test(v) || n <= 0) throw new InputError(`${flag} needs a positive whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}.`);
+  return n;
+}
+
+export function parseForwardArgs(argv: string[]): ForwardArgs {
+  const args: Partial<ForwardArgs> & { trace: boolean; noTrace: boolean; json: boolean; debug: boolean } = {
+    trace: false,
+    noTrace: false,
+    json: false,
+    debug: false,
+  };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const takeValue = (): string => {
+      if (eq > 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new InputError(`${flag} needs a value (keras-inspect forward --help).`);
+      return v;
+    };
+    switch (flag) {
+      case '--input':
+      case '-i':
+        args.input = takeValue();
+        break;
+      case '--fill': {
+        const v = takeValue();
+        const m = /^(zeros|ramp|random)(?::(\d+))?$/.exec(v);
+        if (!m) throw new InputError(`--fill must be zeros, ramp or random[:SEED], got ${JSON.stringify(v)}.`);
+        args.fill = { kind: m[1] as FillKind, ...(m[2] !== undefined ? { seed: Number(m[2]) } : {}) };
+        break;
+      }
+      case '--N':
+        args.N = positiveInt('--N', takeValue());
+        break;
+      case '--T':
+        args.T = positiveInt('--T', takeValue());
+        break;
+      case '--column': {
+        const parts = takeValue().split(',').map((s) => s.trim());
+        args.column = parts.length === 1 ? parts[0] : parts;
+        break;
+      }
+      case '--window':
+        args.window = parseWindow(takeValue());
+        break;
+      case '--config':
+        args.config = takeValue();
+        break;
+      case '--numpy':
+        args.numpy = takeValue();
+        break;
+      case '--trace-csv':
+        args.traceCsv = takeValue();
+        break;
+      case '--trace':
+        args.trace = true;
+        break;
+      case '--no-trace':
+        args.noTrace = true;
+        break;
+      case '--json':
+        args.json = true;
+        break;
+      case '--debug':
+        args.debug = true;
+        break;
+      default:
+        if (a.startsWith('-') && a.length > 1) throw new InputError(`Unknown option ${a} for forward (keras-inspect forward --help).`);
+        positional.push(a);
+    }
+  }
+  if (positional.length === 0) throw new InputError('Give the model file: keras-inspect forward MODEL --input FILE.');
+  if (positional.length > 1) throw new InputError(`forward takes one model file, got ${positional.length}: ${positional.join(', ')}.`);
+  if (!args.input && !args.fill) throw new InputError('Give an input: --input FILE (.json, .csv, .npy) or --fill zeros|ramp|random[:SEED].');
+  if (args.input && args.fill) throw new InputError('Give either --input or --fill, not both.');
+  if (args.fill && (args.column !== undefined || args.window)) throw new InputError('--column and --window cut a series out of an input file; they do not apply to --fill.');
+  return { ...args, model: positional[0] } as ForwardArgs;
+}
+
+async function prepare(doc: ModelDocument, args: ForwardArgs): Promise<PreparedInputs> {
+  if (args.fill) return fillInputs(doc, args.fill.kind, { N: args.N, T: args.T, seed: args.fill.seed });
+  const read = await readInputFile(args.input!, { column: args.column, window: args.window });
+  const prepared = prepareInputs(doc, read.raw, { T: args.T });
+  return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
+}
+
+function layerJson(rec: ForwardResult['layers'][number]): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: rec.name,
+    className: rec.className,
+    node: rec.node,
+    outputShape: rec.outputShapes[0] ?? [],
+    output: rec.outputs[0] ? toNested(rec.outputs[0]) : null,
+  };
+  if (rec.outputs.length > 1) {
+    // return_state / merge_mode=None give several tensors: all of them, in Keras order.
+    out.outputShapes = rec.outputShapes;
+    out.outputs = rec.outputs.map(toNested);
+  }
+  return out;
+}
+
+/** The JSON the issue specifies: {output, outputShape, layers:[{name, className, outputShape, output}], trace}. */
+export function forwardJson(result: ForwardResult, withTrace: boolean, notes: string[] = []): Record<string, unknown> {
+  const first = result.outputs[0];
+  const json: Record<string, unknown> = {
+    output: first ? toNested(first) : null,
+    outputShape: first ? first.shape : null,
+  };
+  if (result.outputs.length > 1) {
+    json.outputs = result.outputs.map(toNested);
+    json.outputShapes = result.outputs.map((t) => t.shape);
+  }
+  json.layers = result.layers.map(layerJson);
+  if (withTrace) json.trace = tracesToJson(result.traces);
+  if (result.stopped) json.stopped = result.stopped;
+  if (notes.length) json.notes = notes;
+  return json;
+}
+
+const num = (v: number): string => {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-4 && a < 1e6 ? Number(v.toPrecision(7)).toString() : v.toExponential(6);
+};
+
+function tensorLines(t: Tensor, indent: string, maxRows = 20): string[] {
+  const lines: string[] = [];
+  const N = t.shape[0] ?? 1;
+  const per = t.data.length / Math.max(1, N);
+  const rowLen = t.shape.length >= 2 ? t.shape[t.shape.length - 1] : per;
+  for (let n = 0; n < N; n++) {
+    if (lines.length >= maxRows) {
+      lines.push(`${indent}… ${N - n} more sample(s)`);
+      break;
+    }
+    const values = Array.from(t.data.subarray(n * per, (n + 1) * per));
+    if (per <= 12) {
+      lines.push(`${indent}sample ${n}: [${values.map(num).join(', ')}]`);
+    } else {
+      lines.push(`${indent}sample ${n}: ${t.shape.slice(1).join('×')} values, last row [${values.slice(-rowLen).slice(0, 12).map(num).join(', ')}${rowLen > 12 ? ', …' : ''}]`);
+    }
+  }
+  return lines;
+}
+
+function pad(s: string, w: number): string {
+  return s.length >= w ? s + ' ' : s + ' '.repeat(w - s.length);
+}
+
+/** The readable report: input, each layer's output shape, the model output, and per-step h for small layers. */
+export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: ForwardResult, showTrace: boolean): string {
+  const lines: string[] = [];
+  lines.push(`Model: ${doc.file} (${doc.format}, Keras ${doc.kerasVersion ?? 'unknown'})`);
+  const specs = inputSpecs(doc);
+  inputs.tensors.forEach((t, k) => {
+    lines.push(`Input "${specs[k].name}": ${inputLetters(specs[k]).join('×')} = ${t.shape.join('×')}`);
+  });
+  for (const note of inputs.notes) lines.push(`  note: ${note}`);
+  lines.push('');
+  const nameW = Math.max(24, ...result.layers.map((l) => l.name.length + l.className.length + 4));
+  lines.push(`${pad('Layer (class)', nameW)}Output shape`);
+  for (const l of result.layers) lines.push(`${pad(`${l.name} (${l.className})`, nameW)}${l.outputShapes.map((s) => s.join('×')).join(', ')}`);
+  lines.push('');
+  result.outputs.forEach((t, k) => {
+    lines.push(`Output${result.outputs.length > 1 ? ` ${k}` : ''} (${t.shape.join('×')}):`);
+    lines.push(...tensorLines(t, '  '));
+  });
+  const small = result.traces.every((tr) => tr.steps * tr.units <= 400);
+  if (result.traces.length > 0 && (showTrace || small)) {
+    for (const tr of result.traces) {
+      const samples = Math.min(tr.batch, 2);
+      const units = Math.min(tr.units, 8);
+      lines.push('');
+      lines.push(
+        `Hidden state h_t of ${tr.layer}${tr.direction ? ` (${tr.direction})` : ''}, ${tr.cell} with M = ${tr.units}` +
+          `${tr.units > units ? ` (first ${units} units)` : ''}${tr.batch > samples ? ` (first ${samples} samples)` : ''}:`,
+      );
+      lines.push(`  ${pad('step', 6)}${pad('t', 6)}${pad('n', 4)}${Array.from({ length: units }, (_, m) => pad(`h[${m}]`, 14)).join('')}`);
+      const maxSteps = showTrace ? tr.steps : Math.min(tr.steps, 50);
+      for (let s = 0; s < maxSteps; s++) {
+        for (let n = 0; n < samples; n++) {
+          const off = (s * tr.batch + n) * tr.units;
+          const masked = tr.masked && tr.masked[s * tr.batch + n] ? '  (masked: carried over)' : '';
+          lines.push(`  ${pad(String(s), 6)}${pad(String(tr.timeIndex[s]), 6)}${pad(String(n), 4)}${Array.from({ length: units }, (_, m) => pad(num(tr.h[off + m]), 14)).join('')}${masked}`);
+        }
+      }
+      if (maxSteps < tr.steps) lines.push(`  … ${tr.steps - maxSteps} more steps (--trace shows all)`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function writeOut(path: string, text: string, what: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (e) {
+    throw new InputError(`The ${what} cannot be written to ${path} (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+  }
+}
+
+/** Runs `forward` with argv after the command name. Exit codes: 0 ok, 2 usage/input, 3 unsupported, 4 not a model. */
+export async function runForwardCommand(argv: string[], io: CliIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(FORWARD_USAGE);
+    return 0;
+  }
+  try {
+    const args = parseForwardArgs(argv);
+    const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
+    const inputs = await prepare(doc, args);
+    const result = await runForward(doc, inputs.tensors, { trace: true });
+    if (args.traceCsv) await writeOut(args.traceCsv, tracesToCsv(result.traces), 'trace CSV');
+    if (args.json) io.stdout(JSON.stringify(forwardJson(result, !args.noTrace, inputs.notes)));
+    else {
+      io.stdout(forwardText(doc, inputs, result, args.trace));
+      if (args.traceCsv) io.stdout(`Trace CSV written to ${args.traceCsv}`);
+    }
+    if (args.numpy && !result.stopped) {
+      // After the run, so that a layer the export cannot write out still leaves the printed results.
+      await writeOut(args.numpy, exportNumpy(doc, inputs.tensors, { title: doc.file }), 'NumPy script');
+      if (!args.json) io.stdout(`NumPy script written to ${args.numpy} (run: python3 ${args.numpy} --layers)`);
+    }
+    if (result.stopped) {
+      io.stderr(`keras-inspect: ${result.stopped.message}`);
+      return 3;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof InspectorError) {
+      io.stderr(`keras-inspect: ${e.message}`);
+      if (debug && e.stack) io.stderr(e.stack);
+      return e.exitCode;
+    }
+    io.stderr(`keras-inspect: unexpected error: ${describeThrown(e)}`);
+    if (debug && e instanceof Error && e.stack) io.stderr(e.stack);
+    return 1;
+  }
+}
