@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { CancelledError, describeThrown } from './keras/errors';
 import { tracesToCsv, tracesToJson } from './keras/traceExport';
 import { toNested } from './keras/tensor';
+import { exportNumpy } from './keras/numpyExport';
 import { runInWorker } from './forwardRunner';
 import { RunFailure } from './runJob';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
@@ -454,11 +455,9 @@ function findWeightRef(loaded: LoadedModel, layerName: string, weight: string) {
   return visit(loaded.doc.root.layers);
 }
 
-/** The NumPy replay script of a run; the generator lives in the core (issue 3's `--numpy`). */
+/** The NumPy replay script of a run, with the run's own input; the generator is the core's (`--numpy`). */
 async function numpyScript(loaded: LoadedModel, run: RunResult): Promise<string> {
-  void loaded;
-  void run;
-  throw new Error('The NumPy export is not available in this build yet.');
+  return exportNumpy(loaded.doc, run.inputs, { title: path.basename(loaded.uri.fsPath) });
 }
 
 interface PanelEntry {
