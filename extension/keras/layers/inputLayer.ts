@@ -1,5 +1,6 @@
 // InputLayer: declares the model's input shape; at run time it hands the input through unchanged.
 
+import { UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
@@ -26,7 +27,7 @@ export const inputLayer: LayerKind = {
   classNames: ['InputLayer'],
   outputShape(layer, inputs) {
     const shape = declaredInputShape(layer) ?? inputs[0];
-    if (!shape) throw new Error(`The input layer "${layer.name}" declares no shape.`);
+    if (!shape) throw new UnsupportedFeatureError(`The input layer "${layer.name}" declares no shape, so the shapes after it are unknown.`);
     return { shapes: [shape], letters: [inputLetters(shape)] };
   },
   params() {
