@@ -423,6 +423,16 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   const act = cx.act(cfg(layer, 'activation', 'tanh'));
   const recAct = spec.cell === 'SimpleRNN' ? '' : cx.act(cfg(layer, 'recurrent_activation', cx.doc.kerasMajor >= 2 ? 'sigmoid' : 'hard_sigmoid'));
   const D = spec.W.shape[0];
+  const actName = String(activationName(cfg(layer, 'activation', 'tanh')).name);
+  const seq = cfg(layer, 'return_sequences', false) === true;
+  const equation =
+    spec.cell === 'SimpleRNN'
+      ? `h_t = ${actName}(x_t·W_x + h_{t-1}·W_h + b)`
+      : spec.cell === 'LSTM'
+        ? 'z = x_t·W_x + h_{t-1}·W_h + b -> gates i, f, g, o; c_t = f·c_{t-1} + i·g; h_t = o·' + actName + '(c_t)'
+        : 'z, r from x_t and h_{t-1}; h~ = ' + actName + '(...); h_t = z·h_{t-1} + (1 - z)·h~';
+  cx.out.push(`# ${spec.cell}(M = ${M}): ${equation}, for each of the T time steps, all N samples at once`);
+  cx.out.push(`# in: N×T×D with D = ${D}; out: ${seq ? 'N×T×M, every h_t' : 'N×M, the last h_t'}`);
   cx.out.push(`W_x = ${cx.weight(layer, spec.W, p)}  # kernel D×${letters} = ${spec.W.shape.join('×')} (D = ${D}, M = ${M})`);
   cx.out.push(`W_h = ${cx.weight(layer, spec.U, p)}  # recurrent_kernel M×${letters} = ${spec.U.shape.join('×')}`);
   let resetAfter = false;
@@ -493,9 +503,10 @@ const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
   const h0b = states.length > 0 ? `[${states.slice(nStates).join(', ')}]` : 'None';
   cx.out.push(`# forward direction (${fwd.className}, ${fwd.name})`);
   // Bidirectional sets zero_output_for_mask = return_sequences on both directions.
-  emitRnn(fwd, fwdWeights, x, mask, h0f, cx, `${target}_fwd`, { goBackwards: false, zeroOutput: returnSequences, prefix: 'forward/' });
+  const innerBackwards = cfg(fwd, 'go_backwards', false) === true;
+  emitRnn(fwd, fwdWeights, x, mask, h0f, cx, `${target}_fwd`, { goBackwards: innerBackwards, zeroOutput: returnSequences, prefix: fwd.weights.length > 0 ? '' : 'forward/' });
   cx.out.push(`# backward direction (${bwd.className}, ${bwd.name}): the same cell run over reversed time`);
-  emitRnn(bwd, bwdWeights, x, mask, h0b, cx, `${target}_bwd`, { goBackwards: !(cfg(fwd, 'go_backwards', false) === true), zeroOutput: returnSequences, prefix: 'backward/' });
+  emitRnn(bwd, bwdWeights, x, mask, h0b, cx, `${target}_bwd`, { goBackwards: !innerBackwards, zeroOutput: returnSequences, prefix: layer.children[1] && bwd.weights.length > 0 ? '' : 'backward/' });
   if (returnSequences) cx.out.push(`${target}_bwd = ${target}_bwd[:, ::-1]  # back into input time order before merging`);
   const mode = layer.config.merge_mode === undefined ? 'concat' : layer.config.merge_mode;
   const f = `${target}_fwd`;
