@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../extension/keras/document';
@@ -77,27 +77,18 @@ interface Expected {
   layers?: { name: string; class: string; node_index: number; output_shape: number[]; output: unknown }[];
 }
 
-// Models exported and run here: together they cover SimpleRNN, stacked SimpleRNN, LSTM, GRU (reset_after false and
-// true), Bidirectional(LSTM) concat, masking, Embedding, TimeDistributed(Dense), RepeatVector, Conv1D, MaxPooling1D,
-// Dropout-family identities, Flatten and Activation.
-const REFERENCE = [
-  'covid-simplernn',
-  'dsai-stacked-simplernn',
-  'emotion-embed-lstm',
-  'fatigue-masking-lstm',
-  'mt-gru-timedist',
-  'stock-gru-functional',
-  'ts-bilstm-encdec',
-  'lstm-ae-timedist',
-  'civl-conv1d-lstm',
-  'sunspot-rnn',
-  'patalt-simplernn-weights',
-  'weather-bilstm-tfk215',
-];
+// Every reference model is exported and run: together they cover SimpleRNN, stacked SimpleRNN, LSTM, GRU (reset_after
+// false and true), Bidirectional(LSTM) concat, masking, Embedding (with a fixed batch of 32), TimeDistributed(Dense),
+// RepeatVector, Conv1D, MaxPooling1D, Dropout-family identities, Flatten and Activation, in every file format.
+const REFERENCE = readdirSync(path.join(shared, 'models/expected'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => f.replace(/\.json$/, ''))
+  .sort();
 
 test('reference models: the exported script matches the independent reference, output and every layer', async (t) => {
   if (!hasNumpy) return t.skip(NO_NUMPY);
   const catalog = JSON.parse(readFileSync(path.join(shared, 'models/catalog.json'), 'utf8')) as { id: string; file: string }[];
+  assert.equal(REFERENCE.length, 17);
   for (const id of REFERENCE) {
     await t.test(id, async () => {
       const entry = catalog.find((c) => c.id === id);
