@@ -91,6 +91,7 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
     const layerInputs: LayerInputs = {
       tensors: ins.map((x) => x.tensor),
       masks: ins.map((x) => x.mask),
+      kwargs: call.kwargs,
       ...(call.initialState?.length ? { initialState: call.initialState.map((r) => lookupRef(produced, r, layer.name).tensor) } : {}),
     };
     let out: LayerOutput;

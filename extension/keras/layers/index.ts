@@ -25,7 +25,8 @@ import { dot } from './dot';
 import { attention } from './attention';
 import type { LayerKind } from './types';
 
-const ALL: LayerKind[] = [
+// Built on first use: wrapper modules import dispatch.ts, which imports this registry (an import cycle).
+const all = (): LayerKind[] => [
   simpleRnn,
   lstm,
   gru,
@@ -51,14 +52,18 @@ const ALL: LayerKind[] = [
   attention,
 ];
 
-const BY_CLASS = new Map<string, LayerKind>();
-for (const kind of ALL) for (const name of kind.classNames) BY_CLASS.set(name, kind);
+let byClass: Map<string, LayerKind> | undefined;
 
 /** The module for a Keras class name, or undefined when this tool does not know the layer. */
 export function layerKind(className: string): LayerKind | undefined {
-  return BY_CLASS.get(className);
+  if (!byClass) {
+    byClass = new Map();
+    for (const kind of all()) for (const name of kind.classNames) byClass.set(name, kind);
+  }
+  return byClass.get(className);
 }
 
 export function knownLayerClasses(): string[] {
-  return [...BY_CLASS.keys()].sort();
+  layerKind('');
+  return [...byClass!.keys()].sort();
 }

@@ -92,6 +92,8 @@ export interface LayerInputs {
   masks: (Mask | null)[];
   /** Initial states given to a recurrent layer (Keras 2 extra inputs, Keras 3 kwargs). */
   initialState?: Tensor[];
+  /** Call arguments stored with this call (e.g. Attention's use_causal_mask), tensors removed. */
+  kwargs?: Record<string, unknown>;
 }
 
 export interface LayerOutput {
