@@ -44,20 +44,21 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   statusBar.command = COMMANDS.inspect;
   statusBar.show();
 
-  // The tree and the status bar follow whichever model editor or panel has focus.
-  const follow = async (uri: vscode.Uri | undefined) => {
-    if (!uri) return;
-    await layerTree.show(uri);
-    try {
-      const loaded = await models.get(uri);
-      statusBar.text = `$(pulse) ${paramsLabel(loaded.summary.totalParams)}`;
-      statusBar.tooltip = `Keras RNN Inspector: ${path.basename(uri.fsPath)}, ${paramsLabel(loaded.summary.totalParams)}`;
-    } catch {
+  // The tree follows whichever model editor or panel has focus; the status bar follows the tree.
+  const follow = (uri: vscode.Uri | undefined) => {
+    if (uri) void layerTree.show(uri);
+  };
+  const updateStatus = () => {
+    const root = layerTree.root;
+    if (root?.kind === 'model') {
+      statusBar.text = `$(pulse) ${paramsLabel(root.summary.totalParams)}`;
+      statusBar.tooltip = `Keras RNN Inspector: ${path.basename(root.uri.fsPath)}, ${paramsLabel(root.summary.totalParams)}`;
+    } else {
       statusBar.text = '$(pulse) Keras RNN';
       statusBar.tooltip = 'Keras RNN Inspector';
     }
   };
-  deps.onSelectLayer = (uri) => void follow(uri);
+  deps.onSelectLayer = (uri) => follow(uri);
 
   context.subscriptions.push(
     log,
@@ -71,8 +72,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE, editors, { supportsMultipleEditorsPerDocument: true }),
     vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE_H5, editors, { supportsMultipleEditorsPerDocument: true }),
     vscode.languages.registerHoverProvider(PYTHON_SELECTOR, hover),
-    editors.onDidChangeActive((uri) => void follow(uri)),
-    panels.onDidChangeActive((uri) => void follow(uri)),
+    editors.onDidChangeActive(follow),
+    panels.onDidChangeActive(follow),
+    layerTree.onDidChangeTreeData(updateStatus),
     ...registerCommands({ extensionUri: context.extensionUri, models, panels, editors, layerTree, treeView, log }),
   );
   log.info(`activated (VS Code ${vscode.version})`);

@@ -11,7 +11,7 @@ import { ModelLoadError, type ModelStore } from './models';
 export const LAYERS_VIEW_ID = 'kerasRnnInspector.layers';
 
 export type LayerTreeNode =
-  | { kind: 'model'; uri: vscode.Uri; summary: ModelSummary }
+  | { kind: 'model'; uri: vscode.Uri; summary: ModelSummary; notExecutable?: string }
   | { kind: 'layer'; uri: vscode.Uri; layer: LayerSummary; parent: LayerTreeNode }
   | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode }
   | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; error: boolean };
@@ -53,7 +53,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
     state.loading = (async () => {
       try {
         const loaded = await this.models.get(uri);
-        state.root = { kind: 'model', uri, summary: loaded.summary };
+        state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}) };
       } catch (e) {
         const text = e instanceof ModelLoadError ? e.message : String(e);
         state.root = { kind: 'message', uri, text: `${path.basename(uri.fsPath)}: not a readable Keras model`, detail: text, error: true };
@@ -113,9 +113,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       case 'model': {
         const s = node.summary;
         const item = new vscode.TreeItem(path.basename(node.uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);
-        item.description = `${paramsLabel(s.totalParams)} · ${s.modelClass}${s.kerasVersion ? ` · Keras ${s.kerasVersion}` : ''}`;
-        item.tooltip = md(modelTooltip(s));
-        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.description = `${paramsLabel(s.totalParams)} · ${s.modelClass}${s.kerasVersion ? ` · Keras ${s.kerasVersion}` : ''}${node.notExecutable ? ' · cannot run' : ''}`;
+        item.tooltip = md(modelTooltip(s) + (node.notExecutable ? `\n\n⚠ **Cannot run:** ${node.notExecutable.replace(/[\\`*_[\]<>|]/g, '\\$&')}` : ''));
+        item.iconPath = node.notExecutable ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('symbol-namespace');
         item.resourceUri = node.uri;
         item.contextValue = 'kriModel';
         item.id = `model:${node.uri.toString()}`;

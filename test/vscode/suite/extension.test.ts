@@ -154,6 +154,17 @@ suite('Keras RNN Inspector extension', function () {
     assert.ok(kids.some((k) => k.kind === 'layer' && k.layer.className === 'Dense'), 'Dense inside');
   });
 
+  test('layers and models that cannot run are marked, and still listed with their parameters', async () => {
+    const lambda = await treeOf(vscode.Uri.file(path.join(shared, 'models', 'files', 'attention-merge-lambda.h5')));
+    assert.match(String(lambda.rootItem.description), new RegExp(`^${fmt(catalogTotal('attention-merge-lambda.h5'))} params`));
+    const marked = lambda.layers.filter((l) => /cannot run/.test(String(l.item.description)));
+    assert.equal(marked.length, 1, 'exactly the Lambda layer');
+    assert.match(String(marked[0].item.label), /^Lambda/);
+    const custom = await treeOf(vscode.Uri.file(path.join(shared, 'models', 'files', 'malicious-custom-model.keras')));
+    assert.match(String(custom.rootItem.description), /cannot run/);
+    assert.match(String(custom.rootItem.description), new RegExp(`^${fmt(catalogTotal('malicious-custom-model.keras'))} params`));
+  });
+
   test('a non-model file shows one clear sentence in the tree', async () => {
     const uri = fs.existsSync(path.join(ws, 'xgboost-not-hdf5.h5')) ? wsFile('xgboost-not-hdf5.h5') : vscode.Uri.file(path.join(shared, 'models', 'files', 'xgboost-not-hdf5.h5'));
     const t = await treeOf(uri);
@@ -209,6 +220,7 @@ suite('Keras RNN Inspector extension', function () {
     assert.equal(out.uri.fsPath, uri.fsPath);
     assert.equal(out.error, undefined);
     assert.equal(api.layerTree.uri?.fsPath, uri.fsPath);
+    await waitFor('status bar shows the model total', () => /57 params/.test(api.statusBar.text));
     const entry = api.panels.get(uri);
     assert.ok(entry, 'panel open');
     assert.match(entry.panel.webview.html, /Content-Security-Policy/);
