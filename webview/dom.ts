@@ -27,10 +27,38 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
+// Theme variables are read once and cached: getComputedStyle after a DOM change forces a style
+// recalculation, and the heatmap/table/chart read a dozen of them per draw. The cache is dropped when
+// VS Code switches theme (it rewrites the html style attribute and the body class).
+const themeCache = new Map<string, string>();
+let themeStyle: CSSStyleDeclaration | null = null;
+const themeListeners = new Set<() => void>();
+let themeObserver: MutationObserver | null = null;
+
 /** Read a CSS custom property of the theme (VS Code sets --vscode-* on the html element). */
 export function themeVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  let v = themeCache.get(name);
+  if (v === undefined) {
+    themeStyle ??= getComputedStyle(document.documentElement);
+    v = themeStyle.getPropertyValue(name).trim();
+    themeCache.set(name, v);
+  }
   return v || fallback;
+}
+
+/** Call `fn` after the theme changed (colours must be re-read and canvases repainted). */
+export function onThemeChange(fn: () => void): () => void {
+  if (!themeObserver) {
+    themeObserver = new MutationObserver(() => {
+      themeCache.clear();
+      themeStyle = null;
+      for (const l of themeListeners) l();
+    });
+    themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class', 'data-theme'] });
+    if (document.body) themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+  themeListeners.add(fn);
+  return () => themeListeners.delete(fn);
 }
 
 /** Clickable by mouse, Enter and Space; focusable in tab order. */

@@ -32,6 +32,7 @@ import { fmtMs } from './logic/format';
 import { headerView, ModelView } from './views/modelView';
 import { InputEditor, type InputEditorState } from './views/inputEditor';
 import { ResultsView, type TraceSelection } from './views/results';
+import { warmTheme } from './views/heatmap';
 
 /** What survives a reload (through vscode.setState), JSON-encoded. */
 interface UiState {
@@ -213,6 +214,7 @@ class App {
     }
     this.updateRunEnabled();
     this.persist();
+    requestAnimationFrame(() => warmTheme());
   }
 
   private showLoadError(fileName: string, message: string): void {

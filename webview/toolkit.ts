@@ -1,9 +1,9 @@
 // The ONLY module that touches @vscode/webview-ui-toolkit (deprecated upstream on 2025-01-01). Views use
 // these small factories, so moving to @vscode-elements/elements means rewriting this file alone.
 
+import './cspNonce';
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodeCheckbox,
   vsCodeDropdown,
@@ -23,7 +23,6 @@ export function registerToolkit(): void {
   if (registered) return;
   registered = true;
   provideVSCodeDesignSystem().register(
-    vsCodeBadge(),
     vsCodeButton(),
     vsCodeCheckbox(),
     vsCodeDropdown(),
@@ -220,8 +219,10 @@ export function progressRing(): HTMLElement {
   return el;
 }
 
+/** A count badge. (The toolkit's vscode-badge binds a style attribute, which a strict CSP blocks.) */
 export function badge(text: string): HTMLElement {
-  const el = document.createElement('vscode-badge');
+  const el = document.createElement('span');
+  el.className = 'count-badge';
   el.textContent = text;
   return el;
 }
@@ -251,7 +252,7 @@ export function tabs(specs: TabSpec[], activeId: string, onSelect: (id: string) 
     tab.id = `tab-${s.id}`;
     tab.textContent = s.label;
     if (s.testid) tab.dataset.testid = s.testid;
-    const b = document.createElement('vscode-badge');
+    const b = badge('');
     b.hidden = true;
     tab.append(b);
     badges.set(s.id, b);

@@ -248,7 +248,7 @@ export function walkthrough(q: StepQuery): Walkthrough {
       title,
       equations: [
         `i = ${ra}(x${tS}·W_i + h${kPrev}·U_i + b_i)    f = ${ra}(x${tS}·W_f + h${kPrev}·U_f + b_f)`,
-        `g = ${wrap(a, `x${tS}·W_c + h${kPrev}·U_c + b_c`)}    o = ${ra}(x${tS}·W_o + h${kPrev}·U_o + b_o)`,
+        `g = ${wrap(a, `x${tS}·W_g + h${kPrev}·U_g + b_g`)}    o = ${ra}(x${tS}·W_o + h${kPrev}·U_o + b_o)`,
         `c${kS} = f⊙c${kPrev} + i⊙g    h${kS} = o⊙${wrap(a, `c${kS}`)}`,
       ],
       rows,

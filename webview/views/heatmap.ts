@@ -2,7 +2,7 @@
 // One pixel per value is painted once into an offscreen canvas, then scaled without smoothing, so
 // T = 1000 × M = 256 paints in milliseconds. Diverging colours from the theme, with a legend.
 
-import { h, themeVar, pointTip } from '../dom';
+import { h, themeVar, pointTip, onThemeChange } from '../dom';
 import { paintDiverging, parseColor, symmetricLimit, type DivergingScale, type Rgb, rgbCss } from '../logic/colors';
 import { fmt } from '../logic/format';
 import { clampIndex } from '../logic/virtual';
@@ -26,6 +26,12 @@ export interface HeatmapOptions {
 }
 
 const MARGIN = { left: 44, right: 8, top: 6, bottom: 22 };
+
+/** Read the theme colours once ahead of time (the first read forces a style recalculation). */
+export function warmTheme(): void {
+  themeScale(1);
+  for (const v of ['--vscode-descriptionForeground', '--vscode-font-family', '--vscode-panel-border', '--vscode-focusBorder', '--vscode-editor-foreground', '--vscode-editorWidget-border']) themeVar(v, '');
+}
 
 /** Theme-driven diverging scale: blue (negative) → editor background → red (positive). */
 export function themeScale(limit: number): DivergingScale {
@@ -55,7 +61,7 @@ export class Heatmap {
     if (options.testid) this.canvas.dataset.testid = options.testid;
     this.legend = h('canvas', { class: 'legend-bar', width: 160, height: 10, 'aria-hidden': 'true' });
     this.legendLabels = h('div', { class: 'legend-labels' });
-    this.el = h('div', { class: 'heatmap-wrap' }, this.canvas, h('div', { class: 'legend' }, h('span', { class: 'legend-title' }, 'colour scale'), this.legend, this.legendLabels));
+    this.el = h('div', { class: 'heatmap-wrap' }, this.canvas, h('div', { class: 'legend' }, h('span', { class: 'legend-title' }, 'colour scale'), h('div', { class: 'legend-scale' }, this.legend, this.legendLabels)));
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => pointTip(0, 0, null));
     this.canvas.addEventListener('click', (e) => {
@@ -73,7 +79,16 @@ export class Heatmap {
       this.focused = false;
       this.draw();
     });
-    new ResizeObserver(() => this.schedule()).observe(this.canvas);
+    let lastWidth = -1;
+    new ResizeObserver(() => {
+      // Only a width change needs a redraw (height is ours).
+      const w = this.canvas.clientWidth;
+      if (w !== lastWidth) {
+        lastWidth = w;
+        this.schedule();
+      }
+    }).observe(this.canvas);
+    onThemeChange(() => this.retheme());
     this.setData(options);
   }
 
@@ -88,19 +103,21 @@ export class Heatmap {
     })();
     this.cursor = { col: clampIndex(this.cursor.col, cols), row: clampIndex(this.cursor.row, rows) };
     this.paintImage();
-    this.draw();
+    // Drawn in the next animation frame, after the page has laid out once (no forced layout here).
+    this.canvas.style.height = `${options.height ?? 220}px`;
+    this.schedule();
   }
 
   /** Re-read theme colours (call after a theme change). */
   retheme(): void {
     this.paintImage();
-    this.draw();
+    this.schedule();
   }
 
   setSelectedCol(col: number): void {
     this.selectedCol = col;
     if (col >= 0) this.cursor.col = col;
-    this.draw();
+    this.schedule();
   }
 
   private paintImage(): void {

@@ -2,7 +2,7 @@
 // Colours follow the theme's chart palette; a click picks the step under the cursor.
 
 import uPlot from 'uplot';
-import { h, themeVar } from '../dom';
+import { h, themeVar, onThemeChange } from '../dom';
 import { canvasPng } from './heatmap';
 
 export interface LineSeries {
@@ -44,12 +44,18 @@ export class LineChart {
       if (this.plot && w > 0 && Math.abs(this.plot.width - w) > 1) this.plot.setSize({ width: w, height: this.o.height ?? 220 });
     });
     this.ro.observe(this.el);
-    this.build();
+    onThemeChange(() => this.build());
+    // Built after the first paint of the results: uPlot measures the page, which would force a layout
+    // inside the frame that has to appear within the paint budget.
+    requestAnimationFrame(() => setTimeout(() => this.build(), 0));
+    this.pending = true;
   }
+
+  private pending = false;
 
   setData(options: LineChartOptions): void {
     this.o = options;
-    this.build();
+    if (!this.pending) this.build();
   }
 
   setSelected(index: number): void {
@@ -58,6 +64,7 @@ export class LineChart {
   }
 
   private build(): void {
+    this.pending = false;
     this.plot?.destroy();
     const fg = themeVar('--vscode-descriptionForeground', '#999');
     const grid = themeVar('--vscode-editorWidget-border', '#80808033');
@@ -68,7 +75,8 @@ export class LineChart {
       width: Math.max(200, this.el.clientWidth || 640),
       height: this.o.height ?? 220,
       scales: { x: { time: false } },
-      axes: [axis(this.o.xLabel), axis(this.o.yLabel)],
+      // Steps are whole numbers: never put a tick at 2.5.
+      axes: [{ ...axis(this.o.xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] }, axis(this.o.yLabel)],
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       series: [{ label: this.o.xLabel }, ...this.o.series.map((s, i) => ({ label: s.label, stroke: seriesColor(i), width: 1.5, points: { show: false } }))],

@@ -52,6 +52,7 @@ export class MatrixTable {
   private selectedRow = -1;
   private frame = 0;
   private editing: { row: number; col: number; input: HTMLInputElement } | null = null;
+  private renderedKey = '';
 
   constructor(options: MatrixTableOptions) {
     this.o = { rowHeight: 24, colWidth: 84, height: 320, format: (v) => fmt(v), ...options };
@@ -70,7 +71,10 @@ export class MatrixTable {
       const cell = (e.target as HTMLElement).closest('td.v') as HTMLElement | null;
       if (cell && this.o.onEdit) this.startEdit(Number(cell.dataset.row), Number(cell.dataset.col));
     });
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    new ResizeObserver(() => {
+      // Re-render only when the new size shows rows or columns that are not rendered yet.
+      if (this.windowKey() !== this.renderedKey) this.schedule();
+    }).observe(this.scroller);
     this.render();
   }
 
@@ -126,14 +130,28 @@ export class MatrixTable {
     });
   }
 
+  /** The rows and columns that fit the viewport now. */
+  private windows() {
+    const { rows, cols, rowHeight: rh, colWidth: cw } = this.o;
+    const viewH = this.scroller.clientHeight || this.o.height;
+    const viewW = this.scroller.clientWidth || 1200;
+    return {
+      rw: visibleWindow(this.scroller.scrollTop, viewH - rh, rh, rows, 6),
+      cwin: visibleWindow(this.scroller.scrollLeft, Math.max(cw, viewW - this.leadWidth), cw, cols, 2),
+    };
+  }
+
+  private windowKey(): string {
+    const { rw, cwin } = this.windows();
+    return `${rw.start}:${rw.end}:${cwin.start}:${cwin.end}`;
+  }
+
   private render(): void {
     if (this.editing) return; // keep the editor stable while typing
-    const { rows, cols, rowHeight: rh, colWidth: cw } = this.o;
+    const { rowHeight: rh } = this.o;
     const hadFocus = this.scroller.contains(document.activeElement);
-    const viewH = this.scroller.clientHeight || this.o.height;
-    const viewW = this.scroller.clientWidth || 800;
-    const rw = visibleWindow(this.scroller.scrollTop, viewH - rh, rh, rows, 6);
-    const cwin = visibleWindow(this.scroller.scrollLeft, Math.max(cw, viewW - this.leadWidth), cw, cols, 2);
+    const { rw, cwin } = this.windows();
+    this.renderedKey = `${rw.start}:${rw.end}:${cwin.start}:${cwin.end}`;
     const table = this.table;
     clear(table);
     const extra = this.o.extra ?? [];

@@ -112,8 +112,16 @@ class TraceExplorer {
 
   private heatOptions(data: Float64Array) {
     const t = this.trace;
+    // Colour limit over this sample only (a tight loop over the flat [step][sample][unit] array).
     let lim = 0;
-    for (let s = 0; s < t.steps; s++) for (let u = 0; u < t.units; u++) lim = Math.max(lim, Math.abs(this.at(data, s, u)));
+    const stride = t.batch * t.units;
+    for (let s = 0; s < t.steps; s++) {
+      const off = s * stride + this.sel.sample * t.units;
+      for (let u = 0; u < t.units; u++) {
+        const a = Math.abs(data[off + u]);
+        if (a > lim) lim = a;
+      }
+    }
     return {
       cols: t.steps,
       rows: t.units,
@@ -156,7 +164,8 @@ class TraceExplorer {
 
   private tableOptions(data: Float64Array) {
     const t = this.trace;
-    const scale = themeScale(symmetricLimit(data));
+    // Paler than the heatmap (the limit stretched) so the numbers stay readable on the tint.
+    const scale = themeScale(symmetricLimit(data) * 1.8);
     const backwards = Array.from(t.timeIndex).some((v, s) => v !== s);
     return {
       rows: t.steps,
@@ -286,7 +295,7 @@ function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
     const rows = s.length === 3 ? s[1] : s.length === 2 ? s[0] : 1;
     const sampleNote = s.length === 3 ? `sample 0 of ${s[0]}: rows are time steps, columns the last axis` : s.length === 2 ? 'rows are samples, columns the last axis' : '';
     const limit = symmetricLimit(out.data);
-    const scale = themeScale(limit);
+    const scale = themeScale(limit * 1.8);
     const table = new MatrixTable({
       rows,
       cols,
@@ -340,7 +349,7 @@ export class ResultsView {
     );
     this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), outputs);
     if (result.stopped) {
-      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `The run stopped at layer ${result.stopped.layer} (position ${result.stopped.position}): ${result.stopped.message} Everything before it is shown.`));
+      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${result.stopped.message} Everything before it is shown.`));
     }
     if (result.traces.length > 0) {
       const traceSel: TraceSelection = sel ?? { key: traceKey(result.traces[0]), sample: 0, quantity: 'h', step: -1, units: `0-${Math.min(3, result.traces[0].units - 1)}` };

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on('console', (m) => { if (m.text().startsWith('PROF')) console.log(m.text()); });
+await page.goto(`http://127.0.0.1:5178/webview/dev/index.html?fixture=${process.argv[2] ?? 'perf-lstm256'}`);
+await page.waitForSelector('[data-testid=layer-table]');
+await page.locator('[data-testid=tab-input]').click();
+await page.waitForTimeout(300);
+await browser.startTracing(page, { path: '/tmp/trace.json', categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+await page.locator('[data-testid=run-button]').click();
+await page.waitForSelector('[data-testid=results-root][data-first-paint-ms]', { timeout: 20000 });
+await page.waitForTimeout(300);
+await browser.stopTracing();
+console.log('first paint', await page.locator('[data-testid=results-root]').getAttribute('data-first-paint-ms'));
+await browser.close();
