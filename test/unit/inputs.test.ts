@@ -21,7 +21,7 @@ import {
   prepareInputs,
   type RawArray,
 } from '../../extension/keras/inputs';
-import { readInputFile } from '../../extension/keras/inputFiles';
+import { parseInputBytes, readInputFile } from '../../extension/keras/inputFiles';
 import { layerNode } from './helpers/layerNode';
 import { callOf, functionalDoc, sequentialDoc } from './helpers/modelDoc';
 
@@ -266,4 +266,14 @@ test('fills: zeros, the notebook ramp, seeded random (repeatable), tokens in ran
   assert.ok(vals.every((v) => Number.isInteger(v) && v >= 1 && v < 7));
   const rampTokens = fillInputs(embedDoc(4, false, 6), 'ramp');
   assert.deepEqual([...rampTokens.tensors[0].data], [1, 2, 3, 1, 2, 3]);
+});
+
+test('--column and --window also cut a T×D series given as JSON or .npy', () => {
+  const text = new TextEncoder().encode('[[1, 10], [2, 20], [3, 30], [4, 40]]');
+  const cut = parseInputBytes(text, '.json', { column: 1, window: { length: 2, start: -2 } });
+  assert.deepEqual((cut.raw as RawArray).shape, [2, 1]);
+  assert.deepEqual([...(cut.raw as RawArray).data], [30, 40]);
+  assert.match(cut.notes[0], /Rows 2\.\.3 \(of 4\)/);
+  inputError(() => parseInputBytes(text, '.json', { column: 2 }), /no column "?2"?; choose an index 0\.\.1/);
+  inputError(() => parseInputBytes(new TextEncoder().encode('[[[1]]]'), '.json', { window: { length: 1 } }), /cut a series \(T or T×D\), but the array is 1×1×1/);
 });
