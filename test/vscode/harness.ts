@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
-export const repoRoot = path.resolve(__dirname, '../..');
+// From __filename: under tsx's tsImport (scripts/start.mjs) __dirname is not the file's folder.
+export const repoRoot = path.resolve(path.dirname(__filename), '../..');
 /** The shared models and docs: ../shared beside the clone, in CI as on a developer machine. */
 export const sharedRoot = process.env.KRI_SHARED_DIR ? path.resolve(process.env.KRI_SHARED_DIR) : path.resolve(repoRoot, '../shared');
 export const codeServerBin = process.env.CODE_SERVER_BIN
