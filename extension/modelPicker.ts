@@ -161,12 +161,12 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
       return { kind: 'text', text };
     }
     case 'csv': {
-      const csvDefault = existsSync(vscode.Uri.joinPath(samplesDir, 'sunspots-data.csv').fsPath) ? path.dirname(model.fsPath) : undefined;
+      // The samples ship their series beside the model (sunspot-rnn.h5 + sunspots-data.csv): start there.
       const chosen = await vscode.window.showOpenDialog({
         canSelectMany: false,
         openLabel: 'Use as input',
         filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
-        ...(csvDefault ? { defaultUri: vscode.Uri.file(csvDefault) } : {}),
+        defaultUri: vscode.Uri.file(path.dirname(model.fsPath)),
       });
       if (!chosen?.[0]) return undefined;
       return pickCsvWindow(chosen[0].fsPath);

@@ -328,4 +328,20 @@ suite('Keras RNN Inspector extension', function () {
     assert.match(await hoverAt('Dense(2'), /12 params/);
     if (await recurrentReady()) assert.match(await hoverAt('SimpleRNN(5'), /45 params/);
   });
+
+  test('Python hover works in a notebook cell too', async function () {
+    const source = 'model.add(Dense(3, input_dim=4))';
+    let nb: vscode.NotebookDocument;
+    try {
+      nb = await vscode.workspace.openNotebookDocument('jupyter-notebook', new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'python')]));
+    } catch (e) {
+      skipWhy(this, `no Jupyter notebook serializer in this VS Code (${String(e)})`);
+    }
+    const cell = nb.cellAt(0).document;
+    assert.equal(cell.languageId, 'python');
+    const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', cell.uri, cell.positionAt(source.indexOf('Dense') + 1))) as vscode.Hover[];
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    // Dense over D = 4 to K = 3: 4·3 + 3 = 15.
+    assert.match(text, /15 params/);
+  });
 });
