@@ -58,7 +58,7 @@
             reply = { ok: true, result: { savedTo: `/tmp/${m.params.suggestedName || m.params.format}` } };
             window.__devExport = m.params;
           } else if (m.method === 'pickCsv') {
-            const text = await fetch('../../../shared/models/files/sunspots-data.csv').then((r) => (r.ok ? r.text() : 'Month,Sunspots\n1749-01,58.0\n1749-02,62.6\n1749-03,70.0\n1749-04,55.7\n'));
+            const text = await fetch('/shared/models/files/sunspots-data.csv').then((r) => (r.ok ? r.text() : 'Month,Sunspots\n1749-01,58.0\n1749-02,62.6\n1749-03,70.0\n1749-04,55.7\n'));
             reply = { ok: true, result: { fileName: 'sunspots-data.csv', path: '/dev/sunspots-data.csv', text } };
           }
           setTimeout(() => toPage({ type: 'reply', id: m.id, ...reply }), 5);

@@ -12,8 +12,11 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/cs
 
 createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
-  const path = normalize(join(root, decodeURIComponent(url.pathname)));
-  if (!path.startsWith(root)) return res.writeHead(403).end();
+  // /shared/... serves the project's shared test data (models, CSV) read-only.
+  const shared = normalize(join(root, '..', 'shared'));
+  const p = decodeURIComponent(url.pathname);
+  const path = p.startsWith('/shared/') ? normalize(join(shared, p.slice(8))) : normalize(join(root, p));
+  if (!path.startsWith(root) && !path.startsWith(shared)) return res.writeHead(403).end();
   try {
     const body = await readFile(path);
     res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });

@@ -164,7 +164,7 @@ export function walkthrough(q: StepQuery): Walkthrough {
   const ra = actSymbol(w.recurrentActivation ?? 'sigmoid');
   const hPrev = previous(trace.h, trace, step, sample, q.initialH);
   const rows: WalkRow[] = [
-    { label: `x${tS}`, expr: `input at t = ${t + 1}`, values: x },
+    { label: `x${tS}`, expr: `input at t = ${t + 1} (row ${t} of the sequence)`, values: x },
     { label: `h${kPrev}`, expr: step === 0 ? 'initial state' : `state after step ${k - 1}`, values: hPrev },
   ];
   const checks: (WalkCheck | null)[] = [];

@@ -208,8 +208,9 @@ export class InputEditor {
       rows: T,
       cols: D,
       value: (r: number, c: number) => g.data[base + r * D + c],
+      // 0-based like NumPy indexing and the core's messages ("time step 1, feature 0").
       rowHeader: 't',
-      rowLabel: (r: number) => String(r + 1),
+      rowLabel: (r: number) => String(r),
       colLabel: (c: number) => (spec.embedding ? 'token' : `x[${c}]`),
       ariaLabel: `Input values of sample ${n}: ${T} time steps by ${D} ${spec.embedding ? 'token' : 'features'}. Type a number or press Enter to edit.`,
       testid: 'input-grid',
@@ -219,6 +220,11 @@ export class InputEditor {
         cell.dataset.d = String(c);
       },
       format: (v: number) => (Number.isInteger(v) ? String(v) : fmt(v, 6)),
+      cellClass: (v: number) => {
+        if (!Number.isFinite(v)) return 'invalid';
+        const e = spec.embedding;
+        return e && (!Number.isInteger(v) || v < 0 || v >= e.vocabulary) ? 'invalid' : null;
+      },
       onEdit: (r: number, c: number, text: string) => {
         const s = text.trim();
         const v = /^[-+]?(nan|inf(inity)?)$/i.test(s) ? (/nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity) : Number(s);
@@ -363,7 +369,8 @@ export class InputEditor {
     }
     const T = this.current.shape[1] ?? rows;
     const tFree = this.currentSpec.shape.length >= 2 && this.currentSpec.shape[1] === null;
-    const colDd = dropdown(columns.map((c, i) => ({ value: String(i), label: c })), String(typeof column === 'number' ? column : Math.max(0, columns.indexOf(String(column ?? columns[columns.length - 1])))), () => undefined, { testid: 'csv-column', ariaLabel: 'Column' });
+    // Default column: the second one when there are several (the first is usually the date or time).
+    const colDd = dropdown(columns.map((c, i) => ({ value: String(i), label: c })), String(typeof column === 'number' ? column : column !== undefined ? Math.max(0, columns.indexOf(String(column))) : columns.length > 1 ? 1 : 0), () => undefined, { testid: 'csv-column', ariaLabel: 'Column' });
     const win = textField({ value: String(Math.min(T, rows)), size: 6, testid: 'csv-window' });
     win.setDisabled(!tFree);
     const startField = textField({ value: String(start ?? 0), size: 6, testid: 'csv-start' });

@@ -40,6 +40,8 @@ export interface MatrixTableOptions {
   colWidth?: number;
   /** Mark rows (e.g. masked steps). */
   rowClass?(row: number): string | null;
+  /** Mark a value cell (e.g. 'invalid' for NaN in the input grid). */
+  cellClass?(v: number, row: number, col: number): string | null;
 }
 
 export class MatrixTable {
@@ -201,6 +203,8 @@ export class MatrixTable {
         this.o.cellData?.(td, r, c);
         const tint = this.o.tint?.(v);
         if (tint) td.style.backgroundColor = tint;
+        const cls = this.o.cellClass?.(v, r, c);
+        if (cls) td.classList.add(cls);
         tr.append(td);
       }
       tr.append(h('td', { class: 'pad', 'aria-hidden': 'true' }));
@@ -268,7 +272,7 @@ export class MatrixTable {
         }
         return;
       default:
-        if (this.o.onEdit && e.key.length === 1 && /[-+.\d eE]/.test(e.key) && !e.ctrlKey && !e.metaKey) {
+        if (this.o.onEdit && e.key.length === 1 && e.key !== ' ' && !e.ctrlKey && !e.metaKey && !e.altKey) {
           e.preventDefault();
           this.startEdit(r, c, e.key);
         }
