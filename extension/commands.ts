@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { describeThrown } from './keras/errors';
-import type { InspectorPanels, RunOutcome } from './inspectorPanel';
+import { chooseArchitecture, type InspectorPanels, type RunOutcome } from './inspectorPanel';
 import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type ModelEditorProvider } from './modelEditor';
 import { LAYERS_VIEW_ID, type LayerTreeProvider, type LayerTreeNode } from './layerTree';
 import { ModelLoadError, type ModelStore } from './models';
@@ -34,11 +34,15 @@ export interface InspectOptions {
   /** Open the inspector panel too (default true). */
   panel?: boolean;
   preserveFocus?: boolean;
+  /** Architecture JSON for a weights-only file (otherwise looked for beside it, then asked for). */
+  configPath?: string;
 }
 
 export interface RunForwardOptions {
   /** The input; prompts when absent. */
   input?: InputChoice;
+  /** Architecture JSON for a weights-only file. */
+  configPath?: string;
 }
 
 export interface InspectOutcome {
@@ -67,14 +71,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     const options: InspectOptions = Array.isArray(opts) ? {} : (opts ?? {});
     const uri = await resolveModel(arg, 'Inspect RNN');
     if (!uri) return undefined;
-    await revealTree(uri);
+    if (options.configPath) deps.models.setArchitecture(uri, options.configPath);
     let error: string | undefined;
     try {
       await deps.models.get(uri);
     } catch (e) {
       error = e instanceof ModelLoadError ? e.message : describeThrown(e);
-      void vscode.window.showErrorMessage(error);
+      if (e instanceof ModelLoadError && e.needsArchitecture) {
+        // Weights-only file without its architecture beside it: offer to choose the JSON, then start over.
+        const CHOOSE = 'Choose Architecture JSON…';
+        void vscode.window.showErrorMessage(error, CHOOSE).then(async (answer) => {
+          if (answer === CHOOSE && (await chooseArchitecture(deps.models, uri))) void vscode.commands.executeCommand(COMMANDS.inspect, uri, options);
+        });
+      } else {
+        void vscode.window.showErrorMessage(error);
+      }
     }
+    await revealTree(uri);
     if (!error && options.panel !== false) deps.panels.show(uri, { preserveFocus: options.preserveFocus });
     return { uri, ...(error ? { error } : {}) };
   };
@@ -82,6 +95,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const runForward = async (arg?: unknown, opts?: RunForwardOptions): Promise<RunOutcome | undefined> => {
     const uri = await resolveModel(arg, 'Run Forward Pass');
     if (!uri) return undefined;
+    if (opts?.configPath) deps.models.setArchitecture(uri, opts.configPath);
     let loaded;
     try {
       loaded = await deps.models.get(uri);

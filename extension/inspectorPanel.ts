@@ -100,7 +100,7 @@ ${missing ? '' : `<script nonce="${n}" src="${asset('dist', 'webview.js')}"></sc
 }
 
 /** The page for a file that is not a Keras model: the core's sentence and a button to reopen it elsewhere. */
-export function notAModelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fileName: string, message: string): string {
+export function notAModelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, fileName: string, message: string, canChooseArchitecture = false): string {
   const n = nonce();
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'inspector.css')).toString();
   return `<!DOCTYPE html>
@@ -115,14 +115,30 @@ export function notAModelHtml(webview: vscode.Webview, extensionUri: vscode.Uri,
 <main class="kri-not-model" role="alert">
 <h1>${escapeHtml(fileName)} is not a Keras model this inspector can read</h1>
 <p id="kri-error-message">${escapeHtml(message)}</p>
-<p><button id="kri-reopen" class="kri-button" autofocus>Reopen with another editor</button></p>
+<p>${canChooseArchitecture ? '<button id="kri-arch" class="kri-button" autofocus>Choose architecture JSON…</button> ' : ''}<button id="kri-reopen" class="kri-button"${canChooseArchitecture ? '' : ' autofocus'}>Reopen with another editor</button></p>
 </main>
 <script nonce="${n}">
 const vscode = acquireVsCodeApi();
 document.getElementById('kri-reopen').addEventListener('click', () => vscode.postMessage({ type: 'reopenWith' }));
+const arch = document.getElementById('kri-arch');
+if (arch) arch.addEventListener('click', () => vscode.postMessage({ type: 'chooseArchitecture' }));
 </script>
 </body>
 </html>`;
+}
+
+/** Asks for the architecture JSON of a weights-only model; true when one was chosen. */
+export async function chooseArchitecture(models: ModelStore, uri: vscode.Uri): Promise<boolean> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use as architecture',
+    title: `Architecture JSON (model.to_json()) for ${path.basename(uri.fsPath)}`,
+    filters: { 'Keras architecture JSON': ['json'] },
+    defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)),
+  });
+  if (!picked?.[0]) return false;
+  models.setArchitecture(uri, picked[0].fsPath);
+  return true;
 }
 
 let nextRunId = 1;
@@ -384,7 +400,7 @@ export class InspectorSession implements vscode.Disposable {
         try {
           const result = await runInWorker(
             { workerPath: this.deps.workerPath },
-            { runId, file: this.uri.fsPath, input },
+            { runId, file: this.uri.fsPath, input, ...(this.deps.models.architectureOf(this.uri) ? { configPath: this.deps.models.architectureOf(this.uri) } : {}) },
             {
               signal: abort.signal,
               onProgress: (done, total, layer) => {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { describeThrown } from './keras/errors';
-import { InspectorSession, inspectorHtml, notAModelHtml, webviewOptions, type SessionDeps } from './inspectorPanel';
+import { InspectorSession, chooseArchitecture, inspectorHtml, notAModelHtml, webviewOptions, type SessionDeps } from './inspectorPanel';
 import { ModelLoadError } from './models';
 
 /** Default editor for .keras. */
@@ -70,17 +70,28 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
       this.active = entry;
       this.activeEmitter.fire(uri);
     }
+    await this.show(entry);
+  }
+
+  /** Shows the inspector, or the not-a-model page (with "Choose architecture JSON…" for weights-only files). */
+  private async show(entry: EditorEntry): Promise<void> {
+    const { uri, panel } = entry;
     try {
       await this.deps.models.get(uri);
     } catch (e) {
       entry.error = e instanceof ModelLoadError ? e.message : describeThrown(e);
-      const reopen = panel.webview.onDidReceiveMessage((m: unknown) => {
-        if (m && typeof m === 'object' && (m as { type?: unknown }).type === 'reopenWith') {
-          void vscode.commands.executeCommand('workbench.action.reopenWithEditor', uri);
+      const needsArchitecture = e instanceof ModelLoadError && e.needsArchitecture;
+      const listener = panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        const type = m && typeof m === 'object' ? (m as { type?: unknown }).type : undefined;
+        if (type === 'reopenWith') void vscode.commands.executeCommand('workbench.action.reopenWithEditor', uri);
+        if (type === 'chooseArchitecture' && (await chooseArchitecture(this.deps.models, uri))) {
+          listener.dispose();
+          entry.error = undefined;
+          await this.show(entry);
         }
       });
-      panel.onDidDispose(() => reopen.dispose());
-      panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, path.basename(uri.fsPath), entry.error);
+      panel.onDidDispose(() => listener.dispose());
+      panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, path.basename(uri.fsPath), entry.error, needsArchitecture);
       this.openedEmitter.fire(entry);
       return;
     }

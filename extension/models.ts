@@ -24,6 +24,11 @@ export class ModelLoadError extends Error {
     super(message);
     this.name = 'ModelLoadError';
   }
+
+  /** A weights-only file whose architecture JSON was not found: the user can choose it. */
+  get needsArchitecture(): boolean {
+    return /holds only weights/i.test(this.message);
+  }
 }
 
 /** Extensions the product opens; `.weights.h5` ends in `.h5`. */
@@ -40,6 +45,8 @@ interface Entry {
 
 export class ModelStore implements vscode.Disposable {
   private readonly cache = new Map<string, Entry>();
+  /** Architecture JSON chosen by the user for weights-only files, by model URI. */
+  private readonly configs = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires when a cached model's file changed on disk (views reload it). */
   readonly onDidChange = this.changed.event;
@@ -53,6 +60,17 @@ export class ModelStore implements vscode.Disposable {
     this.watcher.onDidChange(onFile);
     this.watcher.onDidDelete(onFile);
     this.watcher.onDidCreate(onFile);
+  }
+
+  /** Use `configPath` as the architecture of the weights-only file `uri` (reloads it). */
+  setArchitecture(uri: vscode.Uri, configPath: string): void {
+    this.configs.set(uri.toString(), configPath);
+    if (this.cache.delete(uri.toString())) this.changed.fire(uri);
+  }
+
+  /** The architecture JSON chosen for `uri`, if any (the worker needs it too). */
+  architectureOf(uri: vscode.Uri): string | undefined {
+    return this.configs.get(uri.toString());
   }
 
   /** The model at `uri`, read once per file version. Rejects with ModelLoadError (one clear sentence). */
@@ -79,7 +97,8 @@ export class ModelStore implements vscode.Disposable {
   private async load(uri: vscode.Uri): Promise<LoadedModel> {
     const t0 = performance.now();
     try {
-      const doc = await loadModel(uri.fsPath);
+      const configPath = this.configs.get(uri.toString());
+      const doc = await loadModel(uri.fsPath, configPath ? { configPath } : {});
       const summary = summarize(doc);
       const inputs = inputSpecs(doc);
       const loadMs = performance.now() - t0;

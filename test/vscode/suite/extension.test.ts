@@ -227,7 +227,27 @@ suite('Keras RNN Inspector extension', function () {
     assert.match(entry.panel.webview.html, /script-src 'nonce-/);
     assert.doesNotMatch(entry.panel.webview.html, /https?:\/\/(?!.*vscode-cdn)/);
     await waitFor('webview ready', () => entry.session.isReady, 30_000);
-    assert.ok(entry.session.sent.includes('init'), `sent: ${entry.session.sent.join(', ')}`);
+    await waitFor('init posted after ready', () => entry.session.sent.includes('init'));
+    assert.equal(entry.session.sent[0], 'init', `the model is the first message after ready: ${entry.session.sent.join(', ')}`);
+  });
+
+  test('weights-only file: found beside its .config.json; elsewhere the error asks for it and configPath loads it', async () => {
+    const total = catalogTotal('patalt-simplernn-weights.h5');
+    const beside = await treeOf(vscode.Uri.file(path.join(shared, 'models', 'files', 'patalt-simplernn-weights.h5')));
+    assert.match(String(beside.rootItem.description), new RegExp(`^${fmt(total)} params`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kri-weights-'));
+    const alone = path.join(dir, 'model.weights.h5');
+    fs.copyFileSync(path.join(shared, 'models', 'files', 'patalt-simplernn-weights.h5'), alone);
+    const first = (await vscode.commands.executeCommand('kerasRnnInspector.inspect', vscode.Uri.file(alone), { panel: false })) as InspectOutcome;
+    assert.match(first.error ?? '', /architecture/i);
+    const second = (await vscode.commands.executeCommand('kerasRnnInspector.inspect', vscode.Uri.file(alone), {
+      panel: false,
+      configPath: path.join(shared, 'models', 'files', 'patalt-simplernn-weights.config.json'),
+    })) as InspectOutcome;
+    assert.equal(second.error, undefined, second.error);
+    const t = await treeOf(vscode.Uri.file(alone));
+    assert.match(String(t.rootItem.description), new RegExp(`^${fmt(total)} params`));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('Inspect RNN on a non-model reports the error and opens no panel', async () => {
