@@ -72,20 +72,20 @@ export async function buildInputs(doc: ModelDocument, input: InputChoice): Promi
   }
 }
 
+/** The layer a trace names: `name`, or `outer/inner` for a layer inside a nested model (forward.ts prefixes). */
 function findLayer(graph: ModelGraph, name: string): LayerNode | undefined {
+  const direct = graph.layers.find((l) => l.name === name);
+  if (direct) return direct;
+  const slash = name.indexOf('/');
+  if (slash > 0) {
+    const outer = graph.layers.find((l) => l.name === name.slice(0, slash));
+    const inner = outer?.model ?? outer?.children.find((c) => c.model)?.model;
+    if (inner) return findLayer(inner, name.slice(slash + 1));
+  }
+  // A wrapper's inner layer (TimeDistributed(LSTM)) may carry the trace's name.
   for (const l of graph.layers) {
-    if (l.name === name) return l;
-    if (l.model) {
-      const inner = findLayer(l.model, name);
-      if (inner) return inner;
-    }
-    for (const c of l.children) {
-      if (c.name === name) return c;
-      if (c.model) {
-        const inner = findLayer(c.model, name);
-        if (inner) return inner;
-      }
-    }
+    const c = l.children.find((k) => k.name === name);
+    if (c) return c;
   }
   return undefined;
 }

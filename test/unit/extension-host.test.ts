@@ -25,16 +25,19 @@ const goldenJson = JSON.parse(readFileSync(path.join(golden, 'golden.json'), 'ut
 const WORKER = { workerPath: path.join(here, 'helpers/forwardWorker.tsx.cjs') };
 const caseB = goldenJson.cases.find((c) => c.id === 'b_simplernn5_tanh')!;
 
-// The recurrent layer modules landed when SimpleRNN(5) over D = 3 gives a formula.
-function recurrentReady(): boolean {
-  const node = { name: 's', className: 'SimpleRNN', config: { units: 5 }, weights: [], children: [], calls: [] };
+// A layer module has landed when it gives a formula for a plain layer of its kind (M = 5 over D = 3).
+function moduleReady(className = 'SimpleRNN'): boolean {
+  const cell = { name: 'c', className: className === 'Bidirectional' ? 'LSTM' : className, config: { units: 5 }, weights: [], children: [], calls: [] };
+  const node = className === 'Bidirectional' ? { ...cell, name: 'b', className, config: { layer: { class_name: 'LSTM', config: { units: 5 } } }, children: [cell, { ...cell, name: 'c2' }] } : cell;
   try {
-    return layerKind('SimpleRNN')!.params(node, [[null, 10, 3]], { kerasMajor: 3 }) !== null;
+    return layerKind(className)!.params(node, [[null, 10, 3]], { kerasMajor: 3 }) !== null;
   } catch {
     return false;
   }
 }
-const WAIT = 'the SimpleRNN/LSTM/GRU/Bidirectional layer modules are still placeholders (issue 3 in progress)';
+const recurrentReady = () => moduleReady('SimpleRNN');
+const WAIT = 'the SimpleRNN layer module is still a placeholder (issue 3 in progress)';
+const waitFor = (c: string) => `the ${c} layer module is still a placeholder (issue 3 in progress)`;
 
 test('paramsLabel: singular, plural and thousands', () => {
   assert.equal(paramsLabel(1), '1 param');
@@ -64,13 +67,13 @@ test('Python hover: SimpleRNN(5, input_shape=(10, 3)) counts 3·5 + 5·5 + 5 = 4
 });
 
 test('Python hover: GRU reset_after=False is 3M(D+M+1) = 150, the Keras 3 default (True) 3M(D+M+2) = 165 for M=5, D=4', (t) => {
-  if (!recurrentReady()) return t.skip(WAIT);
+  if (!moduleReady('GRU')) return t.skip(waitFor('GRU'));
   assert.equal(pythonHover(findCallAt('GRU(5, reset_after=False, input_shape=(None, 4))', 1)!)!.total, 150);
   assert.equal(pythonHover(findCallAt('GRU(5, input_shape=(None, 4))', 1)!)!.total, 165);
 });
 
 test('Python hover: Bidirectional(LSTM(8)) over D=3 is 2 · 4·8·(3+8+1) = 768', (t) => {
-  if (!recurrentReady()) return t.skip(WAIT);
+  if (!moduleReady('Bidirectional') || !moduleReady('LSTM')) return t.skip(waitFor('Bidirectional/LSTM'));
   assert.equal(pythonHover(findCallAt('Bidirectional(LSTM(8), input_shape=(10, 3))', 1)!)!.total, 768);
 });
 
@@ -83,7 +86,7 @@ test('Python hover: Dense(2, input_dim=5) is 5·2 + 2 = 12; Dense(2) alone shows
 });
 
 test('Python hover: LSTM(8) without an input shape shows letters only, with M = 8 known', (t) => {
-  if (!recurrentReady()) return t.skip(WAIT);
+  if (!moduleReady('LSTM')) return t.skip(waitFor('LSTM'));
   const h = pythonHover(findCallAt('LSTM(8)', 1)!)!;
   assert.equal(h.total, null);
   assert.match(h.markdown, /M = 8/);
