@@ -63,11 +63,38 @@ for (const entry of withExpected) {
       assert.deepEqual(got.outputShapes[0], layer.output_shape, `${entry.id}: ${layer.name} output shape`);
       assertClose(got.outputs[0].data, flat(layer.output), ATOL, RTOL, `${entry.id}: ${layer.name} (${layer.class})`);
     }
-    // Every recurrent layer left a trace whose last h is the layer's output (return_sequences=False) or its last row.
+    // The per-step trace agrees with the REFERENCE layer outputs: h at each unmasked step is the output row it becomes
+    // (return_sequences; the backward half of a concat Bidirectional sits at the step's input time index), and the last
+    // step's h is the output of a layer that returns only the last state.
+    let checkedTraces = 0;
     for (const tr of result.traces) {
       assert.equal(tr.h.length, tr.steps * tr.batch * tr.units, `${tr.layer} trace size`);
       assert.equal(tr.timeIndex.length, tr.steps);
+      const ref = expected.layers?.find((l) => l.name === tr.layer);
+      if (!ref) continue;
+      const width = ref.output_shape[ref.output_shape.length - 1];
+      const M = tr.units;
+      if (tr.direction && width !== 2 * M) continue; // merge modes other than concat mix the two directions
+      const offset = tr.direction === 'backward' ? M : 0;
+      const refFlat = flat(ref.output);
+      const hRow = (s: number, n: number) => Array.from(tr.h.subarray((s * tr.batch + n) * M, (s * tr.batch + n + 1) * M));
+      for (let n = 0; n < tr.batch; n++) {
+        if (ref.output_shape.length === 3) {
+          const T = ref.output_shape[1];
+          for (let s = 0; s < tr.steps; s++) {
+            if (tr.masked?.[s * tr.batch + n]) continue;
+            const t = tr.direction === 'backward' ? tr.timeIndex[s] : s;
+            const at = (n * T + t) * width + offset;
+            assertClose(hRow(s, n), refFlat.slice(at, at + M), ATOL, RTOL, `${entry.id}: trace ${tr.layer} ${tr.direction ?? ''} step ${s} sample ${n}`);
+          }
+        } else if (!tr.masked?.[(tr.steps - 1) * tr.batch + n]) {
+          const at = n * width + offset;
+          assertClose(hRow(tr.steps - 1, n), refFlat.slice(at, at + M), ATOL, RTOL, `${entry.id}: trace ${tr.layer} ${tr.direction ?? ''} last step, sample ${n}`);
+        }
+      }
+      checkedTraces++;
     }
+    if (result.traces.length > 0 && expected.layers) assert.ok(checkedTraces > 0, `${entry.id}: at least one trace was checked against the reference`);
   });
 }
 
