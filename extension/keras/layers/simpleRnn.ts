@@ -1,16 +1,47 @@
-// PLACEHOLDER: to be replaced by the real module (shape rule, parameter formula, forward math).
-import { UnsupportedFeatureError } from '../errors';
-import type { LayerKind } from './types';
+// SimpleRNN: h_t = act(x_t·W_x + h_{t-1}·W_h + b), the cell the notebooks compute by hand.
+// Weights: kernel W_x (D, M), recurrent_kernel W_h (M, M), bias b (M) (keras/src/layers/rnn/simple_rnn.py).
 
-export const simpleRnn: LayerKind = {
+import { configFlag, makeFormula } from './common';
+import { activationOf, addVecMat, biasVector, recurrentLayer, recurrentWeights, startWith, unitsOf, type Cell, type CellKind } from './recurrent';
+
+export const simpleRnnCell: CellKind = {
+  name: 'SimpleRNN',
   classNames: ['SimpleRNN'],
-  outputShape(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} shapes are not implemented yet.`);
+  stateCount: 1,
+  params(layer, D) {
+    const M = unitsOf(layer);
+    const useBias = configFlag(layer, ['use_bias'], true);
+    const terms = [
+      { name: 'kernel', shape: [D, M], trainable: true },
+      { name: 'recurrent_kernel', shape: [M, M], trainable: true },
+      ...(useBias ? [{ name: 'bias', shape: [M], trainable: true }] : []),
+    ];
+    return makeFormula(useBias ? 'D·M + M·M + M' : 'D·M + M·M', { D, M }, terms);
   },
-  params() {
-    return null;
-  },
-  forward(layer) {
-    throw new UnsupportedFeatureError(`${layer.className} is not implemented yet.`);
+  build(layer, D, env): Cell {
+    const M = unitsOf(layer);
+    const w = recurrentWeights(layer, D, M, 1);
+    const b = biasVector(layer, w, [M], `M=${M} units need (${M},)`);
+    const act = activationOf(layer, 'activation', 'tanh', env);
+    const { kernel, recurrent } = w;
+    const pre = new Float64Array(M);
+    return {
+      name: 'SimpleRNN',
+      units: M,
+      inputDim: D,
+      stateCount: 1,
+      gates: ['pre'],
+      flopsPerStep: 2 * (D + M) * M,
+      step(x, xOff, prev, next, off, gates, gOff) {
+        startWith(pre, b);
+        addVecMat(pre, 0, x, xOff, D, kernel, M);
+        addVecMat(pre, 0, prev[0], off, M, recurrent, M);
+        const h = next[0];
+        for (let m = 0; m < M; m++) h[off + m] = act(pre[m]);
+        if (gates) gates[0].set(pre, gOff);
+      },
+    };
   },
 };
+
+export const simpleRnn = recurrentLayer(simpleRnnCell);

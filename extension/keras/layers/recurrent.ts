@@ -1,0 +1,413 @@
+// What SimpleRNN, LSTM and GRU share: the RNN options of their config, reading their three weights, the
+// vector-matrix kernel, and the time loop (return_sequences, return_state, go_backwards, time_major, stateful,
+// initial_state, masking) with its per-step trace. Each cell module only supplies the math of one step.
+
+import { activationFn, type ActivationFn } from '../activations';
+import { InputError, UnsupportedFeatureError } from '../errors';
+import type { LayerNode } from '../model';
+import type { DimLetter, Shape } from '../shapes';
+import type { Mask, Tensor } from '../tensor';
+import { configFlag, configInt, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, type TermSpec } from './common';
+import type { ForwardContext, LayerEnv, LayerInputs, LayerKind, LayerOutput, ParamFormula, RecurrentTrace, ShapeResult } from './types';
+
+export type CellName = RecurrentTrace['cell'];
+/** Per-step quantities a cell records besides h (and c): see RecurrentTrace. */
+export type GateName = 'pre' | 'i' | 'f' | 'g' | 'o' | 'z' | 'r' | 'hh';
+
+/** One cell's math for one sample and one step, on buffers allocated once per run. */
+export interface Cell {
+  readonly name: CellName;
+  /** M */
+  readonly units: number;
+  /** D */
+  readonly inputDim: number;
+  /** 1 (h) or 2 (LSTM: h, c); states[0] is also the output. */
+  readonly stateCount: 1 | 2;
+  /** The gate arrays step() fills, in this order. */
+  readonly gates: readonly GateName[];
+  /** 2 FLOPs per multiply-add of one step of one sample (paces cancellation checks; the benchmark reports it). */
+  readonly flopsPerStep: number;
+  /**
+   * Input x[xOff, xOff+D); states before in prev[k][off, off+M), after in next[k][off, off+M).
+   * With `gates`, gate k's values go to gates[k][gOff, gOff+M).
+   */
+  step(x: Float64Array, xOff: number, prev: Float64Array[], next: Float64Array[], off: number, gates: Float64Array[] | null, gOff: number): void;
+}
+
+/** What a cell module gives the shared code: its parameter formula and how to build its step from the weights. */
+export interface CellKind {
+  name: CellName;
+  classNames: readonly string[];
+  stateCount: 1 | 2;
+  params(layer: LayerNode, D: number, env: LayerEnv): ParamFormula;
+  build(layer: LayerNode, D: number, env: LayerEnv): Cell;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Config
+
+export interface RnnOptions {
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  /** Keras 2 only: input (T, N, D) and output sequences (T, N, M). */
+  timeMajor: boolean;
+  stateful: boolean;
+  zeroOutputForMask: boolean;
+}
+
+export function rnnOptions(layer: LayerNode): RnnOptions {
+  return {
+    returnSequences: configFlag(layer, ['return_sequences'], false),
+    returnState: configFlag(layer, ['return_state'], false),
+    goBackwards: configFlag(layer, ['go_backwards'], false),
+    timeMajor: configFlag(layer, ['time_major'], false),
+    stateful: configFlag(layer, ['stateful'], false),
+    zeroOutputForMask: configFlag(layer, ['zero_output_for_mask'], false),
+  };
+}
+
+export function unitsOf(layer: LayerNode): number {
+  const m = configInt(layer, ['units']);
+  if (!Number.isInteger(m) || m < 1) throw new UnsupportedFeatureError(`The layer "${layer.name}" has units = ${m}; it must be a positive integer.`);
+  return m;
+}
+
+/** The activation of a config key, or the default when the key is absent (CuDNN layers have none). */
+export function activationOf(layer: LayerNode, key: 'activation' | 'recurrent_activation', fallback: string, env: LayerEnv): ActivationFn {
+  const spec = layer.className.startsWith('CuDNN') ? undefined : layer.config[key];
+  return activationFn(spec === undefined ? fallback : spec, env.kerasMajor);
+}
+
+/** Keras 1 (and Keras 2 before 2.3) defaulted the gates to hard_sigmoid; every such file stores the key, so this only fills gaps. */
+export function defaultRecurrentActivation(env: LayerEnv): string {
+  return env.kerasMajor === 1 ? 'hard_sigmoid' : 'sigmoid';
+}
+
+/** D from the input shape, else from the stored kernel; null when neither tells. */
+export function inputDimOf(layer: LayerNode, inputs: Shape[]): number | null {
+  const shape = inputs[0];
+  const d = shape?.[shape.length - 1];
+  if (typeof d === 'number') return d;
+  const k = findWeight(layer, ['kernel', 'W'], 0);
+  return k && k.shape.length === 2 ? k.shape[0] : null;
+}
+
+export function requireInputDim(layer: LayerNode, inputs: Shape[]): number {
+  const d = inputDimOf(layer, inputs);
+  if (d === null) throw new UnsupportedFeatureError(`The input feature size D of "${layer.name}" is unknown, so its parameters cannot be counted.`);
+  return d;
+}
+
+/**
+ * The parameter formula of a gated cell, `4M(D+M+1)`: G gates, each with D·M input weights, M·M recurrent weights
+ * and `biases` bias vectors of M (0 without a bias, 2 when input and recurrent biases are kept apart).
+ */
+export function gatedFormula(G: number, D: number, M: number, biases: 0 | 1 | 2, terms: TermSpec[], note?: string): ParamFormula {
+  const f = makeFormula(biases ? `${G}M(D+M+${biases})` : `${G}M(D+M)`, { D, M }, terms, note);
+  f.substituted = `${G}·${M}·(${D}+${M}${biases ? `+${biases}` : ''}) = ${f.total}`;
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Weights
+
+export interface RecurrentWeights {
+  /** D × G·M, row-major, as float64. */
+  kernel: Float64Array;
+  /** M × G·M. */
+  recurrent: Float64Array;
+  /** The bias as stored (flat), or null with use_bias=False. */
+  bias: Float32Array | null;
+  biasShape: number[] | null;
+}
+
+const toF64 = (a: Float32Array): Float64Array => Float64Array.from(a);
+
+/** kernel, recurrent_kernel and bias of a recurrent layer, checked against D, M and G gates. */
+export function recurrentWeights(layer: LayerNode, D: number, M: number, G: number): RecurrentWeights {
+  const kernelRef = findWeight(layer, ['kernel', 'W'], 0);
+  const recRef = findWeight(layer, ['recurrent_kernel', 'U'], 1);
+  const biasRef = findWeight(layer, ['bias', 'b'], 2);
+  if (!kernelRef || !recRef) {
+    throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) has no stored kernel and recurrent_kernel, so it cannot be run.`);
+  }
+  const kernel = kernelRef.values();
+  const recurrent = recRef.values();
+  const GM = G * M;
+  if (kernel.length !== D * GM) {
+    throw new UnsupportedFeatureError(
+      `The layer "${layer.name}" stores a kernel of shape [${kernelRef.shape.join(', ')}] but D=${D} inputs and M=${M} units need ${D}×${GM}.`,
+    );
+  }
+  if (recurrent.length !== M * GM) {
+    throw new UnsupportedFeatureError(
+      `The layer "${layer.name}" stores a recurrent_kernel of shape [${recRef.shape.join(', ')}] but M=${M} units need ${M}×${GM}.`,
+    );
+  }
+  let k64 = toF64(kernel);
+  let r64 = toF64(recurrent);
+  if (layer.className.startsWith('CuDNN')) ({ kernel: k64, recurrent: r64 } = fromCudnnLayout(k64, r64, D, M, G));
+  return { kernel: k64, recurrent: r64, bias: biasRef ? biasRef.values() : null, biasShape: biasRef ? biasRef.shape : null };
+}
+
+/**
+ * CuDNNLSTM/CuDNNGRU (Keras 2) hand each gate's (D, M) kernel slice to cuDNN flattened as an (M, D) matrix, and
+ * each (M, M) recurrent slice untransposed; this rewrites both into the ordinary Keras layout (what tf.keras's
+ * weight converter does when it loads a CuDNN file into LSTM/GRU). Gate order is unchanged.
+ */
+export function fromCudnnLayout(kernel: Float64Array, recurrent: Float64Array, D: number, M: number, G: number): { kernel: Float64Array; recurrent: Float64Array } {
+  const GM = G * M;
+  const k = new Float64Array(D * GM);
+  const r = new Float64Array(M * GM);
+  for (let g = 0; g < G; g++) {
+    // The gate's slice flattened row-major, read as cuDNN's (out=M, in=D) matrix W: Keras kernel[d, m] = W[m, d].
+    const flat = new Float64Array(D * M);
+    for (let d = 0; d < D; d++) for (let m = 0; m < M; m++) flat[d * M + m] = kernel[d * GM + g * M + m];
+    for (let d = 0; d < D; d++) for (let m = 0; m < M; m++) k[d * GM + g * M + m] = flat[m * D + d];
+    for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) r[i * GM + g * M + j] = recurrent[j * GM + g * M + i];
+  }
+  return { kernel: k, recurrent: r };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The kernel every cell spends its time in
+
+/**
+ * out[o, o+cols) += v[vOff, vOff+len) · mat, for a row-major (len × cols) mat. Four rows per pass keep four
+ * independent multiply-adds in flight and touch `out` a quarter as often; the inner loop runs over contiguous columns.
+ */
+export function addVecMat(out: Float64Array, o: number, v: Float64Array, vOff: number, len: number, mat: Float64Array, cols: number): void {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const a0 = v[vOff + k];
+    const a1 = v[vOff + k + 1];
+    const a2 = v[vOff + k + 2];
+    const a3 = v[vOff + k + 3];
+    const r0 = k * cols;
+    const r1 = r0 + cols;
+    const r2 = r1 + cols;
+    const r3 = r2 + cols;
+    for (let j = 0; j < cols; j++) out[o + j] += a0 * mat[r0 + j] + a1 * mat[r1 + j] + a2 * mat[r2 + j] + a3 * mat[r3 + j];
+  }
+  for (; k < len; k++) {
+    const a = v[vOff + k];
+    const r = k * cols;
+    for (let j = 0; j < cols; j++) out[o + j] += a * mat[r + j];
+  }
+}
+
+/** The stored bias as float64 after checking its size, or null with use_bias=False. */
+export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonly number[], what: string): Float64Array | null {
+  if (!w.bias) return null;
+  if (!sizes.includes(w.bias.length)) {
+    throw new UnsupportedFeatureError(`The layer "${layer.name}" stores a bias of shape [${w.biasShape!.join(', ')}]; ${what}.`);
+  }
+  return toF64(w.bias);
+}
+
+/** out[0, n) = bias[0, n), or zeros without a bias. */
+export function startWith(out: Float64Array, bias: Float64Array | null): void {
+  if (bias) out.set(bias);
+  else out.fill(0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The time loop
+
+export interface RecurrentRun {
+  /** With return_sequences: every step's output in processing order, (N, T, M), or (T, N, M) when time-major. */
+  sequence: Float64Array | null;
+  /** The output of the last processed step, N × M. */
+  last: Float64Array;
+  /** The final states, each N × M (LSTM: h, c). */
+  states: Float64Array[];
+  trace?: RecurrentTrace;
+}
+
+export interface RunSpec {
+  /** Name given to the trace (the wrapper's name for Bidirectional). */
+  traceName: string;
+  direction?: 'forward' | 'backward';
+  mask: Mask | null;
+  initialState?: Tensor[];
+}
+
+function copy(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, len: number): void {
+  for (let j = 0; j < len; j++) dst[dOff + j] = src[sOff + j];
+}
+
+/** N and T of a (N, T, D) input, or of a (T, N, D) one when time-major. */
+export function batchAndTime(x: Tensor, opts: RnnOptions): { N: number; T: number } {
+  return opts.timeMajor ? { N: x.shape[1], T: x.shape[0] } : { N: x.shape[0], T: x.shape[1] };
+}
+
+/** Reads mask[n, t]; accepts the (T, N) mask a Masking layer computes on a time-major input. */
+function maskReader(mask: Mask | null, N: number, T: number, layer: string): ((n: number, t: number) => boolean) | null {
+  if (!mask) return null;
+  const d = mask.data;
+  if (mask.n === N && mask.t === T) return (n, t) => d[n * T + t] === 0;
+  if (mask.n === T && mask.t === N) return (n, t) => d[t * N + n] === 0;
+  throw new InputError(`The mask reaching "${layer}" is ${mask.n}×${mask.t} but its input has N=${N} samples and T=${T} steps.`);
+}
+
+export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec: RunSpec, ctx: ForwardContext): Promise<RecurrentRun> {
+  const name = spec.traceName;
+  if (x.shape.length !== 3) {
+    throw new InputError(`"${name}" (${cell.name}) needs a 3-D input (N, T, D) but got shape [${x.shape.join(', ')}].`);
+  }
+  const { N, T } = batchAndTime(x, opts);
+  const D = cell.inputDim;
+  const M = cell.units;
+  const S = cell.stateCount;
+  if (x.shape[2] !== D) {
+    throw new InputError(`"${name}" was built for D=${D} input features per step but received ${x.shape[2]}.`);
+  }
+  const isMasked = maskReader(spec.mask, N, T, name);
+  const prev: Float64Array[] = [];
+  const next: Float64Array[] = [];
+  for (let k = 0; k < S; k++) {
+    prev.push(new Float64Array(N * M));
+    next.push(new Float64Array(N * M));
+  }
+  const init = spec.initialState ?? [];
+  if (init.length > 0) {
+    if (init.length !== S) throw new InputError(`"${name}" (${cell.name}) takes ${S} initial state tensor(s) but got ${init.length}.`);
+    init.forEach((s, k) => {
+      if (s.data.length !== N * M) throw new InputError(`Initial state ${k} of "${name}" has shape [${s.shape.join(', ')}]; it must be (N, M) = (${N}, ${M}).`);
+      prev[k].set(s.data);
+    });
+  }
+  // stateful=True: the file holds no state, so the run starts from zeros like a freshly reset layer.
+
+  const sequence = opts.returnSequences ? new Float64Array(N * T * M) : null;
+  const last = new Float64Array(N * M);
+  let trace: RecurrentTrace | undefined;
+  let gates: Float64Array[] | null = null;
+  if (ctx.trace) {
+    const size = T * N * M;
+    trace = {
+      layer: name,
+      ...(spec.direction ? { direction: spec.direction } : {}),
+      cell: cell.name,
+      steps: T,
+      batch: N,
+      units: M,
+      timeIndex: new Int32Array(T),
+      ...(isMasked ? { masked: new Uint8Array(T * N) } : {}),
+      h: new Float64Array(size),
+      ...(S === 2 ? { c: new Float64Array(size) } : {}),
+    };
+    gates = cell.gates.map((g) => (trace![g] = new Float64Array(size)));
+  }
+
+  const xs = x.data;
+  const zeroOut = opts.zeroOutputForMask;
+  // Check for cancellation about every 2 million FLOPs (a millisecond or two); yieldNow paces itself.
+  const pace = Math.max(1, Math.floor(2e6 / Math.max(1, cell.flopsPerStep * N)));
+  let cur = prev;
+  let nxt = next;
+  for (let s = 0; s < T; s++) {
+    const t = opts.goBackwards ? T - 1 - s : s;
+    if (trace) trace.timeIndex[s] = t;
+    for (let n = 0; n < N; n++) {
+      const off = n * M;
+      const tOff = (s * N + n) * M;
+      const masked = isMasked !== null && isMasked(n, t);
+      if (masked) {
+        for (let k = 0; k < S; k++) copy(nxt[k], off, cur[k], off, M);
+        if (trace) trace.masked![s * N + n] = 1;
+      } else {
+        cell.step(xs, opts.timeMajor ? (t * N + n) * D : (n * T + t) * D, cur, nxt, off, gates, tOff);
+      }
+      const h = nxt[0];
+      if (masked && zeroOut) last.fill(0, off, off + M);
+      else copy(last, off, h, off, M);
+      if (sequence) copy(sequence, opts.timeMajor ? (s * N + n) * M : (n * T + s) * M, last, off, M);
+      if (trace) {
+        copy(trace.h, tOff, h, off, M);
+        if (S === 2) copy(trace.c!, tOff, nxt[1], off, M);
+      }
+    }
+    const swap = cur;
+    cur = nxt;
+    nxt = swap;
+    if ((s + 1) % pace === 0) {
+      ctx.checkCancelled();
+      await ctx.yieldNow();
+    }
+  }
+  return { sequence, last, states: cur, ...(trace ? { trace } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shapes and the LayerKind of a plain recurrent layer
+
+/** The recurrent input shape in (N, T, D) order whatever the layout. */
+function inputShape3(layer: LayerNode, inputs: Shape[]): Shape {
+  const shape = oneInput(layer, inputs);
+  if (shape.length !== 3) throw new UnsupportedFeatureError(`"${layer.name}" (${layer.className}) needs a 3-D input (N, T, D), got rank ${shape.length}.`);
+  return shape;
+}
+
+/** Output shapes of one recurrent layer given its units M, before any Bidirectional merging. */
+export function recurrentShapes(layer: LayerNode, inputs: Shape[], M: number, stateCount: 1 | 2): ShapeResult {
+  const opts = rnnOptions(layer);
+  const shape = inputShape3(layer, inputs);
+  const [N, T] = opts.timeMajor ? [shape[1], shape[0]] : [shape[0], shape[1]];
+  const shapes: Shape[] = [];
+  const letters: DimLetter[][] = [];
+  if (opts.returnSequences) {
+    shapes.push(opts.timeMajor ? [T, N, M] : [N, T, M]);
+    letters.push(opts.timeMajor ? ['T', 'N', 'M'] : ['N', 'T', 'M']);
+  } else {
+    shapes.push([N, M]);
+    letters.push(['N', 'M']);
+  }
+  if (opts.returnState) {
+    for (let k = 0; k < stateCount; k++) {
+      shapes.push([N, M]);
+      letters.push(['N', 'M']);
+    }
+  }
+  return { shapes, letters };
+}
+
+/** The input tensor and the initial states of a call (Keras 2 may pass the states as extra inputs). */
+export function callInputs(layer: LayerNode, inputs: LayerInputs): { x: Tensor; mask: Mask | null; initialState?: Tensor[] } {
+  const x = oneTensor(layer, inputs.tensors);
+  const initialState = inputs.initialState?.length ? inputs.initialState : inputs.tensors.length > 1 ? inputs.tensors.slice(1) : undefined;
+  return { x, mask: inputs.masks[0] ?? null, ...(initialState ? { initialState } : {}) };
+}
+
+/** The tensors of a finished run: output (sequence or last step), then the states with return_state. */
+export function runTensors(run: RecurrentRun, opts: RnnOptions, N: number, T: number, M: number): Tensor[] {
+  const out: Tensor[] = [
+    run.sequence ? { shape: opts.timeMajor ? [T, N, M] : [N, T, M], data: run.sequence } : { shape: [N, M], data: run.last },
+  ];
+  if (opts.returnState) for (const s of run.states) out.push({ shape: [N, M], data: s });
+  return out;
+}
+
+export function recurrentLayer(kind: CellKind): LayerKind {
+  return {
+    classNames: kind.classNames,
+    outputShape(layer, inputs) {
+      return recurrentShapes(layer, inputs, unitsOf(layer), kind.stateCount);
+    },
+    params(layer, inputs, env) {
+      return kind.params(layer, requireInputDim(layer, inputs), env);
+    },
+    async forward(layer, inputs, ctx): Promise<LayerOutput> {
+      refuseQuantized(layer);
+      const { x, mask, initialState } = callInputs(layer, inputs);
+      const opts = rnnOptions(layer);
+      const cell = kind.build(layer, x.shape[2], ctx);
+      const run = await runRecurrent(cell, x, opts, { traceName: layer.name, mask, ...(initialState ? { initialState } : {}) }, ctx);
+      const { N, T } = batchAndTime(x, opts);
+      const tensors = runTensors(run, opts, N, T, cell.units);
+      const masks = tensors.map((_, i) => (i === 0 && opts.returnSequences ? mask : null));
+      return { tensors, masks, ...(run.trace ? { traces: [run.trace] } : {}) };
+    },
+  };
+}
