@@ -194,7 +194,7 @@ function toNumber(v: unknown): number | undefined {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     // JSON cannot write NaN/Infinity, so people write them as strings; accept them here and refuse them in validation.
-    const s = v.trim().toLowerCase();
+    const s = v.trim().toLowerCase().replace(/^([-+]?)(?:np|numpy)\./, '$1');
     if (s === 'nan') return NaN;
     if (s === 'inf' || s === 'infinity' || s === '+inf' || s === '+infinity') return Infinity;
     if (s === '-inf' || s === '-infinity') return -Infinity;

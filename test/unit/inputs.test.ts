@@ -75,6 +75,8 @@ test('NumPy-style text: np.array with dtype, array(...), and printed arrays with
   const e = parseInputText('[[nan, inf, -inf]]') as RawArray;
   assert.ok(Number.isNaN(e.data[0]) && e.data[1] === Infinity && e.data[2] === -Infinity);
   inputError(() => parseInputText('[[1, 2], [3, oops]]'), /"oops" at position \[1, 1\]/);
+  const f = parseInputText('np.array([np.nan, 1, -np.inf])') as RawArray;
+  assert.ok(Number.isNaN(f.data[0]) && f.data[2] === -Infinity);
   inputError(() => parseInputText('hello'), /neither JSON nor a NumPy array/);
 });
 
