@@ -174,3 +174,25 @@ test('explanations: the formula filled in, weight shapes and letter meanings fro
   assert.ok(shape.includes('M: hidden units'));
   assert.ok(shape.some((l) => l.startsWith('None:')));
 });
+
+test('strided painting reads a [step][sample][unit] trace in either loop order and matches the per-pixel painter', async () => {
+  const { paintDivergingStrided, stridedLimit } = await import('../../webview/logic/colors');
+  // 3 steps × 2 samples × 2 units; sample 1 as a steps-across, units-down image (width 3, height 2).
+  const data = Float64Array.from({ length: 12 }, (_, i) => (i % 5) - 2);
+  const m = { data, offset: 2, xStride: 4, yStride: 1 };
+  const at = (x: number, y: number) => data[2 + x * 4 + y];
+  const scale = { negative: [0, 0, 255] as [number, number, number], middle: [255, 255, 255] as [number, number, number], positive: [255, 0, 0] as [number, number, number], limit: 2 };
+  const a = new Uint8ClampedArray(3 * 2 * 4);
+  const b = new Uint8ClampedArray(3 * 2 * 4);
+  paintDivergingStrided(a, 3, 2, scale, m);
+  paintDiverging(b, 3, 2, scale, at);
+  assert.deepEqual([...a], [...b]);
+  // The transposed view (units across, steps down) takes the other loop order.
+  const c = new Uint8ClampedArray(2 * 3 * 4);
+  const d = new Uint8ClampedArray(2 * 3 * 4);
+  paintDivergingStrided(c, 2, 3, scale, { data, offset: 2, xStride: 1, yStride: 4 });
+  paintDiverging(d, 2, 3, scale, (x, y) => at(y, x));
+  assert.deepEqual([...c], [...d]);
+  // Sample 1 holds data[2,3,6,7,10,11] = [0, 1, -1, 0, 1, 2] -> limit 2.
+  assert.equal(stridedLimit(3, 2, m), 2);
+});

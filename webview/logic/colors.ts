@@ -60,13 +60,7 @@ export function paintDiverging(
   scale: DivergingScale,
   valueAt: (x: number, y: number) => number,
 ): void {
-  const lut = new Uint8Array(513 * 3);
-  for (let k = 0; k <= 512; k++) {
-    const [r, g, b] = divergingColor(scale, ((k - 256) / 256) * scale.limit);
-    lut[k * 3] = r;
-    lut[k * 3 + 1] = g;
-    lut[k * 3 + 2] = b;
-  }
+  const lut = colorTable(scale);
   const inv = 256 / scale.limit;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -81,6 +75,75 @@ export function paintDiverging(
       pixels[p + 3] = 255;
     }
   }
+}
+
+/** 513 colours from −limit to +limit (index 256 is 0). */
+function colorTable(scale: DivergingScale): Uint8Array {
+  const lut = new Uint8Array(513 * 3);
+  for (let k = 0; k <= 512; k++) {
+    const [r, g, b] = divergingColor(scale, ((k - 256) / 256) * scale.limit);
+    lut[k * 3] = r;
+    lut[k * 3 + 1] = g;
+    lut[k * 3 + 2] = b;
+  }
+  return lut;
+}
+
+/** A matrix inside a flat array: value(x, y) = data[offset + x·xStride + y·yStride]. */
+export interface StridedMatrix {
+  data: ArrayLike<number>;
+  offset: number;
+  xStride: number;
+  yStride: number;
+}
+
+/** paintDiverging for a strided matrix, without a call per pixel (the T=1000 × M=256 heatmap). */
+export function paintDivergingStrided(pixels: Uint8ClampedArray, width: number, height: number, scale: DivergingScale, m: StridedMatrix): void {
+  const lut = colorTable(scale);
+  const inv = 256 / scale.limit;
+  const { data, offset, xStride, yStride } = m;
+  // Walk the source in memory order (the inner loop over the smaller stride): a trace is [step][sample][unit],
+  // so for steps across and units down the inner loop runs down a column of pixels.
+  const yInner = Math.abs(yStride) <= Math.abs(xStride);
+  const outer = yInner ? width : height;
+  const inner = yInner ? height : width;
+  const outerStride = yInner ? xStride : yStride;
+  const innerStride = yInner ? yStride : xStride;
+  const pOuter = yInner ? 4 : width * 4;
+  const pInner = yInner ? width * 4 : 4;
+  for (let o = 0; o < outer; o++) {
+    let i = offset + o * outerStride;
+    let p = o * pOuter;
+    for (let n = 0; n < inner; n++, i += innerStride, p += pInner) {
+      const v = data[i];
+      let k = v === v && v !== Infinity && v !== -Infinity ? Math.round(v * inv) + 256 : 256;
+      if (k < 0) k = 0;
+      else if (k > 512) k = 512;
+      const c = k * 3;
+      pixels[p] = lut[c];
+      pixels[p + 1] = lut[c + 1];
+      pixels[p + 2] = lut[c + 2];
+      pixels[p + 3] = 255;
+    }
+  }
+}
+
+/** Max |v| of a strided matrix (1 when all zero), for the colour limit. */
+export function stridedLimit(width: number, height: number, m: StridedMatrix): number {
+  let lim = 0;
+  const yInner = Math.abs(m.yStride) <= Math.abs(m.xStride);
+  const outer = yInner ? width : height;
+  const inner = yInner ? height : width;
+  const os = yInner ? m.xStride : m.yStride;
+  const is = yInner ? m.yStride : m.xStride;
+  for (let o = 0; o < outer; o++) {
+    let i = m.offset + o * os;
+    for (let n = 0; n < inner; n++, i += is) {
+      const a = Math.abs(m.data[i]);
+      if (a > lim && a !== Infinity) lim = a;
+    }
+  }
+  return lim === 0 ? 1 : lim;
 }
 
 /** Relative luminance (WCAG) to pick readable text on a coloured cell. */

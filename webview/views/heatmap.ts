@@ -3,7 +3,7 @@
 // T = 1000 × M = 256 paints in milliseconds. Diverging colours from the theme, with a legend.
 
 import { h, themeVar, pointTip, onThemeChange } from '../dom';
-import { paintDiverging, parseColor, symmetricLimit, type DivergingScale, type Rgb, rgbCss } from '../logic/colors';
+import { paintDiverging, paintDivergingStrided, parseColor, symmetricLimit, stridedLimit, type DivergingScale, type Rgb, type StridedMatrix, rgbCss } from '../logic/colors';
 import { fmt } from '../logic/format';
 import { clampIndex } from '../logic/virtual';
 
@@ -13,6 +13,8 @@ export interface HeatmapOptions {
   value(col: number, row: number): number;
   /** All values (for the colour limit); defaults to scanning value(). */
   limit?: number;
+  /** The same values as a strided view of a flat array: paints without a call per pixel. */
+  matrix?: StridedMatrix;
   colName: string; // e.g. 'step k'
   rowName: string; // e.g. 'unit'
   colLabel?(col: number): string;
@@ -96,11 +98,11 @@ export class Heatmap {
     this.o = options;
     this.canvas.setAttribute('aria-label', options.ariaLabel);
     const { cols, rows } = options;
-    this.limit = options.limit ?? (() => {
+    this.limit = options.limit ?? (options.matrix ? stridedLimit(cols, rows, options.matrix) : (() => {
       const all = new Float64Array(cols * rows);
       for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) all[r * cols + c] = options.value(c, r);
       return symmetricLimit(all);
-    })();
+    })());
     this.cursor = { col: clampIndex(this.cursor.col, cols), row: clampIndex(this.cursor.row, rows) };
     this.paintImage();
     // Drawn in the next animation frame, after the page has laid out once (no forced layout here).
@@ -132,7 +134,8 @@ export class Heatmap {
     img.height = rows;
     const ctx = img.getContext('2d')!;
     const data = ctx.createImageData(cols, rows);
-    paintDiverging(data.data, cols, rows, scale, (x, y) => this.o.value(x, y));
+    if (this.o.matrix) paintDivergingStrided(data.data, cols, rows, scale, this.o.matrix);
+    else paintDiverging(data.data, cols, rows, scale, (x, y) => this.o.value(x, y));
     ctx.putImageData(data, 0, 0);
     this.image = img;
     // Legend: the same scale from −limit to +limit.

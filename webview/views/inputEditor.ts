@@ -98,7 +98,11 @@ export class InputEditor {
     }
   }
 
+  /** Bumped on every change, so the saved state is re-encoded only when the input changed. */
+  version = 0;
+
   private validate(): void {
+    this.version++;
     const r = this.tensors();
     this.lastError = 'error' in r ? r.error : null;
     clear(this.validation);

@@ -45,9 +45,9 @@ export class LineChart {
     });
     this.ro.observe(this.el);
     onThemeChange(() => this.build());
-    // Built after the first paint of the results: uPlot measures the page, which would force a layout
-    // inside the frame that has to appear within the paint budget.
-    requestAnimationFrame(() => setTimeout(() => this.build(), 0));
+    // Built in the frame after the first paint of the results: uPlot measures the page, which would
+    // force a layout inside the frame that has to appear within the paint budget.
+    requestAnimationFrame(() => requestAnimationFrame(() => this.build()));
     this.pending = true;
   }
 

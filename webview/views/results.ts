@@ -9,7 +9,7 @@ import type { Tensor } from '../../extension/keras/tensor';
 import { h, clear } from '../dom';
 import { button, dropdown, textField, type DropdownControl, type FieldControl } from '../toolkit';
 import { fmt, fmtMs, fmtVector, parseUnitList, sub } from '../logic/format';
-import { divergingColor, rgbCss, symmetricLimit } from '../logic/colors';
+import { divergingColor, rgbCss, symmetricLimit, stridedLimit } from '../logic/colors';
 import { walkthrough } from '../logic/stepMath';
 import { kerasMajorOf, layerInputSequence, traceKey, traceQuantities } from '../logic/traceInput';
 import { Heatmap, themeScale } from './heatmap';
@@ -110,23 +110,29 @@ class TraceExplorer {
     return data[(step * this.trace.batch + this.sel.sample) * this.trace.units + unit];
   }
 
+  /** The current (quantity, sample) as a strided steps × units view of the flat [step][sample][unit] array. */
+  private matrix(data: Float64Array) {
+    const t = this.trace;
+    return { data, offset: this.sel.sample * t.units, xStride: t.batch * t.units, yStride: 1 };
+  }
+
+  /** Colour limit of the current view, computed once and shared by the heatmap and the table. */
+  private limitOf(data: Float64Array): number {
+    const key = `${this.sel.key}|${this.sel.quantity}|${this.sel.sample}`;
+    if (this.cachedLimit?.key !== key) this.cachedLimit = { key, value: stridedLimit(this.trace.steps, this.trace.units, this.matrix(data)) };
+    return this.cachedLimit.value;
+  }
+
+  private cachedLimit: { key: string; value: number } | null = null;
+
   private heatOptions(data: Float64Array) {
     const t = this.trace;
-    // Colour limit over this sample only (a tight loop over the flat [step][sample][unit] array).
-    let lim = 0;
-    const stride = t.batch * t.units;
-    for (let s = 0; s < t.steps; s++) {
-      const off = s * stride + this.sel.sample * t.units;
-      for (let u = 0; u < t.units; u++) {
-        const a = Math.abs(data[off + u]);
-        if (a > lim) lim = a;
-      }
-    }
     return {
       cols: t.steps,
       rows: t.units,
       value: (c: number, r: number) => this.at(data, c, r),
-      limit: lim || 1,
+      limit: this.limitOf(data),
+      matrix: this.matrix(data),
       colName: 'step k',
       rowName: 'unit',
       colNote: (c: number) => (t.timeIndex[c] !== c ? `reads x at t = ${t.timeIndex[c] + 1}` : ''),
@@ -165,7 +171,7 @@ class TraceExplorer {
   private tableOptions(data: Float64Array) {
     const t = this.trace;
     // Paler than the heatmap (the limit stretched) so the numbers stay readable on the tint.
-    const scale = themeScale(symmetricLimit(data) * 1.8);
+    const scale = themeScale(this.limitOf(data) * 1.8);
     const backwards = Array.from(t.timeIndex).some((v, s) => v !== s);
     return {
       rows: t.steps,
