@@ -185,3 +185,62 @@ test('a layer the export cannot write out is named with its position', () => {
   assert.throws(() => exportNumpy(softmaxAxis, [{ shape: [1, 3, 2], data: new Float64Array(6) }]), (e: unknown) => e instanceof UnsupportedFeatureError && /"sm" uses axis 1/.test(e.message));
   assert.ok(existsSync(tmp));
 });
+
+test('Conv1D (causal, same), pooling, normalization and masking-aware pooling: hand-derived cases', (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const x4 = { shape: [1, 4, 1], data: Float64Array.from([1, 2, 3, 4]) };
+  // Causal Conv1D, k = 2, dilation 2, W = [1, 10]: the input is padded with 2 zeros on the left,
+  // y_t = x_{t-2}·1 + x_t·10 = [10, 20, 31, 42].
+  const causal = layerNode('Conv1D', { filters: 1, kernel_size: [2], padding: 'causal', dilation_rate: [2], strides: [1], activation: 'linear' }, {
+    name: 'conv',
+    weights: [weightRef('kernel', [2, 1, 1], [1, 10]), weightRef('bias', [1], [0])],
+  });
+  assertClose(flat(runScript(exportNumpy(sequentialDoc([null, 4, 1], [causal]), [x4]), 'conv_causal').output), [10, 20, 31, 42], 1e-12, 0, 'causal');
+  // 'same', k = 3, strides 2 on T = 4: T_out = 2, one zero padded on the right: [1+2+3, 3+4+0] = [6, 7]; relu keeps them.
+  const same = layerNode('Conv1D', { filters: 1, kernel_size: [3], padding: 'same', strides: [2], activation: 'relu' }, {
+    name: 'conv',
+    weights: [weightRef('kernel', [3, 1, 1], [1, 1, 1]), weightRef('bias', [1], [0])],
+  });
+  assertClose(flat(runScript(exportNumpy(sequentialDoc([null, 4, 1], [same]), [x4]), 'conv_same').output), [6, 7], 1e-12, 0, 'same');
+  // Pooling 'same', size 2, stride 2 on [1, 5, 2]: windows [1, 5] and [2]; max [5, 2], average over real steps [3, 2].
+  const x3 = { shape: [1, 3, 1], data: Float64Array.from([1, 5, 2]) };
+  const maxPool = layerNode('MaxPooling1D', { pool_size: [2], strides: [2], padding: 'same' }, { name: 'pool' });
+  assertClose(flat(runScript(exportNumpy(sequentialDoc([null, 3, 1], [maxPool]), [x3]), 'maxpool').output), [5, 2], 1e-12, 0, 'max');
+  const avgPool = layerNode('AveragePooling1D', { pool_size: [2], strides: [2], padding: 'same' }, { name: 'pool' });
+  assertClose(flat(runScript(exportNumpy(sequentialDoc([null, 3, 1], [avgPool]), [x3]), 'avgpool').output), [3, 2], 1e-12, 0, 'average');
+  // BatchNormalization (inference): gamma 2, beta 1, moving mean 3, variance 4, epsilon 0.001, then
+  // LayerNormalization over the last axis of that (mean and variance of the D = 2 values), gamma 1, beta 0.
+  const bnOut = (v: number) => ((v - 3) / Math.sqrt(4.001)) * 2 + 1;
+  const a = bnOut(5);
+  const b = bnOut(1);
+  const mean = (a + b) / 2;
+  const variance = ((a - mean) ** 2 + (b - mean) ** 2) / 2;
+  const ln = [(a - mean) / Math.sqrt(variance + 0.001), (b - mean) / Math.sqrt(variance + 0.001)];
+  const bn = layerNode('BatchNormalization', { axis: -1, epsilon: 0.001 }, {
+    name: 'bn',
+    weights: [weightRef('gamma', [2], [2, 2]), weightRef('beta', [2], [1, 1]), weightRef('moving_mean', [2], [3, 3]), weightRef('moving_variance', [2], [4, 4], false)],
+  });
+  const lnLayer = layerNode('LayerNormalization', { axis: [-1], epsilon: 0.001 }, { name: 'ln', weights: [weightRef('gamma', [2], [1, 1]), weightRef('beta', [2], [0, 0])] });
+  const normDoc = sequentialDoc([null, 1, 2], [bn, lnLayer]);
+  const norm = runScript(exportNumpy(normDoc, [{ shape: [1, 1, 2], data: Float64Array.from([5, 1]) }]), 'norm');
+  assertClose(flat(norm.layers[0].output), [a, b], 1e-6, 0, 'batch norm');
+  assertClose(flat(norm.output), ln, 1e-6, 0, 'layer norm');
+  // Masking(0) then GlobalAveragePooling1D: the mean over the unmasked steps only, (1 + 3) / 2 = 2.
+  const gap = sequentialDoc([null, 3, 1], [layerNode('Masking', { mask_value: 0 }, { name: 'm' }), layerNode('GlobalAveragePooling1D', {}, { name: 'gap' })]);
+  assertClose(flat(runScript(exportNumpy(gap, [{ shape: [1, 3, 1], data: Float64Array.from([1, 0, 3]) }]), 'gap').output), [2], 1e-12, 0, 'masked mean');
+});
+
+test('functional merges and dot-product Attention: hand-derived cases', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const { functionalDoc, callOf } = await import('./helpers/modelDoc');
+  // q = [[1, 0]], v = k = [[1, 0], [0, 1]]: scores [1, 0], weights [e, 1] / (e + 1), output = weights·v.
+  const e = Math.E;
+  const att = layerNode('Attention', { use_scale: false, score_mode: 'dot' }, { name: 'att', calls: callOf('q', 'v') });
+  const add = layerNode('Add', {}, { name: 'add', calls: callOf('att', 'q') });
+  const cat = layerNode('Concatenate', { axis: -1 }, { name: 'cat', calls: callOf('add', 'att') });
+  const doc = functionalDoc({ q: [null, 1, 2], v: [null, 2, 2] }, [att, add, cat], ['cat']);
+  const res = runScript(exportNumpy(doc, [{ shape: [1, 1, 2], data: Float64Array.from([1, 0]) }, { shape: [1, 2, 2], data: Float64Array.from([1, 0, 0, 1]) }]), 'attention');
+  const w = [e / (e + 1), 1 / (e + 1)];
+  assertClose(flat(res.output), [w[0] + 1, w[1], w[0], w[1]], 1e-12, 0, 'Add then Concatenate of Attention');
+  assert.deepEqual(res.outputShape, [1, 1, 4]);
+});
