@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { loadModel } from './keras/document';
 import { summarize, type ModelSummary } from './keras/summary';
 import { inputSpecs, type InputSpec as ModelInputSpec } from './keras/inputs';
-import { describeThrown, InspectorError } from './keras/errors';
+import { describeThrown, InspectorError, MissingArchitectureError } from './keras/errors';
 import type { ModelDocument } from './keras/model';
 
 export interface LoadedModel {
@@ -20,14 +20,15 @@ export interface LoadedModel {
 
 /** A model file that could not be read: the core's one sentence, ready to show. */
 export class ModelLoadError extends Error {
-  constructor(readonly uri: vscode.Uri, message: string, readonly expected: boolean) {
+  constructor(
+    readonly uri: vscode.Uri,
+    message: string,
+    readonly expected: boolean,
+    /** A weights-only file whose architecture JSON was not found: the user can choose it. */
+    readonly needsArchitecture = false,
+  ) {
     super(message);
     this.name = 'ModelLoadError';
-  }
-
-  /** A weights-only file whose architecture JSON was not found: the user can choose it. */
-  get needsArchitecture(): boolean {
-    return /holds only weights/i.test(this.message);
   }
 }
 
@@ -109,7 +110,7 @@ export class ModelStore implements vscode.Disposable {
       if (!expected) this.log.error(`reading ${uri.fsPath} failed unexpectedly`, e instanceof Error ? e : new Error(describeThrown(e)));
       else this.log.warn(`${uri.fsPath}: ${describeThrown(e)}`);
       const message = expected ? describeThrown(e) : `${uri.fsPath.split(/[\\/]/).pop()} could not be read as a Keras model: ${describeThrown(e)}`;
-      throw new ModelLoadError(uri, message, expected);
+      throw new ModelLoadError(uri, message, expected, e instanceof MissingArchitectureError);
     }
   }
 

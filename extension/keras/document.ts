@@ -9,7 +9,7 @@ import { attrText, lookup, openHdf5, type H5Group } from './container/hdf5';
 import { readZipDirectory, readZipEntry } from './container/kerasZip';
 import { sniff } from './container/sniff';
 import { parseJsonText, parseModelConfig, type ParseEnv } from './config';
-import { InputError, NotAKerasFileError } from './errors';
+import { InputError, MissingArchitectureError, NotAKerasFileError } from './errors';
 import type { FileFormat, ModelDocument, ModelGraph } from './model';
 import { bindKeras3Weights, bindLegacyWeights, looseKeras3Weights } from './weights';
 
@@ -49,7 +49,7 @@ async function readArchitecture(file: ByteSource, opts: LoadOptions): Promise<{ 
     const text = await fs.readFile(c, 'utf8');
     return { json: parseJsonText(text, path.basename(c)), from: c };
   }
-  throw new InputError(
+  throw new MissingArchitectureError(
     `${file.name} holds only weights (saved with save_weights); give its architecture JSON (model.to_json()) with --config ARCH.json, or put it beside the file as ${file.name.replace(/\.(weights\.)?h5$/i, '')}.json.`,
   );
 }

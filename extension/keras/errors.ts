@@ -14,6 +14,9 @@ export class InputError extends InspectorError {
   readonly exitCode = 2 as const;
 }
 
+/** A weights-only file whose architecture JSON was not given and not found beside it. */
+export class MissingArchitectureError extends InputError {}
+
 /** A real Keras feature this tool does not (yet) handle; the message names it. */
 export class UnsupportedFeatureError extends InspectorError {
   readonly exitCode = 3 as const;
