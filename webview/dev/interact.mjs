@@ -22,7 +22,7 @@ await rec.focus();
 await page.keyboard.press('Enter');
 const rk = page.locator('[data-testid=weight-item]').filter({ hasText: 'recurrent_kernel' }).first();
 await rk.locator('[data-testid=weight-show]').click();
-await page.waitForSelector('[data-testid=spectral-radius] .radius-row', { timeout: 20000 });
+await page.waitForFunction(() => { const rows = [...document.querySelectorAll('[data-testid=spectral-radius] .radius-row')]; return rows.length > 0 && rows.every((r) => r.dataset.radius); }, null, { timeout: 30000 });
 const radii = await page.locator('[data-testid=spectral-radius] .radius-row').evaluateAll((els) => els.map((e) => `${e.dataset.gate}:${Number(e.dataset.radius).toFixed(3)}`));
 check(radii.length >= 1, `spectral radii shown: ${radii.join(' ')}`);
 await rk.scrollIntoViewIfNeeded();

@@ -22,6 +22,8 @@ export interface HeatmapOptions {
   /** Extra tooltip line for a column (e.g. "reads x at t = 7"). */
   colNote?(col: number): string;
   height?: number;
+  /** Column groups (gate blocks of a kernel): a separator before each and its label on top. */
+  colGroups?: { start: number; label: string }[];
   ariaLabel: string;
   testid?: string;
   onPick?(col: number, row: number): void;
@@ -159,7 +161,8 @@ export class Heatmap {
   private plotRect(): { x: number; y: number; w: number; h: number } {
     const cssW = this.canvas.clientWidth || 600;
     const cssH = this.o.height ?? 220;
-    return { x: MARGIN.left, y: MARGIN.top, w: Math.max(10, cssW - MARGIN.left - MARGIN.right), h: Math.max(10, cssH - MARGIN.top - MARGIN.bottom) };
+    const top = MARGIN.top + (this.o.colGroups?.length ? 14 : 0);
+    return { x: MARGIN.left, y: top, w: Math.max(10, cssW - MARGIN.left - MARGIN.right), h: Math.max(10, cssH - top - MARGIN.bottom) };
   }
 
   draw(): void {
@@ -203,6 +206,26 @@ export class Heatmap {
     ctx.textAlign = 'center';
     ctx.fillText(this.o.rowName, 0, 0);
     ctx.restore();
+    // Gate blocks: a separator line and the gate's name above its columns.
+    if (this.o.colGroups?.length) {
+      ctx.strokeStyle = themeVar('--vscode-editor-foreground', '#ccc');
+      ctx.fillStyle = themeVar('--vscode-editor-foreground', '#ccc');
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      const groups = this.o.colGroups;
+      groups.forEach((g, i) => {
+        const x0 = p.x + (g.start / cols) * p.w;
+        const x1 = p.x + ((groups[i + 1]?.start ?? cols) / cols) * p.w;
+        if (i > 0) {
+          ctx.beginPath();
+          ctx.moveTo(Math.round(x0) + 0.5, p.y - 12);
+          ctx.lineTo(Math.round(x0) + 0.5, p.y + p.h);
+          ctx.stroke();
+        }
+        ctx.fillText(g.label, (x0 + x1) / 2, p.y - 2);
+      });
+      ctx.fillStyle = fg;
+    }
     // Selected column and the keyboard cursor.
     const cw = p.w / Math.max(1, cols);
     const rhgt = p.h / Math.max(1, rows);

@@ -9,7 +9,8 @@ import { h, clear, tooltip, makeActivatable } from '../dom';
 import { button, progressRing } from '../toolkit';
 import { fmt, fmtCount } from '../logic/format';
 import { explainParams, explainShape, explainWeight } from '../logic/explain';
-import { matrixStats, recurrentRadii, gateOrderOf } from '../logic/stats';
+import { matrixStats, gateBlocks, radiusHint, gateOrderOf } from '../logic/stats';
+import { spectralRadius } from '../logic/eigen';
 import { Heatmap } from './heatmap';
 
 export interface ModelViewHost {
@@ -172,9 +173,14 @@ export class ModelView {
     const s = matrixStats(v, rows, cols);
     const stat = (label: string, value: number) => h('div', { class: 'stat' }, h('span', { class: 'fact-label' }, label), h('span', { class: 'fact-value' }, fmt(value, 6)));
     body.append(h('div', { class: 'stats', 'data-testid': 'weight-stats' }, stat('min', s.min), stat('max', s.max), stat('mean', s.mean), stat('std', s.std), stat('‖·‖_F', s.frobenius)));
+    const gateOrder = gateOrderOf(layer.className);
+    const units = cols / Math.max(1, gateOrder.length);
+    const gated = gateOrder.length > 1 && isRecurrent(layer.className) && Number.isInteger(units) && /kernel|bias/.test(w.name);
+    const names: Record<string, string> = { i: 'i (input)', f: 'f (forget)', c: 'c (candidate)', o: 'o (output)', z: 'z (update)', r: 'r (reset)', h: 'h (candidate)' };
     const hm = new Heatmap({
       cols,
       rows,
+      colGroups: gated ? gateOrder.split('').map((g, k) => ({ start: k * units, label: names[g] ?? g })) : undefined,
       value: (c, r) => v[r * cols + c],
       colName: 'column',
       rowName: 'row',
@@ -185,25 +191,32 @@ export class ModelView {
       testid: 'weight-heatmap',
     });
     body.append(hm.el);
-    const gateOrder = gateOrderOf(layer.className);
-    const units = cols / Math.max(1, gateOrder.length);
     if (w.name.includes('recurrent_kernel') && isRecurrent(layer.className) && rows === units) {
       const box = h('div', { class: 'radius', 'data-testid': 'spectral-radius' }, progressRing(), h('span', { class: 'muted' }, ' computing eigenvalues…'));
       body.append(box);
-      // Let the heatmap paint first: eigenvalues of a 256×256 block take a few hundred ms.
-      setTimeout(() => {
-        try {
-          const radii = recurrentRadii(v, units, gateOrder);
-          clear(box);
-          box.append(h('div', { class: 'radius-title' }, 'Spectral radius ρ(W_h) = max |λ|: ρ > 1 tends to explode, ρ < 1 to vanish over long sequences.'));
-          for (const r of radii) {
-            box.append(h('div', { class: 'radius-row', 'data-gate': r.gate, 'data-radius': String(r.radius) }, h('span', { class: 'gate' }, r.label), h('span', { class: 'fact-value' }, `ρ = ${r.radius.toFixed(4)}`), h('span', { class: 'muted' }, r.hint)));
+      // One gate block per task, after the heatmap has painted: eigenvalues of a 256×256 block take a
+      // few hundred ms, and the panel must stay responsive meanwhile.
+      void (async () => {
+        const pause = () => new Promise<void>((r) => setTimeout(r, 16));
+        await pause();
+        const blocks = gateBlocks(v, units, gateOrder);
+        clear(box);
+        box.append(h('div', { class: 'radius-title' }, 'Spectral radius ρ(W_h) = max |λ|: ρ > 1 tends to explode, ρ < 1 to vanish over long sequences.'));
+        for (const b of blocks) {
+          const row = h('div', { class: 'radius-row', 'data-gate': b.gate }, h('span', { class: 'gate' }, b.label), h('span', { class: 'fact-value' }, '…'), h('span', { class: 'muted' }, 'computing eigenvalues…'));
+          box.append(row);
+          await pause();
+          try {
+            const radius = spectralRadius(b.values, units);
+            row.dataset.radius = String(radius);
+            clear(row);
+            row.append(h('span', { class: 'gate' }, b.label), h('span', { class: 'fact-value' }, `ρ = ${radius.toFixed(4)}`), h('span', { class: 'muted' }, radiusHint(radius)));
+          } catch (e) {
+            clear(row);
+            row.append(h('span', { class: 'gate' }, b.label), h('span', { class: 'inline-error' }, `The spectral radius could not be computed: ${(e as Error).message}.`));
           }
-        } catch (e) {
-          clear(box);
-          box.append(h('p', { class: 'inline-error' }, `The spectral radius could not be computed: ${(e as Error).message}.`));
         }
-      }, 30);
+      })();
     }
   }
 }
