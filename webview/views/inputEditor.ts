@@ -204,8 +204,10 @@ export class InputEditor {
   private renderGrid(): void {
     const g = this.current;
     const spec = this.currentSpec;
-    const T = g.shape.length >= 2 ? g.shape[1] : 1;
-    const D = g.shape.length >= 3 ? g.shape[2] : 1;
+    // N×T×D: T rows of D; N×T tokens: T rows of one; N×D (no time axis): one row of D.
+    const flat = g.shape.length === 2 && inputLetters(spec)[1] === 'D';
+    const T = flat ? 1 : g.shape.length >= 2 ? g.shape[1] : 1;
+    const D = flat ? g.shape[1] : g.shape.length >= 3 ? g.shape.slice(2).reduce((a, b) => a * b, 1) : 1;
     const n = Math.min(this.state.sample, g.shape[0] - 1);
     const base = n * T * D;
     const options = {
