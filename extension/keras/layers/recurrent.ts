@@ -135,6 +135,9 @@ export function recurrentWeights(layer: LayerNode, D: number, M: number, G: numb
   const kernel = kernelRef.values();
   const recurrent = recRef.values();
   const GM = G * M;
+  if (kernel.length !== D * GM && kernelRef.shape.length === 2 && kernelRef.shape[1] === GM) {
+    throw new InputError(`"${layer.name}" was built for D=${kernelRef.shape[0]} input features per time step but receives ${D}.`);
+  }
   if (kernel.length !== D * GM) {
     throw new UnsupportedFeatureError(
       `The layer "${layer.name}" stores a kernel of shape [${kernelRef.shape.join(', ')}] but D=${D} inputs and M=${M} units need ${D}×${GM}.`,
