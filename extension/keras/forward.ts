@@ -58,8 +58,9 @@ class StopAt extends Error {
   }
 }
 
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+// setImmediate in Node and workers; setTimeout where it does not exist (the webview bundle, browsers).
+const immediate = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 
 interface RunState {
   ctx: ForwardContext;
