@@ -9,8 +9,10 @@
 // (iii) the notebooks' way in Python as a peer (h5py opens the file, json.loads the config, sums the dataset sizes).
 // Peak memory of (ii) comes from a fresh child process per file (maxRSS at its end, minus an idle node process that
 // loaded the same modules). One warm-up read of every file first, so every contender sees a warm page cache.
-// Budget (issue 2): summarize <= 2 x baseline + 50 ms, peak RSS extra < 2 x file size. Results: bench/out/read.md.
-// Beside it, the same summary through bench/metadata-image.ts, a prototype of reading only the HDF5 metadata.
+// Budget (issue 2): summarize <= 2 x baseline + 50 ms (median wall clock), peak RSS extra < 2 x file size, and no
+// weight values read while summarizing. A second table gives CPU time and minor page faults per run, which stay
+// meaningful when the shared machine is loaded. Beside the core, the same summary through bench/metadata-image.ts,
+// a prototype of reading only the HDF5 metadata. Results: bench/out/read.md (git-ignored).
 // Exit code 1 when a requirement is not met. Takes about 2-3 minutes (the first run also writes ~1.1 GB of files).
 
 import { spawnSync } from 'node:child_process';
@@ -47,7 +49,11 @@ function countValueReads(doc: ModelDocument): { calls: number } {
   const seen = new Set<WeightRef>();
   const visitGraph = (g: ModelGraph) => {
     const visitLayer = (l: ModelGraph['layers'][number]) => {
-      for (const w of l.weights) if (!seen.has(w)) (seen.add(w), wrap(w));
+      for (const w of l.weights) {
+        if (seen.has(w)) continue; // a Bidirectional lists the same refs as its two children
+        seen.add(w);
+        wrap(w);
+      }
       l.children.forEach(visitLayer);
       if (l.model) visitGraph(l.model);
     };
