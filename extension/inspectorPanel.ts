@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CancelledError, describeThrown } from './keras/errors';
 import { tracesToCsv, tracesToJson } from './keras/traceExport';
@@ -371,6 +372,14 @@ export class InspectorSession implements vscode.Disposable {
 
   /** Put an input into the page's input editor without running. */
   setInput(input: InputChoice): void {
+    // The page cannot read files: a CSV picked from the palette travels with its text.
+    if (input.kind === 'csv' && input.path && input.text === undefined) {
+      void readFile(input.path, 'utf8').then(
+        (text) => this.post({ type: 'setInput', input: { ...input, text } }),
+        (e) => void vscode.window.showErrorMessage(`The CSV file ${input.path} cannot be read (${describeThrown(e)}).`),
+      );
+      return;
+    }
     this.post({ type: 'setInput', input });
   }
 
