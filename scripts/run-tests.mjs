@@ -36,12 +36,30 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const table = [];
 const tsx = ['--import', 'tsx'];
 
-/** Runs a command with inherited output; resolves with its exit code. */
+let current; // the running stage's process group, killed on Ctrl-C
+process.on('SIGINT', () => { if (current) try { process.kill(-current, 'SIGTERM'); } catch { /* gone */ } process.exit(130); });
+
+/**
+ * Runs a command with inherited output in its own process group; resolves with its exit code. After timeoutMs
+ * the whole group is stopped (a hung browser or server cannot hang CI) and the code is 124.
+ */
 function run(cmd, args, opts = {}) {
   return new Promise((res) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...opts.env } });
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', detached: true, env: { ...process.env, ...opts.env } });
+    current = child.pid;
+    let timedOut = false;
+    const timer = opts.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      console.error(`\n${cmd} ${args.slice(-1)[0]}: no end after ${opts.timeoutMs / 60000} min, stopping it`);
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000).unref();
+    }, opts.timeoutMs) : undefined;
     child.on('error', (e) => { console.error(`${cmd}: ${e.message}`); res(127); });
-    child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      res(timedOut ? 124 : code ?? (signal ? 128 : 1));
+    });
   });
 }
 
@@ -71,16 +89,16 @@ function tapCounts(file) {
 }
 
 /** node --test over files, spec to the console and TAP to a file for the counts. */
-async function nodeTests(name, files, extraEnv = {}) {
+async function nodeTests(name, files, timeoutMs) {
   const tap = join(tmp, `${name}.tap`);
   const code = await run(process.execPath, [
     ...tsx, '--test', '--test-concurrency=1',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
-  ], { env: extraEnv });
+  ], { timeoutMs });
   const counts = tapCounts(tap);
-  if (!counts) return { passed: 0, failed: 1, skipped: 0, note: `node --test exited ${code} without a summary` };
+  if (!counts) return { passed: 0, failed: 1, skipped: 0, note: `node --test exited ${code}${code === 124 ? ' (timed out)' : ''} without a summary` };
   // A non-zero exit with no failing test counted (e.g. a crash after the summary) is still a failure.
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   return counts;
@@ -114,13 +132,13 @@ const impl = {
   async unit() {
     const files = testFiles('test/unit', /\.test\.ts$/);
     if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no unit tests found under test/unit' };
-    return nodeTests('unit', files);
+    return nodeTests('unit', files, 20 * 60_000);
   },
   async vscode() {
     const missing = vscodeMissing();
     if (missing) return { passed: 0, failed: 1, skipped: 0, note: missing };
     const results = join(tmp, 'vscode.json');
-    const code = await run(process.execPath, [...tsx, 'test/vscode/run-extension-tests.ts', '--results', results]);
+    const code = await run(process.execPath, [...tsx, 'test/vscode/run-extension-tests.ts', '--results', results], { timeoutMs: 10 * 60_000 });
     let r;
     try { r = JSON.parse(readFileSync(results, 'utf8')); } catch { /* no results */ }
     if (!r) return { passed: 0, failed: 1, skipped: 0, note: `extension tests exited ${code} without results` };
@@ -133,7 +151,7 @@ const impl = {
     if (missing) return { passed: 0, failed: 1, skipped: 0, note: missing };
     const files = testFiles('test/ui', /\.test\.ts$/);
     if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no UI tests found under test/ui' };
-    return nodeTests('ui', files);
+    return nodeTests('ui', files, 20 * 60_000);
   },
 };
 

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { explorerRow, pickQuickItem, sleep, webviewFrame } from '../vscode/harness';
+import { explorerContextAction, explorerRow, pickQuickItem, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
 
 const KERAS = 'tesla-simplernn.keras';
@@ -50,12 +50,8 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Explorer → right-click → Open With… → Keras RNN Inspector. */
 async function openWithInspector(page: Page, file: string): Promise<void> {
-  const menuItem = page.locator('.context-view .monaco-menu .action-item', { hasText: /^Open With/ }).first();
-  for (let i = 0; i < 3; i++) {
-    await explorerRow(page, file).click({ button: 'right' });
-    try { await menuItem.waitFor({ state: 'visible', timeout: 5000 }); break; } catch { await page.keyboard.press('Escape'); await sleep(500); }
-  }
-  await menuItem.click();
+  const editorPick = page.locator(`.quick-input-widget input[placeholder*="${file}"]`);
+  await explorerContextAction(page, file, /^Open With/, editorPick);
   await pickQuickItem(page, 'Keras RNN Inspector');
 }
 

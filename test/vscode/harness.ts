@@ -293,6 +293,30 @@ export async function runPaletteCommand(page: Page, label: string, attempts = 4)
   throw new Error(`palette command "${label}" could not be run after ${attempts} attempts: ${String(lastError)}`);
 }
 
+/**
+ * Explorer context menu: right-click the file's row, click the entry, and wait until `until` shows the action took
+ * effect. A right-click or click can be lost while the workbench settles: Escape and retry.
+ */
+export async function explorerContextAction(page: Page, fileName: string, entry: RegExp, until: Locator, attempts = 3): Promise<void> {
+  const item = page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      await explorerRow(page, fileName).click({ button: 'right' });
+      await item.waitFor({ state: 'visible', timeout: 5000 });
+      await sleep(200); // the menu fades in
+      await item.click();
+      await until.waitFor({ state: 'visible', timeout: 10_000 });
+      return;
+    } catch (e) {
+      lastError = e;
+      await page.keyboard.press('Escape').catch(() => undefined);
+      await sleep(500 * (i + 1));
+    }
+  }
+  throw new Error(`explorer context menu "${entry}" on ${fileName} had no effect after ${attempts} attempts: ${String(lastError)}`);
+}
+
 /** Picks a quick-pick entry whose row text includes `text` (for commands that ask follow-up questions). */
 export async function pickQuickItem(page: Page, text: string, opts: { filter?: string; timeout?: number } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget input');
