@@ -37,12 +37,12 @@ function writePlainHdf5(dir: string): void {
 
 before(async () => {
   wb = await openWorkbench({ readyFile: KERAS, name: 'editor', extra: writePlainHdf5 });
-});
+}, { timeout: 240_000 });
 
 after(async () => {
   if (failed) keepLog(wb, 'editor');
   await wb?.close();
-});
+}, { timeout: 60_000 });
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try { return await fn(); } catch (e) { failed = true; await wb!.shot(`failure-${Date.now()}`); throw e; }
@@ -55,7 +55,7 @@ async function openWithInspector(page: Page, file: string): Promise<void> {
   await pickQuickItem(page, 'Keras RNN Inspector');
 }
 
-test('a .keras file opens in the custom editor by default and shows the model', () => guard(async () => {
+test('a .keras file opens in the custom editor by default and shows the model', { timeout: 240_000 }, () => guard(async () => {
   const { page } = wb!;
   await explorerRow(page, KERAS).dblclick();
   await page.locator('.tab.active', { hasText: KERAS }).waitFor({ state: 'visible', timeout: 30_000 });
@@ -71,7 +71,7 @@ test('a .keras file opens in the custom editor by default and shows the model', 
   await wb!.shot('1-keras-custom-editor');
 }));
 
-test('a plain HDF5 file (not Keras) gets the clear page with a way out', () => guard(async () => {
+test('a plain HDF5 file (not Keras) gets the clear page with a way out', { timeout: 240_000 }, () => guard(async () => {
   const { page } = wb!;
   await openWithInspector(page, PLAIN);
   const frame = webviewFrame(page);
@@ -86,7 +86,7 @@ test('a plain HDF5 file (not Keras) gets the clear page with a way out', () => g
   await wb!.shot('2-plain-hdf5-clear-page');
 }));
 
-test('a Git LFS pointer saved as .h5 says to run git lfs pull', () => guard(async () => {
+test('a Git LFS pointer saved as .h5 says to run git lfs pull', { timeout: 240_000 }, () => guard(async () => {
   const { page } = wb!;
   await openWithInspector(page, 'lfs-pointer.h5');
   const frame = webviewFrame(page);

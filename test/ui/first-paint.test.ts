@@ -64,14 +64,14 @@ with h5py.File(dst, "w") as f:
 
 before(async () => {
   wb = await openWorkbench({ readyFile: MODEL, name: 'first-paint', extra: writeLongModel });
-});
+}, { timeout: 240_000 });
 
 after(async () => {
   if (failed) keepLog(wb, 'first-paint');
   await wb?.close();
-});
+}, { timeout: 60_000 });
 
-test(`first paint of a T=${T}, M=${M} result`, async (t) => {
+test(`first paint of a T=${T}, M=${M} result`, { timeout: 240_000 }, async (t) => {
   const { page } = wb!;
   try {
     await runPaletteCommand(page, 'Run Forward Pass…');

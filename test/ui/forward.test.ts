@@ -21,14 +21,14 @@ let failed = false;
 
 before(async () => {
   wb = await openWorkbench({ readyFile: 'tesla-simplernn.keras', name: 'forward' });
-});
+}, { timeout: 240_000 });
 
 after(async () => {
   if (failed) keepLog(wb, 'forward');
   await wb?.close();
-});
+}, { timeout: 60_000 });
 
-test('Run Forward Pass… with a ramp on golden model b shows the core\'s hidden states h_t', async () => {
+test('Run Forward Pass… with a ramp on golden model b shows the core\'s hidden states h_t', { timeout: 240_000 }, async () => {
   const { page } = wb!;
   try {
     await runPaletteCommand(page, 'Run Forward Pass…');

@@ -16,14 +16,14 @@ let failed = false;
 
 before(async () => {
   wb = await openWorkbench({ readyFile: MODEL, name: 'inspect' });
-});
+}, { timeout: 240_000 });
 
 after(async () => {
   if (failed) keepLog(wb, 'inspect');
   await wb?.close();
-});
+}, { timeout: 60_000 });
 
-test('Explorer right-click → Inspect RNN shows the layers in the tree and opens the inspector panel', async () => {
+test('Explorer right-click → Inspect RNN shows the layers in the tree and opens the inspector panel', { timeout: 240_000 }, async () => {
   const { page } = wb!;
   try {
     // Screenshot the open menu first (for the record), then run the entry with retries.
