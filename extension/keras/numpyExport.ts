@@ -404,14 +404,11 @@ interface RnnSpec {
 function rnnSpec(layer: LayerNode, weights: WeightRef[]): RnnSpec {
   const cls = layer.className;
   const cell = cls === 'SimpleRNN' ? 'SimpleRNN' : cls === 'LSTM' || cls === 'CuDNNLSTM' ? 'LSTM' : 'GRU';
-  if (cls === 'CuDNNLSTM' || cls === 'CuDNNGRU') {
-    throw new UnsupportedFeatureError(`The NumPy export does not handle ${cls} weights yet (layer "${layer.name}"); the forward pass in the inspector does.`);
-  }
   const W = needWeight(layer, ['kernel'], 0, weights);
   const U = needWeight(layer, ['recurrent_kernel'], 1, weights);
   const useBias = cfg(layer, 'use_bias', true) !== false;
   const b = useBias ? findWeight(layer, ['bias'], 2, weights) : undefined;
-  return { cell, W, U, b, cudnn: false };
+  return { cell, W, U, b, cudnn: cls === 'CuDNNLSTM' || cls === 'CuDNNGRU' };
 }
 
 /** Emits one recurrent pass; returns [output, ...states] expressions. */
@@ -420,8 +417,9 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   const p = overrides.prefix ?? '';
   const M = spec.U.shape[0];
   const letters = spec.cell === 'LSTM' ? '4M' : spec.cell === 'GRU' ? '3M' : 'M';
-  const act = cx.act(cfg(layer, 'activation', 'tanh'));
-  const recAct = spec.cell === 'SimpleRNN' ? '' : cx.act(cfg(layer, 'recurrent_activation', cx.doc.kerasMajor >= 2 ? 'sigmoid' : 'hard_sigmoid'));
+  // CuDNN layers have no activation options: cuDNN computes tanh and sigmoid.
+  const act = cx.act(spec.cudnn ? 'tanh' : cfg(layer, 'activation', 'tanh'));
+  const recAct = spec.cell === 'SimpleRNN' ? '' : cx.act(spec.cudnn ? 'sigmoid' : cfg(layer, 'recurrent_activation', cx.doc.kerasMajor >= 2 ? 'sigmoid' : 'hard_sigmoid'));
   const D = spec.W.shape[0];
   const actName = String(activationName(cfg(layer, 'activation', 'tanh')).name);
   const seq = cfg(layer, 'return_sequences', false) === true;
@@ -436,7 +434,20 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   cx.out.push(`W_x = ${cx.weight(layer, spec.W, p)}  # kernel D×${letters} = ${spec.W.shape.join('×')} (D = ${D}, M = ${M})`);
   cx.out.push(`W_h = ${cx.weight(layer, spec.U, p)}  # recurrent_kernel M×${letters} = ${spec.U.shape.join('×')}`);
   let resetAfter = false;
-  if (spec.b) {
+  if (spec.cudnn) {
+    const G = spec.cell === 'LSTM' ? 4 : 3;
+    cx.out.push(`# ${layer.className} stored each gate's kernel as cuDNN's M×D matrix, flattened: undo that, as tf.keras's converter does`);
+    cx.out.push(`W_x = np.hstack([k.reshape(${M}, -1).T for k in np.hsplit(W_x, ${G})])`);
+    cx.out.push(`W_h = np.hstack([u.T for u in np.hsplit(W_h, ${G})])`);
+  }
+  if (spec.b && spec.cudnn) {
+    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${spec.b.shape.join('×')}: input bias then recurrent bias`);
+    if (spec.cell === 'LSTM') cx.out.push(`b = b[:${4 * M}] + b[${4 * M}:]  # LSTM adds the two`);
+    else {
+      cx.out.push('b = b.reshape(2, -1)  # GRU with reset_after=True keeps them apart');
+      resetAfter = true;
+    }
+  } else if (spec.b) {
     cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${spec.b.shape.join('×')}`);
     if (spec.cell === 'GRU') resetAfter = spec.b.shape.length === 2;
   } else {

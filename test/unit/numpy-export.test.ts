@@ -244,3 +244,41 @@ test('functional merges and dot-product Attention: hand-derived cases', async (t
   assertClose(flat(res.output), [w[0] + 1, w[1], w[0], w[1]], 1e-12, 0, 'Add then Concatenate of Attention');
   assert.deepEqual(res.outputShape, [1, 1, 4]);
 });
+
+test('CuDNNLSTM / CuDNNGRU weights equal LSTM / GRU with the converted weights (per-gate transposes by hand)', (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  // D = M = 2, so each gate's 2×2 kernel slice stored for cuDNN is the transpose of the Keras slice, and each
+  // recurrent slice too. CuDNNLSTM keeps input + recurrent bias (8M): LSTM sums them. CuDNNGRU keeps 6M: GRU (2, 3M).
+  const D = 2;
+  const M = 2;
+  const rnd = (k: number) => Array.from({ length: k }, (_, i) => Math.sin(1.7 * i + k) * 0.6);
+  const perGateT = (flatKernel: number[], rows: number, G: number): number[] => {
+    // Keras[r][g·M + c] = stored[c][g·M + r] for square per-gate slices (rows = M = D here).
+    const out = new Array(flatKernel.length);
+    for (let g = 0; g < G; g++) for (let r = 0; r < rows; r++) for (let c = 0; c < M; c++) out[r * G * M + g * M + c] = flatKernel[c * G * M + g * M + r];
+    return out;
+  };
+  const x = { shape: [1, 3, 2], data: Float64Array.from([0.5, -1, 1.5, 0.25, -0.75, 2]) };
+  for (const [cls, plain, G] of [['CuDNNLSTM', 'LSTM', 4], ['CuDNNGRU', 'GRU', 3]] as const) {
+    const k = rnd(D * G * M);
+    const u = rnd(M * G * M).map((v) => v * 0.5);
+    const bias = rnd(2 * G * M);
+    const cudnn = layerNode(cls, { units: M }, {
+      name: 'rnn',
+      weights: [weightRef('kernel', [D, G * M], k), weightRef('recurrent_kernel', [M, G * M], u), weightRef('bias', [2 * G * M], bias)],
+    });
+    const converted = layerNode(plain, { units: M, activation: 'tanh', recurrent_activation: 'sigmoid', reset_after: true }, {
+      name: 'rnn',
+      weights: [
+        weightRef('kernel', [D, G * M], perGateT(k, D, G)),
+        weightRef('recurrent_kernel', [M, G * M], perGateT(u, M, G)),
+        G === 4
+          ? weightRef('bias', [G * M], bias.slice(0, G * M).map((v, i) => Math.fround(v) + Math.fround(bias[G * M + i])))
+          : weightRef('bias', [2, G * M], bias),
+      ],
+    });
+    const a = runScript(exportNumpy(sequentialDoc([null, 3, 2], [cudnn], 2), [x]), `${cls}_cudnn`);
+    const b = runScript(exportNumpy(sequentialDoc([null, 3, 2], [converted], 2), [x]), `${cls}_plain`);
+    assertClose(flat(a.output), flat(b.output), 1e-7, 0, cls);
+  }
+});
