@@ -12,7 +12,8 @@
 // Budget (issue 2): summarize <= 2 x baseline + 50 ms (median wall clock), peak RSS extra < 2 x file size, and no
 // weight values read while summarizing. A second table gives CPU time and minor page faults per run, which stay
 // meaningful when the shared machine is loaded. Beside the core, the same summary through bench/metadata-image.ts,
-// a prototype of reading only the HDF5 metadata. Results: bench/out/read.md (git-ignored).
+// a prototype of reading only the HDF5 metadata; bench/proposed-lazy-hdf5.patch is that change made in the core
+// (a proposal for the core's owner, not applied). Results: bench/out/read.md (git-ignored).
 // Exit code 1 when a requirement is not met. Takes about 2-3 minutes (the first run also writes ~1.1 GB of files).
 
 import { spawnSync } from 'node:child_process';
