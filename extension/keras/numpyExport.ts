@@ -821,7 +821,8 @@ export const EMITTERS: Record<string, Emitter> = {
 
 const refKey = (r: TensorRef) => `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
 
-function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope: string): Emitted {
+/** `scope` prefixes Python names; `recordPrefix` prefixes recorded layer names as the forward runner does (`outer/inner`). */
+function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope: string, recordPrefix = ''): Emitted {
   const env = new Map<string, { v: string; m: string }>();
   graph.inputRefs.forEach((r, k) => env.set(refKey(r), { v: inputVars.vars[k], m: inputVars.masks[k] ?? 'None' }));
   // The forward runner's own order, so the script reads in the order the trace and the views show.
@@ -842,7 +843,7 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
     cx.out.push(`# ---- ${scope}${what}${node > 0 ? `, call ${node}` : ''} ----`);
     let res: Emitted;
     if (layer.model) {
-      res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`);
+      res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`, `${recordPrefix}${layer.name}/`);
     } else {
       const emit = EMITTERS[layer.className];
       if (!emit) {
@@ -851,7 +852,7 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
       res = emit(layer, call, ins, cx, target);
     }
     res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
-    if (scope === '') cx.out.push(`record(${JSON.stringify(layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
+    cx.out.push(`record(${JSON.stringify(recordPrefix + layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
   });
   if (unreachable.length > 0) {
     throw new UnsupportedFeatureError(`The layer "${unreachable[0].layer.name}" waits for an input no layer produces, so the graph cannot be exported.`);

@@ -282,3 +282,27 @@ test('CuDNNLSTM / CuDNNGRU weights equal LSTM / GRU with the converted weights (
     assertClose(flat(a.output), flat(b.output), 1e-7, 0, cls);
   }
 });
+
+test('a nested Sequential used as a layer, and a shared layer called twice', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const { functionalDoc, callOf } = await import('./helpers/modelDoc');
+  // inner: Dense(1) with W = 2, b = 1; outer: x -> inner -> Dense(1) with W = 3, b = 0; x = 1 gives 3·(2·1 + 1) = 9.
+  const inner = sequentialDoc([null, 1], [layerNode('Dense', { units: 1 }, { name: 'd_in', weights: [weightRef('kernel', [1, 1], [2]), weightRef('bias', [1], [1])] })]);
+  const nested = layerNode('Sequential', {}, { name: 'block', calls: callOf('x') });
+  nested.model = inner.root;
+  const outer = layerNode('Dense', { units: 1 }, { name: 'd_out', calls: callOf('block'), weights: [weightRef('kernel', [1, 1], [3]), weightRef('bias', [1], [0])] });
+  const res = runScript(exportNumpy(functionalDoc({ x: [null, 1] }, [nested, outer], ['d_out']), [{ shape: [1, 1], data: Float64Array.from([1]) }]), 'nested');
+  assertClose(flat(res.output), [9], 1e-12, 0, 'nested');
+  assert.deepEqual(res.layers.map((l) => l.name), ['block/d_in', 'block', 'd_out']);
+  // A shared Dense(1) (W = 2, b = 1) applied to a, then to its own output: 2·(2·a + 1) + 1 = 4a + 3; a = 2 gives 11.
+  const shared = layerNode('Dense', { units: 1 }, { name: 'shared', weights: [weightRef('kernel', [1, 1], [2]), weightRef('bias', [1], [1])] });
+  shared.calls = [
+    { inputs: [{ layer: 'a', node: 0, tensor: 0 }], kwargs: {} },
+    { inputs: [{ layer: 'shared', node: 0, tensor: 0 }], kwargs: {} },
+  ];
+  const doc = functionalDoc({ a: [null, 1] }, [shared], []);
+  doc.root.outputRefs = [{ layer: 'shared', node: 1, tensor: 0 }];
+  const res2 = runScript(exportNumpy(doc, [{ shape: [1, 1], data: Float64Array.from([2]) }]), 'shared');
+  assertClose(flat(res2.output), [11], 1e-12, 0, 'shared');
+  assert.deepEqual(res2.layers.map((l) => [l.name, l.node]), [['shared', 0], ['shared', 1]]);
+});
