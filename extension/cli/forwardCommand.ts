@@ -27,7 +27,13 @@ export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE |
   --json                {output, outputShape, layers, trace} as JSON
   --numpy OUT.py        also write a standalone NumPy script that recomputes the same forward pass
   --trace-csv OUT.csv   also write the trace as long-format CSV
-  --debug               show the stack trace of an error`;
+  --debug               show the stack trace of an error
+JSON: {output, outputShape, layers: [{name, className, node, outputShape, output}],
+       trace: {<layer>: {h: [step][n][m], c, i, f, g, o (LSTM), z, r, hh (GRU), pre (SimpleRNN), timeIndex: [step]}}}
+  Steps are in processing order; timeIndex maps each step to its input time index (reversed for go_backwards).
+  A Bidirectional layer gives trace[<layer>] = {forward: {...}, backward: {...}}; a shared layer's later calls are
+  <layer>@2, <layer>@3, ... With several outputs, outputs/outputShapes list them all.
+Exit codes: 0 ok, 2 bad usage or input, 3 unsupported feature or layer (everything before it is printed), 4 not a Keras model.`;
 
 interface ForwardArgs {
   model: string;
