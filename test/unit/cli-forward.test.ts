@@ -176,3 +176,17 @@ test('--help prints the forward usage', () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--window LEN\[@START\]/);
 });
+
+test('a weights-only file runs with --config; a missing architecture file is named', () => {
+  const id = 'patalt-simplernn-weights';
+  const config = model(`${id}.config.json`);
+  const r = run(model(`${id}.h5`), '--config', config, '--input', path.join(shared, 'models/inputs', `${id}.json`), '--json', '--no-trace');
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  const expected = JSON.parse(readFileSync(path.join(shared, 'models/expected', `${id}.json`), 'utf8'));
+  assertClose(flat(json.output), flat(expected.output), 1e-5, 1e-5, 'output');
+  assert.equal(json.trace, undefined, '--no-trace leaves the trace out');
+  const bad = run(model(`${id}.h5`), '--config', path.join(tmp, 'nope.json'), '--fill', 'zeros');
+  assert.equal(bad.code, 2);
+  oneLineError(bad.stderr, /nope\.json does not exist/);
+});
