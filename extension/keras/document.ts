@@ -6,7 +6,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileSource, type ByteSource } from './container/bytes';
 import { attrText, lookup, openHdf5, type H5Group } from './container/hdf5';
-import { readZipDirectory, readZipEntry } from './container/kerasZip';
+import { openHdf5Bytes } from './container/hdf5Image';
+import { readZipDirectory, readZipEntry, readZipHdf5 } from './container/kerasZip';
 import { sniff } from './container/sniff';
 import { parseJsonText, parseModelConfig, type ParseEnv } from './config';
 import { InputError, MissingArchitectureError, NotAKerasFileError } from './errors';
@@ -68,8 +69,8 @@ function graphFrom(json: unknown, env: ParseEnv): { graph: ModelGraph; notExecut
 }
 
 async function readHdf5(source: ByteSource, superblockOffset: number, opts: LoadOptions): Promise<ModelDocument> {
-  const bytes = await source.read(superblockOffset, source.size - superblockOffset);
-  const root = openHdf5(bytes.buffer as ArrayBuffer, source.name);
+  const { buffer, data } = await openHdf5Bytes(source, superblockOffset, source.size - superblockOffset);
+  const root = openHdf5(buffer, source.name, data);
   const attrs = root.attrs();
   const warnings: string[] = [];
   const modelConfig = chunkedAttr(attrs, 'model_config');
@@ -127,8 +128,8 @@ async function readKerasZip(source: ByteSource): Promise<ModelDocument> {
   const weightsEntry = entry('model.weights.h5');
   let loose: ReturnType<typeof looseKeras3Weights> = [];
   if (weightsEntry) {
-    const bytes = await readZipEntry(source, weightsEntry);
-    const root = openHdf5(bytes.buffer.byteLength === bytes.length ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer), `${source.name}/model.weights.h5`);
+    const { buffer, data } = await readZipHdf5(source, weightsEntry);
+    const root = openHdf5(buffer, `${source.name}/model.weights.h5`, data);
     if (graph.layers.length) bindKeras3Weights(root, graph.layers, !graph.sequential, warnings);
     else loose = looseKeras3Weights(root);
   } else if (entry('model.weights.npz')) {

@@ -4,6 +4,7 @@
 
 import * as jsfive from 'jsfive';
 import { NotAKerasFileError, describeThrown } from '../errors';
+import type { Hdf5DataAccess } from './hdf5Image';
 
 export interface H5Group {
   readonly kind: 'group';
@@ -43,6 +44,7 @@ class Dataset implements H5Dataset {
     private readonly ds: jsfive.Dataset,
     readonly path: string,
     private readonly fileName: string,
+    private readonly data?: Hdf5DataAccess,
   ) {}
 
   get shape(): number[] {
@@ -79,14 +81,18 @@ class Dataset implements H5Dataset {
       start = propertyOffset + 2; // compact: 2-byte size, then the raw data inside the header
     } else {
       // Chunked or filtered storage: let jsfive assemble it (rare in Keras files; none in the corpus).
+      this.data?.fillAll();
       return Float32Array.from(this.ds.value as number[]);
     }
     if (start + size * width > buffer.byteLength) {
       throw new NotAKerasFileError(`${this.fileName} is truncated: the weight ${this.path} points past the end of the file.`);
     }
-    if (kind === 'f' && width === 4 && !bigEndian) return new Float32Array(buffer.slice(start, start + size * 4));
+    // Contiguous data may still be on disk (see hdf5Image.ts); compact data is inside the header, always in memory.
+    const raw = layoutClass === 1 && this.data ? this.data.read(start, size * width) : new Uint8Array(buffer.slice(start, start + size * width));
+    if (kind === 'f' && width === 4 && !bigEndian) return new Float32Array(raw.buffer, 0, size);
+    const rawView = new DataView(raw.buffer, 0, raw.byteLength);
     const out = new Float32Array(size);
-    for (let i = 0; i < size; i++) out[i] = readNumber(view, start + i * width, kind, width, !bigEndian);
+    for (let i = 0; i < size; i++) out[i] = readNumber(rawView, i * width, kind, width, !bigEndian);
     return out;
   }
 }
@@ -125,6 +131,7 @@ class Group implements H5Group {
     private readonly g: jsfive.Group,
     readonly path: string,
     private readonly fileName: string,
+    private readonly data?: Hdf5DataAccess,
   ) {}
 
   keys(): string[] {
@@ -136,7 +143,7 @@ class Group implements H5Group {
     const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
     return guard(`opening ${path}`, this.fileName, () => {
       const obj = this.g.get(name);
-      return obj instanceof jsfive.Dataset ? new Dataset(obj, path, this.fileName) : new Group(obj as jsfive.Group, path, this.fileName);
+      return obj instanceof jsfive.Dataset ? new Dataset(obj, path, this.fileName, this.data) : new Group(obj as jsfive.Group, path, this.fileName, this.data);
     });
   }
 
@@ -145,9 +152,9 @@ class Group implements H5Group {
   }
 }
 
-/** Opens HDF5 bytes (the superblock must be at offset 0 of `buffer`). */
-export function openHdf5(buffer: ArrayBuffer, fileName: string): H5Group {
-  return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', fileName));
+/** Opens HDF5 bytes (the superblock must be at offset 0 of `buffer`); `data` reads weights left on disk. */
+export function openHdf5(buffer: ArrayBuffer, fileName: string, data?: Hdf5DataAccess): H5Group {
+  return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', fileName, data));
 }
 
 /** Follows a slash path from a group; undefined when any part is missing. */

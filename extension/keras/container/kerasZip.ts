@@ -5,6 +5,7 @@
 import { inflateSync } from 'fflate';
 import { NotAKerasFileError } from '../errors';
 import type { ByteSource } from './bytes';
+import { openHdf5Bytes, type Hdf5Bytes } from './hdf5Image';
 
 export interface ZipEntry {
   name: string;
@@ -70,8 +71,8 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   return { entries, duplicates };
 }
 
-/** The bytes of one member, decompressed. Stored members come straight from the file. */
-export async function readZipEntry(source: ByteSource, entry: ZipEntry): Promise<Uint8Array> {
+/** Where a member's (compressed) data starts, checked against its local header and the file size. */
+async function memberStart(source: ByteSource, entry: ZipEntry): Promise<number> {
   const local = await source.read(entry.localHeaderOffset, 30);
   const lv = new DataView(local.buffer, local.byteOffset, local.byteLength);
   if (local.length < 30 || lv.getUint32(0, true) !== LOC_SIG) {
@@ -81,6 +82,12 @@ export async function readZipEntry(source: ByteSource, entry: ZipEntry): Promise
   if (dataStart + entry.compressedSize > source.size) {
     throw new NotAKerasFileError(`${source.name} is truncated: the member "${entry.name}" runs past the end of the file.`);
   }
+  return dataStart;
+}
+
+/** The bytes of one member, decompressed. Stored members come straight from the file. */
+export async function readZipEntry(source: ByteSource, entry: ZipEntry): Promise<Uint8Array> {
+  const dataStart = await memberStart(source, entry);
   const raw = await source.read(dataStart, entry.compressedSize);
   if (entry.method === 0) return raw;
   if (entry.method === 8) {
@@ -95,4 +102,12 @@ export async function readZipEntry(source: ByteSource, entry: ZipEntry): Promise
     }
   }
   throw new NotAKerasFileError(`${source.name}: the member "${entry.name}" uses zip compression method ${entry.method}, which this tool does not read.`);
+}
+
+/** An HDF5 member (model.weights.h5): a stored one is opened in place, reading only its metadata; else inflated. */
+export async function readZipHdf5(source: ByteSource, entry: ZipEntry): Promise<Hdf5Bytes> {
+  if (entry.method === 0) return openHdf5Bytes(source, await memberStart(source, entry), entry.compressedSize);
+  const bytes = await readZipEntry(source, entry);
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return { buffer: (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer };
 }
