@@ -1,7 +1,9 @@
 // `keras-inspect forward MODEL --input FILE ...`: runs the forward pass by hand and prints the output, every
 // layer's output and the per-step trace (a table, or JSON), and optionally writes the NumPy script or the trace CSV.
 
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { loadModel } from '../keras/document';
 import { InputError, InspectorError, describeThrown } from '../keras/errors';
 import { runForward, type ForwardResult } from '../keras/forward';
@@ -10,7 +12,8 @@ import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type 
 import type { ModelDocument } from '../keras/model';
 import { exportNumpy } from '../keras/numpyExport';
 import { toNested, type Tensor } from '../keras/tensor';
-import { tracesToCsv, tracesToJson } from '../keras/traceExport';
+import { traceCsvLines, tracesToJson } from '../keras/traceExport';
+import type { RecurrentTrace } from '../keras/layers/types';
 import type { CliIo } from './io';
 
 export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [options]
@@ -250,6 +253,27 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
   return lines.join('\n');
 }
 
+/** Streams the long CSV in ~1 MB chunks: a T=1000, M=256 LSTM trace is over a million rows. */
+async function writeTraceCsv(path: string, traces: readonly RecurrentTrace[]): Promise<void> {
+  const out = createWriteStream(path);
+  const failed = once(out, 'error').then(([e]) => {
+    throw new InputError(`The trace CSV cannot be written to ${path} (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+  });
+  const write = async (): Promise<void> => {
+    let chunk = '';
+    for (const line of traceCsvLines(traces)) {
+      chunk += line + '\n';
+      if (chunk.length > 1 << 20) {
+        if (!out.write(chunk)) await once(out, 'drain');
+        chunk = '';
+      }
+    }
+    out.end(chunk);
+    await once(out, 'finish');
+  };
+  await Promise.race([write(), failed]);
+}
+
 async function writeOut(path: string, text: string, what: string): Promise<void> {
   try {
     await writeFile(path, text);
@@ -270,7 +294,7 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
     const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
     const inputs = await prepare(doc, args);
     const result = await runForward(doc, inputs.tensors, { trace: true });
-    if (args.traceCsv) await writeOut(args.traceCsv, tracesToCsv(result.traces), 'trace CSV');
+    if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
     if (args.json) io.stdout(JSON.stringify(forwardJson(result, !args.noTrace, inputs.notes)));
     else {
       io.stdout(forwardText(doc, inputs, result, args.trace));
