@@ -306,3 +306,19 @@ test('a nested Sequential used as a layer, and a shared layer called twice', asy
   assertClose(flat(res2.output), [11], 1e-12, 0, 'shared');
   assert.deepEqual(res2.layers.map((l) => [l.name, l.node]), [['shared', 0], ['shared', 1]]);
 });
+
+test('initial_state from another input, and return_state outputs', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const { functionalDoc } = await import('./helpers/modelDoc');
+  // SimpleRNN(1, linear), W_x = 1, W_h = 0.5, b = 0, h_0 = 10 given, x = [1, 2]: h_1 = 1 + 5 = 6, h_2 = 2 + 3 = 5.
+  const rnn = layerNode('SimpleRNN', { units: 1, activation: 'linear', return_state: true }, {
+    name: 'rnn',
+    weights: [weightRef('kernel', [1, 1], [1]), weightRef('recurrent_kernel', [1, 1], [0.5]), weightRef('bias', [1], [0])],
+  });
+  rnn.calls = [{ inputs: [{ layer: 'x', node: 0, tensor: 0 }], initialState: [{ layer: 'h0', node: 0, tensor: 0 }], kwargs: {} }];
+  const doc = functionalDoc({ x: [null, 2, 1], h0: [null, 1] }, [rnn], []);
+  doc.root.outputRefs = [{ layer: 'rnn', node: 0, tensor: 1 }, { layer: 'rnn', node: 0, tensor: 0 }];
+  const res = runScript(exportNumpy(doc, [{ shape: [1, 2, 1], data: Float64Array.from([1, 2]) }, { shape: [1, 1], data: Float64Array.from([10]) }]), 'init_state');
+  assertClose(flat(res.output), [5], 1e-12, 0, 'the returned state h_T');
+  assert.deepEqual(res.outputShape, [1, 1]);
+});
