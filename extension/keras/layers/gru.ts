@@ -7,8 +7,8 @@ import type { LayerNode } from '../model';
 import { configFlag, findWeight } from './common';
 import {
   activationOf,
-  addVecMat,
   biasVector,
+  copyInto,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
@@ -18,6 +18,7 @@ import {
   type Cell,
   type CellKind,
 } from './recurrent';
+import { workspace } from './recurrentKernel';
 import type { LayerEnv } from './types';
 
 /** reset_after from the config; when the key is absent (Keras < 2.0.4, hand-made configs), from the stored bias, then the version's default. */
@@ -68,21 +69,24 @@ export const gruCell: CellKind = {
     const act = activationOf(layer, 'activation', 'tanh', env);
     const rec = activationOf(layer, 'recurrent_activation', defaultRecurrentActivation(env), env);
     const { kernel, recurrent } = w;
-    const xz = new Float64Array(GM);
     const base = { name: 'GRU' as const, units: M, inputDim: D, stateCount: 1 as const, gates: ['z', 'r', 'hh'] as const, flopsPerStep: 2 * (D + M) * GM };
 
     if (after) {
       const bIn = b ? b.subarray(0, GM) : null;
       const bRec = b ? b.subarray(GM) : null;
-      const hz = new Float64Array(GM);
+      const ws = workspace([{ data: kernel, rows: D, cols: GM }, { data: recurrent, rows: M, cols: GM }], [GM, GM, D, M]);
+      const [W, U] = ws.matrices;
+      const [xz, hz, vx, vh] = ws.vectors;
       return {
         ...base,
         step(x, xOff, prev, next, off, gates, gOff) {
-          startWith(xz, bIn);
-          addVecMat(xz, 0, x, xOff, D, kernel, GM);
           const hp = prev[0];
-          startWith(hz, bRec);
-          addVecMat(hz, 0, hp, off, M, recurrent, GM);
+          startWith(xz, bIn, GM);
+          copyInto(vx, 0, x, xOff, D);
+          ws.addVecMat(xz, 0, vx, D, W);
+          startWith(hz, bRec, GM);
+          copyInto(vh, 0, hp, off, M);
+          ws.addVecMat(hz, 0, vh, M, U);
           const h = next[0];
           for (let m = 0; m < M; m++) {
             const z = rec(xz[m] + hz[m]);
@@ -99,29 +103,40 @@ export const gruCell: CellKind = {
       };
     }
 
-    // Reset before: U split into its z|r columns (M, 2M) and its h~ columns (M, M), each contiguous for addVecMat.
+    // Reset before: U split into its z|r columns (M, 2M) and its h~ columns (M, M), since h~ needs (r⊙h)·U_h.
     const uzr = new Float64Array(M * 2 * M);
     const uh = new Float64Array(M * M);
     for (let i = 0; i < M; i++) {
       uzr.set(recurrent.subarray(i * GM, i * GM + 2 * M), i * 2 * M);
       uh.set(recurrent.subarray(i * GM + 2 * M, (i + 1) * GM), i * M);
     }
+    const ws = workspace(
+      [
+        { data: kernel, rows: D, cols: GM },
+        { data: uzr, rows: M, cols: 2 * M },
+        { data: uh, rows: M, cols: M },
+      ],
+      [GM, D, M, M],
+    );
+    const [W, Uzr, Uh] = ws.matrices;
+    const [xz, vx, vh, rh] = ws.vectors;
     const zs = new Float64Array(M);
-    const rh = new Float64Array(M);
     return {
       ...base,
       step(x, xOff, prev, next, off, gates, gOff) {
-        startWith(xz, b);
-        addVecMat(xz, 0, x, xOff, D, kernel, GM);
         const hp = prev[0];
-        addVecMat(xz, 0, hp, off, M, uzr, 2 * M);
+        startWith(xz, b, GM);
+        copyInto(vx, 0, x, xOff, D);
+        ws.addVecMat(xz, 0, vx, D, W);
+        copyInto(vh, 0, hp, off, M);
+        ws.addVecMat(xz, 0, vh, M, Uzr);
         for (let m = 0; m < M; m++) {
           const r = rec(xz[M + m]);
           zs[m] = rec(xz[m]);
           rh[m] = r * hp[off + m];
           if (gates) gates[1][gOff + m] = r;
         }
-        addVecMat(xz, 2 * M, rh, 0, M, uh, M);
+        ws.addVecMat(xz, 2 * M, rh, M, Uh);
         const h = next[0];
         for (let m = 0; m < M; m++) {
           const z = zs[m];

@@ -5,17 +5,19 @@
 import { configFlag } from './common';
 import {
   activationOf,
-  addVecMat,
   biasVector,
+  copyInto,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
   recurrentWeights,
+  stackRows,
   startWith,
   unitsOf,
   type Cell,
   type CellKind,
 } from './recurrent';
+import { workspace } from './recurrentKernel';
 
 const isCudnn = (className: string): boolean => className === 'CuDNNLSTM';
 
@@ -50,8 +52,10 @@ export const lstmCell: CellKind = {
     if (b && b.length === 8 * M) b = b.subarray(0, GM).map((v, j) => v + b![GM + j]);
     const act = activationOf(layer, 'activation', 'tanh', env);
     const rec = activationOf(layer, 'recurrent_activation', defaultRecurrentActivation(env), env);
-    const { kernel, recurrent } = w;
-    const z = new Float64Array(GM);
+    // [x_t, h_{t-1}] · [W; U]: one product per step for all four gates.
+    const ws = workspace([{ data: stackRows(w.kernel, w.recurrent), rows: D + M, cols: GM }], [GM, D + M]);
+    const [WU] = ws.matrices;
+    const [z, v] = ws.vectors;
     return {
       name: 'LSTM',
       units: M,
@@ -60,9 +64,10 @@ export const lstmCell: CellKind = {
       gates: ['i', 'f', 'g', 'o'],
       flopsPerStep: 2 * (D + M) * GM,
       step(x, xOff, prev, next, off, gates, gOff) {
-        startWith(z, b);
-        addVecMat(z, 0, x, xOff, D, kernel, GM);
-        addVecMat(z, 0, prev[0], off, M, recurrent, GM);
+        startWith(z, b, GM);
+        copyInto(v, 0, x, xOff, D);
+        copyInto(v, D, prev[0], off, M);
+        ws.addVecMat(z, 0, v, D + M, WU);
         const cPrev = prev[1];
         const h = next[0];
         const c = next[1];

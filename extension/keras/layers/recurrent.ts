@@ -174,31 +174,7 @@ export function fromCudnnLayout(kernel: Float64Array, recurrent: Float64Array, D
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The kernel every cell spends its time in
-
-/**
- * out[o, o+cols) += v[vOff, vOff+len) · mat, for a row-major (len × cols) mat. Four rows per pass keep four
- * independent multiply-adds in flight and touch `out` a quarter as often; the inner loop runs over contiguous columns.
- */
-export function addVecMat(out: Float64Array, o: number, v: Float64Array, vOff: number, len: number, mat: Float64Array, cols: number): void {
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const a0 = v[vOff + k];
-    const a1 = v[vOff + k + 1];
-    const a2 = v[vOff + k + 2];
-    const a3 = v[vOff + k + 3];
-    const r0 = k * cols;
-    const r1 = r0 + cols;
-    const r2 = r1 + cols;
-    const r3 = r2 + cols;
-    for (let j = 0; j < cols; j++) out[o + j] += a0 * mat[r0 + j] + a1 * mat[r1 + j] + a2 * mat[r2 + j] + a3 * mat[r3 + j];
-  }
-  for (; k < len; k++) {
-    const a = v[vOff + k];
-    const r = k * cols;
-    for (let j = 0; j < cols; j++) out[o + j] += a * mat[r + j];
-  }
-}
+// Small helpers of the cells' steps (the product itself is in recurrentKernel.ts)
 
 /** The stored bias as float64 after checking its size, or null with use_bias=False. */
 export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonly number[], what: string): Float64Array | null {
@@ -210,9 +186,22 @@ export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonl
 }
 
 /** out[0, n) = bias[0, n), or zeros without a bias. */
-export function startWith(out: Float64Array, bias: Float64Array | null): void {
+export function startWith(out: Float64Array, bias: Float64Array | null, n: number): void {
   if (bias) out.set(bias);
-  else out.fill(0);
+  else out.fill(0, 0, n);
+}
+
+/** dst[dOff, dOff+n) = src[sOff, sOff+n) without allocating a view. */
+export function copyInto(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+}
+
+/** [a; b]: two row-major matrices with the same columns stacked, so [x, h] · [W; U] is one product. */
+export function stackRows(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -234,10 +223,6 @@ export interface RunSpec {
   direction?: 'forward' | 'backward';
   mask: Mask | null;
   initialState?: Tensor[];
-}
-
-function copy(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, len: number): void {
-  for (let j = 0; j < len; j++) dst[dOff + j] = src[sOff + j];
 }
 
 /** N and T of a (N, T, D) input, or of a (T, N, D) one when time-major. */
@@ -318,18 +303,18 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       const tOff = (s * N + n) * M;
       const masked = isMasked !== null && isMasked(n, t);
       if (masked) {
-        for (let k = 0; k < S; k++) copy(nxt[k], off, cur[k], off, M);
+        for (let k = 0; k < S; k++) copyInto(nxt[k], off, cur[k], off, M);
         if (trace) trace.masked![s * N + n] = 1;
       } else {
         cell.step(xs, opts.timeMajor ? (t * N + n) * D : (n * T + t) * D, cur, nxt, off, gates, tOff);
       }
       const h = nxt[0];
       if (masked && zeroOut) last.fill(0, off, off + M);
-      else copy(last, off, h, off, M);
-      if (sequence) copy(sequence, opts.timeMajor ? (s * N + n) * M : (n * T + s) * M, last, off, M);
+      else copyInto(last, off, h, off, M);
+      if (sequence) copyInto(sequence, opts.timeMajor ? (s * N + n) * M : (n * T + s) * M, last, off, M);
       if (trace) {
-        copy(trace.h, tOff, h, off, M);
-        if (S === 2) copy(trace.c!, tOff, nxt[1], off, M);
+        copyInto(trace.h, tOff, h, off, M);
+        if (S === 2) copyInto(trace.c!, tOff, nxt[1], off, M);
       }
     }
     const swap = cur;

@@ -2,7 +2,8 @@
 // Weights: kernel W_x (D, M), recurrent_kernel W_h (M, M), bias b (M) (keras/src/layers/rnn/simple_rnn.py).
 
 import { configFlag, makeFormula } from './common';
-import { activationOf, addVecMat, biasVector, recurrentLayer, recurrentWeights, startWith, unitsOf, type Cell, type CellKind } from './recurrent';
+import { activationOf, biasVector, copyInto, recurrentLayer, recurrentWeights, stackRows, startWith, unitsOf, type Cell, type CellKind } from './recurrent';
+import { workspace } from './recurrentKernel';
 
 export const simpleRnnCell: CellKind = {
   name: 'SimpleRNN',
@@ -23,8 +24,10 @@ export const simpleRnnCell: CellKind = {
     const w = recurrentWeights(layer, D, M, 1);
     const b = biasVector(layer, w, [M], `M=${M} units need (${M},)`);
     const act = activationOf(layer, 'activation', 'tanh', env);
-    const { kernel, recurrent } = w;
-    const pre = new Float64Array(M);
+    // [x_t, h_{t-1}] · [W_x; W_h]: one product per step.
+    const ws = workspace([{ data: stackRows(w.kernel, w.recurrent), rows: D + M, cols: M }], [M, D + M]);
+    const [WU] = ws.matrices;
+    const [pre, v] = ws.vectors;
     return {
       name: 'SimpleRNN',
       units: M,
@@ -33,12 +36,13 @@ export const simpleRnnCell: CellKind = {
       gates: ['pre'],
       flopsPerStep: 2 * (D + M) * M,
       step(x, xOff, prev, next, off, gates, gOff) {
-        startWith(pre, b);
-        addVecMat(pre, 0, x, xOff, D, kernel, M);
-        addVecMat(pre, 0, prev[0], off, M, recurrent, M);
+        startWith(pre, b, M);
+        copyInto(v, 0, x, xOff, D);
+        copyInto(v, D, prev[0], off, M);
+        ws.addVecMat(pre, 0, v, D + M, WU);
         const h = next[0];
         for (let m = 0; m < M; m++) h[off + m] = act(pre[m]);
-        if (gates) gates[0].set(pre, gOff);
+        if (gates) copyInto(gates[0], gOff, pre, 0, M);
       },
     };
   },
