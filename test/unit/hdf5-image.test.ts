@@ -1,0 +1,304 @@
+// container/hdf5Image.ts opens a model file by reading only its HDF5 metadata and leaves weight data on disk.
+// (a) On real files that must change nothing: the summary and every weight equal what the same bytes give when read
+// whole into memory. (b) A layout the metadata walk does not cover (h5py libver='latest', or track_order groups) falls
+// back to reading the whole file and still reads the values h5py was told to write. (c) A file changed or removed
+// after opening refuses to hand out weights instead of returning bytes from a different file.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileSource, memorySource } from '../../extension/keras/container/bytes';
+import { openHdf5Bytes } from '../../extension/keras/container/hdf5Image';
+import { readZipDirectory, readZipHdf5 } from '../../extension/keras/container/kerasZip';
+import { sniff } from '../../extension/keras/container/sniff';
+import { loadModel, loadModelFromSource, type LoadOptions } from '../../extension/keras/document';
+import { NotAKerasFileError } from '../../extension/keras/errors';
+import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from '../../extension/keras/model';
+import { summarize } from '../../extension/keras/summary';
+import { repoRoot } from './helpers/paths';
+
+const shared = path.resolve(repoRoot, '../shared');
+const modelFiles = path.join(shared, 'models', 'files');
+const golden = path.join(shared, 'golden');
+const PYTHON = '/usr/bin/python3'; // Debian's Python with python3-h5py; the pyenv python3 on PATH has no h5py
+
+/** Every stored weight of a document, in a fixed order (a Bidirectional lists its children's refs again). */
+function weightsOf(doc: ModelDocument): WeightRef[] {
+  const out: WeightRef[] = [];
+  const seen = new Set<WeightRef>();
+  const visitLayer = (l: LayerNode): void => {
+    for (const w of l.weights) if (!seen.has(w)) (seen.add(w), out.push(w));
+    l.children.forEach(visitLayer);
+    if (l.model) visitGraph(l.model);
+  };
+  const visitGraph = (g: ModelGraph): void => g.layers.forEach(visitLayer);
+  visitGraph(doc.root);
+  for (const w of doc.looseWeights ?? []) if (!seen.has(w as WeightRef)) out.push(w as WeightRef);
+  return out;
+}
+
+/** Which way the core opens a file's HDF5: metadata only (weights left on disk), or the whole range (fallback). */
+async function hdf5Path(file: string): Promise<'metadata' | 'whole' | 'none'> {
+  const source = await fileSource(file);
+  try {
+    const container = await sniff(source);
+    if (container.kind === 'hdf5') {
+      const opened = await openHdf5Bytes(source, container.superblockOffset, source.size - container.superblockOffset);
+      return opened.data ? 'metadata' : 'whole';
+    }
+    if (container.kind !== 'zip') return 'none';
+    const entry = (await readZipDirectory(source)).entries.find((e) => e.name === 'model.weights.h5');
+    if (!entry) return 'none';
+    return (await readZipHdf5(source, entry)).data ? 'metadata' : 'whole';
+  } finally {
+    await source.close();
+  }
+}
+
+/** Loads a file both ways: from disk (metadata only) and from the same bytes in memory. */
+async function bothWays(file: string, opts: LoadOptions = {}): Promise<{ disk: ModelDocument; memory: ModelDocument }> {
+  const disk = await loadModel(file, opts);
+  const memory = await loadModelFromSource(memorySource(new Uint8Array(readFileSync(file)), path.basename(file)), opts);
+  return { disk, memory };
+}
+
+/** The summary as JSON, without the `file` field (a path from disk, a bare name from memory). */
+function summaryJson(doc: ModelDocument): string {
+  const { file: _file, ...rest } = summarize(doc);
+  return JSON.stringify(rest);
+}
+
+describe('metadata-only HDF5 read of real model files', () => {
+  const missing = existsSync(modelFiles) && existsSync(golden) ? null : `the shared models are not at ${shared}`;
+  const candidates = missing
+    ? []
+    : [
+        ...readdirSync(modelFiles).map((f) => path.join(modelFiles, f)),
+        ...readdirSync(golden).map((f) => path.join(golden, f)),
+      ].filter((f) => /\.(h5|keras)$/.test(f));
+
+  it('gives the same summary and the same weight values as reading the whole file into memory', async (t) => {
+    if (missing) return t.skip(missing);
+    let compared = 0;
+    let onDisk = 0;
+    let refused = 0;
+    for (const file of candidates) {
+      const name = path.basename(file);
+      const config = file.replace(/\.h5$/, '.config.json');
+      const opts: LoadOptions = existsSync(config) ? { configPath: config } : {};
+      let docs: { disk: ModelDocument; memory: ModelDocument };
+      try {
+        docs = await bothWays(file, opts);
+      } catch (e) {
+        // A file the reader refuses (LFS pointer, truncated, not Keras) must be refused the same way from memory.
+        const fromMemory = await loadModelFromSource(memorySource(new Uint8Array(readFileSync(file)), name), opts).then(
+          () => 'loaded',
+          (m: unknown) => (m instanceof Error ? m.message : String(m)),
+        );
+        assert.equal(fromMemory, e instanceof Error ? e.message : String(e), `${name}: refused differently from disk and from memory`);
+        refused++;
+        continue;
+      }
+      const { disk, memory } = docs;
+      assert.equal(summaryJson(disk), summaryJson(memory), `${name}: summary differs between the metadata-only read and the whole file`);
+      const a = weightsOf(disk);
+      const b = weightsOf(memory);
+      assert.deepEqual(a.map((w) => [w.path, w.shape, w.dtype]), b.map((w) => [w.path, w.shape, w.dtype]), `${name}: weight lists differ`);
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i].values();
+        const y = b[i].values();
+        assert.equal(x.length, y.length, `${name}: ${a[i].path} has ${x.length} values from disk, ${y.length} from memory`);
+        assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)), `${name}: ${a[i].path} values differ`);
+      }
+      if ((await hdf5Path(file)) === 'metadata') onDisk++;
+      compared++;
+    }
+    // Guards against a test that passes because nothing was compared, or because every file fell back.
+    assert.ok(compared >= 15, `only ${compared} real files loaded (${refused} refused)`);
+    assert.ok(onDisk >= 15, `only ${onDisk} of ${compared} files were opened metadata-only; the rest read the whole file`);
+    assert.ok(refused >= 2, `expected the corpus' broken files (LFS pointer, truncated, not HDF5) to be refused; ${refused} were`);
+  });
+
+  for (const name of ['imdb-embed-simplernn.h5', 'lstm-ae-timedist.keras']) {
+    it(`${name}: opening reads the metadata only, the weight bytes stay on disk`, async (t) => {
+      if (missing) return t.skip(missing);
+      const file = path.join(modelFiles, name);
+      const source = await fileSource(file);
+      try {
+        const whole = new Uint8Array(readFileSync(file));
+        let opened;
+        if (name.endsWith('.h5')) opened = await openHdf5Bytes(source, 0, source.size);
+        else {
+          const entry = (await readZipDirectory(source)).entries.find((e) => e.name === 'model.weights.h5');
+          assert.ok(entry, 'the .keras has a model.weights.h5');
+          opened = await readZipHdf5(source, entry);
+        }
+        assert.ok(opened.data, 'a default-layout h5py file should be opened metadata-only');
+        const image = new Uint8Array(opened.buffer);
+        const nonzero = (u8: Uint8Array) => u8.reduce((n, b) => n + (b !== 0 ? 1 : 0), 0);
+        // Whatever the image holds, it holds at the file's own positions; the rest is zero (never read).
+        const start = name.endsWith('.h5') ? 0 : findHdf5(whole);
+        for (let i = 0; i < image.length; i++) if (image[i] !== 0 && image[i] !== whole[start + i]) assert.fail(`byte ${i} of the image differs from the file`);
+        const share = nonzero(image) / nonzero(whole.subarray(start, start + image.length));
+        // Metadata shares 4 KiB pages with small weights, so some weight bytes come along (12% in the 1.3 MB .keras).
+        assert.ok(share < 0.25, `the image holds ${(share * 100).toFixed(1)}% of the file's non-zero bytes: weights were read up front`);
+      } finally {
+        await source.close();
+      }
+    });
+  }
+});
+
+/** Where the HDF5 signature starts inside a stored zip member. */
+function findHdf5(bytes: Uint8Array): number {
+  const sig = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+  for (let i = 0; i + 8 <= bytes.length; i++) if (sig.every((b, j) => bytes[i + j] === b)) return i;
+  throw new Error('no HDF5 signature in the archive');
+}
+
+// Small Keras-layout files in layouts h5py only writes when asked; the values are written out here by hand.
+const KERNEL = [
+  [0.5, -1, 2],
+  [0.25, 3, -0.125],
+];
+const BIAS = [1, 2, 3];
+
+const WRITE_FILES = String.raw`
+import json, sys, zipfile
+import h5py, numpy as np
+out = sys.argv[1]
+kernel = np.array(json.loads(sys.argv[2]), dtype=np.float32)
+bias = np.array(json.loads(sys.argv[3]), dtype=np.float32)
+config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+    {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 2], "dtype": "float32", "name": "x"}},
+    {"class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "linear", "use_bias": True,
+                                        "dtype": "float32", "trainable": True}}]}}
+def legacy(path, **kw):
+    with h5py.File(path, "w", **kw) as f:
+        f.attrs["keras_version"] = "2.9.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode()
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [b"dense"]
+        g = mw.create_group("dense")
+        g.attrs["weight_names"] = [b"dense/kernel:0", b"dense/bias:0"]
+        g.create_dataset("dense/kernel:0", data=kernel)
+        g.create_dataset("dense/bias:0", data=bias)
+        f.flush()
+        return g["dense/kernel:0"].id.get_offset()
+with open(out + "/latest-kernel-offset.json", "w") as o:
+    json.dump(legacy(out + "/latest.h5", libver="latest"), o)
+legacy(out + "/track-order.h5", track_order=True)
+k3 = {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+    {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 2], "dtype": "float32", "name": "x"}},
+    {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "linear", "use_bias": True},
+     "build_config": {"input_shape": [None, 2]}}]}}
+with h5py.File(out + "/weights.h5", "w", libver="latest") as f:
+    v = f.create_group("layers").create_group("dense").create_group("vars")
+    v.create_dataset("0", data=kernel)
+    v.create_dataset("1", data=bias)
+with zipfile.ZipFile(out + "/latest.keras", "w", compression=zipfile.ZIP_STORED) as z:
+    z.writestr("metadata.json", json.dumps({"keras_version": "3.14.1"}))
+    z.writestr("config.json", json.dumps(k3))
+    z.write(out + "/weights.h5", "model.weights.h5")
+`;
+
+describe('fallback for HDF5 layouts the metadata walk does not cover', () => {
+  let dir = '';
+  let why: string | null = null;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hdf5-image-'));
+    if (!existsSync(PYTHON)) {
+      why = `${PYTHON} is missing, so no h5py to write the test files`;
+      return;
+    }
+    const r = spawnSync(PYTHON, ['-c', WRITE_FILES, dir, JSON.stringify(KERNEL), JSON.stringify(BIAS)], { encoding: 'utf8' });
+    if (r.status !== 0) why = `${PYTHON} could not write the files with h5py (apt-get install python3-h5py): ${r.stderr.trim().split('\n').pop()}`;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const name of ['latest.h5', 'track-order.h5', 'latest.keras']) {
+    it(`${name}: reads the whole file and still gives the written weights`, async (t) => {
+      if (why) return t.skip(why);
+      const file = path.join(dir, name);
+      assert.equal(await hdf5Path(file), 'whole', `${name} should take the fallback path`);
+      const doc = await loadModel(file);
+      // Dense(2 -> 3): 2*3 kernel + 3 bias = 9 parameters.
+      assert.equal(summarize(doc).totalParams, 9);
+      const [kernel, bias] = weightsOf(doc);
+      assert.deepEqual(kernel.shape, [2, 3]);
+      assert.deepEqual(Array.from(kernel.values()), KERNEL.flat());
+      assert.deepEqual(Array.from(bias.values()), BIAS);
+    });
+  }
+
+  it('a truncated latest.h5 fails with a typed, readable error, not a crash', async (t) => {
+    if (why) return t.skip(why);
+    const file = path.join(dir, 'latest-cut.h5');
+    copyFileSync(path.join(dir, 'latest.h5'), file);
+    // Cut the file 4 bytes into the kernel's data (its offset as h5py reports it).
+    const kernelAt = JSON.parse(readFileSync(path.join(dir, 'latest-kernel-offset.json'), 'utf8')) as number;
+    assert.ok(kernelAt > 0 && kernelAt < statSync(file).size);
+    truncateSync(file, kernelAt + 4);
+    const err = await loadModel(file).then(
+      (doc) => {
+        try {
+          weightsOf(doc).forEach((w) => w.values());
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      },
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof NotAKerasFileError, `expected a NotAKerasFileError, got ${String(err)}`);
+    assert.match(err.message, /^latest-cut\.h5 /);
+  });
+});
+
+describe('a file changed on disk after opening', () => {
+  let dir = '';
+  const missing = existsSync(golden) ? null : `the golden files are not at ${golden}`;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hdf5-image-changed-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A fresh copy of a golden file (never the shared original), opened metadata-only; its first weight read once. */
+  async function openCopy(name: string, copyName: string): Promise<{ file: string; weight: WeightRef }> {
+    const file = path.join(dir, copyName);
+    copyFileSync(path.join(golden, name), file);
+    assert.equal(await hdf5Path(file), 'metadata', `${name} should be opened metadata-only`);
+    const doc = await loadModel(file);
+    const weight = weightsOf(doc)[0];
+    assert.ok(weight.values().length > 0, 'reading before the change works');
+    return { file, weight };
+  }
+
+  for (const name of ['b_simplernn5_tanh.h5', 'b_simplernn5_tanh.keras']) {
+    it(`${name}: values() refuses after bytes were appended`, async (t) => {
+      if (missing) return t.skip(missing);
+      const { file, weight } = await openCopy(name, `appended-${name}`);
+      appendFileSync(file, Buffer.alloc(16));
+      assert.throws(() => weight.values(), (e: unknown) => e instanceof NotAKerasFileError && /changed on disk since it was opened; open it again/.test(e.message));
+    });
+  }
+
+  it('values() refuses after the modification time changed with the same size', async (t) => {
+    if (missing) return t.skip(missing);
+    const { file, weight } = await openCopy('b_simplernn5_tanh.h5', 'touched.h5');
+    const later = new Date(statSync(file).mtimeMs + 5000);
+    utimesSync(file, later, later);
+    assert.throws(() => weight.values(), /touched\.h5 changed on disk since it was opened/);
+  });
+
+  it('values() says the file can no longer be read after it was deleted', async (t) => {
+    if (missing) return t.skip(missing);
+    const { file, weight } = await openCopy('b_simplernn5_tanh.h5', 'deleted.h5');
+    unlinkSync(file);
+    assert.throws(() => weight.values(), (e: unknown) => e instanceof NotAKerasFileError && /deleted\.h5 can no longer be read \(ENOENT\); open it again/.test(e.message));
+  });
+});
