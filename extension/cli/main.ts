@@ -9,8 +9,10 @@ import { runSummaryCommand } from './summaryCommand';
 
 const USAGE = `Usage:
   keras-inspect summary MODEL [--config ARCH.json] [--json]
-  keras-inspect forward MODEL --input FILE [--config ARCH.json] [--trace] [--json] [--numpy OUT.py]
-                        [--column C] [--window LEN[@START]] [--T n]
+  keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [--config ARCH.json]
+                        [--trace | --no-trace] [--json] [--numpy OUT.py] [--trace-csv OUT.csv]
+                        [--column C] [--window LEN[@START]] [--N n] [--T n]
+  keras-inspect forward --help      (every forward option and the JSON shape)
 Options:
   --config ARCH.json  architecture JSON (model.to_json()) for a weights-only file
   --json              machine-readable output
