@@ -43,7 +43,8 @@ export async function openWorkbench(opts: OpenOptions): Promise<Workbench> {
     const consoleLines: string[] = [];
     page.on('console', (m) => { consoleLines.push(`${m.type()}: ${m.text()}`); if (consoleLines.length > 400) consoleLines.shift(); });
     page.setDefaultTimeout(30_000);
-    await page.goto(workbenchUrl(cs.base, ws.dir, devPayload(cs, extensionPath)));
+    // A busy 2-core machine can take longer than Playwright's default 30 s to load the workbench.
+    await page.goto(workbenchUrl(cs.base, ws.dir, devPayload(cs, extensionPath)), { timeout: 120_000, waitUntil: 'domcontentloaded' });
     await waitForExplorer(page, opts.readyFile, 90_000);
     await waitForActivation(page, /Keras RNN|params?\b/, 90_000);
     const b = browser;

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
       });
       await browser.page.exposeFunction('codeAutomationExit', (c: number) => finish(Number(c)));
       const timer = setTimeout(() => finish('timeout'), timeoutMs);
-      await browser.page.goto(workbenchUrl(cs.base, workspace, devPayload(cs, ext, tests)));
+      await browser.page.goto(workbenchUrl(cs.base, workspace, devPayload(cs, ext, tests)), { timeout: 120_000, waitUntil: 'domcontentloaded' });
       const c = await exited;
       clearTimeout(timer);
       if (c === 'timeout') {
