@@ -1,6 +1,6 @@
 """Writes large Keras-layout model files for bench/read.ts (run with Debian's /usr/bin/python3: it has h5py and numpy).
 
-    /usr/bin/python3 bench/make_large_model.py OUT_DIR [MB ...]
+    /usr/bin/python3 bench/make_large_model.py OUT_DIR [MB ...] [--latest MB]
 
 For each size (default 5 50 500 MB) it writes, unless already present:
   lstm-<MB>mb.h5     a tf.keras 2.x legacy full model exactly as model.save('x.h5') lays it out: root attrs
@@ -9,8 +9,11 @@ For each size (default 5 50 500 MB) it writes, unless already present:
                      `optimizer_weights` group (SGD with momentum: one slot per weight, the same size as the model).
   lstm-<MB>mb.keras  a Keras 3 zip with stored members metadata.json, config.json, model.weights.h5 in the Keras 3
                      layout (layers/lstm/cell/vars/0..2, layers/dense/vars/0..1, optimizer/vars/0..N).
+  lstm-<MB>mb-latest.h5  (with --latest) the same legacy .h5 written with h5py's libver='latest' (superblock v3,
+                     version 2 object headers): a layout the reader's metadata-only walk does not cover, so it reads
+                     the whole file (its fallback path).
 The model is Input(T, D) -> LSTM(M) -> Dense(K); M is chosen so the file is about the asked size.
-Prints one JSON line per file: {"file", "bytes", "units", "features", "params"}.
+Prints one JSON line per file: {"file", "bytes", "units", "features", "params", "layout"}.
 """
 
 import json
@@ -81,14 +84,14 @@ KERAS2_TRAINING = {
 }
 
 
-def write_keras2_h5(path: str, m: int) -> None:
+def write_keras2_h5(path: str, m: int, libver: str = "earliest") -> None:
     w = weights(m, seed=1)
     names = {
         "lstm": ["lstm/lstm_cell/kernel:0", "lstm/lstm_cell/recurrent_kernel:0", "lstm/lstm_cell/bias:0"],
         "dense": ["dense/kernel:0", "dense/bias:0"],
     }
     tmp = path + ".part"
-    with h5py.File(tmp, "w") as f:
+    with h5py.File(tmp, "w", libver=libver) as f:
         # tf.keras stores the JSON as bytes (vlen ascii) and the version strings as str (vlen utf-8).
         f.attrs["backend"] = "tensorflow"
         f.attrs["keras_version"] = "2.9.0"
@@ -204,17 +207,25 @@ def write_keras3_zip(path: str, m: int) -> None:
 
 
 def main() -> None:
-    out = sys.argv[1]
-    sizes = [int(s) for s in sys.argv[2:]] or [5, 50, 500]
+    args = sys.argv[1:]
+    latest = []
+    while "--latest" in args:
+        i = args.index("--latest")
+        latest.append(int(args[i + 1]))
+        del args[i:i + 2]
+    out = args[0]
+    sizes = [int(s) for s in args[1:]] or ([] if latest else [5, 50, 500])
     os.makedirs(out, exist_ok=True)
-    for mb in sizes:
+    jobs = [(mb, ext, write, "earliest") for mb in sizes
+            for ext, write in ((".h5", write_keras2_h5), (".keras", write_keras3_zip))]
+    jobs += [(mb, "-latest.h5", lambda p, m: write_keras2_h5(p, m, libver="latest"), "latest") for mb in latest]
+    for mb, ext, write, layout in jobs:
         m = units_for(mb * MB)
-        for ext, write in ((".h5", write_keras2_h5), (".keras", write_keras3_zip)):
-            path = os.path.join(out, f"lstm-{mb}mb{ext}")
-            if not os.path.exists(path):
-                write(path, m)
-            print(json.dumps({"file": path, "bytes": os.path.getsize(path), "units": m, "features": D,
-                              "params": params_of(m)}), flush=True)
+        path = os.path.join(out, f"lstm-{mb}mb{ext}")
+        if not os.path.exists(path):
+            write(path, m)
+        print(json.dumps({"file": path, "bytes": os.path.getsize(path), "units": m, "features": D,
+                          "params": params_of(m), "layout": layout}), flush=True)
 
 
 if __name__ == "__main__":
