@@ -77,15 +77,24 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function timed(runs: number, fn: () => unknown | Promise<unknown>): Promise<number[]> {
-  await fn(); // warm-up: JIT for us and tfjs, BLAS threads for NumPy
-  const times: number[] = [];
+interface Times {
+  wall: number[];
+  /** CPU time of this process (user + system): steadier than wall time when other work shares the machine. */
+  cpu: number[];
+}
+
+async function timed(runs: number, fn: () => unknown | Promise<unknown>): Promise<Times> {
+  await fn(); // warm-up: JIT for us and tfjs
+  const out: Times = { wall: [], cpu: [] };
   for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    times.push(performance.now() - t0);
+    out.wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    out.cpu.push((c.user + c.system) / 1000);
   }
-  return times;
+  return out;
 }
 
 function weight(name: string, shape: number[], values: Float32Array): WeightRef {
@@ -129,11 +138,12 @@ function tfjsLayer(c: Case, steps: number): tfl.LayersModel {
 interface Row {
   cls: string;
   gflop: number;
-  ours: number[];
-  tfjs: number[];
+  ours: Times;
+  tfjs: Times;
   tfjsScaledFrom?: number;
   np32?: number;
   np64?: number;
+  np64cpu?: number;
   traceMB: number;
   diffTfjs: number;
   diffNumpy?: number;
@@ -177,7 +187,8 @@ async function benchCase(c: Case, tmp: string): Promise<Row> {
     y.dispose();
   });
   xs.dispose();
-  const tfjs = tfjsRuns.map((ms) => (ms * T) / steps);
+  const scale = (xs: number[]): number[] => xs.map((v) => (v * T) / steps);
+  const tfjs = { wall: scale(tfjsRuns.wall), cpu: scale(tfjsRuns.cpu) };
   const diffTfjs = maxAbsDiff(seq.subarray(0, steps * c.M), tfOut!);
 
   // NumPy, the notebooks' loop, in a child python3 on the same numbers.
@@ -192,9 +203,10 @@ async function benchCase(c: Case, tmp: string): Promise<Row> {
   writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ cell: c.cls, D, M: c.M, T, runs: RUNS, dir }));
   const py = spawnSync(PYTHON, [path.join(__dirname, 'forward_numpy.py'), path.join(dir, 'spec.json')], { encoding: 'utf8', timeout: 600_000 });
   if (py.status === 0) {
-    const res = JSON.parse(py.stdout.trim().split('\n').pop()!) as Record<string, { median_ms: number }> & { blas: string };
+    const res = JSON.parse(py.stdout.trim().split('\n').pop()!) as Record<string, { median_ms: number; median_cpu_ms: number }> & { blas: string };
     row.np32 = res.float32.median_ms;
     row.np64 = res.float64.median_ms;
+    row.np64cpu = res.float64.median_cpu_ms;
     row.numpyNote = `NumPy ${String(res.numpy)}, BLAS: ${res.blas}`;
     const h64 = new Float64Array(readFileSync(path.join(dir, 'h_float64.f64')).buffer.slice(0));
     row.diffNumpy = maxAbsDiff(seq, h64);
@@ -228,8 +240,8 @@ async function main(): Promise<void> {
   ];
   const failures: string[] = [];
   for (const r of rows) {
-    const ours = median(r.ours);
-    const tfjs = median(r.tfjs);
+    const ours = median(r.ours.wall);
+    const tfjs = median(r.tfjs.wall);
     const speedup = tfjs / ours;
     lines.push(
       `| ${r.cls} | ${ms(ours)} | ${(r.gflop / (ours / 1000)).toFixed(2)} | ${ms(tfjs)}${r.tfjsScaledFrom ? `*` : ''} | ${speedup.toFixed(1)}× | ` +
@@ -248,13 +260,27 @@ async function main(): Promise<void> {
       `\\* tfjs GRU timed over its first ${scaled.tfjsScaledFrom} steps and scaled to T=${T}: its cell splits the recurrent kernel into column blocks at every step, a strided copy the CPU backend makes element by element.`,
     );
   }
+  lines.push(
+    '',
+    'CPU time of the same runs (median ms, this process only; NumPy counts all its BLAS threads):',
+    '',
+    '| layer | ours | tfjs | NumPy f64 | ours vs tfjs | ours vs NumPy f64 |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows) {
+    const [o, f] = [median(r.ours.cpu), median(r.tfjs.cpu)];
+    lines.push(
+      `| ${r.cls} | ${ms(o)} | ${ms(f)}${r.tfjsScaledFrom ? '*' : ''} | ${r.np64cpu !== undefined ? ms(r.np64cpu) : '-'} | ${(f / o).toFixed(1)}× | ${r.np64cpu !== undefined ? `${(r.np64cpu / o).toFixed(2)}×` : '-'} |`,
+    );
+  }
+  lines.push('');
   const note = rows.find((r) => r.numpyNote)?.numpyNote;
   if (note) lines.push(`NumPy: ${note}; the loop keeps every step's h, c and gates like our trace.`);
   lines.push('GFLOP/s counts the matmuls only: 2·(D+M)·G·M FLOPs per step (G = 4 LSTM, 3 GRU, 1 SimpleRNN).');
   const table = lines.join('\n');
   writeFileSync(path.join(outDir, 'forward.md'), `${table}\n`);
   console.log(table);
-  for (const r of rows) console.log(`${r.cls} runs (ms): ours ${r.ours.map(ms).join(', ')}; tfjs ${r.tfjs.map(ms).join(', ')}`);
+  for (const r of rows) console.log(`${r.cls} wall (ms): ours ${r.ours.wall.map(ms).join(', ')}; tfjs ${r.tfjs.wall.map(ms).join(', ')}`);
   if (failures.length) {
     console.error(`\nNot met:\n- ${failures.join('\n- ')}`);
     process.exitCode = 1;

@@ -26,7 +26,7 @@ const pad4 = (n: number): number => (n + 3) & ~3;
 // ---------------------------------------------------------------------------------------------------------
 // The WebAssembly module: (func addVecMat (param out v len mat rowBytes)), all pointers in bytes.
 // Four rows of W per pass (four independent products per output pair, and `out` read and written a quarter as
-// often), two f64x2 lanes pairs per inner iteration; then the remaining rows one at a time.
+// often), two f64x2 lane pairs per inner iteration with advancing pointers; then the remaining rows one at a time.
 
 function leb(n: number): number[] {
   const out: number[] = [];
@@ -69,10 +69,10 @@ const BR_IF = (depth: number): number[] => [0x0d, depth];
 // Parameters, then locals.
 const [OUT, V, LEN, MAT, ROW, K, J, R0, R1, R2, R3, O, A0, A1, A2, A3] = Array.from({ length: 16 }, (_, i) => i);
 
-/** a · mat_row[j + offset] (one f64x2 product) */
-const product = (a: number, row: number, offset: number): number[] => [...get(a), ...get(row), ...get(J), ...ADD, ...V_LOAD(offset), ...F_MUL];
+/** a · row[offset] (one f64x2 product), the row pointer advancing with the columns. */
+const product = (a: number, row: number, offset: number): number[] => [...get(a), ...get(row), ...V_LOAD(offset), ...F_MUL];
 
-/** out[j + offset] += a0·r0 + a1·r1 + a2·r2 + a3·r3 over two lanes, with the address of out[j] in local O. */
+/** out[offset] += a0·r0 + a1·r1 + a2·r2 + a3·r3 over two lanes, with the address of out in local O. */
 const update4 = (offset: number): number[] => [
   ...get(O),
   ...get(O),
@@ -88,25 +88,25 @@ const update4 = (offset: number): number[] => [
   ...V_STORE(offset),
 ];
 
-/** for (J = 0; J < ROW; J += step) { O = OUT + J; body } */
-const columns = (step: number, body: number[]): number[] => [
-  ...i32(0),
+const advance = (local: number, bytes: number): number[] => [...get(local), ...i32(bytes), ...ADD, ...set(local)];
+
+/** for (O = OUT, J = OUT + ROW; O < J; O += step, rows += step) body: pointers advance instead of indexing. */
+const columns = (step: number, rows: number[], body: number[]): number[] => [
+  ...get(OUT),
+  ...set(O),
+  ...get(OUT),
+  ...get(ROW),
+  ...ADD,
   ...set(J),
   ...BLOCK,
   ...LOOP,
+  ...get(O),
   ...get(J),
-  ...get(ROW),
   ...GE_U,
   ...BR_IF(1),
-  ...get(OUT),
-  ...get(J),
-  ...ADD,
-  ...set(O),
   ...body,
-  ...get(J),
-  ...i32(step),
-  ...ADD,
-  ...set(J),
+  ...advance(O, step),
+  ...rows.flatMap((r) => advance(r, step)),
   ...BR(0),
   ...END,
   ...END,
@@ -149,7 +149,7 @@ const CODE = [
   ...get(ROW),
   ...ADD,
   ...set(R3),
-  ...columns(32, [...update4(0), ...update4(16)]),
+  ...columns(32, [R0, R1, R2, R3], [...update4(0), ...update4(16)]),
   ...get(K),
   ...i32(4),
   ...ADD,
@@ -177,7 +177,7 @@ const CODE = [
   ...MUL,
   ...ADD,
   ...set(R0),
-  ...columns(16, [...get(O), ...get(O), ...V_LOAD(0), ...product(A0, R0, 0), ...F_ADD, ...V_STORE(0)]),
+  ...columns(16, [R0], [...get(O), ...get(O), ...V_LOAD(0), ...product(A0, R0, 0), ...F_ADD, ...V_STORE(0)]),
   ...get(K),
   ...i32(1),
   ...ADD,
