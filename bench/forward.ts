@@ -1,6 +1,6 @@
 // Benchmark: the forward pass of one recurrent layer with its full per-step trace, next to TensorFlow.js and NumPy.
 //
-//   node --import tsx bench/forward.ts [--runs 5] [--tfjs-gru-steps 50]
+//   node --import tsx bench/forward.ts [--runs 5] [--tfjs-gru-steps 50]      (PYTHON=... picks another python3)
 //
 // Batch 1, T = 1000 steps, D = 64 input features: LSTM(256), GRU(256) (reset_after=False, the cell all three can
 // run) and SimpleRNN(512), on the same seeded float32 weights and input, in one process and one run:
@@ -8,12 +8,14 @@
 //   - TensorFlow.js: tfjs-layers `predict` on the CPU backend (return_sequences, no trace);
 //   - NumPy: the notebooks' loop, one `x[t] @ W + h @ U + b` per step keeping every step's h, c and gates
 //     (bench/forward_numpy.py in a child python3, float32 as get_weights() returns and float64 as we compute).
-// Each is warmed up once, then timed --runs times; the table shows medians. GFLOP/s counts the matmuls only
+// Each is warmed up once, then timed --runs times; the tables show medians of wall time and of CPU time (the
+// steadier one when other work shares the machine). Debian's python3-numpy calls whatever libblas.so.3 the system
+// selects (reference BLAS unless libopenblas0 is installed); the table names it. GFLOP/s counts the matmuls only
 // (2 FLOPs per multiply-add: 2·(D+M)·G·M per step). tfjs's GRU copies column slices of its recurrent kernel at every
-// step, which its CPU backend does element by element (~0.3 s per step here), so by default it is timed over the
+// step, which its CPU backend does element by element (tenths of a second per step here), so by default it is timed over the
 // first --tfjs-gru-steps steps and scaled to T (its cost per step does not depend on t); pass 1000 to time it all.
 // Requirements checked (exit code 1 if not met): ours >= 3x faster than tfjs, trace < 100 MB, and agreement with
-// tfjs and NumPy float64 within float32 rounding. Results: bench/out/forward.md (git-ignored). Takes about 3-4 minutes.
+// tfjs (float32 rounding) and NumPy float64 (1e-9). Results: bench/out/forward.md (git-ignored). Takes about 4-6 minutes.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
-// What SimpleRNN, LSTM and GRU share: the RNN options of their config, reading their three weights, the
-// vector-matrix kernel, and the time loop (return_sequences, return_state, go_backwards, time_major, stateful,
-// initial_state, masking) with its per-step trace. Each cell module only supplies the math of one step.
+// What SimpleRNN, LSTM and GRU share: the RNN options of their config, reading their three weights, and the time
+// loop (return_sequences, return_state, go_backwards, time_major, stateful, initial_state, masking) with its per-step
+// trace. Each cell module only supplies the math of one step; the products run in recurrentKernel.ts.
 
 import { activationFn, type ActivationFn } from '../activations';
 import { InputError, UnsupportedFeatureError } from '../errors';
@@ -303,6 +303,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       const tOff = (s * N + n) * M;
       const masked = isMasked !== null && isMasked(n, t);
       if (masked) {
+        // Keras computes the step and discards it; we skip it, so the trace's gate arrays hold 0 there.
         for (let k = 0; k < S; k++) copyInto(nxt[k], off, cur[k], off, M);
         if (trace) trace.masked![s * N + n] = 1;
       } else {
