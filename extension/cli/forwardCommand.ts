@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { loadModel } from '../keras/document';
-import { InputError, InspectorError, describeThrown } from '../keras/errors';
+import { InputError, describeThrown } from '../keras/errors';
 import { runForward, type ForwardResult } from '../keras/forward';
 import { readInputFile } from '../keras/inputFiles';
 import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
@@ -284,40 +284,29 @@ async function writeOut(path: string, text: string, what: string): Promise<void>
 
 /** Runs `forward` with argv after the command name. Exit codes: 0 ok, 2 usage/input, 3 unsupported, 4 not a model. */
 export async function runForwardCommand(argv: string[], io: CliIo): Promise<number> {
-  const debug = argv.includes('--debug');
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout(FORWARD_USAGE);
     return 0;
   }
-  try {
-    const args = parseForwardArgs(argv);
-    const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
-    const inputs = await prepare(doc, args);
-    const result = await runForward(doc, inputs.tensors, { trace: true });
-    if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
-    if (args.json) io.stdout(JSON.stringify(forwardJson(result, !args.noTrace, inputs.notes)));
-    else {
-      io.stdout(forwardText(doc, inputs, result, args.trace));
-      if (args.traceCsv) io.stdout(`Trace CSV written to ${args.traceCsv}`);
-    }
-    if (args.numpy && !result.stopped) {
-      // After the run, so that a layer the export cannot write out still leaves the printed results.
-      await writeOut(args.numpy, exportNumpy(doc, inputs.tensors, { title: doc.file }), 'NumPy script');
-      if (!args.json) io.stdout(`NumPy script written to ${args.numpy} (run: python3 ${args.numpy} --layers)`);
-    }
-    if (result.stopped) {
-      io.stderr(`keras-inspect: ${result.stopped.message}`);
-      return 3;
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof InspectorError) {
-      io.stderr(`keras-inspect: ${e.message}`);
-      if (debug && e.stack) io.stderr(e.stack);
-      return e.exitCode;
-    }
-    io.stderr(`keras-inspect: unexpected error: ${describeThrown(e)}`);
-    if (debug && e instanceof Error && e.stack) io.stderr(e.stack);
-    return 1;
+  // Errors go up to main.ts, which maps them to exit codes and one line on stderr.
+  const args = parseForwardArgs(argv);
+  const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
+  const inputs = await prepare(doc, args);
+  const result = await runForward(doc, inputs.tensors, { trace: true });
+  if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
+  if (args.json) io.stdout(JSON.stringify(forwardJson(result, !args.noTrace, inputs.notes)));
+  else {
+    io.stdout(forwardText(doc, inputs, result, args.trace));
+    if (args.traceCsv) io.stdout(`Trace CSV written to ${args.traceCsv}`);
   }
+  if (args.numpy && !result.stopped) {
+    // After the run, so that a layer the export cannot write out still leaves the printed results.
+    await writeOut(args.numpy, exportNumpy(doc, inputs.tensors, { title: doc.file }), 'NumPy script');
+    if (!args.json) io.stdout(`NumPy script written to ${args.numpy} (run: python3 ${args.numpy} --layers)`);
+  }
+  if (result.stopped) {
+    io.stderr(`keras-inspect: ${result.stopped.message}`);
+    return 3;
+  }
+  return 0;
 }
