@@ -389,3 +389,13 @@ test('no trace when the context does not ask for one', async () => {
   assert.equal(out.traces, undefined);
   assertClose(out.tensors[0].data, [10.25]);
 });
+
+test('Bidirectional time_major (Keras 2): the backward sequence is flipped along axis 0', async () => {
+  // x is (T=3, N=2, D=1): sample 0 reads 1, 2, 3 (forward 3, 6.5, 10.25; backward in time order 7.25, 8.5, 7);
+  // sample 1 reads zeros, so h = 0.5·h + 1 either way: forward 1, 1.5, 1.75; backward processed 1, 1.5, 1.75,
+  // which is 1.75, 1.5, 1 in time order. Output (T, N, 2M), each row [forward, backward].
+  const x = t([3, 2, 1], [1, 0, 2, 0, 3, 0]);
+  const out = await run(bidirectional, linBi(undefined, { return_sequences: true, time_major: true }), x, { major: 2 });
+  assert.deepEqual(out.tensors[0].shape, [3, 2, 2]);
+  assertClose(out.tensors[0].data, [3, 7.25, 1, 1.75, 6.5, 8.5, 1.5, 1.5, 10.25, 7, 1.75, 1]);
+});
