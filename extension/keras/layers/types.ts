@@ -57,7 +57,7 @@ export interface RecurrentTrace {
   units: number;
   /** timeIndex[s] = input time index processed at step s (reversed for go_backwards). */
   timeIndex: Int32Array;
-  /** Whether each (step, sample) was masked out: its state was carried over. Omitted when no mask. */
+  /** Whether each (step, sample) was masked out: h and c hold the carried state, gate arrays hold 0. Omitted when no mask. */
   masked?: Uint8Array;
   h: Float64Array;
   /** LSTM cell state and gates i, f, g (the candidate c~) and o. */
