@@ -86,7 +86,7 @@ export function summaryText(s: ModelSummary): string {
   if (explained.length) lines.push('', 'Parameters explained:', ...explained);
   const used = new Set<string>();
   const collect = (l: LayerSummary) => {
-    for (const ch of l.outputShapeText.split(' = ')[0]) if (ch in LETTER_MEANING) used.add(ch);
+    for (const letter of l.outputLetters ?? []) if (letter) used.add(letter);
     l.children.forEach(collect);
   };
   s.layers.forEach(collect);

@@ -4,13 +4,14 @@ export type Dim = number | null;
 export type Shape = Dim[];
 
 /** The letters the notebooks use: N samples, T time steps, D input features, M hidden units, K outputs. */
-export type DimLetter = 'N' | 'T' | 'D' | 'M' | 'K' | 'V' | 'E' | 'F' | null;
+export type DimLetter = 'N' | 'T' | 'D' | 'M' | '2M' | 'K' | 'V' | 'E' | 'F' | null;
 
 export const LETTER_MEANING: Record<Exclude<DimLetter, null>, string> = {
   N: 'samples (batch size)',
   T: 'time steps',
   D: 'input features per time step',
   M: 'hidden units',
+  '2M': 'hidden units of both directions, forward then backward',
   K: 'outputs',
   V: 'vocabulary size',
   E: 'embedding size',

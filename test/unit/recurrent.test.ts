@@ -260,7 +260,7 @@ test('output shapes and letters', () => {
   assert.deepEqual(gru.outputShape(layerNode('GRU', { units: 4, return_state: true }), shape, env()).shapes, [[null, 4], [null, 4]]);
   const bi = (cfg: Record<string, unknown>, inner: Record<string, unknown>) =>
     layerNode('Bidirectional', cfg, { children: [node({ ...inner, name: 'forward_lstm' }), node({ ...inner, name: 'backward_lstm', go_backwards: true })] });
-  assert.deepEqual(bidirectional.outputShape(bi({}, { return_sequences: true }), shape, env()), { shapes: [[null, 10, 10]], letters: [['N', 'T', null]] });
+  assert.deepEqual(bidirectional.outputShape(bi({}, { return_sequences: true }), shape, env()), { shapes: [[null, 10, 10]], letters: [['N', 'T', '2M']] });
   assert.deepEqual(bidirectional.outputShape(bi({ merge_mode: 'sum' }, {}), shape, env()).shapes, [[null, 5]]);
   assert.deepEqual(bidirectional.outputShape(bi({ merge_mode: null }, { return_sequences: true }), shape, env()).shapes, [[null, 10, 5], [null, 10, 5]]);
   assert.deepEqual(bidirectional.outputShape(bi({}, { return_state: true }), shape, env()).shapes, [[null, 10], [null, 5], [null, 5], [null, 5], [null, 5]]);

@@ -124,8 +124,8 @@ export const bidirectional: LayerKind = {
       const last = (s: Shape): number | null => s[s.length - 1];
       const [mf, mb] = [last(f.shapes[0]), last(b.shapes[0])];
       shapes.push([...f.shapes[0].slice(0, -1), mf !== null && mb !== null ? mf + mb : null]);
-      // The last axis is 2M (forward then backward units), which has no single notebook letter.
-      letters.push([...f.letters![0].slice(0, -1), null]);
+      // The last axis holds forward then backward units: 2M when both sides have M units.
+      letters.push([...f.letters![0].slice(0, -1), mf === mb ? '2M' : null]);
     } else {
       shapes.push(f.shapes[0]);
       letters.push(f.letters![0]);
