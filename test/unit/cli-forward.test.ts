@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertClose } from './helpers/layerNode';
+import { PYTHON_WITH_NUMPY } from './helpers/python';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const shared = path.resolve(repoRoot, '../shared');
@@ -96,11 +97,11 @@ test('--numpy writes a script that prints the same output; --trace-csv writes th
   const rows = readFileSync(csv, 'utf8').trim().split('\n');
   assert.equal(rows[0], 'layer,direction,step,time_index,sample,quantity,unit,value');
   assert.equal(rows.length, 1 + 10 * 1 * 2 * 5, 'T=10 steps × N=1 × (h, pre) × M=5');
-  if (spawnSync('python3', ['-c', 'import numpy']).status !== 0) {
+  if (!PYTHON_WITH_NUMPY) {
     t.skip('python3 with NumPy is not installed (apt-get install -y python3-numpy)');
     return;
   }
-  const py = spawnSync('python3', [script, '--json'], { encoding: 'utf8' });
+  const py = spawnSync(PYTHON_WITH_NUMPY!, [script, '--json'], { encoding: 'utf8' });
   assert.equal(py.status, 0, py.stderr);
   assertClose(flat(JSON.parse(py.stdout).output), [-1.3271614, -0.02186675], 1e-6, 0, 'script output');
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../extension/keras/errors';
+import { NO_NUMPY_REASON, PYTHON_WITH_NUMPY } from './helpers/python';
 import {
   fillArray,
   fillInputs,
@@ -124,9 +125,8 @@ test('CSV series feeds a model with D = 1 as one sample, and a wrong D says to p
 });
 
 test('.npy written by real NumPy: versions 1-3, both byte orders, Fortran order, ints; object arrays refused', (t) => {
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    t.skip('python3 with NumPy is not installed (apt-get install -y python3-numpy); .npy fixtures are written by NumPy itself');
+  if (!PYTHON_WITH_NUMPY) {
+    t.skip(`${NO_NUMPY_REASON}; .npy fixtures are written by NumPy itself`);
     return;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'npy-'));
@@ -144,7 +144,7 @@ with open(d + '/v2.npy', 'wb') as f: np.lib.format.write_array(f, a, version=(2,
 with open(d + '/v3.npy', 'wb') as f: np.lib.format.write_array(f, a, version=(3, 0))
 np.save(d + '/obj.npy', np.array([{'a': 1}], dtype=object), allow_pickle=True)
 `;
-  const run = spawnSync('python3', ['-c', script, dir], { encoding: 'utf8' });
+  const run = spawnSync(PYTHON_WITH_NUMPY!, ['-c', script, dir], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const expected = Array.from({ length: 24 }, (_, i) => i / 8 - 1);
   for (const name of ['f8', 'f4be', 'fortran', 'v2', 'v3']) {

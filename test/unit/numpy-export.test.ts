@@ -13,6 +13,7 @@ import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { base64, exportNumpy } from '../../extension/keras/numpyExport';
 import { assertClose, layerNode, weightRef } from './helpers/layerNode';
 import { sequentialDoc } from './helpers/modelDoc';
+import { PYTHON_WITH_NUMPY } from './helpers/python';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const shared = path.resolve(repoRoot, '../shared');
@@ -21,7 +22,7 @@ const golden = JSON.parse(readFileSync(path.join(shared, 'golden/golden.json'), 
 };
 const tmp = mkdtempSync(path.join(tmpdir(), 'numpy-export-'));
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const hasNumpy = !!PYTHON_WITH_NUMPY;
 const NO_NUMPY = 'python3 with NumPy is not installed (apt-get install -y python3-numpy); the export is checked by running it';
 
 interface ScriptResult {
@@ -33,7 +34,7 @@ interface ScriptResult {
 function runScript(script: string, name: string): ScriptResult {
   const file = path.join(tmp, `${name}.py`);
   writeFileSync(file, script);
-  const run = spawnSync('python3', [file, '--json', '--layers'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const run = spawnSync(PYTHON_WITH_NUMPY!, [file, '--json', '--layers'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   assert.equal(run.status, 0, `python3 ${file} failed:\n${run.stderr}`);
   return JSON.parse(run.stdout) as ScriptResult;
 }
