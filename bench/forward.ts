@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mulberry32 } from '../extension/keras/inputs';
 import { gru } from '../extension/keras/layers/gru';
 import { lstm } from '../extension/keras/layers/lstm';
 import { simpleRnn } from '../extension/keras/layers/simpleRnn';
@@ -56,17 +57,6 @@ const CASES: Case[] = [
   { cls: 'SimpleRNN', M: 512, G: 1, kind: simpleRnn },
 ];
 
-/** mulberry32: the same numbers on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(n: number, scale: number, rnd: () => number): Float32Array {
   const a = new Float32Array(n);
@@ -153,7 +143,7 @@ interface Row {
 }
 
 async function benchCase(c: Case, tmp: string): Promise<Row> {
-  const rnd = seeded(c.M * 7 + c.G);
+  const rnd = mulberry32(c.M * 7 + c.G);
   const GM = c.G * c.M;
   // Scaled like Keras's glorot/orthogonal initializers, so the gates neither saturate nor vanish.
   const kernel = uniform(D * GM, Math.sqrt(6 / (D + GM)), rnd);

@@ -5,7 +5,7 @@
 import { InputError } from './errors';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import type { Dim, Shape } from './shapes';
-import { tensor, type Tensor } from './tensor';
+import { halfToFloat, tensor, type Tensor } from './tensor';
 
 /** A parsed, rectangular numeric array (row-major). Not yet checked against a model. */
 export interface RawArray {
@@ -560,14 +560,6 @@ function npyReader(kind: string, size: number, little: boolean, view: DataView, 
   }
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fills

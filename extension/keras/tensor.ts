@@ -43,3 +43,13 @@ export function toNested(t: Tensor): unknown {
   };
   return build(0, 0);
 }
+
+/** An IEEE 754 half-precision number (float16 weights in HDF5, `<f2` in .npy) as a JS number. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}

@@ -4,6 +4,7 @@
 
 import * as jsfive from 'jsfive';
 import { NotAKerasFileError, describeThrown } from '../errors';
+import { halfToFloat } from '../tensor';
 import type { Hdf5DataAccess } from './hdf5Image';
 
 export interface H5Group {
@@ -116,14 +117,6 @@ function readNumber(view: DataView, at: number, kind: string, width: number, lit
   throw new NotAKerasFileError(`unsupported number width ${width} for type ${kind}`);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
 
 class Group implements H5Group {
   readonly kind = 'group' as const;
