@@ -3,9 +3,12 @@
 // jsfive finds every structure at its address, while weight data stays on disk until a WeightRef's values() asks.
 // Reading a 500 MB file's bytes into memory costs one page fault per 4 KiB; this reads about 50 KB of it.
 //
-// The walk covers what h5py writes with its default (earliest) format, which is every Keras file we have seen:
-// superblock v0, version 1 object headers, symbol-table groups. Anything else (superblock v2/v3, new-style groups,
-// dense attributes, shared messages) reads the whole range, exactly as before.
+// The walk covers what h5py writes with its default (earliest) format, which is every Keras file we have seen
+// (superblock v0, version 1 object headers, symbol-table groups), and what it writes with libver='latest' or
+// track_order=True (superblock v2/v3, version 2 object headers with continuation blocks, link messages, dense groups
+// in a fractal heap indexed by v2 B-trees, dense attributes). It fetches exactly what jsfive reads, mirroring jsfive's
+// own arithmetic where that differs from the specification. Anything else (a superblock extension, shared messages,
+// huge or filtered heap objects, 4-byte offsets) reads the whole range, exactly as before.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NotAKerasFileError } from '../errors';
@@ -85,15 +88,29 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
 
   try {
     fetch(0, 96 + 40);
-    if (!signature(0, '\x89HDF') || u8[8] !== 0) throw new Fallback(`superblock version ${u8[8]}`);
-    if (u8[13] !== 8 || u8[14] !== 8) throw new Fallback('offsets or lengths are not 8 bytes');
-    const leafK = dv.getUint16(16, true);
-    const internalK = dv.getUint16(18, true);
-    const rootHeader = u64(56 + 8); // root symbol table entry: link name offset, then object header address
+    if (!signature(0, '\x89HDF')) throw new Fallback('no HDF5 signature');
+    const superblockVersion = u8[8];
+    let rootHeader: number;
+    let leafK = 0;
+    let internalK = 0;
+    if (superblockVersion === 0) {
+      if (u8[13] !== 8 || u8[14] !== 8) throw new Fallback('offsets or lengths are not 8 bytes');
+      leafK = dv.getUint16(16, true);
+      internalK = dv.getUint16(18, true);
+      rootHeader = u64(56 + 8); // root symbol table entry: link name offset, then object header address
+    } else if (superblockVersion === 2 || superblockVersion === 3) {
+      if (u8[9] !== 8 || u8[10] !== 8) throw new Fallback('offsets or lengths are not 8 bytes');
+      // A superblock extension holds file-wide settings (e.g. shared messages) the walk does not know about.
+      if (u64(20) !== -1) throw new Fallback('superblock extension');
+      rootHeader = u64(36); // signature, 4 version/size bytes, base, extension, end-of-file, then the root header
+    } else {
+      throw new Fallback(`superblock version ${superblockVersion}`);
+    }
 
     const seenHeaders = new Set<number>();
     const seenTrees = new Set<number>();
     const seenGlobal = new Set<number>();
+    const seenHeaps = new Set<number>();
     const pending: number[] = [rootHeader];
 
     const globalHeap = (addr: number) => {
@@ -127,6 +144,192 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
         else snod(child);
       }
     };
+    /** Little-endian unsigned integer of 1..8 bytes. */
+    const uint = (at: number, bytes: number) => {
+      if (bytes === 8) return u64(at);
+      let v = 0;
+      for (let i = bytes - 1; i >= 0; i--) v = v * 256 + u8[at + i];
+      return v;
+    };
+    const bytesFor = (n: number) => Math.ceil(n.toString(2).length / 8); // as jsfive sizes heap IDs and B-tree counts
+
+    /** A link message body (new-style groups): queues a hard link's target; soft links point nowhere in the file. */
+    const link = (at: number) => {
+      if (u8[at] !== 1) throw new Fallback(`link message version ${u8[at]}`);
+      const flags = u8[at + 1];
+      let q = at + 2;
+      let type = 0;
+      if (flags & 0x08) type = u8[q++];
+      if (flags & 0x04) q += 8; // creation order
+      if (flags & 0x10) q += 1; // name character set
+      const lengthBytes = 1 << (flags & 3);
+      const nameLength = uint(q, lengthBytes);
+      q += lengthBytes + nameLength;
+      if (type === 0) pending.push(u64(q));
+      else if (type !== 1) throw new Fallback(`link type ${type}`);
+    };
+
+    /**
+     * A fractal heap (dense group links or attributes): fetches the header and every direct block jsfive would
+     * concatenate, in its order, and returns a way to find a managed object's file address from its heap ID.
+     */
+    const fractalHeap = (addr: number) => {
+      fetch(addr, 146); // fixed header with 8-byte offsets and lengths, no filter info, then the checksum
+      if (!signature(addr, 'FRHP') || u8[addr + 4] !== 0) throw new Fallback(`no fractal heap at ${addr}`);
+      if (dv.getUint16(addr + 7, true) !== 0) throw new Fallback('filtered fractal heap');
+      if (u64(addr + 22) !== -1) throw new Fallback('fractal heap with huge objects');
+      const flags = u8[addr + 9];
+      const maxManaged = dv.getUint32(addr + 10, true);
+      const tableWidth = dv.getUint16(addr + 110, true);
+      const startBlock = u64(addr + 112);
+      const maxDirect = u64(addr + 120);
+      const maxHeapBits = dv.getUint16(addr + 128, true);
+      const root = u64(addr + 132);
+      const rootRows = dv.getUint16(addr + 140, true);
+      const log2 = (n: number) => Math.floor(Math.log2(n));
+      if (startBlock <= 0 || tableWidth <= 0 || 2 ** log2(startBlock) !== startBlock || 2 ** log2(maxDirect) !== maxDirect || 2 ** log2(tableWidth) !== tableWidth) {
+        throw new Fallback('fractal heap geometry');
+      }
+      if (root < 0) throw new Fallback('fractal heap without a root block');
+      const offsetBytes = Math.ceil(maxHeapBits / 8);
+      const lengthBytes = bytesFor(Math.min(maxDirect, maxManaged));
+      const blockOffsetBytes = offsetBytes;
+      const maxDirectRows = log2(maxDirect) - log2(startBlock) + 2;
+      const indirectRowsSub = log2(tableWidth) + log2(startBlock) - 1;
+      const blocks: Array<[number, number]> = [];
+      const direct = (at: number, size: number) => {
+        fetch(at, size);
+        if (!signature(at, 'FHDB')) throw new Fallback(`no fractal heap direct block at ${at}`);
+        blocks.push([at, size]);
+      };
+      const blockSize = (i: number) => 2 ** Math.max(Math.floor(i / tableWidth) - 1, 0) * startBlock;
+      const indirect = (at: number, rows: number, depth: number) => {
+        if (depth > 16) throw new Fallback('fractal heap too deep');
+        const entries = rows * tableWidth;
+        let q = at + 4 + 1 + 8 + blockOffsetBytes;
+        fetch(at, q - at + entries * 8 + 4);
+        if (!signature(at, 'FHIB')) throw new Fallback(`no fractal heap indirect block at ${at}`);
+        // Mirrors jsfive, which compares the row count against an entry count here.
+        const ndirect = rows <= maxDirectRows * tableWidth ? entries : maxDirectRows * tableWidth;
+        const nindirect = entries - ndirect;
+        const directs: Array<[number, number]> = [];
+        for (let i = 0; i < ndirect; i++) {
+          const a = u64(q);
+          q += 8;
+          if (a < 0) break;
+          directs.push([a, blockSize(i)]);
+        }
+        const indirects: Array<[number, number]> = [];
+        for (let i = ndirect; i < ndirect + nindirect; i++) {
+          const a = u64(q);
+          q += 8;
+          if (a < 0) break;
+          indirects.push([a, log2(blockSize(i)) - indirectRowsSub]);
+        }
+        for (const [a, size] of directs) direct(a, size);
+        for (const [a, r] of indirects) indirect(a, r, depth + 1);
+      };
+      if (rootRows > 0) indirect(root, rootRows, 0);
+      else direct(root, startBlock);
+      /** The file address of a managed object's bytes, from its heap ID. */
+      const locate = (id: number): number => {
+        const first = u8[id];
+        if (((first >> 4) & 3) !== 0 || first >> 6 !== 0) throw new Fallback('tiny or huge fractal heap object');
+        const offset = uint(id + 1, offsetBytes);
+        const length = uint(id + 1 + offsetBytes, lengthBytes);
+        let base = 0;
+        for (const [a, size] of blocks) {
+          if (offset >= base && offset < base + size) {
+            if (offset + length > base + size) throw new Fallback('fractal heap object spans blocks');
+            return a + (offset - base);
+          }
+          base += size;
+        }
+        throw new Fallback('fractal heap object outside its blocks');
+      };
+      return locate;
+    };
+
+    /** A version 2 B-tree: fetches every node jsfive reads and returns where each record starts. */
+    const btreeV2 = (addr: number, expectType: number): number[] => {
+      fetch(addr, 38);
+      if (!signature(addr, 'BTHD') || u8[addr + 4] !== 0) throw new Fallback(`no v2 B-tree at ${addr}`);
+      if (u8[addr + 5] !== expectType) throw new Fallback(`v2 B-tree type ${u8[addr + 5]}`);
+      const nodeSize = dv.getUint32(addr + 6, true);
+      const recordSize = dv.getUint16(addr + 10, true);
+      const depth = dv.getUint16(addr + 12, true);
+      const root = u64(addr + 16);
+      const rootRecords = dv.getUint16(addr + 24, true);
+      if (depth > 8 || recordSize === 0) throw new Fallback('v2 B-tree shape');
+      const records: number[] = [];
+      if (root < 0) return records;
+      // Child pointer widths per level, computed the way jsfive does.
+      const formats: Array<[number, number]> = [];
+      let maxRecords = 0;
+      let maxTotal = 0;
+      for (let level = 0; level <= depth; level++) {
+        const num1 = level === 0 ? 0 : bytesFor(maxRecords);
+        const num2 = level <= 1 ? 0 : bytesFor(maxTotal);
+        formats.push([num1, num2]);
+        if (level < depth) {
+          const pointer = (level === 0 ? 0 : 8) + num1 + num2;
+          maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+          maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
+        }
+      }
+      const node = (at: number, n: number, level: number) => {
+        fetch(at, nodeSize);
+        if (!signature(at, level > 0 ? 'BTIN' : 'BTLF')) throw new Fallback(`no v2 B-tree node at ${at}`);
+        let q = at + 6;
+        for (let i = 0; i < n; i++, q += recordSize) records.push(q);
+        if (level === 0) return;
+        const [num1, num2] = formats[level];
+        fetch(at, q - at + (n + 1) * (8 + num1 + num2));
+        const children: Array<[number, number]> = [];
+        for (let j = 0; j <= n; j++) {
+          const child = u64(q);
+          const count = uint(q + 8, num1);
+          q += 8 + num1 + num2;
+          children.push([child, count]);
+        }
+        for (const [child, count] of children) node(child, count, level - 1);
+      };
+      node(root, rootRecords, depth);
+      return records;
+    };
+
+    /** Link info: the group's links live in a fractal heap, indexed by name (and creation order with track_order). */
+    const linkInfo = (at: number) => {
+      if (u8[at] !== 0) throw new Fallback(`link info version ${u8[at]}`);
+      const flags = u8[at + 1];
+      const q = at + 2 + (flags & 1 ? 8 : 0);
+      const heap = u64(q);
+      const names = u64(q + 8);
+      const orders = flags & 2 ? u64(q + 16) : -1;
+      if (names < 0) return; // jsfive lists no links then, from memory too
+      if (seenHeaps.has(heap)) return;
+      seenHeaps.add(heap);
+      const locate = fractalHeap(heap);
+      // jsfive takes the records from the creation-order index when there is one, else from the name index.
+      const nameRecords = btreeV2(names, 5);
+      const records = orders >= 0 ? btreeV2(orders, 6).map((r) => r + 8) : nameRecords.map((r) => r + 4);
+      for (const r of records) link(locate(r));
+    };
+    /** Attribute info (dense attributes): jsfive does not read them, but fetch what is reachable all the same. */
+    const attributeInfo = (at: number) => {
+      if (u8[at] !== 0) throw new Fallback(`attribute info version ${u8[at]}`);
+      const flags = u8[at + 1];
+      const q = at + 2 + (flags & 1 ? 2 : 0);
+      const heap = u64(q);
+      const names = u64(q + 8);
+      const orders = flags & 2 ? u64(q + 16) : -1;
+      if (heap < 0 || seenHeaps.has(heap)) return;
+      seenHeaps.add(heap);
+      fractalHeap(heap);
+      if (names >= 0) btreeV2(names, 8);
+      if (orders >= 0) btreeV2(orders, 9);
+    };
+
     const pad8 = (n: number) => (n + 7) & ~7;
     const attribute = (at: number) => {
       const version = u8[at];
@@ -148,27 +351,49 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       for (let d = 0; d < rank; d++) count *= u64(dimsAt + d * 8);
       for (let i = 0; i < count; i++) globalHeap(u64(dataAt + i * 16 + 4)); // (length, collection, index)
     };
-    const messages = (start: number, end: number) => {
+    /** One message of either header version; returns nothing, but follows what the message points at. */
+    const message = (type: number, flags: number, data: number, v2: boolean) => {
+      // NIL messages carry nothing; jsfive also reads a 2-3 byte gap before a v2 chunk's checksum as one.
+      if (type === 0) return;
+      if (flags & 0x02) throw new Fallback(`shared object header message (type ${type})`);
+      if (type === 0x0011) {
+        localHeap(u64(data + 8));
+        btree(u64(data));
+      } else if (type === 0x0010) {
+        const addr = u64(data);
+        const len = u64(data + 8);
+        fetch(addr, len);
+        if (!v2) messagesV1(addr, addr + len);
+        else {
+          if (!signature(addr, 'OCHK')) throw new Fallback(`no continuation block at ${addr}`);
+          messagesV2(addr + 4, addr + len, crtBytes); // jsfive's block: after the signature, checksum included
+        }
+      } else if (type === 0x000c) {
+        attribute(data);
+      } else if (type === 0x0006) {
+        link(data);
+      } else if (type === 0x0002) {
+        linkInfo(data);
+      } else if (type === 0x0015) {
+        attributeInfo(data);
+      }
+    };
+    let crtBytes = 0; // creation-order bytes per message in the version 2 header being walked
+    const messagesV1 = (start: number, end: number) => {
       for (let p = start; p + 8 <= end; ) {
         const type = dv.getUint16(p, true);
         const length = dv.getUint16(p + 2, true);
-        const flags = u8[p + 4];
-        const data = p + 8;
-        if (flags & 0x02) throw new Fallback('shared object header message');
-        if (type === 0x0011) {
-          localHeap(u64(data + 8));
-          btree(u64(data));
-        } else if (type === 0x0010) {
-          const addr = u64(data);
-          const len = u64(data + 8);
-          fetch(addr, len);
-          messages(addr, addr + len);
-        } else if (type === 0x000c) {
-          attribute(data);
-        } else if (type === 0x0002 || type === 0x0006 || type === 0x0015) {
-          throw new Fallback(`new-style group or dense attributes (message 0x${type.toString(16)})`);
-        }
-        p = data + length;
+        message(type, u8[p + 4], p + 8, false);
+        p += 8 + length;
+      }
+    };
+    // jsfive reads version 2 messages while at least 4 bytes (one message prefix) remain in a block.
+    const messagesV2 = (start: number, end: number, crt: number) => {
+      for (let p = start; p < end - 4; ) {
+        const type = u8[p];
+        const length = dv.getUint16(p + 1, true);
+        message(type, u8[p + 3], p + 4 + crt, true);
+        p += 4 + crt + length;
       }
     };
     while (pending.length) {
@@ -176,10 +401,24 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       if (addr < 0 || seenHeaders.has(addr)) continue;
       seenHeaders.add(addr);
       fetch(addr, 16);
-      if (u8[addr] !== 1) throw new Fallback(`object header version ${u8[addr]} at ${addr}`);
-      const headerSize = dv.getUint32(addr + 8, true);
-      fetch(addr + 16, headerSize);
-      messages(addr + 16, addr + 16 + headerSize);
+      if (u8[addr] === 1) {
+        const headerSize = dv.getUint32(addr + 8, true);
+        fetch(addr + 16, headerSize);
+        messagesV1(addr + 16, addr + 16 + headerSize);
+      } else if (signature(addr, 'OHDR') && u8[addr + 4] === 2) {
+        const flags = u8[addr + 5];
+        if (flags & 0x10) throw new Fallback('object header with attribute storage phase change values');
+        let p = addr + 6 + (flags & 0x20 ? 16 : 0);
+        fetch(addr, p - addr + 8);
+        const sizeBytes = 1 << (flags & 3);
+        const chunk = uint(p, sizeBytes);
+        p += sizeBytes;
+        fetch(p, chunk + 4);
+        crtBytes = flags & 0x04 ? 2 : 0;
+        messagesV2(p, p + chunk, crtBytes);
+      } else {
+        throw new Fallback(`object header version ${u8[addr]} at ${addr}`);
+      }
     }
     return { image, fetched };
   } catch (e) {
