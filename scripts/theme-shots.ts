@@ -17,11 +17,15 @@ const outDir = path.join(artifactsDir, 'themes');
 /** What has focus inside the webview, in words: tag, test id, label, text. */
 async function focused(frame: FrameLocator): Promise<string> {
   return frame.locator('body').evaluate(() => {
-    let a: Element | null = document.activeElement;
+    // Runs in the page; the scripts' tsconfig has no DOM types, so the page's globals are reached loosely.
+    const g = globalThis as unknown as { document: any; getComputedStyle(e: unknown): any };
+    const document = g.document;
+    const getComputedStyle = g.getComputedStyle;
+    let a = document.activeElement;
     while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement; // into the toolkit's shadow roots
     const host = document.activeElement;
     if (!a || a === document.body) return '(body)';
-    const id = (host as HTMLElement).dataset?.testid ?? (a as HTMLElement).dataset?.testid ?? '';
+    const id = host?.dataset?.testid ?? a?.dataset?.testid ?? '';
     const label = host?.getAttribute('aria-label') ?? '';
     const text = (host?.textContent ?? '').trim().slice(0, 30);
     const outline = getComputedStyle(a).outlineStyle + ' ' + getComputedStyle(a).outlineColor + ' ' + getComputedStyle(a).outlineWidth;
@@ -91,7 +95,7 @@ async function runTheme(key: string): Promise<void> {
 
     // Keyboard only from here: focus starts on Run, then Tab until a hidden-state cell has focus.
     await frame.locator('[data-testid="run-button"]').focus();
-    await frame.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await frame.locator('body').evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     const walk: string[] = [`start: ${await focused(frame)}`];
     await sleep(300);
     await shot(page, `${key}-4-focus-run`);
