@@ -73,6 +73,20 @@ function summaryJson(doc: ModelDocument): string {
   return JSON.stringify(rest);
 }
 
+/** Same summary JSON and byte-identical weights from the metadata-only read and from the whole file in memory. */
+function assertSameDocs(name: string, disk: ModelDocument, memory: ModelDocument): void {
+  assert.equal(summaryJson(disk), summaryJson(memory), `${name}: summary differs between the metadata-only read and the whole file`);
+  const a = weightsOf(disk);
+  const b = weightsOf(memory);
+  assert.deepEqual(a.map((w) => [w.path, w.shape, w.dtype]), b.map((w) => [w.path, w.shape, w.dtype]), `${name}: weight lists differ`);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i].values();
+    const y = b[i].values();
+    assert.equal(x.length, y.length, `${name}: ${a[i].path} has ${x.length} values from disk, ${y.length} from memory`);
+    assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)), `${name}: ${a[i].path} values differ`);
+  }
+}
+
 describe('metadata-only HDF5 read of real model files', () => {
   const missing = existsSync(modelFiles) && existsSync(golden) ? null : `the shared models are not at ${shared}`;
   const candidates = missing
@@ -104,17 +118,7 @@ describe('metadata-only HDF5 read of real model files', () => {
         refused++;
         continue;
       }
-      const { disk, memory } = docs;
-      assert.equal(summaryJson(disk), summaryJson(memory), `${name}: summary differs between the metadata-only read and the whole file`);
-      const a = weightsOf(disk);
-      const b = weightsOf(memory);
-      assert.deepEqual(a.map((w) => [w.path, w.shape, w.dtype]), b.map((w) => [w.path, w.shape, w.dtype]), `${name}: weight lists differ`);
-      for (let i = 0; i < a.length; i++) {
-        const x = a[i].values();
-        const y = b[i].values();
-        assert.equal(x.length, y.length, `${name}: ${a[i].path} has ${x.length} values from disk, ${y.length} from memory`);
-        assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)), `${name}: ${a[i].path} values differ`);
-      }
+      assertSameDocs(name, docs.disk, docs.memory);
       if ((await hdf5Path(file)) === 'metadata') onDisk++;
       compared++;
     }
@@ -278,16 +282,7 @@ async function imageShare(file: string): Promise<{ metadataOnly: boolean; share:
 /** The metadata-only read must give what the same bytes give read whole into memory: summary and every weight byte. */
 async function assertSameAsMemory(file: string): Promise<ModelDocument> {
   const { disk, memory } = await bothWays(file);
-  const name = path.basename(file);
-  assert.equal(summaryJson(disk), summaryJson(memory), `${name}: summary differs between the metadata-only read and the whole file`);
-  const a = weightsOf(disk);
-  const b = weightsOf(memory);
-  assert.deepEqual(a.map((w) => [w.path, w.shape, w.dtype]), b.map((w) => [w.path, w.shape, w.dtype]), `${name}: weight lists differ`);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i].values();
-    const y = b[i].values();
-    assert.ok(Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)), `${name}: ${a[i].path} values differ`);
-  }
+  assertSameDocs(path.basename(file), disk, memory);
   return disk;
 }
 
