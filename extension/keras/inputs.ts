@@ -5,7 +5,7 @@
 import { InputError } from './errors';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import type { Dim, Shape } from './shapes';
-import { halfToFloat, tensor, type Tensor } from './tensor';
+import { numberReader, tensor, type Tensor } from './tensor';
 
 /** A parsed, rectangular numeric array (row-major). Not yet checked against a model. */
 export interface RawArray {
@@ -532,32 +532,10 @@ export function parseNpy(bytes: Uint8Array): RawArray {
 }
 
 function npyReader(kind: string, size: number, little: boolean, view: DataView, descr: string): (off: number) => number {
-  const bad = () => new InputError(`The .npy dtype "${descr}" is not supported; use float32, float64 or an integer type.`);
-  switch (kind) {
-    case 'f':
-      if (size === 4) return (o) => view.getFloat32(o, little);
-      if (size === 8) return (o) => view.getFloat64(o, little);
-      if (size === 2) return (o) => halfToFloat(view.getUint16(o, little));
-      throw bad();
-    case 'i':
-      if (size === 1) return (o) => view.getInt8(o);
-      if (size === 2) return (o) => view.getInt16(o, little);
-      if (size === 4) return (o) => view.getInt32(o, little);
-      if (size === 8) return (o) => Number(view.getBigInt64(o, little));
-      throw bad();
-    case 'u':
-      if (size === 1) return (o) => view.getUint8(o);
-      if (size === 2) return (o) => view.getUint16(o, little);
-      if (size === 4) return (o) => view.getUint32(o, little);
-      if (size === 8) return (o) => Number(view.getBigUint64(o, little));
-      throw bad();
-    case 'b':
-    case '?':
-      if (size === 1) return (o) => (view.getUint8(o) ? 1 : 0);
-      throw bad();
-    default:
-      throw bad();
-  }
+  if ((kind === 'b' || kind === '?') && size === 1) return (o) => (view.getUint8(o) ? 1 : 0);
+  const read = numberReader(view, kind, size, little);
+  if (!read) throw new InputError(`The .npy dtype "${descr}" is not supported; use float32, float64 or an integer type.`);
+  return read;
 }
 
 

@@ -53,3 +53,36 @@ export function halfToFloat(h: number): number {
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
+
+/**
+ * Reads one stored number of NumPy/HDF5 kind `f`/`i`/`u` and byte width from a DataView, or undefined for a
+ * combination this tool does not read. Shared by HDF5 weights and .npy inputs.
+ */
+export function numberReader(view: DataView, kind: string, width: number, little: boolean): ((offset: number) => number) | undefined {
+  switch (`${kind}${width}`) {
+    case 'f2':
+      return (o) => halfToFloat(view.getUint16(o, little));
+    case 'f4':
+      return (o) => view.getFloat32(o, little);
+    case 'f8':
+      return (o) => view.getFloat64(o, little);
+    case 'i1':
+      return (o) => view.getInt8(o);
+    case 'i2':
+      return (o) => view.getInt16(o, little);
+    case 'i4':
+      return (o) => view.getInt32(o, little);
+    case 'i8':
+      return (o) => Number(view.getBigInt64(o, little));
+    case 'u1':
+      return (o) => view.getUint8(o);
+    case 'u2':
+      return (o) => view.getUint16(o, little);
+    case 'u4':
+      return (o) => view.getUint32(o, little);
+    case 'u8':
+      return (o) => Number(view.getBigUint64(o, little));
+    default:
+      return undefined;
+  }
+}

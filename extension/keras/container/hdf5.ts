@@ -4,7 +4,7 @@
 
 import * as jsfive from 'jsfive';
 import { NotAKerasFileError, describeThrown } from '../errors';
-import { halfToFloat } from '../tensor';
+import { numberReader } from '../tensor';
 import type { Hdf5DataAccess } from './hdf5Image';
 
 export interface H5Group {
@@ -93,29 +93,13 @@ class Dataset implements H5Dataset {
     if (kind === 'f' && width === 4 && !bigEndian) return new Float32Array(raw.buffer, 0, size);
     const rawView = new DataView(raw.buffer, 0, raw.byteLength);
     const out = new Float32Array(size);
-    for (let i = 0; i < size; i++) out[i] = readNumber(rawView, i * width, kind, width, !bigEndian);
+    const read = numberReader(rawView, kind, width, !bigEndian);
+    if (!read) throw new NotAKerasFileError(`${this.fileName}: the weight ${this.path} has type ${dtype}, which this tool does not read.`);
+    for (let i = 0; i < size; i++) out[i] = read(i * width);
     return out;
   }
 }
 
-function readNumber(view: DataView, at: number, kind: string, width: number, little: boolean): number {
-  if (kind === 'f') {
-    if (width === 8) return view.getFloat64(at, little);
-    if (width === 4) return view.getFloat32(at, little);
-    if (width === 2) return halfToFloat(view.getUint16(at, little));
-  } else if (kind === 'i') {
-    if (width === 1) return view.getInt8(at);
-    if (width === 2) return view.getInt16(at, little);
-    if (width === 4) return view.getInt32(at, little);
-    if (width === 8) return Number(view.getBigInt64(at, little));
-  } else {
-    if (width === 1) return view.getUint8(at);
-    if (width === 2) return view.getUint16(at, little);
-    if (width === 4) return view.getUint32(at, little);
-    if (width === 8) return Number(view.getBigUint64(at, little));
-  }
-  throw new NotAKerasFileError(`unsupported number width ${width} for type ${kind}`);
-}
 
 
 class Group implements H5Group {
