@@ -32,7 +32,6 @@ function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], wa
     layer.children[1].weights = weights.slice(half);
   } else if (layer.className === 'TimeDistributed' && layer.children.length === 1) {
     distribute(layer.children[0], weights, stored, warnings);
-    layer.weights = weights;
   } else if (layer.model) {
     const inner = layer.model.layers;
     const byLayer = new Map<LayerNode, { w: WeightRef[]; s: string[] }>();
@@ -171,7 +170,6 @@ function bindKeras3Layer(index: Map<string, H5Group>, path: string, layer: Layer
     const own = [...varsOf(index, path), ...varsOf(index, `${path}/cell`)];
     const names = positionalNames(layer, own.length);
     refs = own.map((ds, i) => weightRef(ds, names[i], layer));
-    layer.weights = refs;
   }
   layer.weights = refs;
   return refs;
@@ -199,7 +197,7 @@ export function bindKeras3Container(
   const all: WeightRef[] = [];
   for (const layer of layers) {
     if (layer.className === 'InputLayer' && !includeInputLayers) continue;
-    const snake = snakeCase(layer.declaredClassName && !layer.declaredClassName.includes('>') ? layer.className : layer.className);
+    const snake = snakeCase(layer.className);
     const n = used.get(snake) ?? 0;
     used.set(snake, n + 1);
     const generated = `${base}/${n === 0 ? snake : `${snake}_${n}`}`;
