@@ -178,10 +178,8 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
   };
   const result: ForwardResult = { outputs: [], layers: [], traces: [] };
   const state: RunState = { ctx, options, result, done: 0, total: countCalls(doc.root) };
-  ctx.runNested = async (layer, ins) => {
-    const out = await runGraph(layer.model!, ins.tensors.map((t, i) => ({ tensors: [t], masks: [ins.masks[i] ?? null] })), state, `${layer.name}/`);
-    return { tensors: out.tensors, masks: out.masks };
-  };
+  // Wrappers (TimeDistributed of a nested Sequential) run their inner model the same way the graph does.
+  ctx.runNested = (layer, ins) => runLayer(layer, ins, state, '');
   try {
     const out = await runGraph(doc.root, inputs.map((t) => ({ tensors: [t], masks: [null] })), state, '');
     result.outputs = out.tensors;
