@@ -77,3 +77,20 @@ describe('TimeDistributed(Dense)', () => {
     assertClose(out.tensors[0].data, want.data, 1e-5, 1e-5);
   });
 });
+
+it('TimeDistributed of a nested Sequential runs the inner model at every step (through runForward)', async () => {
+  const { sequentialDoc } = await import('./helpers/modelDoc');
+  const { runForward } = await import('../../extension/keras/forward');
+  // Inner model: Dense(1) with W = [[2], [1]], b = 0.5, applied to each step's 2 features.
+  // x[t] = [1, 2] → 2·1 + 1·2 + 0.5 = 4.5; x[t] = [3, -1] → 6 − 1 + 0.5 = 5.5 (worked by hand).
+  const innerDense = layerNode('Dense', { units: 1 }, { name: 'inner_dense', weights: [weightRef('kernel', [2, 1], [2, 1]), weightRef('bias', [1], [0.5])] });
+  const inner = sequentialDoc([null, 2], [innerDense]);
+  const block = layerNode('Sequential', {}, { name: 'block' });
+  block.model = inner.root;
+  const td = layerNode('TimeDistributed', {}, { name: 'td', children: [block] });
+  const doc = sequentialDoc([null, 2, 2], [td]);
+  const result = await runForward(doc, [t([1, 2, 2], [1, 2, 3, -1])]);
+  assert.equal(result.stopped, undefined);
+  assert.deepEqual(result.outputs[0].shape, [1, 2, 1]);
+  assertClose(result.outputs[0].data, [4.5, 5.5], 1e-12, 0, 'TimeDistributed(Sequential)');
+});
