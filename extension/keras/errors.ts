@@ -1,6 +1,8 @@
 // Errors a user can meet. Each carries one sentence saying what is wrong and what to do,
 // and the CLI exit code it maps to (2 usage/input, 3 unsupported feature, 4 not a readable Keras file).
 
+import { terminalSafe } from './safeText';
+
 export abstract class InspectorError extends Error {
   abstract readonly exitCode: 2 | 3 | 4;
   constructor(message: string) {
@@ -40,6 +42,15 @@ export class CancelledError extends Error {
     super('The run was cancelled.');
     this.name = 'CancelledError';
   }
+}
+
+/** The longest message shown to a user. */
+export const MAX_MESSAGE_LENGTH = 300;
+
+/** Cuts a message to MAX_MESSAGE_LENGTH characters (a quoted name can be 10 KB); one line, controls visible. */
+export function oneSentence(message: string): string {
+  const line = terminalSafe(message.trim());
+  return line.length <= MAX_MESSAGE_LENGTH ? line : `${Array.from(line).slice(0, MAX_MESSAGE_LENGTH - 1).join('')}…`;
 }
 
 /** Turn anything thrown (jsfive throws strings, asserts throw TypeErrors) into a readable message. */
