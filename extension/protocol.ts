@@ -208,6 +208,8 @@ export type WebviewMessage =
   | { type: 'cancel'; runId: number }
   /** The not-a-model page's button: reopen the file with another editor. */
   | { type: 'reopenWith' }
+  /** The not-a-model page's button for a weights-only file: choose its architecture JSON. */
+  | { type: 'chooseArchitecture' }
   /** Show a notification for something that went wrong in the webview (never fail silently). */
   | { type: 'notify'; level: 'info' | 'warning' | 'error'; message: string }
   /** The user selected a layer in the panel (the host reveals it in the Model Layers tree). */
@@ -215,25 +217,286 @@ export type WebviewMessage =
   | RequestMessage;
 
 // ---------------------------------------------------------------------------------------------
-// Guards: the host never trusts a message's shape
+// Validation: the webview is untrusted (a compromised or buggy page can post anything), so every field of every
+// message is checked here before the host acts on it. Hand-written, no dependency, no Node or vscode import.
 // ---------------------------------------------------------------------------------------------
 
-const WEBVIEW_TYPES = new Set(['ready', 'run', 'cancel', 'reopenWith', 'notify', 'selectLayer', 'request']);
-const REQUEST_METHODS = new Set<string>(['weights', 'export', 'pickCsv']);
+/** The bounds a webview message is checked against; each is far beyond what the real page sends. */
+export const MESSAGE_LIMITS = {
+  /** Request ids and run ids. */
+  maxId: 2 ** 31 - 1,
+  /** Layer and weight names (a model's own names are shorter; 64 KB covers crafted ones the page echoes back). */
+  maxName: 65_536,
+  /** Typed input text (JSON / NumPy-style list) and pasted CSV text. */
+  maxText: 16 * 1024 * 1024,
+  /** A notification from the page. */
+  maxNotify: 2_000,
+  /** A CSV column name. */
+  maxColumn: 1_024,
+  /** A file path or URI string. */
+  maxPath: 4_096,
+  /** A suggested export file name (before sanitizing). */
+  maxSuggestedName: 1_024,
+  /** Samples N and time steps T of a fill. */
+  maxN: 100_000,
+  maxT: 10_000_000,
+  /** A CSV window's length and start (negative counts from the end). */
+  maxWindow: 10_000_000,
+  maxStart: 1_000_000_000,
+  /** mulberry32 seeds are 32-bit. */
+  maxSeed: 2 ** 32 - 1,
+  /** Explicit tensors: how many, their rank, and the numbers in all of them. */
+  maxTensors: 64,
+  maxRank: 8,
+  maxTensorNumbers: 32 * 1024 * 1024,
+  /** A chart image to save. */
+  maxPngBytes: 64 * 1024 * 1024,
+  /** The page's saved UI state handed back on reload: nodes, depth and typed-array bytes. */
+  maxStateNodes: 2_000_000,
+  maxStateDepth: 64,
+  maxStateBytes: 512 * 1024 * 1024,
+} as const;
 
-/** True when `m` looks like a WebviewMessage (type known, request ids numeric, methods known). */
-export function isWebviewMessage(m: unknown): m is WebviewMessage {
-  if (typeof m !== 'object' || m === null) return false;
-  const o = m as Record<string, unknown>;
-  if (typeof o.type !== 'string' || !WEBVIEW_TYPES.has(o.type)) return false;
-  if (o.type === 'request') {
-    return typeof o.id === 'number' && typeof o.method === 'string' && REQUEST_METHODS.has(o.method) && typeof o.params === 'object' && o.params !== null;
+/** Why a message was refused (one sentence), and the request id to answer when it had a valid one. */
+export type ValidationResult = { ok: true; message: WebviewMessage } | { ok: false; error: string; id?: number };
+
+class Invalid extends Error {}
+
+type Obj = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** An object with only `allowed` keys (a key holding undefined counts as absent: structured clone keeps it). */
+function obj(v: unknown, what: string, allowed: readonly string[]): Obj {
+  if (!isPlainObject(v)) throw new Invalid(`${what} is not an object`);
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k) && v[k] !== undefined) throw new Invalid(`${what} has an unknown field ${JSON.stringify(k.slice(0, 40))}`);
   }
-  if (o.type === 'run') return typeof o.input === 'object' && o.input !== null && typeof (o.input as { kind?: unknown }).kind === 'string';
-  if (o.type === 'cancel') return typeof o.runId === 'number';
-  if (o.type === 'notify') return typeof o.message === 'string';
-  if (o.type === 'selectLayer') return typeof o.layer === 'string';
-  return true;
+  return v;
+}
+
+function str(v: unknown, what: string, max: number, opts: { empty?: boolean } = {}): string {
+  if (typeof v !== 'string') throw new Invalid(`${what} is ${v === undefined || v === null ? 'missing' : 'not text'}`);
+  if (v.length > max) throw new Invalid(`${what} is ${v.length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')} limit`);
+  if (!opts.empty && v.length === 0) throw new Invalid(`${what} is empty`);
+  return v;
+}
+
+function whole(v: unknown, what: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const shown = v === undefined || v === null ? 'missing' : typeof v === 'number' ? String(v).slice(0, 30) : `a ${typeof v}`;
+    throw new Invalid(`${what} is ${shown}, not a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`);
+  }
+  return v;
+}
+
+function optWhole(o: Obj, key: string, what: string, min: number, max: number): number | undefined {
+  return o[key] === undefined ? undefined : whole(o[key], what, min, max);
+}
+
+function oneOf<T extends string>(v: unknown, what: string, values: readonly T[]): T {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new Invalid(`${what} is not one of ${values.join(', ')}`);
+  return v as T;
+}
+
+const L = MESSAGE_LIMITS;
+
+function tensor(v: unknown, i: number, budget: { numbers: number }): Tensor {
+  const what = `tensor ${i}`;
+  const o = obj(v, what, ['shape', 'data']);
+  if (!Array.isArray(o.shape)) throw new Invalid(`${what}'s shape is not a list`);
+  if (o.shape.length === 0 || o.shape.length > L.maxRank) throw new Invalid(`${what} has rank ${o.shape.length}, not 1 to ${L.maxRank}`);
+  let product = 1;
+  const shape = o.shape.map((d, k) => {
+    const n = whole(d, `${what}'s dimension ${k}`, 0, L.maxTensorNumbers);
+    product *= n;
+    return n;
+  });
+  if (product > L.maxTensorNumbers) throw new Invalid(`${what} has ${product.toLocaleString('en-US')} numbers, over the ${L.maxTensorNumbers.toLocaleString('en-US')} limit`);
+  if (!(o.data instanceof Float64Array) && !(o.data instanceof Float32Array)) throw new Invalid(`${what}'s data is not a Float64Array or Float32Array`);
+  if (o.data.length !== product) throw new Invalid(`${what}'s data holds ${o.data.length.toLocaleString('en-US')} numbers but its shape ${shape.join('×')} needs ${product.toLocaleString('en-US')}`);
+  budget.numbers += product;
+  if (budget.numbers > L.maxTensorNumbers) throw new Invalid(`the tensors hold more than ${L.maxTensorNumbers.toLocaleString('en-US')} numbers together`);
+  return { shape, data: o.data instanceof Float64Array ? o.data : Float64Array.from(o.data) };
+}
+
+function inputChoice(v: unknown): InputChoice {
+  if (!isPlainObject(v)) throw new Invalid('the input is not an object');
+  const kind = oneOf(v.kind, "the input's kind", ['zeros', 'ramp', 'random', 'text', 'csv', 'tensors'] as const);
+  const nt = (o: Obj) => {
+    const n = optWhole(o, 'n', 'the sample count N', 1, L.maxN);
+    const t = optWhole(o, 't', 'the time steps T', 1, L.maxT);
+    return { ...(n !== undefined ? { n } : {}), ...(t !== undefined ? { t } : {}) };
+  };
+  switch (kind) {
+    case 'zeros':
+    case 'ramp':
+      return { kind, ...nt(obj(v, 'the input', ['kind', 'n', 't'])) };
+    case 'random': {
+      const o = obj(v, 'the input', ['kind', 'seed', 'n', 't']);
+      return { kind, seed: whole(o.seed, 'the seed', 0, L.maxSeed), ...nt(o) };
+    }
+    case 'text': {
+      const o = obj(v, 'the input', ['kind', 'text', 't']);
+      const t = optWhole(o, 't', 'the time steps T', 1, L.maxT);
+      return { kind, text: str(o.text, 'the typed input', L.maxText), ...(t !== undefined ? { t } : {}) };
+    }
+    case 'csv': {
+      const o = obj(v, 'the input', ['kind', 'path', 'text', 'column', 'window', 'start']);
+      if (o.path === undefined && o.text === undefined) throw new Invalid('the CSV input has neither a file nor text');
+      const column = typeof o.column === 'number' ? whole(o.column, 'the CSV column', 0, 1_000_000) : str(o.column, 'the CSV column', L.maxColumn);
+      const start = optWhole(o, 'start', "the window's start", -L.maxStart, L.maxStart);
+      return {
+        kind,
+        ...(o.path !== undefined ? { path: str(o.path, 'the CSV path', L.maxPath) } : {}),
+        ...(o.text !== undefined ? { text: str(o.text, 'the CSV text', L.maxText, { empty: true }) } : {}),
+        column,
+        window: whole(o.window, "the window's length", 1, L.maxWindow),
+        ...(start !== undefined ? { start } : {}),
+      };
+    }
+    case 'tensors': {
+      const o = obj(v, 'the input', ['kind', 'tensors']);
+      if (!Array.isArray(o.tensors) || o.tensors.length === 0 || o.tensors.length > L.maxTensors) throw new Invalid(`the tensors are not a list of 1 to ${L.maxTensors}`);
+      const budget = { numbers: 0 };
+      return { kind, tensors: o.tensors.map((t, i) => tensor(t, i, budget)) };
+    }
+  }
+}
+
+/** A bounded walk over the page's opaque saved state: it is handed back to the page, but must not be a bomb. */
+function checkState(v: unknown): void {
+  let nodes = 0;
+  let bytes = 0;
+  const walk = (x: unknown, depth: number): void => {
+    if (++nodes > L.maxStateNodes) throw new Invalid('the saved panel state is too large');
+    if (depth > L.maxStateDepth) throw new Invalid('the saved panel state is nested too deeply');
+    if (ArrayBuffer.isView(x)) {
+      bytes += x.byteLength;
+      if (bytes > L.maxStateBytes) throw new Invalid('the saved panel state is too large');
+    } else if (typeof x === 'string') {
+      bytes += x.length * 2;
+      if (bytes > L.maxStateBytes) throw new Invalid('the saved panel state is too large');
+    } else if (Array.isArray(x)) {
+      for (const y of x) walk(y, depth + 1);
+    } else if (typeof x === 'object' && x !== null) {
+      for (const k of Object.keys(x)) walk((x as Obj)[k], depth + 1);
+    }
+  };
+  walk(v, 0);
+}
+
+/** The page's saved state (also what VS Code hands the serializer after a reload), or undefined when it is unusable. */
+export function parsePersistedState(v: unknown): PersistedState | undefined {
+  try {
+    const o = obj(v, 'the saved state', ['fileUri', 'ui']);
+    const fileUri = str(o.fileUri, "the saved state's file", L.maxPath);
+    if (o.ui !== undefined) checkState(o.ui);
+    return { fileUri, ...(o.ui !== undefined ? { ui: o.ui } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function exportRequest(v: unknown): ExportRequest {
+  const o = obj(v, 'the export request', ['format', 'runId', 'png', 'suggestedName']);
+  const format = oneOf(o.format, 'the export format', ['numpy', 'trace-csv', 'trace-json', 'png'] as const);
+  const runId = optWhole(o, 'runId', 'the run id', 0, L.maxId);
+  let png: Uint8Array | undefined;
+  if (o.png !== undefined) {
+    if (format !== 'png') throw new Invalid('only a PNG export carries image bytes');
+    if (!(o.png instanceof Uint8Array)) throw new Invalid('the image is not a Uint8Array');
+    if (o.png.length > L.maxPngBytes) throw new Invalid(`the image is over ${L.maxPngBytes / 1024 / 1024} MB`);
+    png = o.png;
+  }
+  const suggestedName = o.suggestedName === undefined ? undefined : str(o.suggestedName, 'the suggested file name', L.maxSuggestedName);
+  return { format, ...(runId !== undefined ? { runId } : {}), ...(png ? { png } : {}), ...(suggestedName !== undefined ? { suggestedName } : {}) };
+}
+
+function request(o: Obj): RequestMessage {
+  const id = whole(o.id, 'the request id', 0, L.maxId);
+  try {
+    obj(o, 'the request', ['type', 'id', 'method', 'params']);
+    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv'] as const);
+    switch (method) {
+      case 'weights': {
+        const p = obj(o.params, 'the weights request', ['layer', 'weight']);
+        return { type: 'request', id, method, params: { layer: str(p.layer, 'the layer name', L.maxName), weight: str(p.weight, 'the weight name', L.maxName) } };
+      }
+      case 'export':
+        return { type: 'request', id, method, params: exportRequest(o.params) };
+      case 'pickCsv':
+        obj(o.params ?? {}, 'the pickCsv request', []);
+        return { type: 'request', id, method, params: {} };
+    }
+  } catch (e) {
+    // Keep the id so the host can answer the request instead of leaving the page waiting.
+    if (e instanceof Invalid) (e as Invalid & { id?: number }).id = id;
+    throw e;
+  }
+}
+
+/**
+ * Checks a message from the webview against the protocol, field by field: types, whole numbers within limits,
+ * string lengths, enum values, typed arrays whose length matches their shape, and no unknown fields. Returns a
+ * fresh message built from the checked fields only, or why it was refused (one sentence).
+ */
+export function validateWebviewMessage(raw: unknown): ValidationResult {
+  try {
+    if (!isPlainObject(raw)) throw new Invalid('it is not an object');
+    const type = oneOf(raw.type, 'its type', ['ready', 'run', 'cancel', 'reopenWith', 'chooseArchitecture', 'notify', 'selectLayer', 'request'] as const);
+    let message: WebviewMessage;
+    switch (type) {
+      case 'ready': {
+        const o = obj(raw, 'ready', ['type', 'state']);
+        const state = o.state === undefined || o.state === null ? undefined : parsePersistedState(o.state);
+        message = { type, ...(state ? { state } : {}) };
+        break;
+      }
+      case 'run':
+        message = { type, input: inputChoice(obj(raw, 'run', ['type', 'input']).input) };
+        break;
+      case 'cancel':
+        message = { type, runId: whole(obj(raw, 'cancel', ['type', 'runId']).runId, 'the run id', 0, L.maxId) };
+        break;
+      case 'reopenWith':
+      case 'chooseArchitecture':
+        obj(raw, type, ['type']);
+        message = { type };
+        break;
+      case 'notify': {
+        const o = obj(raw, 'notify', ['type', 'level', 'message']);
+        message = { type, level: oneOf(o.level, 'the level', ['info', 'warning', 'error'] as const), message: str(o.message, 'the notification', L.maxNotify) };
+        break;
+      }
+      case 'selectLayer':
+        message = { type, layer: str(obj(raw, 'selectLayer', ['type', 'layer']).layer, 'the layer name', L.maxName) };
+        break;
+      case 'request':
+        message = request(raw);
+        break;
+    }
+    return { ok: true, message };
+  } catch (e) {
+    if (!(e instanceof Invalid)) throw e;
+    const id = (e as Invalid & { id?: number }).id;
+    return { ok: false, error: `The panel sent a message the extension does not accept: ${e.message}.`, ...(id !== undefined ? { id } : {}) };
+  }
+}
+
+/** The checked message, or undefined when it does not follow the protocol. */
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  const r = validateWebviewMessage(raw);
+  return r.ok ? r.message : undefined;
+}
+
+/** True when `m` follows the protocol in every field (see validateWebviewMessage). */
+export function isWebviewMessage(m: unknown): m is WebviewMessage {
+  return validateWebviewMessage(m).ok;
 }
 
 /** A one-line description of an input, used in progress titles and result headers. */
