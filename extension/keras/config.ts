@@ -3,7 +3,10 @@
 // functional inbound nodes resolved to tensor refs. Nothing in a config is ever evaluated.
 
 import { InputError, NotAKerasFileError } from './errors';
+import { checkGraph } from './graph';
+import { MAX_LAYERS, MAX_NESTING_DEPTH, isWhole } from './limits';
 import type { LayerCall, LayerNode, ModelGraph, ModelInput, TensorRef } from './model';
+import { showName } from './safeText';
 import type { Shape } from './shapes';
 
 type Json = Record<string, unknown>;
@@ -77,6 +80,47 @@ function mergeClass(config: Json): { className: string; config: Json; notExecuta
 export interface ParseEnv {
   kerasMajor: 1 | 2 | 3;
   warnings: string[];
+  /** Layers declared so far in this config, nested ones included (set by the parser; callers leave it out). */
+  layerCount?: number;
+}
+
+/** Every error about the config's structure ends the same way: the file, not the user, is at fault. */
+const damaged = (what: string) => new NotAKerasFileError(`${what}: the file is damaged or crafted.`);
+
+/** Refuses nesting beyond MAX_NESTING_DEPTH before recursing one level further. */
+function checkDepth(depth: number): void {
+  if (depth > MAX_NESTING_DEPTH) {
+    throw damaged(`The model config nests models and wrappers more than ${MAX_NESTING_DEPTH} levels deep (real models use fewer than 10)`);
+  }
+}
+
+/** Counts `n` more declared layers, refusing the config before any of them is parsed when the total passes MAX_LAYERS. */
+function countLayers(env: ParseEnv, n: number): void {
+  env.layerCount = (env.layerCount ?? 0) + n;
+  if (env.layerCount > MAX_LAYERS) {
+    throw damaged(`The model config declares more than ${MAX_LAYERS.toLocaleString('en-US')} layers, nested ones included (the largest real models have a few thousand)`);
+  }
+}
+
+/** A name from the config: a string when present; anything else would show as "[object Object]". */
+function nameField(v: unknown, what: string): string | undefined {
+  if (v == null) return undefined;
+  if (typeof v !== 'string') throw damaged(`${what} has a name that is ${Array.isArray(v) ? 'a list' : typeof v}, not text`);
+  return v;
+}
+
+/** True when a Bidirectional sits anywhere inside `layer` (wrappers and nested models looked through). */
+function holdsBidirectional(layer: LayerNode): boolean {
+  const stack = [layer];
+  const seen = new Set<LayerNode>();
+  while (stack.length) {
+    const l = stack.pop()!;
+    if (seen.has(l)) continue;
+    seen.add(l);
+    if (l.className === 'Bidirectional') return true;
+    stack.push(...l.children, ...(l.model?.layers ?? []));
+  }
+  return false;
 }
 
 function customReason(raw: Json, className: string): string | undefined {
@@ -92,9 +136,11 @@ function customReason(raw: Json, className: string): string | undefined {
 }
 
 /** One layer's config object (`{class_name, config, ...}`) to a LayerNode (weights are bound later). */
-export function parseLayer(raw: unknown, env: ParseEnv): LayerNode {
+export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
+  checkDepth(depth);
   if (!isObject(raw) || typeof raw.class_name !== 'string') {
-    throw new NotAKerasFileError('The model config has a layer entry without a class_name; the file is damaged.');
+    const named = isObject(raw) && isObject(raw.config) && typeof raw.config.name === 'string' ? ` "${showName(raw.config.name, 60)}"` : '';
+    throw new NotAKerasFileError(`The model config has a layer entry${named} without a class_name (or one that is not text); the file is damaged.`);
   }
   const declared = raw.class_name;
   let className = KERAS1_CLASSES[declared] ?? declared;
@@ -103,10 +149,11 @@ export function parseLayer(raw: unknown, env: ParseEnv): LayerNode {
   if (env.kerasMajor === 1 || declared in KERAS1_CLASSES || 'output_dim' in config || 'nb_filter' in config || 'p' in config) {
     config = renameKeras1(className, config);
   }
+  const declaredName = nameField(config.name, `A ${showName(declared, 60)} layer`) ?? nameField(raw.name, `A ${showName(declared, 60)} layer`);
   if (className === 'Merge') ({ className, config, notExecutable } = mergeClass(config));
-  if (className === 'Lambda') notExecutable = `The Lambda layer "${String(config.name ?? '')}" holds Python code (${String(config.function_type ?? 'function')}) that this tool never runs.`;
+  if (className === 'Lambda') notExecutable = `The Lambda layer "${declaredName ?? ''}" holds Python code (${typeof config.function_type === 'string' ? config.function_type : 'function'}) that this tool never runs.`;
   notExecutable ??= customReason(raw, className);
-  const name = String(config.name ?? raw.name ?? className.toLowerCase());
+  const name = declaredName ?? className.toLowerCase();
   const node: LayerNode = {
     name,
     className,
@@ -118,18 +165,32 @@ export function parseLayer(raw: unknown, env: ParseEnv): LayerNode {
     ...(notExecutable ? { notExecutable } : {}),
   };
   if (MODEL_CLASSES.has(className)) {
-    node.model = parseGraph(raw, env);
+    node.model = parseGraph(raw, env, depth + 1);
     node.name = node.model.name;
   } else if (className === 'TimeDistributed' && config.layer) {
-    node.children.push(parseLayer(config.layer, env));
+    countLayers(env, 1);
+    node.children.push(parseLayer(config.layer, env, depth + 1));
   } else if (className === 'Bidirectional' && config.layer) {
-    const forward = parseLayer(config.layer, env);
+    countLayers(env, config.backward_layer ? 2 : 1);
+    // The inner layer is parsed once; the backward copy shares its (immutable) children instead of a second parse.
+    const forward = parseLayer(config.layer, env, depth + 1);
+    if (holdsBidirectional(forward)) {
+      throw damaged(`The Bidirectional layer "${showName(name, 80)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
+    }
     const innerName = forward.name.replace(/^forward_/, '');
+    const backward: LayerNode = config.backward_layer
+      ? parseLayer(config.backward_layer, env, depth + 1)
+      : {
+          ...forward,
+          name: `backward_${innerName}`,
+          config: { ...forward.config, go_backwards: !forward.config.go_backwards, name: `backward_${innerName}` },
+          weights: [],
+          calls: [],
+        };
+    if (config.backward_layer && holdsBidirectional(backward)) {
+      throw damaged(`The Bidirectional layer "${showName(name, 80)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
+    }
     forward.name = `forward_${innerName}`;
-    const backward = config.backward_layer
-      ? parseLayer(config.backward_layer, env)
-      : { ...parseLayer(config.layer, env), name: `backward_${innerName}` };
-    if (!config.backward_layer) backward.config = { ...backward.config, go_backwards: !backward.config.go_backwards, name: backward.name };
     node.children.push(forward, backward);
   }
   if (node.children.some((c) => c.notExecutable) && !node.notExecutable) {
@@ -143,28 +204,43 @@ function asShape(v: unknown): Shape | undefined {
   return v.map((d) => (typeof d === 'number' ? d : null));
 }
 
+/** A node or tensor index in a tensor ref: a small whole number, or the ref is malformed. */
+function refIndex(v: unknown, layer: string): number {
+  if (v == null) return 0;
+  if (isWhole(v, 0, MAX_LAYERS)) return v;
+  throw damaged(`An input of a layer refers to "${showName(layer, 60)}" with the index ${typeof v === 'number' ? String(v) : typeof v}, which is not a whole number`);
+}
+
 /** A Keras 3 `__keras_tensor__` object or a Keras 1/2 `[layer, node, tensor, kwargs]` entry. */
 function tensorRefOf(v: unknown): TensorRef | undefined {
   if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) {
     const h = v.config.keras_history;
-    if (Array.isArray(h) && typeof h[0] === 'string') return { layer: h[0], node: Number(h[1] ?? 0), tensor: Number(h[2] ?? 0) };
+    if (Array.isArray(h) && typeof h[0] === 'string') return { layer: h[0], node: refIndex(h[1], h[0]), tensor: refIndex(h[2], h[0]) };
+    throw damaged('A layer input in the model config has a keras_history that is not [layer name, node, tensor]');
   }
   if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number') {
-    return { layer: v[0], node: v[1], tensor: Number(v[2] ?? 0) };
+    return { layer: v[0], node: refIndex(v[1], v[0]), tensor: refIndex(v[2], v[0]) };
   }
   return undefined;
 }
 
-function collectRefs(v: unknown, out: TensorRef[]): void {
-  const ref = tensorRefOf(v);
-  if (ref) out.push(ref);
-  else if (Array.isArray(v)) for (const x of v) collectRefs(x, out);
+/** Call arguments nest lists of tensors a few levels at most; deeper is a crafted config, refused before recursing. */
+function checkArgDepth(depth: number, layer: LayerNode): void {
+  if (depth > MAX_NESTING_DEPTH) throw damaged(`The inputs of the layer "${showName(layer.name, 80)}" are nested more than ${MAX_NESTING_DEPTH} lists deep`);
 }
 
-function stripTensors(v: unknown): unknown {
+function collectRefs(v: unknown, out: TensorRef[], layer: LayerNode, depth = 0): void {
+  checkArgDepth(depth, layer);
+  const ref = tensorRefOf(v);
+  if (ref) out.push(ref);
+  else if (Array.isArray(v)) for (const x of v) collectRefs(x, out, layer, depth + 1);
+}
+
+function stripTensors(v: unknown, layer: LayerNode, depth = 0): unknown {
+  checkArgDepth(depth, layer);
   if (tensorRefOf(v)) return '<tensor>';
-  if (Array.isArray(v)) return v.map(stripTensors);
-  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripTensors(x)]));
+  if (Array.isArray(v)) return v.map((x) => stripTensors(x, layer, depth + 1));
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripTensors(x, layer, depth + 1)]));
   return v;
 }
 
@@ -174,23 +250,26 @@ function parseCall(rawNode: unknown, layer: LayerNode): LayerCall {
   let kwargs: Json = {};
   if (isObject(rawNode) && 'args' in rawNode) {
     // Keras 3: {args: [tensor | [tensors]], kwargs: {initial_state: [...], mask: ..., training: ...}}
-    collectRefs(rawNode.args, inputs);
+    collectRefs(rawNode.args, inputs, layer);
     const kw = isObject(rawNode.kwargs) ? rawNode.kwargs : {};
     if (kw.initial_state != null) {
       initialState = [];
-      collectRefs(kw.initial_state, initialState);
+      collectRefs(kw.initial_state, initialState, layer);
     }
     const { initial_state: _ignored, ...rest } = kw;
-    kwargs = stripTensors(rest) as Json;
+    kwargs = stripTensors(rest, layer) as Json;
   } else if (Array.isArray(rawNode)) {
     // Keras 1/2: [[layer, node, tensor, kwargs], ...]; a recurrent layer's extra inputs are its initial states.
     for (const entry of rawNode) {
       const ref = tensorRefOf(entry);
-      if (ref) inputs.push(ref);
-      if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3]) as Json) };
+      if (!ref) throw damaged(`An inbound node of the layer "${showName(layer.name, 80)}" holds an entry that is not [layer name, node, tensor]`);
+      inputs.push(ref);
+      if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3], layer) as Json) };
     }
     const recurrent = RECURRENT.has(layer.className) || (layer.className === 'Bidirectional');
     if (recurrent && inputs.length > 1) initialState = inputs.splice(1);
+  } else {
+    throw damaged(`The layer "${showName(layer.name, 80)}" has an inbound node that is neither a list nor a Keras 3 call`);
   }
   return { inputs, ...(initialState ? { initialState } : {}), kwargs };
 }
@@ -200,41 +279,61 @@ function inputFromLayerConfig(layer: LayerNode): Shape | undefined {
   return asShape(c.batch_shape) ?? asShape(c.batch_input_shape) ?? (Array.isArray(c.input_shape) ? [null, ...asShape(c.input_shape)!] : undefined);
 }
 
-function refsList(v: unknown): TensorRef[] {
-  if (!Array.isArray(v)) return [];
-  if (typeof v[0] === 'string') {
-    const one = tensorRefOf(v);
-    return one ? [one] : [];
-  }
-  return v.map(tensorRefOf).filter((r): r is TensorRef => !!r);
+/** The graph's input or output tensors: a list (or, in Keras 3, a dict or nested list) of refs. */
+function refsList(v: unknown, what: string): TensorRef[] {
+  const out: TensorRef[] = [];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth > MAX_NESTING_DEPTH) throw damaged(`The model config's ${what} are nested more than ${MAX_NESTING_DEPTH} levels deep`);
+    const ref = tensorRefOf(x);
+    if (ref) out.push(ref);
+    else if (Array.isArray(x)) for (const y of x) walk(y, depth + 1);
+    else if (isObject(x)) for (const y of Object.values(x)) walk(y, depth + 1);
+  };
+  if (v != null && typeof v !== 'object') throw damaged(`The model config's ${what} are not a list`);
+  walk(v, 0);
+  return out;
 }
 
 /** `{class_name: 'Sequential'|'Functional'|'Model', config}` to a ModelGraph. */
-export function parseGraph(raw: Json, env: ParseEnv): ModelGraph {
+export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
+  checkDepth(depth);
   const className = String(raw.class_name);
   const cfg = raw.config;
-  const layerList: unknown[] = Array.isArray(cfg) ? cfg : isObject(cfg) && Array.isArray(cfg.layers) ? cfg.layers : [];
-  const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : className.toLowerCase();
-  const layers = layerList.map((l) => parseLayer(l, env));
+  if (!Array.isArray(cfg) && !(isObject(cfg) && Array.isArray(cfg.layers))) {
+    throw damaged(`The ${showName(className, 60)} model in the config has no list of layers`);
+  }
+  const layerList: unknown[] = Array.isArray(cfg) ? cfg : (cfg.layers as unknown[]);
+  const name = (isObject(cfg) ? nameField(cfg.name, `A ${showName(className, 60)} model`) : undefined) ?? className.toLowerCase();
+  countLayers(env, layerList.length);
+  const layers = layerList.map((l) => parseLayer(l, env, depth));
   const seen = new Set<string>();
+  const functional = className !== 'Sequential';
   for (const l of layers) {
-    if (seen.has(l.name)) env.warnings.push(`Two layers are named "${l.name}"; the second is shown as it is declared.`);
+    if (seen.has(l.name)) {
+      // Functional graphs are wired by layer name, so a repeated name makes the wiring ambiguous.
+      if (functional) throw damaged(`Two layers of the model "${showName(name, 60)}" are named "${showName(l.name, 80)}", so its wiring is ambiguous`);
+      env.warnings.push(`Two layers are named "${showName(l.name)}"; the second is shown as it is declared.`);
+    }
     seen.add(l.name);
   }
   if (className === 'Sequential') return sequentialGraph(name, layers, raw, env);
   // Functional: inbound nodes per layer, explicit inputs and outputs.
   layerList.forEach((rawLayer, i) => {
-    const nodes = isObject(rawLayer) && Array.isArray(rawLayer.inbound_nodes) ? rawLayer.inbound_nodes : [];
+    const nodes = isObject(rawLayer) ? rawLayer.inbound_nodes ?? [] : [];
+    if (!Array.isArray(nodes)) throw damaged(`The inbound_nodes of the layer "${showName(layers[i].name, 80)}" are not a list`);
     layers[i].calls = nodes.map((n) => parseCall(n, layers[i]));
   });
   const c = isObject(cfg) ? cfg : {};
-  const inputRefs = refsList(c.input_layers);
-  const outputRefs = refsList(c.output_layers);
+  const inputRefs = refsList(c.input_layers, 'input_layers');
+  const outputRefs = refsList(c.output_layers, 'output_layers');
+  const byName = new Map(layers.map((l) => [l.name, l]));
   const inputs: ModelInput[] = inputRefs.map((ref) => {
-    const layer = layers.find((l) => l.name === ref.layer);
-    return { name: ref.layer, shape: (layer && inputFromLayerConfig(layer)) ?? [null], dtype: String(layer?.config.dtype ?? 'float32') };
+    const layer = byName.get(ref.layer);
+    return { name: ref.layer, shape: (layer && inputFromLayerConfig(layer)) ?? [null], dtype: typeof layer?.config.dtype === 'string' ? layer.config.dtype : 'float32' };
   });
-  return { name, className, inputs, layers, inputRefs, outputRefs, sequential: false };
+  const graph: ModelGraph = { name, className, inputs, layers, inputRefs, outputRefs, sequential: false };
+  checkGraph(graph);
+  return graph;
 }
 
 function sequentialGraph(name: string, layers: LayerNode[], raw: Json, env: ParseEnv): ModelGraph {

@@ -1,7 +1,9 @@
 // The execution order of a layer graph: every layer call after the calls that feed it. Sequential and
 // Functional graphs, shared layers (several calls) and nested models all walk the same way.
 
+import { NotAKerasFileError } from './errors';
 import type { LayerCall, LayerNode, ModelGraph, TensorRef } from './model';
+import { showName } from './safeText';
 
 export interface CallSite {
   layer: LayerNode;
@@ -18,33 +20,104 @@ export function consumedRefs(call: LayerCall): TensorRef[] {
   return [...call.inputs, ...(call.initialState ?? [])];
 }
 
+/** The order walk's result; `cycle` names a layer whose call is (transitively) fed by its own output. */
+interface Walk {
+  order: CallSite[];
+  unreachable: CallSite[];
+  cycle?: LayerNode;
+}
+
+const NEW = 0;
+const OPEN = 1;
+const DONE = 2;
+const DEAD = 3;
+
+/**
+ * One depth-first pass over call sites with a map from tensor key to the call producing it: each call is emitted
+ * after its producers, so the time is linear in calls plus refs. Calls fed by a tensor nobody produces, or by their
+ * own output through a cycle, are dead and returned separately.
+ */
+function walk(graph: ModelGraph): Walk {
+  const ready = new Set<string>(graph.inputRefs.map(refKey));
+  for (const l of graph.layers) if (l.className === 'InputLayer') ready.add(callKey(l.name, 0));
+  const sites: CallSite[] = [];
+  for (const layer of graph.layers) layer.calls.forEach((call, node) => sites.push({ layer, node, call }));
+  const producer = new Map<string, number>();
+  sites.forEach((s, i) => {
+    const key = callKey(s.layer.name, s.node);
+    if (!ready.has(key) && !producer.has(key)) producer.set(key, i);
+  });
+  const state = new Uint8Array(sites.length);
+  const order: CallSite[] = [];
+  let cycle: LayerNode | undefined;
+  // Each frame: a site and how many of its refs have been looked at.
+  const stack: Array<{ site: number; refs: TensorRef[]; next: number; dead: boolean }> = [];
+  for (let start = 0; start < sites.length; start++) {
+    if (state[start] !== NEW) continue;
+    state[start] = OPEN;
+    stack.push({ site: start, refs: consumedRefs(sites[start].call), next: 0, dead: false });
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.refs.length) {
+        const key = refKey(top.refs[top.next++]);
+        if (ready.has(key)) continue;
+        const p = producer.get(key);
+        if (p === undefined || state[p] === DEAD) top.dead = true;
+        else if (state[p] === OPEN) {
+          cycle ??= sites[p].layer;
+          top.dead = true;
+        } else if (state[p] === NEW) {
+          state[p] = OPEN;
+          stack.push({ site: p, refs: consumedRefs(sites[p].call), next: 0, dead: false });
+        }
+        continue;
+      }
+      stack.pop();
+      state[top.site] = top.dead ? DEAD : DONE;
+      if (!top.dead) order.push(sites[top.site]);
+      // A dead producer kills the call that was waiting on it.
+      else if (stack.length) stack[stack.length - 1].dead = true;
+    }
+  }
+  const unreachable = sites.filter((_, i) => state[i] === DEAD);
+  return { order, unreachable, ...(cycle ? { cycle } : {}) };
+}
+
 /**
  * Calls in an order where every input is ready first. Calls that can never run (fed by a layer the
  * graph does not declare) are returned separately so the caller can say so.
  */
 export function executionOrder(graph: ModelGraph): { order: CallSite[]; unreachable: CallSite[] } {
-  const ready = new Set<string>(graph.inputRefs.map(refKey));
-  for (const l of graph.layers) if (l.className === 'InputLayer') ready.add(callKey(l.name, 0));
-  const pending: CallSite[] = [];
-  for (const layer of graph.layers) layer.calls.forEach((call, node) => pending.push({ layer, node, call }));
-  const order: CallSite[] = [];
-  let progress = true;
-  while (pending.length && progress) {
-    progress = false;
-    for (let i = 0; i < pending.length; ) {
-      const site = pending[i];
-      if (consumedRefs(site.call).every((r) => ready.has(refKey(r)))) {
-        order.push(site);
-        ready.add(callKey(site.layer.name, site.node));
-        pending.splice(i, 1);
-        progress = true;
-      } else i++;
-    }
+  const { order, unreachable } = walk(graph);
+  return { order, unreachable };
+}
+
+/** Refuses a functional graph in which a layer is fed by its own output, directly or through other layers. */
+export function checkGraph(graph: ModelGraph): void {
+  const { cycle } = walk(graph);
+  if (cycle) {
+    throw new NotAKerasFileError(
+      `The layer "${showName(cycle.name, 80)}" of the model "${showName(graph.name, 60)}" is fed by its own output, directly or through other layers, so the graph has no order to run in: the file is damaged or crafted.`,
+    );
   }
-  return { order, unreachable: pending };
+}
+
+/** Every layer in a list, nested models' layers included, depth first; iterative, and each layer once. */
+export function allLayersOf(layers: readonly LayerNode[]): LayerNode[] {
+  const out: LayerNode[] = [];
+  const seen = new Set<LayerNode>();
+  const stack = [...layers].reverse();
+  while (stack.length) {
+    const l = stack.pop()!;
+    if (seen.has(l)) continue;
+    seen.add(l);
+    out.push(l);
+    if (l.model) for (let i = l.model.layers.length - 1; i >= 0; i--) stack.push(l.model.layers[i]);
+  }
+  return out;
 }
 
 /** Every layer in a graph, nested models' layers included, depth first. */
 export function allLayers(graph: ModelGraph): LayerNode[] {
-  return graph.layers.flatMap((l) => [l, ...(l.model ? allLayers(l.model) : [])]);
+  return allLayersOf(graph.layers);
 }

@@ -12,6 +12,8 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NotAKerasFileError } from '../errors';
+import { MAX_WHOLE_READ_BYTES, formatBytes } from '../limits';
+import { showName } from '../safeText';
 import type { ByteSource } from './bytes';
 
 /** Weight bytes read on demand from the file, and a way to complete the image for layouts jsfive assembles. */
@@ -45,7 +47,20 @@ type Pread = (into: Uint8Array, at: number, length: number, position: number) =>
 
 class Fallback extends Error {}
 
-function readMetadataImage(pread: Pread, superblockOffset: number, size: number): MetadataImage {
+/** The metadata refers back to itself (a B-tree node, heap block or continuation met twice): never hand it to jsfive. */
+export class Hdf5LoopError extends Error {}
+/** More metadata nodes than any real model has: walking on would do work proportional to a file's claims. */
+export class Hdf5BudgetError extends Error {}
+
+/** Object headers, B-tree nodes, symbol nodes and heap blocks one walk visits at most; real Keras files have thousands. */
+export const MAX_HDF5_NODES = 200_000;
+
+/** The sentence for a file whose structure loops (hard links are fine; B-trees and heaps must be trees). */
+export const loopSentence = (name: string): string => `${name} cannot be read: its group structure loops back on itself: the file is damaged or crafted.`;
+export const budgetSentence = (name: string): string =>
+  `${name} has more than ${MAX_HDF5_NODES.toLocaleString('en-US')} HDF5 objects and tree nodes, far beyond any real model: the file is damaged or crafted.`;
+
+function readMetadataImage(pread: Pread, superblockOffset: number, size: number, fillOnFallback = true): MetadataImage {
   const image = new ArrayBuffer(size); // zero pages are mapped lazily: untouched pages cost no memory or time
   const u8 = new Uint8Array(image);
   const dv = new DataView(image);
@@ -85,6 +100,11 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
     return Number(v);
   };
   const signature = (at: number, text: string) => String.fromCharCode(...u8.subarray(at, at + 4)) === text;
+  let visited = 0;
+  /** Counts one more metadata node against MAX_HDF5_NODES. */
+  const visit = () => {
+    if (++visited > MAX_HDF5_NODES) throw new Hdf5BudgetError('node budget');
+  };
 
   try {
     fetch(0, 96 + 40);
@@ -111,6 +131,7 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
     const seenTrees = new Set<number>();
     const seenGlobal = new Set<number>();
     const seenHeaps = new Set<number>();
+    const seenBlocks = new Set<number>();
     const pending: number[] = [rootHeader];
 
     const globalHeap = (addr: number) => {
@@ -126,23 +147,33 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       fetch(u64(addr + 24), u64(addr + 8));
     };
     const snod = (addr: number) => {
+      visit();
       fetch(addr, 8 + 2 * leafK * 40);
       if (!signature(addr, 'SNOD')) throw new Fallback(`no symbol node at ${addr}`);
       const n = dv.getUint16(addr + 6, true);
       for (let i = 0; i < n; i++) pending.push(u64(addr + 8 + i * 40 + 8));
     };
-    const btree = (addr: number) => {
-      if (seenTrees.has(addr)) return;
-      seenTrees.add(addr);
-      fetch(addr, 24 + (2 * internalK + 1) * 8 + 2 * internalK * 8);
-      if (!signature(addr, 'TREE') || u8[addr + 4] !== 0) throw new Fallback(`no group B-tree at ${addr}`);
-      const level = u8[addr + 5];
-      const used = dv.getUint16(addr + 6, true);
-      for (let i = 0; i < used; i++) {
-        const child = u64(addr + 24 + 8 + i * 16);
-        if (level > 0) btree(child);
-        else snod(child);
-      }
+    /** A group B-tree: a tree whose levels count down to 0; a node met twice in one tree is a loop (or a DAG). */
+    const btree = (root: number) => {
+      if (seenTrees.has(root)) return;
+      seenTrees.add(root);
+      const inTree = new Set<number>();
+      const node = (addr: number, expectLevel: number | null) => {
+        if (inTree.has(addr)) throw new Hdf5LoopError(`group B-tree node ${addr} met twice`);
+        inTree.add(addr);
+        visit();
+        fetch(addr, 24 + (2 * internalK + 1) * 8 + 2 * internalK * 8);
+        if (!signature(addr, 'TREE') || u8[addr + 4] !== 0) throw new Fallback(`no group B-tree at ${addr}`);
+        const level = u8[addr + 5];
+        if (expectLevel !== null && level !== expectLevel) throw new Hdf5LoopError(`group B-tree node ${addr} at the wrong level`);
+        const used = dv.getUint16(addr + 6, true);
+        for (let i = 0; i < used; i++) {
+          const child = u64(addr + 24 + 8 + i * 16);
+          if (level > 0) node(child, level - 1);
+          else snod(child);
+        }
+      };
+      node(root, null);
     };
     /** Little-endian unsigned integer of 1..8 bytes. */
     const uint = (at: number, bytes: number) => {
@@ -198,13 +229,20 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       const indirectRowsSub = log2(tableWidth) + log2(startBlock) - 1;
       const blocks: Array<[number, number]> = [];
       const direct = (at: number, size: number) => {
+        if (heapBlocks.has(at)) throw new Hdf5LoopError(`fractal heap block ${at} met twice`);
+        heapBlocks.add(at);
+        visit();
         fetch(at, size);
         if (!signature(at, 'FHDB')) throw new Fallback(`no fractal heap direct block at ${at}`);
         blocks.push([at, size]);
       };
       const blockSize = (i: number) => 2 ** Math.max(Math.floor(i / tableWidth) - 1, 0) * startBlock;
+      const heapBlocks = new Set<number>();
       const indirect = (at: number, rows: number, depth: number) => {
         if (depth > 16) throw new Fallback('fractal heap too deep');
+        if (heapBlocks.has(at)) throw new Hdf5LoopError(`fractal heap block ${at} met twice`);
+        heapBlocks.add(at);
+        visit();
         const entries = rows * tableWidth;
         let q = at + 4 + 1 + 8 + blockOffsetBytes;
         fetch(at, q - at + entries * 8 + 4);
@@ -277,7 +315,11 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
           maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
         }
       }
+      const inTree = new Set<number>();
       const node = (at: number, n: number, level: number) => {
+        if (inTree.has(at)) throw new Hdf5LoopError(`v2 B-tree node ${at} met twice`);
+        inTree.add(at);
+        visit();
         fetch(at, nodeSize);
         if (!signature(at, level > 0 ? 'BTIN' : 'BTLF')) throw new Fallback(`no v2 B-tree node at ${at}`);
         let q = at + 6;
@@ -362,6 +404,10 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       } else if (type === 0x0010) {
         const addr = u64(data);
         const len = u64(data + 8);
+        // jsfive follows each continuation block once; so does the walk (a block met again is simply skipped).
+        if (seenBlocks.has(addr)) return;
+        seenBlocks.add(addr);
+        visit();
         fetch(addr, len);
         if (!v2) messagesV1(addr, addr + len);
         else {
@@ -400,6 +446,7 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
       const addr = pending.pop()!;
       if (addr < 0 || seenHeaders.has(addr)) continue;
       seenHeaders.add(addr);
+      visit();
       fetch(addr, 16);
       if (u8[addr] === 1) {
         const headerSize = dv.getUint32(addr + 8, true);
@@ -423,11 +470,38 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number)
     return { image, fetched };
   } catch (e) {
     if (!(e instanceof Fallback) && !(e instanceof RangeError)) throw e;
-    fetch(0, size);
+    if (fillOnFallback) {
+      // The whole-file read is for small files of an unusual layout; a big one (or a sparse one) gets a sentence.
+      if (size > MAX_WHOLE_READ_BYTES) throw new WholeReadRefused(size, e.message);
+      fetch(0, size);
+    }
     return { image, fetched, fallback: e.message };
   }
 }
 
+
+/** A whole-file read the size limit refused: `reason` says which layout the walk did not know. */
+class WholeReadRefused extends Error {
+  constructor(readonly size: number, readonly reason: string) {
+    super(reason);
+  }
+}
+
+function wholeReadSentence(name: string, size: number, reason: string): string {
+  return `${showName(name)} is ${formatBytes(size)} and uses an HDF5 layout (${showName(reason, 60)}) that is read only whole, which this tool does up to ${formatBytes(MAX_WHOLE_READ_BYTES)}; re-save it with h5py's default settings or model.save().`;
+}
+
+/** Runs the metadata walk, turning a loop or an exhausted node budget into the file's one sentence. */
+function walkChecked<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Hdf5LoopError) throw new NotAKerasFileError(loopSentence(name));
+    if (e instanceof Hdf5BudgetError) throw new NotAKerasFileError(budgetSentence(name));
+    if (e instanceof WholeReadRefused) throw new NotAKerasFileError(wholeReadSentence(name, e.size, e.reason));
+    throw e;
+  }
+}
 
 /** Opens a file for one synchronous read, refusing it if it changed since the model was opened. */
 function withFile<T>(file: string, name: string, stamp: { size: number; mtimeMs: number }, fn: (fd: number) => T): T {
@@ -465,6 +539,14 @@ function preadAll(fd: number, into: Uint8Array, at: number, length: number, posi
 export async function openHdf5Bytes(source: ByteSource, offset: number, length: number): Promise<Hdf5Bytes> {
   if (!source.path) {
     const bytes = await source.read(offset, length);
+    // The same walk checks bytes in memory, so a looping structure is refused before jsfive follows it.
+    walkChecked(source.name, () =>
+      readMetadataImage((into, at, n, position) => {
+        const part = bytes.subarray(position, position + n);
+        into.set(part, at);
+        return part.length;
+      }, 0, bytes.byteLength, false),
+    );
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return { buffer: (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer };
   }
@@ -476,7 +558,7 @@ export async function openHdf5Bytes(source: ByteSource, offset: number, length: 
     const st = fstatSync(fd);
     stamp = { size: st.size, mtimeMs: st.mtimeMs };
     const size = Math.max(0, Math.min(length, st.size - offset));
-    image = readMetadataImage((into, at, n, position) => readSync(fd, into, at, n, position), offset, size);
+    image = walkChecked(source.name, () => readMetadataImage((into, at, n, position) => readSync(fd, into, at, n, position), offset, size));
   } finally {
     closeSync(fd);
   }
@@ -494,6 +576,7 @@ export async function openHdf5Bytes(source: ByteSource, offset: number, length: 
       },
       fillAll() {
         if (complete) return;
+        if (u8.length > MAX_WHOLE_READ_BYTES) throw new NotAKerasFileError(wholeReadSentence(source.name, u8.length, 'chunked or compressed weights'));
         withFile(file, source.name, stamp, (f) => preadAll(f, u8, 0, u8.length, offset));
         complete = true;
       },
