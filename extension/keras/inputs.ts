@@ -3,6 +3,7 @@
 // Pure: no fs, no vscode, no Node-only imports, so the webview bundle can use it (file reading is in inputFiles.ts).
 
 import { InputError } from './errors';
+import { MAX_NESTING_DEPTH } from './limits';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import type { Dim, Shape } from './shapes';
 import { numberReader, tensor, type Tensor } from './tensor';
@@ -43,39 +44,66 @@ export interface PreparedInputs {
 // ---------------------------------------------------------------------------------------------
 // Specs from the model document
 
-function sameRef(a: TensorRef, b: TensorRef): boolean {
-  return a.layer === b.layer && a.node === b.node && a.tensor === b.tensor;
-}
+const consumerMaps = new WeakMap<ModelGraph, Map<string, LayerNode[]>>();
 
 /** Layers that take `ref` as an input in some call (wrappers and InputLayers are looked through by callers). */
 function consumersOf(graph: ModelGraph, ref: TensorRef): LayerNode[] {
-  return graph.layers.filter((l) => l.calls.some((c) => c.inputs.some((r) => sameRef(r, ref))));
+  const key = (r: TensorRef) => `${r.layer}#${r.node}#${r.tensor}`;
+  let map = consumerMaps.get(graph);
+  if (!map) {
+    // One pass over every call builds the map, so a graph with many inputs is not scanned once per input.
+    map = new Map();
+    for (const l of graph.layers) {
+      for (const c of l.calls) {
+        for (const r of c.inputs) {
+          const list = map.get(key(r)) ?? [];
+          if (list[list.length - 1] !== l) list.push(l);
+          map.set(key(r), list);
+        }
+      }
+    }
+    consumerMaps.set(graph, map);
+  }
+  return map.get(key(ref)) ?? [];
 }
 
-/** The Embedding layer fed directly by a model input (through an InputLayer), if any. */
-function embeddingFedBy(graph: ModelGraph, inputIndex: number): LayerNode | undefined {
+/**
+ * The Embedding layer fed directly by a model input (through an InputLayer), if any. Each nested graph is looked at
+ * once (`memo`), and at most MAX_NESTING_DEPTH deep, so the work is linear in the model's size.
+ */
+function embeddingFedBy(graph: ModelGraph, inputIndex: number, memo = new Map<ModelGraph, LayerNode | null>(), depth = 0): LayerNode | undefined {
+  if (inputIndex === 0 && memo.has(graph)) return memo.get(graph) ?? undefined;
+  if (depth > MAX_NESTING_DEPTH) return undefined;
   const ref = graph.inputRefs[inputIndex];
-  const candidates: LayerNode[] = [];
+  const candidates = new Set<LayerNode>();
   if (ref) {
     const own = graph.layers.find((l) => l.name === ref.layer);
-    if (own && own.className === 'Embedding') candidates.push(own);
-    for (const l of consumersOf(graph, ref)) candidates.push(l);
+    if (own && own.className === 'Embedding') candidates.add(own);
+    for (const l of consumersOf(graph, ref)) candidates.add(l);
   }
   // Old Sequential models have no InputLayer: the first layer is fed by the model input.
   if (graph.sequential && inputIndex === 0) {
     const first = graph.layers.find((l) => l.className !== 'InputLayer');
-    if (first) candidates.push(first);
+    if (first) candidates.add(first);
   }
+  let found: LayerNode | undefined;
   for (const l of candidates) {
-    if (l.className === 'Embedding') return l;
+    if (l.className === 'Embedding') {
+      found = l;
+      break;
+    }
     if (l.className === 'InputLayer') continue;
     // A nested Sequential starting with an Embedding.
     if (l.model && l.model.inputs.length === 1) {
-      const inner = embeddingFedBy(l.model, 0);
-      if (inner) return inner;
+      const inner = embeddingFedBy(l.model, 0, memo, depth + 1);
+      if (inner) {
+        found = inner;
+        break;
+      }
     }
   }
-  return undefined;
+  if (inputIndex === 0) memo.set(graph, found ?? null);
+  return found;
 }
 
 export function inputSpecs(doc: ModelDocument): InputSpec[] {
