@@ -2,21 +2,25 @@
 // .keras zips (Keras 3 and tf.keras 2.13-2.15), and weights-only files with their architecture JSON.
 // Detection is by content. Optimizer state is never read; nothing in the file is ever executed.
 
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileSource, type ByteSource } from './container/bytes';
+import { fileSource, readSmallFile, type ByteSource } from './container/bytes';
 import { attrText, lookup, openHdf5, type H5Group } from './container/hdf5';
 import { openHdf5Bytes } from './container/hdf5Image';
-import { readZipDirectory, readZipEntry, readZipHdf5 } from './container/kerasZip';
+import { readZipDirectory, readZipHdf5, readZipText } from './container/kerasZip';
 import { sniff } from './container/sniff';
 import { parseJsonText, parseModelConfig, type ParseEnv } from './config';
 import { InputError, MissingArchitectureError, NotAKerasFileError } from './errors';
+import { MAX_TEXT_BYTES } from './limits';
 import type { FileFormat, ModelDocument, ModelGraph } from './model';
+import { showName } from './safeText';
 import { bindKeras3Weights, bindLegacyWeights, looseKeras3Weights } from './weights';
 
 export interface LoadOptions {
   /** Architecture JSON for a weights-only file (otherwise looked for beside it). */
   configPath?: string;
+  /** Memory a compressed weights member may take once inflated (a stored one is read lazily); default 256 MB. */
+  memoryBudgetBytes?: number;
 }
 
 export function kerasMajorOf(version: string | null | undefined, fallback: 1 | 2 | 3 = 2): 1 | 2 | 3 {
@@ -44,10 +48,12 @@ async function readArchitecture(file: ByteSource, opts: LoadOptions): Promise<{ 
   }
   for (const c of candidates) {
     if (!existsSync(c)) {
-      if (c === opts.configPath) throw new InputError(`The architecture file ${c} does not exist.`);
+      if (c === opts.configPath) throw new InputError(`The architecture file ${showName(c, 160)} does not exist.`);
       continue;
     }
-    const text = await fs.readFile(c, 'utf8');
+    // A JSON beside the model is as untrusted as the model: a regular file, of a config's size at most.
+    const bytes = await readSmallFile(c, MAX_TEXT_BYTES, 'The architecture file', 'give the JSON written by model.to_json()');
+    const text = new TextDecoder().decode(bytes);
     return { json: parseJsonText(text, path.basename(c)), from: c };
   }
   throw new MissingArchitectureError(
@@ -90,7 +96,7 @@ async function readHdf5(source: ByteSource, superblockOffset: number, opts: Load
   const keras3 = !legacy && (lookup(root, 'layers') !== undefined || lookup(root, '_layer_checkpoint_dependencies') !== undefined || root.keys().some((k) => k.startsWith('layers\\')));
   if (!legacy && !keras3) {
     throw new NotAKerasFileError(
-      `${source.name} is an HDF5 file but not a Keras model: it has no model_config and no Keras weights layout (its top-level entries are ${root.keys().slice(0, 5).join(', ') || 'none'}).`,
+      `${source.name} is an HDF5 file but not a Keras model: it has no model_config and no Keras weights layout (its top-level entries are ${root.keys().slice(0, 5).map((k) => showName(k, 40)).join(', ') || 'none'}).`,
     );
   }
   const arch = await readArchitecture(source, opts);
@@ -105,19 +111,19 @@ async function readHdf5(source: ByteSource, superblockOffset: number, opts: Load
   return document(source, 'weights-only', version, kerasMajor, attrText(attrs.backend) ?? backend ?? null, graph, warnings, notExecutable);
 }
 
-async function readKerasZip(source: ByteSource): Promise<ModelDocument> {
+async function readKerasZip(source: ByteSource, opts: LoadOptions): Promise<ModelDocument> {
   const dir = await readZipDirectory(source);
   const warnings: string[] = [];
   // Python's zipfile (what Keras uses) resolves a duplicated name to its last entry.
   const entry = (name: string) => [...dir.entries].reverse().find((e) => e.name === name);
   for (const d of new Set(dir.duplicates)) {
-    warnings.push(`The archive holds several members named "${d}": a sign of a crafted file. Nothing from it is run.`);
+    warnings.push(`The archive holds several members named "${showName(d)}": a sign of a crafted file. Nothing from it is run.`);
   }
   const configEntry = entry('config.json');
   if (!configEntry) {
-    throw new NotAKerasFileError(`${source.name} is a zip but not a Keras .keras file: it has no config.json (members: ${dir.entries.slice(0, 5).map((e) => e.name).join(', ') || 'none'}).`);
+    throw new NotAKerasFileError(`${source.name} is a zip but not a Keras .keras file: it has no config.json (members: ${dir.entries.slice(0, 5).map((e) => showName(e.name, 40)).join(', ') || 'none'}).`);
   }
-  const text = (e: typeof configEntry) => readZipEntry(source, e).then((b) => new TextDecoder().decode(b));
+  const text = (e: typeof configEntry) => readZipText(source, e);
   const config = parseJsonText(await text(configEntry), `${source.name}'s config.json`);
   const metadataEntry = entry('metadata.json');
   const metadata = metadataEntry ? (parseJsonText(await text(metadataEntry), `${source.name}'s metadata.json`) as Record<string, unknown>) : {};
@@ -128,7 +134,7 @@ async function readKerasZip(source: ByteSource): Promise<ModelDocument> {
   const weightsEntry = entry('model.weights.h5');
   let loose: ReturnType<typeof looseKeras3Weights> = [];
   if (weightsEntry) {
-    const { buffer, data } = await readZipHdf5(source, weightsEntry);
+    const { buffer, data } = await readZipHdf5(source, weightsEntry, opts.memoryBudgetBytes);
     const root = openHdf5(buffer, `${source.name}/model.weights.h5`, data);
     if (graph.layers.length) bindKeras3Weights(root, graph.layers, !graph.sequential, warnings);
     else loose = looseKeras3Weights(root);
@@ -173,7 +179,7 @@ function document(
 export async function loadModelFromSource(source: ByteSource, opts: LoadOptions = {}): Promise<ModelDocument> {
   const container = await sniff(source);
   if (container.kind === 'hdf5') return readHdf5(source, container.superblockOffset, opts);
-  if (container.kind === 'zip') return readKerasZip(source);
+  if (container.kind === 'zip') return readKerasZip(source, opts);
   throw new InputError(
     `${source.name} is an architecture JSON without weights: open the weights file (.h5 / .weights.h5) and give this file with --config.`,
   );
@@ -181,15 +187,8 @@ export async function loadModelFromSource(source: ByteSource, opts: LoadOptions 
 
 /** Reads a model file from disk. The file is opened read-only and never written. */
 export async function loadModel(filePath: string, opts: LoadOptions = {}): Promise<ModelDocument> {
-  let source: ByteSource;
-  try {
-    source = await fileSource(filePath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`${filePath} does not exist.`);
-    if (code === 'EISDIR') throw new InputError(`${filePath} is a folder, not a model file.`);
-    throw new InputError(`${filePath} cannot be read (${code ?? String(e)}).`);
-  }
+  // Refuses folders, pipes and devices (a symlink to /dev/zero never ends) with a sentence.
+  const source = await fileSource(filePath);
   try {
     return await loadModelFromSource(source, opts);
   } finally {

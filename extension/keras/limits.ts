@@ -58,3 +58,6 @@ export function checkBudget(elements: number, bytesPer: number, budgetBytes: num
 }
 
 export const budgetBytes = (mb: number = DEFAULT_MEMORY_BUDGET_MB): number => mb * MB;
+
+/** The largest HDF5 file read whole when the metadata walk does not know its layout; above it, a sentence. */
+export const MAX_WHOLE_READ_BYTES = 1024 * MB;
