@@ -3,7 +3,8 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { describeThrown } from './keras/errors';
+import { describeThrown, oneSentence } from './keras/errors';
+import { plainText, showName } from './keras/safeText';
 import { chooseArchitecture, type InspectorPanels, type RunOutcome } from './inspectorPanel';
 import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type ModelEditorProvider } from './modelEditor';
 import { LAYERS_VIEW_ID, type LayerTreeProvider, type LayerTreeNode } from './layerTree';
@@ -76,15 +77,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       await deps.models.get(uri);
     } catch (e) {
-      error = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      error = oneSentence(e instanceof ModelLoadError ? e.message : describeThrown(e));
       if (e instanceof ModelLoadError && e.needsArchitecture) {
         // Weights-only file without its architecture beside it: offer to choose the JSON, then start over.
         const CHOOSE = 'Choose Architecture JSON…';
-        void vscode.window.showErrorMessage(error, CHOOSE).then(async (answer) => {
+        // Plain text: the sentence quotes names from the file, and notifications render Markdown links.
+        void vscode.window.showErrorMessage(plainText(error), CHOOSE).then(async (answer) => {
           if (answer === CHOOSE && (await chooseArchitecture(deps.models, uri))) void vscode.commands.executeCommand(COMMANDS.inspect, uri, options);
         });
       } else {
-        void vscode.window.showErrorMessage(error);
+        void vscode.window.showErrorMessage(plainText(error));
       }
     }
     await revealTree(uri);
@@ -100,18 +102,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       loaded = await deps.models.get(uri);
     } catch (e) {
-      const error = e instanceof ModelLoadError ? e.message : describeThrown(e);
-      void vscode.window.showErrorMessage(error);
+      const error = oneSentence(e instanceof ModelLoadError ? e.message : describeThrown(e));
+      void vscode.window.showErrorMessage(plainText(error));
       return { error, errorKind: 'file' };
     }
     if (loaded.doc.notExecutable) {
-      void vscode.window.showErrorMessage(loaded.doc.notExecutable);
-      return { error: loaded.doc.notExecutable, errorKind: 'unsupported' };
+      const error = oneSentence(loaded.doc.notExecutable);
+      void vscode.window.showErrorMessage(plainText(error));
+      return { error, errorKind: 'unsupported' };
     }
     const input = opts?.input ?? (await pickInput(uri, loaded.inputs, samplesDir));
     if (!input) return undefined;
     void deps.layerTree.show(uri);
     const { session } = deps.panels.show(uri, { preserveFocus: true });
+    // The user chose this CSV in the command's own dialog: the panel may read it again for a re-run.
+    if (input.kind === 'csv' && input.path) session.allowFile(input.path);
     session.setInput(input);
     return session.run(input);
   };
@@ -122,7 +127,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (typeof arg === 'string' && !arg.includes('/') && !arg.includes('\\')) {
       uri = samples.find((s) => s.label === arg || s.label.startsWith(`${arg}.`))?.uri;
       if (!uri) {
-        void vscode.window.showErrorMessage(`There is no sample named "${arg}"; the samples are ${samples.map((s) => s.label).join(', ')}.`);
+        void vscode.window.showErrorMessage(plainText(oneSentence(`There is no sample named "${showName(arg)}"; the samples are ${samples.map((s) => s.label).join(', ')}.`)));
         return undefined;
       }
     } else {
@@ -162,7 +167,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       } catch (e) {
         // Never a silent nothing: an unexpected failure is logged and shown.
         deps.log.error(`${name} failed`, e instanceof Error ? e : new Error(describeThrown(e)));
-        void vscode.window.showErrorMessage(`Keras RNN Inspector: ${describeThrown(e)}`);
+        void vscode.window.showErrorMessage(plainText(oneSentence(`Keras RNN Inspector: ${describeThrown(e)}`)));
         return undefined;
       }
     };
@@ -177,7 +182,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
-/** `foo.h5` for messages. */
+/** `foo.h5` for messages: controls and bidi overrides visible, cut to a label's length. */
 export function fileLabel(uri: vscode.Uri): string {
-  return path.basename(uri.fsPath);
+  return showName(path.basename(uri.fsPath));
 }

@@ -10,6 +10,7 @@ import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, ModelEditorProvider } from './mo
 import { registerCommands, COMMANDS } from './commands';
 import { PythonLayerHoverProvider, PYTHON_SELECTOR } from './pythonHover';
 import { paramsLabel } from './hovers';
+import { showName } from './keras/safeText';
 
 /** What activate() returns: the pieces tests inspect. */
 export interface ExtensionApi {
@@ -52,7 +53,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     const root = layerTree.root;
     if (root?.kind === 'model') {
       statusBar.text = `$(pulse) ${paramsLabel(root.summary.totalParams)}`;
-      statusBar.tooltip = `Keras RNN Inspector: ${path.basename(root.uri.fsPath)}, ${paramsLabel(root.summary.totalParams)}`;
+      // A plain string tooltip (never Markdown), with the file name's controls and bidi overrides visible.
+      statusBar.tooltip = `Keras RNN Inspector: ${showName(path.basename(root.uri.fsPath))}, ${paramsLabel(root.summary.totalParams)}`;
     } else {
       statusBar.text = '$(pulse) Keras RNN';
       statusBar.tooltip = 'Keras RNN Inspector';

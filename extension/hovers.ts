@@ -8,6 +8,7 @@ import type { ParamFormula } from './keras/layers/types';
 import { layerKind } from './keras/layers/index';
 import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
+import { showName } from './keras/safeText';
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'CuDNNLSTM', 'CuDNNGRU']);
 
@@ -21,14 +22,25 @@ export function paramsLabel(n: number): string {
   return `${formatCount(n)} param${n === 1 ? '' : 's'}`;
 }
 
-/** Markdown-safe inline code (backticks in names are rare but must not break the hover). */
+/**
+ * Inline code for text this extension computed (formulas, shapes): the fence is longer than any backtick run in
+ * it, so nothing can close the span early. Names from a file never go in a code span: they go through escapeMd.
+ */
 function code(s: string): string {
-  const fence = s.includes('`') ? '``' : '`';
-  return `${fence}${s}${fence}`;
+  const text = s.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_[\]<>|]/g, '\\$&');
+/**
+ * Text from a file (names, class names, paths, versions, notes) for a Markdown hover: controls and bidi overrides
+ * made visible, cut to `max` characters, and every ASCII punctuation character backslash-escaped (CommonMark allows
+ * it for all of them), so it cannot open a link, a command link, an image, HTML, a code span or a table cell.
+ */
+export function escapeMd(s: string, max = 400): string {
+  return showName(String(s), max).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
 
 /** The notebook name of a weight: W_x for an RNN kernel, W_h for its recurrent kernel, b for a bias. */
@@ -107,7 +119,7 @@ export function formulaMarkdown(className: string, f: ParamFormula, options: { u
   if (unknown.size === 0 && f.nonTrainable > 0) {
     lines.push('', `${formatCount(f.trainable)} trainable, ${formatCount(f.nonTrainable)} non-trainable.`);
   }
-  if (f.note) lines.push('', f.note);
+  if (f.note) lines.push('', escapeMd(f.note, 1000));
   return lines.join('\n');
 }
 
@@ -120,7 +132,7 @@ function letterLegend(letters: (string | null)[] | undefined): string | null {
 /** Tooltip of a layer in the Model Layers tree (and the panel's layer table). */
 export function layerTooltip(layer: LayerSummary): string {
   const lines: string[] = [];
-  lines.push(`**${escapeMd(layer.name)}** · ${code(layer.className)}`);
+  lines.push(`**${escapeMd(layer.name)}** · ${escapeMd(layer.className)}`);
   lines.push('', `Output ${code(layer.outputShapeText)}`);
   if (layer.inputShapes.length > 0) {
     lines.push('', `Input ${layer.inputShapes.map((s) => code(formatShape(s))).join(', ')}`);
@@ -144,8 +156,8 @@ export function layerTooltip(layer: LayerSummary): string {
       lines.push(`| ${escapeMd(shortWeightName(w.name))}${role ? ` (${escapeMd(role)})` : ''} | ${shapeText(w.shape)} | ${formatCount(w.count)} |`);
     }
   }
-  if (layer.notExecutable) lines.push('', `⚠ **Cannot run:** ${escapeMd(layer.notExecutable)}`);
-  for (const n of layer.notes) if (n !== layer.notExecutable) lines.push('', `*${escapeMd(n)}*`);
+  if (layer.notExecutable) lines.push('', `⚠ **Cannot run:** ${escapeMd(layer.notExecutable, 1000)}`);
+  for (const n of layer.notes) if (n !== layer.notExecutable) lines.push('', `*${escapeMd(n, 1000)}*`);
   return lines.join('\n');
 }
 
@@ -154,11 +166,11 @@ export function weightTooltip(layer: LayerSummary, w: WeightSummary): string {
   const name = shortWeightName(w.name);
   const role = weightRole(layer.className, name);
   const lines = [
-    `**${escapeMd(name)}**${role ? ` = ${escapeMd(role)}` : ''} of ${code(layer.name)}`,
+    `**${escapeMd(name)}**${role ? ` = ${escapeMd(role)}` : ''} of ${escapeMd(layer.name)}`,
     '',
     `Shape ${code(shapeText(w.shape))} = ${formatCount(w.count)} values, ${escapeMd(w.dtype)}${w.trainable ? '' : ', non-trainable'}`,
     '',
-    `Stored at ${code(w.path)}`,
+    `Stored at ${escapeMd(w.path)}`,
   ];
   const gates = gateNote(layer.className, name, w.shape);
   if (gates) lines.push('', gates);
@@ -183,15 +195,16 @@ function gateNote(className: string, name: string, shape: number[]): string | nu
 /** Tooltip of the model (tree root, status bar). */
 export function modelTooltip(s: ModelSummary): string {
   const lines = [
-    `**${escapeMd(baseName(s.file))}** · ${code(s.modelClass)}`,
+    `**${escapeMd(baseName(s.file))}** · ${escapeMd(s.modelClass)}`,
     '',
-    `Format ${code(s.format)}${s.kerasVersion ? ` · Keras ${escapeMd(s.kerasVersion)}` : ''}${s.backend ? ` · ${escapeMd(s.backend)}` : ''}`,
+    `Format ${escapeMd(s.format)}${s.kerasVersion ? ` · Keras ${escapeMd(s.kerasVersion)}` : ''}${s.backend ? ` · ${escapeMd(s.backend)}` : ''}`,
     '',
     `Inputs ${s.inputs.map((i) => code(formatShape(i.shape))).join(', ') || '—'} · outputs ${s.outputs.map((o) => (o.shape ? code(formatShape(o.shape)) : '`?`')).join(', ') || '—'}`,
     '',
     `**Total ${paramsLabel(s.totalParams)}** (${formatCount(s.trainableParams)} trainable, ${formatCount(s.nonTrainableParams)} non-trainable)`,
   ];
-  for (const w of s.warnings) lines.push('', `⚠ ${escapeMd(w)}`);
+  for (const w of s.warnings.slice(0, 50)) lines.push('', `⚠ ${escapeMd(w, 1000)}`);
+  if (s.warnings.length > 50) lines.push('', `… and ${s.warnings.length - 50} more warnings.`);
   return lines.join('\n');
 }
 
@@ -239,10 +252,10 @@ export function pythonHover(call: PyCall): PythonHover | null {
   const built = layerFromCall(call);
   if (!built) return null;
   const { node, inputShape, unknown } = built;
-  const header = `**${code(call.name)}** · Keras layer`;
+  const header = `**${escapeMd(call.name)}** · Keras layer`;
   const parts = [header];
   if (unknown.length > 0) {
-    parts.push('', `Not read (not a literal): ${unknown.map(code).join(', ')}.`);
+    parts.push('', `Not read (not a literal): ${unknown.map((u) => escapeMd(u)).join(', ')}.`);
   }
   if (node.className !== 'Embedding' && node.config.units === undefined && RECURRENT.has(node.className)) {
     parts.push('', 'Give `units` (M, the hidden units) as a number to see the count.');
@@ -251,7 +264,7 @@ export function pythonHover(call: PyCall): PythonHover | null {
   const a = tryParams(node, withD(inputShape, node.className, 1));
   const b = complete ? a : tryParams(node, withD(inputShape, node.className, 2));
   if (!a || !b) {
-    parts.push('', `No parameter formula for \`${call.name}\` with these arguments.`);
+    parts.push('', `No parameter formula for ${escapeMd(call.name)} with these arguments.`);
     return { markdown: parts.join('\n'), total: null };
   }
   const changed = Object.keys(a.letters).filter((k) => a.letters[k] !== b.letters[k]);

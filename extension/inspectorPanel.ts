@@ -3,19 +3,24 @@
 
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { readInputText } from './modelPicker';
 import * as path from 'node:path';
-import { CancelledError, describeThrown } from './keras/errors';
+import { CancelledError, describeThrown, oneSentence } from './keras/errors';
+import { plainText, showName } from './keras/safeText';
+import { DEFAULT_MEMORY_BUDGET_MB } from './keras/limits';
 import { tracesToCsv, tracesToJson } from './keras/traceExport';
 import { toNested } from './keras/tensor';
 import { exportNumpy } from './keras/numpyExport';
 import { runInWorker } from './forwardRunner';
-import { RunFailure } from './runJob';
+import { RunFailure, type RunRequest } from './runJob';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
 import {
   PROTOCOL_VERSION,
+  parsePersistedState,
+  sanitizeExportName,
   describeInput,
-  isWebviewMessage,
+  validateWebviewMessage,
   type ExportRequest,
   type ExportResult,
   type HostMessage,
@@ -27,6 +32,39 @@ import {
 } from './protocol';
 
 export const PANEL_VIEW_TYPE = 'kerasRnnInspector.inspector';
+
+/** The memory budget of one forward pass (setting kerasRnnInspector.memoryLimitMB), in MB. */
+export function memoryLimitMB(): number {
+  const v = vscode.workspace.getConfiguration('kerasRnnInspector').get<unknown>('memoryLimitMB');
+  return typeof v === 'number' && Number.isInteger(v) && v >= 16 && v <= 65_536 ? v : DEFAULT_MEMORY_BUDGET_MB;
+}
+
+/** A file name from disk or a file, made safe to show: controls and bidi overrides visible, cut to a label's length. */
+export function displayName(uri: vscode.Uri): string {
+  return showName(path.basename(uri.fsPath));
+}
+
+/** The formats an export may be saved as: the extension the suggested name is forced to. */
+const EXPORT_EXT = { numpy: 'py', 'trace-csv': 'csv', 'trace-json': 'json', png: 'png' } as const;
+
+/** The real path of `p`, or of its folder plus its name when it does not exist yet (a new export). */
+async function realTarget(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    try {
+      return path.join(await realpath(path.dirname(p)), path.basename(p));
+    } catch {
+      return path.resolve(p);
+    }
+  }
+}
+
+/** True when `a` and `b` are the same file (case-insensitively on Windows and macOS, whose file systems usually are). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [ra, rb] = await Promise.all([realTarget(a), realTarget(b)]);
+  return process.platform === 'linux' ? ra === rb : ra.toLowerCase() === rb.toLowerCase();
+}
 
 /** What a run ended with; commands return it so tests can drive runs without UI. */
 export interface RunOutcome {
@@ -114,8 +152,8 @@ export function notAModelHtml(webview: vscode.Webview, extensionUri: vscode.Uri,
 </head>
 <body>
 <main class="kri-not-model" role="alert">
-<h1>${escapeHtml(fileName)} is not a Keras model this inspector can read</h1>
-<p id="kri-error-message">${escapeHtml(message)}</p>
+<h1>${escapeHtml(showName(fileName))} is not a Keras model this inspector can read</h1>
+<p id="kri-error-message">${escapeHtml(oneSentence(message))}</p>
 <p>${canChooseArchitecture ? '<button id="kri-arch" class="kri-button" autofocus>Choose architecture JSON…</button> ' : ''}<button id="kri-reopen" class="kri-button"${canChooseArchitecture ? '' : ' autofocus'}>Reopen with another editor</button></p>
 </main>
 <script nonce="${n}">
@@ -133,7 +171,7 @@ export async function chooseArchitecture(models: ModelStore, uri: vscode.Uri): P
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: false,
     openLabel: 'Use as architecture',
-    title: `Architecture JSON (model.to_json()) for ${path.basename(uri.fsPath)}`,
+    title: `Architecture JSON (model.to_json()) for ${displayName(uri)}`,
     filters: { 'Keras architecture JSON': ['json'] },
     defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)),
   });
@@ -151,6 +189,9 @@ export class InspectorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private current?: { runId: number; abort: AbortController; promise: Promise<RunOutcome> };
   private restoreUi: unknown;
+  private disposed = false;
+  /** Files the user picked in this session's own open dialogs: the only paths a `run` from the page may read. */
+  private readonly pickedFiles = new Set<string>();
   /** The latest finished run, re-sent when the webview reloads (hidden tabs lose their page). */
   lastResult?: RunResult;
   lastError?: string;
@@ -202,7 +243,7 @@ export class InspectorSession implements vscode.Disposable {
   }
 
   private async sendInit(): Promise<void> {
-    const fileName = path.basename(this.uri.fsPath);
+    const fileName = displayName(this.uri);
     let loaded: LoadedModel;
     try {
       loaded = await this.deps.models.get(this.uri);
@@ -224,12 +265,20 @@ export class InspectorSession implements vscode.Disposable {
     });
   }
 
+  /** Lets a `run` from the page read this file (the user chose it in a host dialog or a command). */
+  allowFile(fsPath: string): void {
+    this.pickedFiles.add(path.resolve(fsPath));
+  }
+
   private async onMessage(raw: unknown): Promise<void> {
-    if (!isWebviewMessage(raw)) {
-      this.deps.log.warn(`ignored a malformed message from the webview: ${describeThrown(raw).slice(0, 200)}`);
+    const checked = validateWebviewMessage(raw);
+    if (!checked.ok) {
+      // Answered when it was a request (the page would wait forever), otherwise dropped; logged either way.
+      this.deps.log.warn(checked.error);
+      if (checked.id !== undefined) this.post({ type: 'reply', id: checked.id, ok: false, error: checked.error });
       return;
     }
-    const msg: WebviewMessage = raw;
+    const msg: WebviewMessage = checked.message;
     switch (msg.type) {
       case 'ready': {
         if (msg.state?.ui !== undefined) this.restoreUi = msg.state.ui;
@@ -240,18 +289,29 @@ export class InspectorSession implements vscode.Disposable {
         this.readyEmitter.fire();
         return;
       }
-      case 'run':
+      case 'run': {
+        const refused = this.refusedPath(msg.input);
+        if (refused) {
+          this.deps.log.warn(refused);
+          this.post({ type: 'runError', runId: 0, message: refused, kind: 'input' });
+          return;
+        }
         void this.run(msg.input);
         return;
+      }
       case 'cancel':
         if (this.current && this.current.runId === msg.runId) this.current.abort.abort();
         return;
       case 'reopenWith':
         await vscode.commands.executeCommand('workbench.action.reopenWithEditor', this.uri);
         return;
+      case 'chooseArchitecture':
+        // Only the not-a-model page offers it (modelEditor.ts); the inspector page has a model already.
+        return;
       case 'notify': {
         const show = msg.level === 'error' ? vscode.window.showErrorMessage : msg.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-        void show(msg.message);
+        // Plain text: the page may echo names from the file, and notifications render links.
+        void show(plainText(oneSentence(msg.message)));
         return;
       }
       case 'selectLayer':
@@ -272,9 +332,9 @@ export class InspectorSession implements vscode.Disposable {
           const layer = loaded.summary.layers.flatMap(function all(l): typeof l[] {
             return [l, ...l.children.flatMap(all)];
           }).find((l) => l.name === msg.params.layer);
-          if (!layer) throw new Error(`The model has no layer "${msg.params.layer}".`);
+          if (!layer) throw new Error(`The model has no layer "${showName(msg.params.layer)}".`);
           const ref = findWeightRef(loaded, msg.params.layer, msg.params.weight);
-          if (!ref) throw new Error(`The layer "${msg.params.layer}" has no weight "${msg.params.weight}".`);
+          if (!ref) throw new Error(`The layer "${showName(msg.params.layer)}" has no weight "${showName(msg.params.weight)}".`);
           const values = ref.values();
           result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
           break;
@@ -288,7 +348,7 @@ export class InspectorSession implements vscode.Disposable {
       }
       this.post({ type: 'reply', id: msg.id, ok: true, result });
     } catch (e) {
-      this.post({ type: 'reply', id: msg.id, ok: false, error: describeThrown(e) });
+      this.post({ type: 'reply', id: msg.id, ok: false, error: oneSentence(describeThrown(e)) });
     }
   }
 
@@ -300,8 +360,15 @@ export class InspectorSession implements vscode.Disposable {
       defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
     });
     if (!picked || picked.length === 0) return null;
-    const bytes = await vscode.workspace.fs.readFile(picked[0]);
-    return { fileName: path.basename(picked[0].fsPath), path: picked[0].fsPath, text: new TextDecoder().decode(bytes) };
+    this.allowFile(picked[0].fsPath);
+    return { fileName: displayName(picked[0]), path: picked[0].fsPath, text: await readInputText(picked[0].fsPath) };
+  }
+
+  /** Why a `run` from the page may not read its CSV path (one sentence), or undefined when it may. */
+  private refusedPath(input: InputChoice): string | undefined {
+    if (input.kind !== 'csv' || input.path === undefined) return undefined;
+    if (path.isAbsolute(input.path) && this.pickedFiles.has(path.resolve(input.path))) return undefined;
+    return `The panel asked to read ${showName(input.path)}, which was not chosen in this panel's file dialog; choose the CSV file with "Load CSV…" first.`;
   }
 
   /** Saves an export; `target` skips the save dialog (tests, scripted use). */
@@ -351,16 +418,26 @@ export class InspectorSession implements vscode.Disposable {
         break;
       }
     }
+    if (req.format === 'png' && !isPng(bytes)) throw new Error('The chart image is not a PNG; export it again from the chart.');
     let dest = target;
     if (!dest) {
-      const suggested = req.suggestedName ?? `${stem}-${req.format === 'numpy' ? 'forward' : req.format === 'png' ? 'chart' : 'trace'}.${ext}`;
+      const fallback = sanitizeExportName(`${stem}-${req.format === 'numpy' ? 'forward' : req.format === 'png' ? 'chart' : 'trace'}`, EXPORT_EXT[req.format], 'export');
+      const suggested = sanitizeExportName(req.suggestedName ?? fallback, EXPORT_EXT[req.format], fallback.replace(/\.[^.]+$/, ''));
       dest = await vscode.window.showSaveDialog({
+        // The dialog starts in the model's folder, with a plain name the page cannot steer elsewhere.
         defaultUri: vscode.Uri.file(path.join(path.dirname(this.uri.fsPath), suggested)),
         filters: { [filterName]: [ext] },
         saveLabel: 'Export',
       });
     }
     if (!dest) return { savedTo: null };
+    // Whatever the dialog returned, an export never replaces the model or the architecture JSON it was read with.
+    const protectedFiles = [this.uri.fsPath, this.deps.models.architectureOf(this.uri)].filter((p): p is string => !!p);
+    for (const p of protectedFiles) {
+      if (await sameFile(dest.fsPath, p)) {
+        throw new Error(`The export would overwrite ${showName(path.basename(p))}, which the model is read from; choose another file name.`);
+      }
+    }
     await vscode.workspace.fs.writeFile(dest, bytes);
     return { savedTo: dest.fsPath };
   }
@@ -374,9 +451,12 @@ export class InspectorSession implements vscode.Disposable {
   setInput(input: InputChoice): void {
     // The page cannot read files: a CSV picked from the palette travels with its text.
     if (input.kind === 'csv' && input.path && input.text === undefined) {
-      void readFile(input.path, 'utf8').then(
+      // A command chose this file (its dialog), so the page may run it by path too.
+      this.allowFile(input.path);
+      const csvPath = input.path;
+      void readInputText(csvPath).then(
         (text) => this.post({ type: 'setInput', input: { ...input, text } }),
-        (e) => void vscode.window.showErrorMessage(`The CSV file ${input.path} cannot be read (${describeThrown(e)}).`),
+        (e) => void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e)))),
       );
       return;
     }
@@ -398,8 +478,8 @@ export class InspectorSession implements vscode.Disposable {
     }
     const runId = nextRunId++;
     const abort = new AbortController();
-    const label = describeInput(input);
-    const fileName = path.basename(this.uri.fsPath);
+    const label = plainText(showName(describeInput(input), 120));
+    const fileName = displayName(this.uri);
     const promise = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Forward pass of ${fileName} (${label})`, cancellable: true },
       async (progress, token): Promise<RunOutcome> => {
@@ -407,14 +487,16 @@ export class InspectorSession implements vscode.Disposable {
         this.post({ type: 'runStarted', runId, inputLabel: label });
         let reported = 0;
         try {
+          const configPath = this.deps.models.architectureOf(this.uri);
+          const request: RunRequest & { memoryLimitMB: number } = { runId, file: this.uri.fsPath, input, memoryLimitMB: memoryLimitMB(), ...(configPath ? { configPath } : {}) };
           const result = await runInWorker(
             { workerPath: this.deps.workerPath },
-            { runId, file: this.uri.fsPath, input, ...(this.deps.models.architectureOf(this.uri) ? { configPath: this.deps.models.architectureOf(this.uri) } : {}) },
+            request,
             {
               signal: abort.signal,
               onProgress: (done, total, layer) => {
                 const pct = (100 * done) / Math.max(1, total);
-                progress.report({ message: `layer ${done} of ${total}: ${layer}`, increment: pct - reported });
+                progress.report({ message: plainText(`layer ${done} of ${total}: ${showName(layer)}`), increment: pct - reported });
                 reported = pct;
                 this.post({ type: 'runProgress', runId, done, total, layer });
               },
@@ -423,8 +505,9 @@ export class InspectorSession implements vscode.Disposable {
           this.lastResult = result;
           this.lastError = undefined;
           this.post({ type: 'runResult', result });
-          if (result.stopped) {
-            void vscode.window.showWarningMessage(`The forward pass stopped at layer ${result.stopped.position} (${result.stopped.layer}): ${result.stopped.message}`);
+          // A stop is shown by the page (run-stopped); a notification only when no page is left to show it.
+          if (result.stopped && this.disposed) {
+            void vscode.window.showWarningMessage(plainText(oneSentence(`The forward pass stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}): ${result.stopped.message}`)));
           }
           this.deps.log.info(`run ${runId} of ${this.uri.fsPath} (${label}) finished in ${result.elapsedMs.toFixed(0)} ms`);
           return { result };
@@ -435,11 +518,13 @@ export class InspectorSession implements vscode.Disposable {
             return { cancelled: true };
           }
           const f = e instanceof RunFailure ? e : new RunFailure(describeThrown(e), 'internal');
-          this.lastError = f.message;
-          this.post({ type: 'runError', runId, message: f.message, kind: f.kind });
-          this.deps.log.warn(`run ${runId} of ${this.uri.fsPath} failed: ${f.message}`);
-          void vscode.window.showErrorMessage(f.message);
-          return { error: f.message, errorKind: f.kind };
+          const message = oneSentence(f.message);
+          this.lastError = message;
+          this.deps.log.warn(`run ${runId} of ${this.uri.fsPath} failed: ${message}`);
+          // One report per error: the page's banner, or a notification when the page is gone.
+          if (this.disposed) void vscode.window.showErrorMessage(plainText(message));
+          else this.post({ type: 'runError', runId, message, kind: f.kind });
+          return { error: message, errorKind: f.kind };
         }
       },
     );
@@ -455,10 +540,16 @@ export class InspectorSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.cancel();
     this.readyEmitter.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= PNG_MAGIC.length && PNG_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 function findWeightRef(loaded: LoadedModel, layerName: string, weight: string) {
@@ -524,7 +615,7 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
   }
 
   private title(uri: vscode.Uri): string {
-    return `RNN: ${path.basename(uri.fsPath)}`;
+    return `RNN: ${displayName(uri)}`;
   }
 
   private attach(panel: vscode.WebviewPanel, uri: vscode.Uri, restore?: unknown): PanelEntry {
@@ -545,8 +636,10 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
     return entry;
   }
 
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PersistedState | undefined): Promise<void> {
-    if (!state || typeof state.fileUri !== 'string') {
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, raw: PersistedState | undefined): Promise<void> {
+    // The saved state was written by the page: checked like any message from it.
+    const state = parsePersistedState(raw);
+    if (!state) {
       // Nothing to restore from (the page never saved its state): close instead of showing an empty panel.
       panel.dispose();
       return;
@@ -555,6 +648,10 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
     try {
       uri = vscode.Uri.parse(state.fileUri, true);
     } catch {
+      panel.dispose();
+      return;
+    }
+    if (uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') {
       panel.dispose();
       return;
     }

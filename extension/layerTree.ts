@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
-import { layerTooltip, modelTooltip, paramsLabel, shortWeightName, weightRole, weightTooltip, formatCount } from './hovers';
+import { escapeMd, layerTooltip, modelTooltip, paramsLabel, shortWeightName, weightRole, weightTooltip, formatCount } from './hovers';
+import { showName } from './keras/safeText';
 import { ModelLoadError, type ModelStore } from './models';
 
 export const LAYERS_VIEW_ID = 'kerasRnnInspector.layers';
@@ -16,8 +17,11 @@ export type LayerTreeNode =
   | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode }
   | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; error: boolean };
 
+/** A tooltip: untrusted (no command links run), no HTML, no theme icons; file strings in it are escaped (hovers.ts). */
 function md(text: string): vscode.MarkdownString {
-  const m = new vscode.MarkdownString(text);
+  const m = new vscode.MarkdownString(text, false);
+  m.isTrusted = false;
+  m.supportHtml = false;
   m.supportThemeIcons = false;
   return m;
 }
@@ -56,7 +60,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}) };
       } catch (e) {
         const text = e instanceof ModelLoadError ? e.message : String(e);
-        state.root = { kind: 'message', uri, text: `${path.basename(uri.fsPath)}: not a readable Keras model`, detail: text, error: true };
+        // The sentence itself is reported once, by whoever opened the file (notification or page); the tree keeps it in the tooltip.
+        state.root = { kind: 'message', uri, text: `${showName(path.basename(uri.fsPath))}: not a readable Keras model`, detail: text, error: true };
       }
       if (this.state === state) this.changed.fire(undefined);
     })();
@@ -112,9 +117,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
     switch (node.kind) {
       case 'model': {
         const s = node.summary;
-        const item = new vscode.TreeItem(path.basename(node.uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);
-        item.description = `${paramsLabel(s.totalParams)} · ${s.modelClass}${s.kerasVersion ? ` · Keras ${s.kerasVersion}` : ''}${node.notExecutable ? ' · cannot run' : ''}`;
-        item.tooltip = md(modelTooltip(s) + (node.notExecutable ? `\n\n⚠ **Cannot run:** ${node.notExecutable.replace(/[\\`*_[\]<>|]/g, '\\$&')}` : ''));
+        const item = new vscode.TreeItem(showName(path.basename(node.uri.fsPath)), vscode.TreeItemCollapsibleState.Expanded);
+        item.description = `${paramsLabel(s.totalParams)} · ${showName(s.modelClass, 40)}${s.kerasVersion ? ` · Keras ${showName(s.kerasVersion, 20)}` : ''}${node.notExecutable ? ' · cannot run' : ''}`;
+        item.tooltip = md(modelTooltip(s) + (node.notExecutable && !s.warnings.includes(node.notExecutable) ? `\n\n⚠ **Cannot run:** ${escapeMd(node.notExecutable, 1000)}` : ''));
         item.iconPath = node.notExecutable ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('symbol-namespace');
         item.resourceUri = node.uri;
         item.contextValue = 'kriModel';
@@ -124,9 +129,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       case 'layer': {
         const { layer } = node;
         const hasKids = layer.children.length > 0 || layer.weights.length > 0;
-        const item = new vscode.TreeItem(`${layer.className} ${layer.outputShapeText}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(`${showName(layer.className, 40)} ${showName(layer.outputShapeText, 120)}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         const cannotRun = layer.notExecutable ? ' · cannot run' : '';
-        item.description = `${paramsLabel(layer.params)} · ${layer.name}${cannotRun}`;
+        item.description = `${paramsLabel(layer.params)} · ${showName(layer.name)}${cannotRun}`;
         item.tooltip = md(layerTooltip(layer));
         item.iconPath = layer.notExecutable
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
@@ -134,14 +139,14 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         item.contextValue = layer.notExecutable ? 'kriLayerNotExecutable' : 'kriLayer';
         item.id = `layer:${node.uri.toString()}:${layerPath(node)}`;
         item.command = { command: 'kerasRnnInspector.focusLayer', title: 'Show in the inspector', arguments: [node.uri, layer.name] };
-        item.accessibilityInformation = { label: `${layer.name}, ${layer.className}, output ${layer.outputShapeText}, ${paramsLabel(layer.params)}${cannotRun}` };
+        item.accessibilityInformation = { label: `${showName(layer.name)}, ${showName(layer.className, 40)}, output ${showName(layer.outputShapeText, 120)}, ${paramsLabel(layer.params)}${cannotRun}` };
         return item;
       }
       case 'weight': {
         const { weight, layer } = node;
         const name = shortWeightName(weight.name);
         const role = weightRole(layer.className, name);
-        const item = new vscode.TreeItem(role ? `${name} (${role})` : name, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(role ? `${showName(name)} (${role})` : showName(name), vscode.TreeItemCollapsibleState.None);
         item.description = `${weight.shape.join(' × ') || 'scalar'} = ${formatCount(weight.count)}`;
         item.tooltip = md(weightTooltip(layer, weight));
         item.iconPath = new vscode.ThemeIcon('symbol-array');
@@ -151,8 +156,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.description = node.detail;
-        item.tooltip = node.detail ? md(node.detail.replace(/[\\`*_[\]<>]/g, '\\$&')) : undefined;
+        item.tooltip = node.detail ? md(escapeMd(node.detail, 1000)) : undefined;
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
         item.contextValue = 'kriMessage';
         return item;

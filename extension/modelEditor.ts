@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describeThrown } from './keras/errors';
 import { InspectorSession, chooseArchitecture, inspectorHtml, notAModelHtml, webviewOptions, type SessionDeps } from './inspectorPanel';
 import { ModelLoadError } from './models';
+import { validateWebviewMessage } from './protocol';
 
 /** Default editor for .keras. */
 export const EDITOR_VIEW_TYPE = 'kerasRnnInspector.modelEditor';
@@ -81,16 +82,25 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
     } catch (e) {
       entry.error = e instanceof ModelLoadError ? e.message : describeThrown(e);
       const needsArchitecture = e instanceof ModelLoadError && e.needsArchitecture;
-      const listener = panel.webview.onDidReceiveMessage(async (m: unknown) => {
-        const type = m && typeof m === 'object' ? (m as { type?: unknown }).type : undefined;
+      const listener = panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+        // This page only has two buttons; anything else, or anything malformed, is dropped.
+        const checked = validateWebviewMessage(raw);
+        if (!checked.ok) {
+          this.deps.log.warn(checked.error);
+          return;
+        }
+        const type = checked.message.type;
         if (type === 'reopenWith') void vscode.commands.executeCommand('workbench.action.reopenWithEditor', uri);
-        if (type === 'chooseArchitecture' && (await chooseArchitecture(this.deps.models, uri))) {
+        if (type === 'chooseArchitecture' && needsArchitecture && (await chooseArchitecture(this.deps.models, uri))) {
           listener.dispose();
           entry.error = undefined;
           await this.show(entry);
         }
       });
-      panel.onDidDispose(() => listener.dispose());
+      const disposed = panel.onDidDispose(() => {
+        listener.dispose();
+        disposed.dispose();
+      });
       panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, path.basename(uri.fsPath), entry.error, needsArchitecture);
       this.openedEmitter.fire(entry);
       return;

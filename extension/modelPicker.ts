@@ -2,11 +2,42 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { formatBytes } from './keras/limits';
 import { InputError, describeThrown } from './keras/errors';
 import { parseCsv, parseInputText, parseWindow, describeExpected, type InputSpec as ModelInputSpec } from './keras/inputs';
 import { MODEL_GLOB, isModelPath } from './models';
+import { plainText, showName } from './keras/safeText';
+import { oneSentence } from './keras/errors';
+
+/** A file name or a CSV header as a quick pick label: visible controls, cut, and no `$(icon)` rendering. */
+function pickLabel(s: string, max?: number): string {
+  return showName(s, max).replace(/\$\(/g, '$\u200b(');
+}
 import type { InputChoice } from './protocol';
+
+/** The largest input file (CSV, JSON) the host reads whole to offer its columns or send it to the panel. */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The text of an input file the user chose, after checking it is a regular file of a bounded size (a symlink to
+ * /dev/zero or a 2 GB CSV gets one sentence instead of filling the extension host's memory).
+ */
+export async function readInputText(fsPath: string): Promise<string> {
+  const name = showName(path.basename(fsPath));
+  let info;
+  try {
+    info = await stat(fsPath);
+  } catch (e) {
+    throw new InputError(`The input file ${name} cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+  }
+  if (!info.isFile()) throw new InputError(`The input file ${name} is not a regular file; choose a CSV or JSON file.`);
+  if (info.size > MAX_INPUT_FILE_BYTES) {
+    throw new InputError(`The input file ${name} is ${formatBytes(info.size)}, over the ${formatBytes(MAX_INPUT_FILE_BYTES)} the panel reads; cut it to the rows you need.`);
+  }
+  return readFile(fsPath, 'utf8');
+}
 
 /** A URI from a command argument: a Uri, a URI string or an absolute path. */
 export function toUri(arg: unknown): vscode.Uri | undefined {
@@ -35,8 +66,8 @@ export async function pickModelFile(samplesDir: vscode.Uri, title: string): Prom
   found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
   type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
   const items: Item[] = found.map((uri) => ({
-    label: path.basename(uri.fsPath),
-    description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
+    label: pickLabel(path.basename(uri.fsPath)),
+    description: pickLabel(vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), 120),
     uri,
   }));
   if (items.length > 0) items.unshift({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator });
@@ -122,13 +153,18 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
     { label: '$(file) CSV file…', description: 'a column and a window of a series (rows are time steps)', kind2: 'csv' },
   ];
   const beside = inputFileBeside(model);
-  if (beside) items.unshift({ label: `$(beaker) ${path.basename(beside.fsPath)}`, description: 'the input saved beside this model', kind2: 'beside' });
-  const picked = await vscode.window.showQuickPick(items, { title: `Input for ${path.basename(model.fsPath)}`, placeHolder: specs.map((s) => describeExpected(s)).join('; ') });
+  if (beside) items.unshift({ label: `$(beaker) ${pickLabel(path.basename(beside.fsPath))}`, description: 'the input saved beside this model', kind2: 'beside' });
+  const picked = await vscode.window.showQuickPick(items, { title: `Input for ${showName(path.basename(model.fsPath))}`, placeHolder: showName(specs.map((s) => describeExpected(s)).join('; '), 200) });
   if (!picked) return undefined;
   const spec = specs[0];
   switch (picked.kind2) {
     case 'beside':
-      return { kind: 'text', text: readFileSync(beside!.fsPath, 'utf8') };
+      try {
+        return { kind: 'text', text: await readInputText(beside!.fsPath) };
+      } catch (e) {
+        void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e))));
+        return undefined;
+      }
     case 'zeros':
     case 'ramp': {
       const t = freeT ? await askT(spec) : undefined;
@@ -180,9 +216,9 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
 export async function pickCsvWindow(csvPath: string): Promise<InputChoice | undefined> {
   let parsed: ReturnType<typeof parseCsv>;
   try {
-    parsed = parseCsv(readFileSync(csvPath, 'utf8'));
+    parsed = parseCsv(await readInputText(csvPath));
   } catch (e) {
-    void vscode.window.showErrorMessage(describeThrown(e));
+    void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e))));
     return undefined;
   }
   const rows = parsed.array.shape[0];
@@ -190,9 +226,9 @@ export async function pickCsvWindow(csvPath: string): Promise<InputChoice | unde
   const columnItems = parsed.columns.map((name, i) => {
     const preview: string[] = [];
     for (let r = 0; r < Math.min(4, rows); r++) preview.push(String(parsed.array.data[r * width + i]));
-    return { label: /^\d+$/.test(name) ? `column ${name}` : name, description: `${preview.join(', ')}, …`, index: i };
+    return { label: /^\d+$/.test(name) ? `column ${name}` : pickLabel(name), description: `${preview.join(', ')}, …`, index: i };
   });
-  const col = columnItems.length === 1 ? columnItems[0] : await vscode.window.showQuickPick(columnItems, { title: `Column of ${path.basename(csvPath)} (${rows} rows)`, placeHolder: 'Which column is the series?' });
+  const col = columnItems.length === 1 ? columnItems[0] : await vscode.window.showQuickPick(columnItems, { title: `Column of ${showName(path.basename(csvPath))} (${rows} rows)`, placeHolder: 'Which column is the series?' });
   if (!col) return undefined;
   const win = await vscode.window.showInputBox({
     title: 'Window',

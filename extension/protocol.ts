@@ -499,6 +499,25 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
   return validateWebviewMessage(m).ok;
 }
 
+/**
+ * A file name the page suggests for an export, made harmless: the last path segment only, no controls, bidi
+ * overrides or characters that are special in file names, no leading dots, at most 100 characters, and always
+ * ending in the format's own extension. Falls back to `fallback` when nothing usable is left.
+ */
+export function sanitizeExportName(suggested: string | undefined, ext: string, fallback: string): string {
+  let name = String(suggested ?? '').split(/[\\/]/).pop() ?? '';
+  name = name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]/g, '')
+    .replace(/[<>:"|?*$`'!;&%{}[\]#~^]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[.\s-]+/, '');
+  name = name.replace(/\.[A-Za-z0-9]{0,8}$/, '');
+  name = Array.from(name).slice(0, 100).join('').replace(/[.\s]+$/, '');
+  if (!name || /^(con|prn|aux|nul|com\d|lpt\d)$/i.test(name)) name = fallback;
+  return `${name}.${ext}`;
+}
+
 /** A one-line description of an input, used in progress titles and result headers. */
 export function describeInput(input: InputChoice): string {
   const size = (s: { n?: number; t?: number }) => [s.n !== undefined ? `N=${s.n}` : '', s.t !== undefined ? `T=${s.t}` : ''].filter(Boolean).join(', ');

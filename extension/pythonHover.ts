@@ -17,7 +17,10 @@ export class PythonLayerHoverProvider implements vscode.HoverProvider {
     if (offset < call.nameStart || offset > call.nameEnd) return undefined;
     const hover = pythonHover(call);
     if (!hover) return undefined;
-    const md = new vscode.MarkdownString(hover.markdown);
+    // Untrusted: the source may come from a stranger's notebook; names in it are escaped by hovers.ts.
+    const md = new vscode.MarkdownString(hover.markdown, false);
+    md.isTrusted = false;
+    md.supportHtml = false;
     return new vscode.Hover(md, new vscode.Range(document.positionAt(call.nameStart), document.positionAt(call.nameEnd)));
   }
 }

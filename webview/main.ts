@@ -33,6 +33,7 @@ import { headerView, ModelView } from './views/modelView';
 import { InputEditor, type InputEditorState } from './views/inputEditor';
 import { ResultsView, type TraceSelection } from './views/results';
 import { warmTheme } from './views/heatmap';
+import { showName } from '../extension/keras/safeText';
 
 /** What survives a reload (through vscode.setState), JSON-encoded. */
 interface UiState {
@@ -147,16 +148,17 @@ class App {
         return;
       case 'runStarted':
         this.runId = m.runId;
-        this.setRunning(true, `Running ${m.inputLabel}…`);
+        this.setRunning(true, `Running ${showName(m.inputLabel, 200)}…`);
         return;
       case 'runProgress':
-        if (m.runId === this.runId) this.status.textContent = `Layer ${m.done} of ${m.total}: ${m.layer}`;
+        if (m.runId === this.runId) this.status.textContent = `Layer ${m.done} of ${m.total}: ${showName(m.layer)}`;
         return;
       case 'runResult':
         this.onResult(m.result);
         return;
       case 'runError':
-        if (this.runId === null || m.runId === this.runId) {
+        // runId 0: the host refused the run before it started (e.g. a file this panel did not pick).
+        if (this.runId === null || m.runId === this.runId || m.runId === 0) {
           this.setRunning(false, '');
           this.showError(m.message, m.kind);
           if (m.kind === 'input') this.tabs?.select('input');
@@ -223,9 +225,9 @@ class App {
     this.banner.hidden = false;
     clear(this.banner);
     this.banner.dataset.kind = 'file';
-    this.banner.append(h('strong', {}, `${fileName}: `), message);
+    this.banner.append(h('strong', {}, `${showName(fileName)}: `), showName(message, 400));
     const reopen = button('Reopen with another editor', () => post({ type: 'reopenWith' }), { appearance: 'primary', testid: 'reopen-with' });
-    this.root.append(h('div', { class: 'load-error' }, h('h1', {}, fileName), this.banner, h('p', { class: 'muted' }, 'Nothing from this file was executed or changed.'), reopen.el));
+    this.root.append(h('div', { class: 'load-error' }, h('h1', {}, showName(fileName)), this.banner, h('p', { class: 'muted' }, 'Nothing from this file was executed or changed.'), reopen.el));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -234,7 +236,7 @@ class App {
     const err = this.inputEditor.error;
     const running = this.ring.hidden === false;
     this.runBtn.setDisabled(!!this.notExecutable || !!err || running || !this.summary);
-    if (!running) this.status.textContent = this.notExecutable ? 'This model cannot be run.' : err ? 'Fix the input to run.' : this.result ? `Last run: ${this.result.inputLabel}, ${fmtMs(this.result.elapsedMs)}` : 'Ready.';
+    if (!running) this.status.textContent = this.notExecutable ? 'This model cannot be run.' : err ? 'Fix the input to run.' : this.result ? `Last run: ${showName(this.result.inputLabel, 200)}, ${fmtMs(this.result.elapsedMs)}` : 'Ready.';
   }
 
   private run(): void {
@@ -271,7 +273,7 @@ class App {
       setTimeout(() => {
         const ms = performance.now() - t0;
         rootEl.dataset.firstPaintMs = ms.toFixed(1);
-        this.status.textContent = `Ran ${result.inputLabel} in ${fmtMs(result.elapsedMs)}; shown in ${fmtMs(ms)}.`;
+        this.status.textContent = `Ran ${showName(result.inputLabel, 200)} in ${fmtMs(result.elapsedMs)}; shown in ${fmtMs(ms)}.`;
       }, 0),
     );
     delete rootEl.dataset.firstPaintMs;
@@ -290,7 +292,7 @@ class App {
   private async export(format: ExportFormat, png?: Uint8Array, suggestedName?: string): Promise<void> {
     try {
       const r = await request('export', { format, runId: this.result?.runId, png, suggestedName });
-      if (r.savedTo) this.status.textContent = `Saved ${r.savedTo}`;
+      if (r.savedTo) this.status.textContent = `Saved ${showName(r.savedTo, 200)}`;
     } catch (e) {
       this.showError((e as Error).message, 'webview');
     }
@@ -303,10 +305,11 @@ class App {
     this.banner.dataset.kind = kind;
     const close = h('button', { class: 'banner-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, '×');
     close.addEventListener('click', () => this.hideError());
-    this.banner.append(h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '⚠'), h('span', { class: 'banner-text' }, message), close);
+    this.banner.append(h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '⚠'), h('span', { class: 'banner-text' }, showName(message, 400)), close);
     this.banner.hidden = false;
     if (!this.banner.isConnected) this.root.prepend(this.banner);
-    if (notifyHost) post({ type: 'notify', level: 'error', message });
+    // Only when the banner cannot be seen: one report per error, the banner or a notification.
+    if (notifyHost && !this.banner.isConnected) post({ type: 'notify', level: 'error', message });
   }
 
   private hideError(): void {

@@ -3,7 +3,7 @@
 // fields, path strings, 1 MB strings, typed arrays whose length contradicts their shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MESSAGE_LIMITS, parsePersistedState, parseWebviewMessage, validateWebviewMessage } from '../../extension/protocol';
+import { MESSAGE_LIMITS, parsePersistedState, parseWebviewMessage, sanitizeExportName, validateWebviewMessage } from '../../extension/protocol';
 
 const MB_STRING = 'x'.repeat(1024 * 1024);
 
@@ -172,4 +172,25 @@ test('validation is fast on the largest accepted messages (no work proportional 
   refused({ type: 'run', input: { kind: 'tensors', tensors: [{ shape: [2 ** 31 - 1, 2 ** 31 - 1], data: new Float64Array(4) }] } });
   for (let i = 0; i < 1000; i++) validateWebviewMessage({ type: 'selectLayer', layer: MB_STRING + MB_STRING });
   assert.ok(performance.now() - t0 < 1000, `${(performance.now() - t0).toFixed(0)} ms`);
+});
+
+test("an export's suggested name keeps only a safe base name with the format's own extension", () => {
+  const cases: [string | undefined, string, string][] = [
+    ['lstm-h.png', 'png', 'lstm-h.png'],
+    ['../../../../home/user/.bashrc', 'py', 'bashrc.py'],
+    ['/etc/cron.d/job', 'csv', 'job.csv'],
+    ['..\\..\\Windows\\System32\\evil.dll', 'png', 'evil.png'],
+    ['model.h5', 'py', 'model.py'],
+    ['model.keras', 'json', 'model.json'],
+    ['evil\u202egnp.exe', 'png', 'evilgnp.png'],
+    ['a\nb\u0000c\u001b[31m.py', 'py', 'abc_31m.py'],
+    ['$(touch PWNED);`id`.py', 'py', '_(touch PWNED)__id_.py'],
+    ['...', 'csv', 'fallback.csv'],
+    ['', 'csv', 'fallback.csv'],
+    [undefined, 'csv', 'fallback.csv'],
+    ['CON', 'py', 'fallback.py'],
+  ];
+  for (const [given, ext, want] of cases) assert.equal(sanitizeExportName(given, ext, 'fallback'), want, JSON.stringify(given));
+  const long = sanitizeExportName('n'.repeat(10_000) + '.png', 'png', 'f');
+  assert.equal(long, 'n'.repeat(100) + '.png');
 });

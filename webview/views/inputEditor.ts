@@ -10,6 +10,7 @@ import { h, clear } from '../dom';
 import { button, dropdown, textArea, textField, type DropdownControl, type FieldControl } from '../toolkit';
 import { MatrixTable } from './matrixTable';
 import { fmt } from '../logic/format';
+import { showName } from '../../extension/keras/safeText';
 
 export interface InputEditorHost {
   pickCsv(): Promise<CsvFile | null>;
@@ -132,7 +133,7 @@ export class InputEditor {
     const letters = inputLetters(spec);
     if (this.specs.length > 1) {
       this.inputDd = dropdown(
-        this.specs.map((s, k) => ({ value: String(k), label: `${s.name} (${describeExpected(s)})` })),
+        this.specs.map((s, k) => ({ value: String(k), label: `${showName(s.name)} (${showName(describeExpected(s), 200)})` })),
         String(this.state.active),
         (v) => {
           this.state.active = Number(v);

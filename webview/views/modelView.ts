@@ -12,6 +12,12 @@ import { explainParams, explainShape, explainWeight } from '../logic/explain';
 import { matrixStats, gateBlocks, radiusHint, gateOrderOf } from '../logic/stats';
 import { spectralRadius } from '../logic/eigen';
 import { Heatmap } from './heatmap';
+import { showName } from '../../extension/keras/safeText';
+
+/** A name from the file as shown: controls and bidi overrides visible (so `evil\u202eexe.txt` cannot pass for another name), cut. */
+const shown = (s: unknown, max?: number) => showName(s, max);
+/** The full name for a title attribute: visible controls, cut at 1,000 characters. */
+const full = (s: unknown) => showName(s, 1000);
 
 export interface ModelViewHost {
   loadWeights(layer: string, weight: string): Promise<WeightValues>;
@@ -34,24 +40,24 @@ function flatten(layers: LayerSummary[], depth = 0, out: { layer: LayerSummary; 
 
 export function headerView(summary: ModelSummary, fileName: string): HTMLElement {
   const fact = (label: string, value: string, testid?: string) => h('div', { class: 'fact', 'data-testid': testid }, h('span', { class: 'fact-label' }, label), h('span', { class: 'fact-value' }, value));
-  const inputs = summary.inputs.map((i) => `${i.name} ${annotateShape(i.shape, i.shape.length === 3 ? ['N', 'T', 'D'] : undefined)}`).join('; ');
+  const inputs = summary.inputs.map((i) => `${shown(i.name)} ${annotateShape(i.shape, i.shape.length === 3 ? ['N', 'T', 'D'] : undefined)}`).join('; ');
   const totals = h('div', { class: 'fact', 'data-testid': 'header-params' }, h('span', { class: 'fact-label' }, 'parameters'), h('span', { class: 'fact-value' }, fmtCount(summary.totalParams)));
   tooltip(totals, `Total ${fmtCount(summary.totalParams)} = trainable ${fmtCount(summary.trainableParams)} + non-trainable ${fmtCount(summary.nonTrainableParams)}\n(the sum of the sizes of every weight array; optimizer state is not counted)`);
   totals.tabIndex = 0;
   return h(
     'header',
     { class: 'model-header', 'data-testid': 'model-header' },
-    h('div', { class: 'title-row' }, h('h1', { 'data-testid': 'header-file', title: summary.file }, fileName), h('span', { class: 'pill' }, summary.modelClass)),
+    h('div', { class: 'title-row' }, h('h1', { 'data-testid': 'header-file', title: full(summary.file) }, shown(fileName)), h('span', { class: 'pill' }, shown(summary.modelClass, 40))),
     h(
       'div',
       { class: 'facts' },
-      fact('format', summary.format, 'header-format'),
-      fact('Keras', summary.kerasVersion ?? 'unknown', 'header-keras'),
-      summary.backend ? fact('backend', summary.backend) : null,
+      fact('format', shown(summary.format), 'header-format'),
+      fact('Keras', summary.kerasVersion ? shown(summary.kerasVersion, 40) : 'unknown', 'header-keras'),
+      summary.backend ? fact('backend', shown(summary.backend, 40)) : null,
       fact('layers', String(summary.layers.length)),
       totals,
       summary.nonTrainableParams > 0 ? fact('non-trainable', fmtCount(summary.nonTrainableParams)) : null,
-      fact('input', inputs || '—'),
+      fact('input', showName(inputs || '—', 400)),
     ),
   );
 }
@@ -70,7 +76,7 @@ export class ModelView {
     clear(this.el);
     this.rows.clear();
     if (summary.warnings.length) {
-      this.el.append(h('div', { class: 'banner info', role: 'status' }, ...summary.warnings.map((w) => h('div', {}, w))));
+      this.el.append(h('div', { class: 'banner info', role: 'status' }, ...summary.warnings.slice(0, 20).map((w) => h('div', {}, showName(w, 400))), summary.warnings.length > 20 ? h('div', {}, `… and ${summary.warnings.length - 20} more.`) : null));
     }
     const table = h('table', { class: 'layers', 'data-testid': 'layer-table', 'aria-label': 'Layers' });
     table.append(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'Layer (type)'), h('th', { scope: 'col' }, 'Output shape'), h('th', { scope: 'col', class: 'num' }, 'Param #'))));
@@ -78,12 +84,13 @@ export class ModelView {
     let index = 0;
     for (const { layer, depth } of flatten(summary.layers)) {
       const tr = h('tr', { 'data-testid': 'layer-row', 'data-layer': layer.name, class: depth ? 'child' : '' });
-      const nameCell = h('td', { class: 'layer-name' }, h('span', { class: 'name' }, layer.name), h('span', { class: 'cls' }, ` (${layer.className})`));
+      // Shown names are cut (showName) and the cell ellipsizes (inspector.css); the full name is in the title.
+      const nameCell = h('td', { class: 'layer-name', title: `${full(layer.name)} (${full(layer.className)})` }, h('span', { class: 'name' }, shown(layer.name)), h('span', { class: 'cls' }, ` (${shown(layer.className, 40)})`));
       nameCell.style.paddingLeft = `${8 + depth * 18}px`;
-      if (layer.notExecutable) nameCell.append(h('span', { class: 'pill warn', title: layer.notExecutable }, 'not executable'));
-      const shapeCell = h('td', { class: 'shape', 'data-testid': 'layer-shape' }, layer.outputShapeText);
+      if (layer.notExecutable) nameCell.append(h('span', { class: 'pill warn', title: full(layer.notExecutable) }, 'not executable'));
+      const shapeCell = h('td', { class: 'shape', 'data-testid': 'layer-shape' }, shown(layer.outputShapeText, 120));
       const paramsCell = h('td', { class: 'num params', 'data-testid': 'layer-params' }, fmtCount(layer.params));
-      const shapeTip = h('span', { class: 'tip-target', tabindex: 0 }, layer.outputShapeText);
+      const shapeTip = h('span', { class: 'tip-target', tabindex: 0 }, shown(layer.outputShapeText, 120));
       clear(shapeCell);
       shapeCell.append(shapeTip);
       tooltip(shapeTip, explainShape(layer).join('\n'));
@@ -96,7 +103,7 @@ export class ModelView {
         if ((e.target as HTMLElement).closest('.tip-target') && e.type === 'keydown') return;
         this.select(layer.name, true);
       }, 'button');
-      tr.setAttribute('aria-label', `${layer.name}, ${layer.className}, output ${layer.outputShapeText}, ${layer.params} parameters. Enter shows its weights.`);
+      tr.setAttribute('aria-label', `${shown(layer.name)}, ${shown(layer.className, 40)}, output ${shown(layer.outputShapeText, 120)}, ${layer.params} parameters. Enter shows its weights.`);
       this.rows.set(layer.name, tr);
       body.append(tr);
     }
@@ -126,7 +133,7 @@ export class ModelView {
 
   private showWeights(layer: LayerSummary): void {
     clear(this.detail);
-    this.detail.append(h('h2', {}, `${layer.name} `, h('span', { class: 'cls' }, layer.className)));
+    this.detail.append(h('h2', { title: full(layer.name) }, `${shown(layer.name)} `, h('span', { class: 'cls' }, shown(layer.className, 40))));
     const explain = h('pre', { class: 'explain' }, explainParams(layer).join('\n'));
     this.detail.append(explain);
     if (layer.weights.length === 0) {
@@ -140,7 +147,7 @@ export class ModelView {
 
   private weightItem(layer: LayerSummary, w: WeightSummary): HTMLElement {
     const body = h('div', { class: 'weight-body' });
-    const nameEl = h('span', { class: 'w-name tip-target', tabindex: 0 }, w.name);
+    const nameEl = h('span', { class: 'w-name tip-target', tabindex: 0, title: full(w.name) }, shown(w.name));
     tooltip(nameEl, explainWeight(layer.className, w).join('\n'));
     const show = button('Heatmap & statistics', () => {
       show.setDisabled(true);
@@ -187,7 +194,7 @@ export class ModelView {
       colLabel: (c) => String(c),
       rowLabel: (r) => String(r),
       height: Math.min(260, Math.max(60, rows * 8 + 30)),
-      ariaLabel: `Heatmap of ${layer.name} ${w.name}, ${rows} rows by ${cols} columns`,
+      ariaLabel: `Heatmap of ${shown(layer.name)} ${shown(w.name)}, ${rows} rows by ${cols} columns`,
       testid: 'weight-heatmap',
     });
     body.append(hm.el);

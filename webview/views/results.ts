@@ -16,6 +16,7 @@ import { Heatmap, themeScale } from './heatmap';
 import { LineChart } from './lineChart';
 import { MatrixTable } from './matrixTable';
 import { EquationBox } from './equation';
+import { showName } from '../../extension/keras/safeText';
 
 export interface TraceSelection {
   key: string;
@@ -137,7 +138,7 @@ class TraceExplorer {
       rowName: 'unit',
       colNote: (c: number) => (t.timeIndex[c] !== c ? `reads x at t = ${t.timeIndex[c] + 1}` : ''),
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${this.sel.quantity} for ${t.layer}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
+      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(col);
@@ -201,7 +202,7 @@ class TraceExplorer {
 
   private refreshControls(): void {
     const t = this.trace;
-    this.heading.textContent = `${t.layer}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell} · T = ${t.steps}, M = ${t.units}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
+    this.heading.textContent = `${showName(t.layer)}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell} · T = ${t.steps}, M = ${t.units}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
     this.sampleDd.setOptions(Array.from({ length: t.batch }, (_, n) => ({ value: String(n), label: `sample ${n}` })), String(this.sel.sample));
     this.sampleDd.setDisabled(t.batch <= 1);
     this.quantityDd.setOptions(traceQuantities(t).map((q) => ({ value: q.key, label: q.label })), this.sel.quantity);
@@ -243,13 +244,13 @@ class TraceExplorer {
   private showEquation(): void {
     const t = this.trace;
     if (!this.weights) {
-      this.equation.showError(`The weights of ${t.layer}${t.direction ? ` (${t.direction})` : ''} were not sent, so this step cannot be written out.`);
+      this.equation.showError(`The weights of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} were not sent, so this step cannot be written out.`);
       return;
     }
     const summary = this.host.summary();
     const input = layerInputSequence(this.result, summary, t.layer, this.weights);
     if (!input) {
-      this.equation.showError(`The sequence that ${t.layer} read is not among the recorded layer outputs, so x_t cannot be shown.`);
+      this.equation.showError(`The sequence that ${showName(t.layer)} read is not among the recorded layer outputs, so x_t cannot be shown.`);
       return;
     }
     try {
@@ -286,8 +287,8 @@ function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
     'summary',
     {},
     h('span', { class: 'idx' }, String(index + 1)),
-    h('span', { class: 'name' }, rec.name),
-    h('span', { class: 'cls' }, rec.className),
+    h('span', { class: 'name', title: showName(rec.name, 1000) }, showName(rec.name)),
+    h('span', { class: 'cls' }, showName(rec.className, 40)),
     h('span', { class: 'shape' }, shapes),
     h('code', { class: 'preview' }, preview),
   );
@@ -309,7 +310,7 @@ function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
       rowHeader: s.length === 3 ? 't' : 'n',
       rowLabel: (r) => String(s.length === 3 ? r + 1 : r),
       colLabel: (c) => String(c),
-      ariaLabel: `Output of ${rec.name}`,
+      ariaLabel: `Output of ${showName(rec.name)}`,
       tint: (v) => rgbCss(divergingColor(scale, v)),
       height: 260,
     });
@@ -339,7 +340,7 @@ export class ResultsView {
     const summaryLine = h(
       'div',
       { class: 'run-summary', 'data-testid': 'run-summary' },
-      h('span', {}, `Input: ${result.inputLabel}`),
+      h('span', {}, `Input: ${showName(result.inputLabel, 300)}`),
       h('span', { class: 'muted' }, `computed in ${fmtMs(result.elapsedMs)}`),
     );
     const outputs = h('div', { class: 'outputs' });
@@ -355,12 +356,12 @@ export class ResultsView {
     );
     this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), outputs);
     if (result.stopped) {
-      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${result.stopped.message} Everything before it is shown.`));
+      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${showName(result.stopped.message, 300)} Everything before it is shown.`));
     }
     if (result.traces.length > 0) {
       const traceSel: TraceSelection = sel ?? { key: traceKey(result.traces[0]), sample: 0, quantity: 'h', step: -1, units: `0-${Math.min(3, result.traces[0].units - 1)}` };
       if (!result.traces.some((t) => traceKey(t) === traceSel.key)) Object.assign(traceSel, { key: traceKey(result.traces[0]), step: -1 });
-      const opts = result.traces.map((t) => ({ value: traceKey(t), label: `${t.layer}${t.direction ? ` (${t.direction})` : ''} · ${t.cell}(${t.units})` }));
+      const opts = result.traces.map((t) => ({ value: traceKey(t), label: `${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} · ${t.cell}(${t.units})` }));
       this.traceDd = dropdown(opts, traceSel.key, (v) => this.explorer?.setKey(v), { testid: 'trace-layer', ariaLabel: 'Recurrent layer' });
       this.explorer = new TraceExplorer(result, this.host, traceSel);
       this.el.append(h('h2', {}, 'Hidden state, step by step'), h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Recurrent layer'), this.traceDd.el)), this.explorer.el);
