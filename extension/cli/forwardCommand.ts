@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { loadModel } from '../keras/document';
-import { InputError, describeThrown } from '../keras/errors';
+import { InputError, describeThrown, oneSentence } from '../keras/errors';
 import { runForward, type ForwardResult } from '../keras/forward';
 import { readInputFile } from '../keras/inputFiles';
 import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
@@ -15,6 +15,8 @@ import { toNested, type Tensor } from '../keras/tensor';
 import { traceCsvLines, tracesToJson } from '../keras/traceExport';
 import type { RecurrentTrace } from '../keras/layers/types';
 import type { CliIo } from './io';
+import { checkOutputPaths } from './outputPaths';
+import { cell, jsonText, listCell, textLine, WORD_CELL } from './text';
 
 export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [options]
   --input FILE          .json ([N][T][D], {"inputs": ...}, a list or a name->array map for several inputs),
@@ -57,7 +59,7 @@ interface ForwardArgs {
 
 function positiveInt(flag: string, v: string | undefined): number {
   const n = Number(v);
-  if (v === undefined || !/^\d+$/.test(v) || n <= 0) throw new InputError(`${flag} needs a positive whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}.`);
+  if (v === undefined || !/^\d+$/.test(v) || n <= 0) throw new InputError(`${flag} needs a positive whole number, got ${v === undefined ? 'nothing' : cell(JSON.stringify(v), WORD_CELL)}.`);
   return n;
 }
 
@@ -87,7 +89,7 @@ export function parseForwardArgs(argv: string[]): ForwardArgs {
       case '--fill': {
         const v = takeValue();
         const m = /^(zeros|ramp|random)(?::(\d+))?$/.exec(v);
-        if (!m) throw new InputError(`--fill must be zeros, ramp or random[:SEED], got ${JSON.stringify(v)}.`);
+        if (!m) throw new InputError(`--fill must be zeros, ramp or random[:SEED], got ${cell(JSON.stringify(v), WORD_CELL)}.`);
         args.fill = { kind: m[1] as FillKind, ...(m[2] !== undefined ? { seed: Number(m[2]) } : {}) };
         break;
       }
@@ -127,12 +129,12 @@ export function parseForwardArgs(argv: string[]): ForwardArgs {
         args.debug = true;
         break;
       default:
-        if (a.startsWith('-') && a.length > 1) throw new InputError(`Unknown option ${a} for forward (keras-inspect forward --help).`);
+        if (a.startsWith('-') && a.length > 1) throw new InputError(`Unknown option ${cell(a, WORD_CELL)} for forward (keras-inspect forward --help).`);
         positional.push(a);
     }
   }
   if (positional.length === 0) throw new InputError('Give the model file: keras-inspect forward MODEL --input FILE.');
-  if (positional.length > 1) throw new InputError(`forward takes one model file, got ${positional.length}: ${positional.join(', ')}.`);
+  if (positional.length > 1) throw new InputError(`forward takes one model file, got ${positional.length}: ${listCell(positional.map((p) => cell(p)), 160)}.`);
   if (!args.input && !args.fill) throw new InputError('Give an input: --input FILE (.json, .csv, .npy) or --fill zeros|ramp|random[:SEED].');
   if (args.input && args.fill) throw new InputError('Give either --input or --fill, not both.');
   if (args.fill && (args.column !== undefined || args.window)) throw new InputError('--column and --window cut a series out of an input file; they do not apply to --fill.');
@@ -212,17 +214,19 @@ function pad(s: string, w: number): string {
 
 /** The readable report: input, each layer's output shape, the model output, and per-step h for small layers. */
 export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: ForwardResult, showTrace: boolean): string {
+  // Names, versions and notes come from the file: cell()/textLine() keep each one a bounded line of inert text.
   const lines: string[] = [];
-  lines.push(`Model: ${doc.file} (${doc.format}, Keras ${doc.kerasVersion ?? 'unknown'})`);
+  lines.push(textLine(`Model: ${doc.file} (${doc.format}, Keras ${doc.kerasVersion == null ? 'unknown' : cell(doc.kerasVersion, WORD_CELL)})`));
   const specs = inputSpecs(doc);
   inputs.tensors.forEach((t, k) => {
-    lines.push(`Input "${specs[k].name}": ${inputLetters(specs[k]).join('×')} = ${t.shape.join('×')}`);
+    lines.push(`Input "${cell(specs[k].name)}": ${inputLetters(specs[k]).join('×')} = ${t.shape.join('×')}`);
   });
-  for (const note of inputs.notes) lines.push(`  note: ${note}`);
+  for (const note of inputs.notes) lines.push(textLine(`  note: ${note}`));
   lines.push('');
-  const nameW = Math.max(24, ...result.layers.map((l) => l.name.length + l.className.length + 4));
+  const rows = result.layers.map((l) => [`${cell(l.name)} (${cell(l.className, WORD_CELL)})`, textLine(l.outputShapes.map((s) => s.join('×')).join(', '), 120)]);
+  const nameW = rows.reduce((w, r) => Math.max(w, r[0].length + 2), 24);
   lines.push(`${pad('Layer (class)', nameW)}Output shape`);
-  for (const l of result.layers) lines.push(`${pad(`${l.name} (${l.className})`, nameW)}${l.outputShapes.map((s) => s.join('×')).join(', ')}`);
+  for (const [name, shapes] of rows) lines.push(`${pad(name, nameW)}${shapes}`);
   lines.push('');
   result.outputs.forEach((t, k) => {
     lines.push(`Output${result.outputs.length > 1 ? ` ${k}` : ''} (${t.shape.join('×')}):`);
@@ -235,7 +239,7 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
       const units = Math.min(tr.units, 8);
       lines.push('');
       lines.push(
-        `Hidden state h_t of ${tr.layer}${tr.direction ? ` (${tr.direction})` : ''}, ${tr.cell} with M = ${tr.units}` +
+        `Hidden state h_t of ${cell(tr.layer)}${tr.direction ? ` (${cell(tr.direction, WORD_CELL)})` : ''}, ${cell(tr.cell, WORD_CELL)} with M = ${tr.units}` +
           `${tr.units > units ? ` (first ${units} units)` : ''}${tr.batch > samples ? ` (first ${samples} samples)` : ''}:`,
       );
       lines.push(`  ${pad('step', 6)}${pad('t', 6)}${pad('n', 4)}${Array.from({ length: units }, (_, m) => pad(`h[${m}]`, 14)).join('')}`);
@@ -257,7 +261,7 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
 async function writeTraceCsv(path: string, traces: readonly RecurrentTrace[]): Promise<void> {
   const out = createWriteStream(path);
   const failed = once(out, 'error').then(([e]) => {
-    throw new InputError(`The trace CSV cannot be written to ${path} (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+    throw new InputError(`The trace CSV cannot be written to ${cell(path, 120)} (${cell((e as NodeJS.ErrnoException).code ?? describeThrown(e), WORD_CELL)}).`);
   });
   const write = async (): Promise<void> => {
     let chunk = '';
@@ -278,7 +282,7 @@ async function writeOut(path: string, text: string, what: string): Promise<void>
   try {
     await writeFile(path, text);
   } catch (e) {
-    throw new InputError(`The ${what} cannot be written to ${path} (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
+    throw new InputError(`The ${what} cannot be written to ${cell(path, 120)} (${cell((e as NodeJS.ErrnoException).code ?? describeThrown(e), WORD_CELL)}).`);
   }
 }
 
@@ -290,22 +294,30 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
   }
   // Errors go up to main.ts, which maps them to exit codes and one line on stderr.
   const args = parseForwardArgs(argv);
+  // Before anything is read or run: an output path must never be the model, its architecture JSON or the input.
+  await checkOutputPaths(
+    [
+      { flag: '--numpy', path: args.numpy },
+      { flag: '--trace-csv', path: args.traceCsv },
+    ],
+    { model: args.model, config: args.config, input: args.input },
+  );
   const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
   const inputs = await prepare(doc, args);
   const result = await runForward(doc, inputs.tensors, { trace: true });
   if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
-  if (args.json) io.stdout(JSON.stringify(forwardJson(result, !args.noTrace, inputs.notes)));
+  if (args.json) io.stdout(jsonText(forwardJson(result, !args.noTrace, inputs.notes)));
   else {
     io.stdout(forwardText(doc, inputs, result, args.trace));
-    if (args.traceCsv) io.stdout(`Trace CSV written to ${args.traceCsv}`);
+    if (args.traceCsv) io.stdout(textLine(`Trace CSV written to ${args.traceCsv}`));
   }
   if (args.numpy && !result.stopped) {
     // After the run, so that a layer the export cannot write out still leaves the printed results.
     await writeOut(args.numpy, exportNumpy(doc, inputs.tensors, { title: doc.file }), 'NumPy script');
-    if (!args.json) io.stdout(`NumPy script written to ${args.numpy} (run: python3 ${args.numpy} --layers)`);
+    if (!args.json) io.stdout(`NumPy script written to ${cell(args.numpy, 120)} (run: python3 ${cell(args.numpy, 120)} --layers)`);
   }
   if (result.stopped) {
-    io.stderr(`keras-inspect: ${result.stopped.message}`);
+    io.stderr(oneSentence(`keras-inspect: ${result.stopped.message}`));
     return 3;
   }
   return 0;

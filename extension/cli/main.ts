@@ -3,9 +3,11 @@
 //   keras-inspect forward MODEL --input FILE [--config ARCH.json] [--trace] [--json] [--numpy OUT.py]
 // Exit codes: 0 ok, 2 bad usage or input, 3 unsupported feature, 4 not a readable Keras model file.
 
-import { InputError, InspectorError, describeThrown } from '../keras/errors';
+import { InputError, InspectorError, describeThrown, oneSentence } from '../keras/errors';
+import { terminalSafe } from '../keras/safeText';
 import type { CliIo } from './io';
 import { runSummaryCommand } from './summaryCommand';
+import { cell } from './text';
 
 const USAGE = `Usage:
   keras-inspect summary MODEL [--config ARCH.json] [--json]
@@ -32,17 +34,40 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const { runForwardCommand } = await import('./forwardCommand');
       return await runForwardCommand(rest, io);
     }
-    throw new InputError(`Unknown command "${command}"; use summary or forward (keras-inspect --help).`);
+    throw new InputError(`Unknown command "${cell(command, 32)}"; use summary or forward (keras-inspect --help).`);
   } catch (e) {
+    // One line, at most 300 characters, controls made visible: messages quote names from the file.
     if (e instanceof InspectorError) {
-      io.stderr(`keras-inspect: ${e.message}`);
-      if (debug && e.stack) io.stderr(e.stack);
+      io.stderr(oneSentence(`keras-inspect: ${e.message}`));
+      if (debug && e.stack) io.stderr(debugText(e.stack));
       return e.exitCode;
     }
-    io.stderr(`keras-inspect: unexpected error: ${describeThrown(e)}`);
-    if (debug && e instanceof Error && e.stack) io.stderr(e.stack);
+    // Not an error a user can meet: no JS internals, just what was being read and how to learn more.
+    const model = modelArgument(rest);
+    io.stderr(oneSentence(`keras-inspect: Unexpected internal error while reading ${model ? cell(model, 120) : 'the command line'}; please report it (run with --debug for details).`));
+    if (debug) io.stderr(debugText(e instanceof Error && e.stack ? e.stack : describeThrown(e)));
     return 1;
   }
+}
+
+/** A stack trace for --debug: each line terminal-safe (messages quote names from the file). */
+function debugText(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => terminalSafe(l))
+    .join('\n');
+}
+
+/** Options whose next argument is their value, not the model. */
+const TAKES_VALUE = new Set(['--config', '--input', '-i', '--fill', '--N', '--T', '--column', '--window', '--numpy', '--trace-csv']);
+
+/** The model path on the command line, for the unexpected-error sentence. */
+function modelArgument(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (TAKES_VALUE.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import { LETTER_MEANING, type Shape } from '../keras/shapes';
 import { summarize, type LayerSummary, type ModelSummary } from '../keras/summary';
 import { InputError } from '../keras/errors';
 import type { CliIo } from './io';
+import { cell, jsonText, listCell, textLine, WORD_CELL } from './text';
 
 export interface SummaryArgs {
   model: string;
@@ -48,22 +49,29 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text + ' ' : text + ' '.repeat(width - text.length);
 }
 
+/** Nesting shown by indentation up to this depth; deeper layers are indented no further. */
+const MAX_INDENT = 16;
+
 /** The text table: name (class), annotated output shape, params, and connections for functional graphs. */
 export function summaryText(s: ModelSummary): string {
+  // Every name, class, version and note below comes from the file: cell()/textLine() make it one bounded line.
   const lines: string[] = [];
-  lines.push(`Model: "${s.name}" (${s.modelClass}), ${s.format}, Keras ${s.kerasVersion ?? 'unknown'}${s.backend ? `, ${s.backend}` : ''}`);
-  lines.push(`File: ${s.file}`);
+  const version = s.kerasVersion == null ? 'unknown' : cell(s.kerasVersion, WORD_CELL);
+  lines.push(`Model: "${cell(s.name)}" (${cell(s.modelClass, WORD_CELL)}), ${s.format}, Keras ${version}${s.backend ? `, ${cell(s.backend, WORD_CELL)}` : ''}`);
+  lines.push(textLine(`File: ${s.file}`));
   const shapeOf = (shape: Shape) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
-  lines.push(`Input: ${s.inputs.map((i) => `${i.name} ${shapeOf(i.shape)}`).join(', ') || 'none declared'}`);
+  lines.push(`Input: ${listCell(s.inputs.map((i) => `${cell(i.name)} ${shapeOf(i.shape)}`), 240) || 'none declared'}`);
   const rows: [string, string, string, string][] = [];
   const functional = s.layers.some((l) => l.inbound.length > 0);
   const visit = (l: LayerSummary, depth: number) => {
-    rows.push([`${'  '.repeat(depth)}${l.name} (${l.declaredClassName ? `${l.className}, saved as ${l.declaredClassName}` : l.className})`, l.outputShapeText, n(l.params), functional ? l.inbound.join(', ') : '']);
+    const kind = l.declaredClassName ? `${cell(l.className, WORD_CELL)}, saved as ${cell(l.declaredClassName, WORD_CELL)}` : cell(l.className, WORD_CELL);
+    const inbound = functional ? listCell(l.inbound.map((n) => cell(n, 32)), 120) : '';
+    rows.push([`${'  '.repeat(Math.min(depth, MAX_INDENT))}${cell(l.name)} (${kind})`, cell(l.outputShapeText, 64), n(l.params), inbound]);
     for (const c of l.children) visit(c, depth + 1);
   };
   for (const l of s.layers) visit(l, 0);
   const header: [string, string, string, string] = ['Layer (type)', 'Output Shape', 'Param #', functional ? 'Connected to' : ''];
-  const widths = [0, 1, 2].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)) + 2);
+  const widths = [0, 1, 2].map((i) => rows.reduce((w, r) => Math.max(w, r[i].length), header[i].length) + 2);
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0) + (functional ? 20 : 0));
   lines.push(rule('_'));
   lines.push(header.map((h, i) => (i < 3 ? pad(h, widths[i]) : h)).join('').trimEnd());
@@ -78,8 +86,8 @@ export function summaryText(s: ModelSummary): string {
   lines.push(`Non-trainable params: ${n(s.nonTrainableParams)}`);
   const explained: string[] = [];
   const explain = (l: LayerSummary) => {
-    if (l.paramsFormula) explained.push(`  ${l.name}: ${l.paramsFormula}`);
-    if (l.formula?.note) explained.push(`      ${l.formula.note}`);
+    if (l.paramsFormula) explained.push(textLine(`  ${cell(l.name)}: ${l.paramsFormula}`));
+    if (l.formula?.note) explained.push(textLine(`      ${l.formula.note}`));
     for (const c of l.children) explain(c);
   };
   s.layers.forEach(explain);
@@ -91,9 +99,9 @@ export function summaryText(s: ModelSummary): string {
   };
   s.layers.forEach(collect);
   if (used.size) lines.push('', `Letters: ${[...used].map((k) => `${k} = ${LETTER_MEANING[k as keyof typeof LETTER_MEANING]}`).join(', ')}.`);
-  const notes = s.layers.flatMap((l) => l.notes.map((t) => `  ${l.name}: ${t}`));
+  const notes = s.layers.flatMap((l) => l.notes.map((t) => textLine(`  ${cell(l.name)}: ${t}`)));
   if (notes.length) lines.push('', 'Notes:', ...notes);
-  if (s.warnings.length) lines.push('', 'Warnings:', ...s.warnings.map((w) => `  ${w}`));
+  if (s.warnings.length) lines.push('', 'Warnings:', ...s.warnings.map((w) => textLine(`  ${w}`)));
   return lines.join('\n');
 }
 
@@ -109,9 +117,9 @@ export function parseSummaryArgs(argv: string[]): SummaryArgs {
       config = argv[++i];
       if (!config) throw new InputError('--config needs the path of an architecture JSON file.');
     } else if (a.startsWith('--config=')) config = a.slice('--config='.length);
-    else if (a.startsWith('-')) throw new InputError(`Unknown option ${a} for summary; see keras-inspect --help.`);
+    else if (a.startsWith('-')) throw new InputError(`Unknown option ${cell(a, WORD_CELL)} for summary; see keras-inspect --help.`);
     else if (!model) model = a;
-    else throw new InputError(`summary takes one model file, but also got "${a}".`);
+    else throw new InputError(`summary takes one model file, but also got "${cell(a)}".`);
   }
   if (!model) throw new InputError('summary needs a model file: keras-inspect summary MODEL [--config ARCH.json] [--json].');
   return { model, config, json };
@@ -121,6 +129,6 @@ export async function runSummaryCommand(argv: string[], io: CliIo): Promise<numb
   const args = parseSummaryArgs(argv);
   const doc = await loadModel(args.model, { configPath: args.config });
   const s = summarize(doc);
-  io.stdout(args.json ? JSON.stringify(summaryJson(s), null, 2) : summaryText(s));
+  io.stdout(args.json ? jsonText(summaryJson(s), 2) : summaryText(s));
   return 0;
 }

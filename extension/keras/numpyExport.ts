@@ -7,6 +7,11 @@ import { UnsupportedFeatureError, UnsupportedLayerError } from './errors';
 import type { LayerCall, LayerNode, ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
 import type { Tensor } from './tensor';
 import { executionOrder } from './graph';
+import { MAX_SHOWN_NAME, pyStr, showName } from './safeText';
+
+// Every name, string and number from the model file is untrusted: names reach the script only as Python string
+// literals (pyStr), also inside comments; numbers only after a check that they are numbers; config strings only
+// when they are one of the values the script knows (padding, activation). Nothing from a file becomes code.
 
 export interface NumpyExportOptions {
   /** A line naming where the script came from (file name), shown in its docstring. */
@@ -206,20 +211,74 @@ const HELPERS: Record<string, string> = {
     return y`,
 };
 
+/** The longest Python variable made from a layer name (a 10 KB name would make every line 10 KB). */
+const MAX_VARIABLE = 40;
+
+/**
+ * A Python identifier from a name: ASCII letters, digits and single underscores, never ending in `_`, so that the
+ * emitters' derived names (`<target>__mask`, `<target>__states`, ...) cannot equal any identifier made here.
+ */
 function sanitize(name: string): string {
-  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  if (!/^[A-Za-z_]/.test(s)) s = `l_${s}`;
-  if (PY_RESERVED.has(s)) s = `${s}_`;
+  const clean = (t: string) => t.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  let s = clean(clean(name).slice(0, MAX_VARIABLE));
+  if (!/^[A-Za-z]/.test(s)) s = s ? `v_${s}` : 'v';
+  if (PY_RESERVED.has(s)) s = `${s}_v`;
   return s;
 }
 
+/** Functions the script defines: no variable may take their name. */
+const HELPER_FUNCTIONS = Object.values(HELPERS).map((src) => /^def (\w+)/.exec(src)![1]);
+
 const PY_RESERVED = new Set([
+  // keywords
   'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'False',
   'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'None', 'nonlocal', 'not', 'or', 'pass',
-  'raise', 'return', 'True', 'try', 'while', 'with', 'yield', 'np', 'math', 'json', 'sys', 'base64', 'weights', 'data',
-  'record', 'main', 'forward', 'layers', 'LAYERS', 'WEIGHTS', 'INPUTS', 'outputs', 'mean', 'var', 'scores', 'E',
-  'bn_shape', 'ln_axes', 'dot_axes', 'x', 'y', 'h', 'c', 'b', 'W', 'W_x', 'W_h', 'mask', 'linear', 'sigmoid', 'softmax',
+  'raise', 'return', 'True', 'try', 'while', 'with', 'yield',
+  // builtins and modules the script uses
+  'float', 'int', 'len', 'list', 'max', 'min', 'print', 'range', 'tuple', 'zip', 'enumerate', 'map', 'str', 'abs', 'sum',
+  'np', 'math', 'json', 'sys', 'base64',
+  // the script's own functions, tables and the emitters' fixed locals
+  'weights', 'data', 'record', 'shown', 'main', 'forward', 'layers', 'LAYERS', 'WEIGHTS', 'INPUTS', 'MODEL_FILE',
+  'KERAS_VERSION', 'FILE_FORMAT', 'outputs', 'mean', 'var', 'scores', 'E', 'bn_shape', 'ln_axes', 'dot_axes', 'x', 'y',
+  'h', 'c', 'b', 'W', 'W_x', 'W_h', 'mask', 'v', '__debug__',
+  ...HELPER_FUNCTIONS,
 ]);
+
+/** A name from the file inside a comment: as a Python string literal (nothing can end the comment), cut to 80. */
+function quoted(name: string): string {
+  const chars = Array.from(String(name));
+  return chars.length <= MAX_SHOWN_NAME ? pyStr(name) : `${pyStr(chars.slice(0, MAX_SHOWN_NAME).join(''))}… (${chars.length} characters)`;
+}
+
+/** A class name in a comment: as it is when it is a plain identifier (all real ones), else quoted. */
+function word(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) ? name : quoted(name);
+}
+
+/** A number from the config, or an UnsupportedFeatureError: JSON numbers, or strings that spell one. */
+function configNumber(v: unknown, what: string, layerName: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) return Number(v);
+  throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} ${showName(JSON.stringify(v) ?? String(v), 40)}, which is not a number, so it cannot be exported.`);
+}
+
+/** A whole number from the config as a Python int literal, or an UnsupportedFeatureError. */
+function pyInt(v: unknown, what: string, layerName: string): string {
+  const n = configNumber(v, what, layerName);
+  if (!Number.isSafeInteger(n)) throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} ${n}, which is not a whole number, so it cannot be exported.`);
+  return String(n);
+}
+
+/** A list of whole numbers from the config (axes, dims, a target shape). */
+function pyInts(v: unknown, what: string, layerName: string): string[] {
+  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} that is not a list, so it cannot be exported.`);
+  return v.map((x) => pyInt(x, what, layerName));
+}
+
+/** A stored tensor's shape as Python ints (from the file's headers, so checked too). */
+function dims(shape: readonly unknown[], layerName: string): string[] {
+  return pyInts(shape, 'a weight shape', layerName);
+}
 
 function pyFloat(v: number): string {
   if (Number.isNaN(v)) return 'float("nan")';
@@ -232,10 +291,28 @@ function pyBool(v: boolean): string {
   return v ? 'True' : 'False';
 }
 
+/** The activations the script can write out; any other name is refused, never written into the script. */
+const KNOWN_ACTIVATIONS = new Set([
+  'linear', 'None', 'tanh', 'sigmoid', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'relu', 'relu6', 'elu', 'selu', 'softplus',
+  'softsign', 'swish', 'silu', 'gelu', 'exponential', 'leaky_relu', 'mish', 'softmax', 'log_softmax',
+]);
+const ACTIVATION_CLASSES: Record<string, string> = { ReLU: 'relu', LeakyReLU: 'leaky_relu', ELU: 'elu', Softmax: 'softmax' };
+
+/** A Keras activation spec as one of KNOWN_ACTIVATIONS (module paths like `keras.activations.relu` allowed). */
+function knownActivation(spec: unknown, layerName: string): { name: string; config: Record<string, unknown> } {
+  const { name: raw, config } = activationName(spec);
+  const m = /^(?:[A-Za-z_][A-Za-z0-9_]*\.){0,4}([A-Za-z_][A-Za-z0-9_]*)$/.exec(String(raw));
+  const name = m ? (ACTIVATION_CLASSES[m[1]] ?? m[1]) : '';
+  if (!KNOWN_ACTIVATIONS.has(name)) {
+    throw new UnsupportedFeatureError(`The activation "${showName(raw, 40)}" of layer "${showName(layerName)}" is not supported by the NumPy export.`);
+  }
+  return { name, config: config && typeof config === 'object' ? config : {} };
+}
+
 /** The Python function (or lambda) for a Keras activation spec; registers the helpers it needs. */
 function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>, layerName: string): string {
-  const { name: raw, config } = activationName(spec);
-  const name = (raw.split('.').pop() ?? raw).replace(/^ReLU$/, 'relu').replace(/^LeakyReLU$/, 'leaky_relu').replace(/^ELU$/, 'elu').replace(/^Softmax$/, 'softmax');
+  const { name, config } = knownActivation(spec, layerName);
+  const num = (v: unknown, what: string) => pyFloat(configNumber(v, what, layerName));
   const use = (h: string, ...deps: string[]) => {
     for (const d of deps) helpers.add(d);
     helpers.add(h);
@@ -255,18 +332,16 @@ function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>
     case 'hard_swish':
       return use('hard_silu');
     case 'relu': {
-      const alpha = Number(config.negative_slope ?? config.alpha ?? 0);
-      const maxValue = config.max_value == null ? null : Number(config.max_value);
-      const threshold = Number(config.threshold ?? 0);
+      const alpha = configNumber(config.negative_slope ?? config.alpha ?? 0, 'a relu negative_slope', layerName);
+      const threshold = configNumber(config.threshold ?? 0, 'a relu threshold', layerName);
       let expr = alpha === 0 && threshold === 0 ? 'np.maximum(x, 0.0)' : `np.where(x >= ${pyFloat(threshold)}, x, ${pyFloat(alpha)} * (x - ${pyFloat(threshold)}))`;
-      if (maxValue !== null) expr = `np.minimum(${expr}, ${pyFloat(maxValue)})`;
+      if (config.max_value != null) expr = `np.minimum(${expr}, ${num(config.max_value, 'a relu max_value')})`;
       return `(lambda x: ${expr})`;
     }
     case 'relu6':
       return use('relu6');
     case 'elu': {
-      const alpha = Number(config.alpha ?? 1);
-      return `(lambda x: np.where(x > 0, x, ${pyFloat(alpha)} * np.expm1(np.minimum(x, 0))))`;
+      return `(lambda x: np.where(x > 0, x, ${num(config.alpha ?? 1, 'an elu alpha')} * np.expm1(np.minimum(x, 0))))`;
     }
     case 'selu':
       return use('selu');
@@ -282,8 +357,7 @@ function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>
     case 'exponential':
       return 'np.exp';
     case 'leaky_relu': {
-      const slope = Number(config.negative_slope ?? config.alpha ?? 0.2);
-      return `(lambda x: np.where(x >= 0, x, ${pyFloat(slope)} * x))`;
+      return `(lambda x: np.where(x >= 0, x, ${num(config.negative_slope ?? config.alpha ?? 0.2, 'a leaky_relu slope')} * x))`;
     }
     case 'mish':
       return use('mish', 'softplus');
@@ -291,12 +365,12 @@ function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>
     case 'log_softmax': {
       const axis = config.axis;
       if (axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
-        throw new UnsupportedFeatureError(`The NumPy export supports softmax over the last axis only, but "${layerName}" uses axis ${JSON.stringify(axis)}.`);
+        throw new UnsupportedFeatureError(`The NumPy export supports softmax over the last axis only, but "${showName(layerName)}" uses axis ${showName(JSON.stringify(axis) ?? String(axis), 40)}.`);
       }
       return use(name);
     }
     default:
-      throw new UnsupportedFeatureError(`The activation "${raw}" of layer "${layerName}" is not supported by the NumPy export.`);
+      throw new UnsupportedFeatureError(`The activation "${name}" of layer "${showName(layerName)}" is not supported by the NumPy export.`);
   }
 }
 
@@ -315,7 +389,7 @@ function findWeight(layer: LayerNode, aliases: readonly string[], position: numb
 
 function needWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef {
   const w = findWeight(layer, aliases, position, weights);
-  if (!w) throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) has no stored "${aliases[0]}" weight, so it cannot be exported.`);
+  if (!w) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className, 40)}) has no stored "${aliases[0]}" weight, so it cannot be exported.`);
   return w;
 }
 
@@ -324,14 +398,36 @@ function cfg(layer: LayerNode, key: string, fallback: unknown): unknown {
   return v === undefined || v === null ? fallback : v;
 }
 
-function cfgInt(layer: LayerNode, key: string, fallback: number): number {
+/** A whole number from the config (Keras 2/3 store `strides` as `[2]`), as a Python int literal. */
+function cfgInt(layer: LayerNode, key: string, fallback: number): string {
   let v = cfg(layer, key, fallback);
   if (Array.isArray(v)) v = v[0];
-  return Number(v);
+  return pyInt(v, `a "${key}"`, layer.name);
+}
+
+/** A number from the config as a Python float literal (NaN and infinities spelled as float('nan') etc.). */
+function cfgFloat(layer: LayerNode, key: string, fallback: number): string {
+  return pyFloat(configNumber(cfg(layer, key, fallback), `a "${key}"`, layer.name));
+}
+
+/** A config string that must be one of `allowed` (compared in lower case, as the forward pass does). */
+function cfgChoice<T extends string>(layer: LayerNode, keys: readonly string[], fallback: T, allowed: readonly T[]): T {
+  let v: unknown = fallback;
+  for (const k of keys) {
+    if (layer.config[k] !== undefined && layer.config[k] !== null) {
+      v = layer.config[k];
+      break;
+    }
+  }
+  const low = typeof v === 'string' ? v.toLowerCase() : v;
+  if (!allowed.includes(low as T)) {
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" has ${keys[0]} ${showName(JSON.stringify(v) ?? String(v), 40)}; the NumPy export handles ${allowed.join(', ')}.`);
+  }
+  return low as T;
 }
 
 function one(layer: LayerNode, inputs: Emitted): string {
-  if (inputs.vars.length < 1) throw new UnsupportedFeatureError(`The layer "${layer.name}" received no input.`);
+  if (inputs.vars.length < 1) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" received no input.`);
   return inputs.vars[0];
 }
 
@@ -341,7 +437,7 @@ function one(layer: LayerNode, inputs: Emitted): string {
 const passMask = (inputs: Emitted): string[] => [inputs.masks[0] ?? 'None'];
 
 const identity: Emitter = (layer, _call, inputs, cx, target) => {
-  cx.out.push(`${target} = ${one(layer, inputs)}  # ${layer.className} does nothing at inference`);
+  cx.out.push(`${target} = ${one(layer, inputs)}  # ${word(layer.className)} does nothing at inference`);
   return { vars: [target], masks: passMask(inputs) };
 };
 
@@ -355,7 +451,7 @@ const dense: Emitter = (layer, _call, inputs, cx, target) => {
   const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
   const b = useBias ? findWeight(layer, ['bias', 'b'], 1) : undefined;
   const act = cx.act(cfg(layer, 'activation', 'linear'));
-  const [D, K] = W.shape;
+  const [D, K] = dims(W.shape, layer.name);
   cx.out.push(`W = ${cx.weight(layer, W)}  # kernel D×K = ${D}×${K}`);
   if (b) cx.out.push(`b = ${cx.weight(layer, b)}  # bias K = ${K}`);
   cx.out.push(`${target} = ${act}(${one(layer, inputs)} @ W${b ? ' + b' : ''})  # Dense: y = act(x·W + b) on the last axis`);
@@ -375,21 +471,21 @@ const activationLayer: Emitter = (layer, _call, inputs, cx, target) => {
 const embedding: Emitter = (layer, _call, inputs, cx, target) => {
   const E = needWeight(layer, ['embeddings', 'W'], 0);
   const x = one(layer, inputs);
-  cx.out.push(`E = ${cx.weight(layer, E)}  # embeddings V×E = ${E.shape.join('×')}: row v is the vector of token v`);
+  cx.out.push(`E = ${cx.weight(layer, E)}  # embeddings V×E = ${dims(E.shape, layer.name).join('×')}: row v is the vector of token v`);
   cx.out.push(`${target} = E[${x}.astype(np.int64)]  # N×T tokens -> N×T×E vectors`);
   if (cfg(layer, 'mask_zero', false) === true) {
-    cx.out.push(`${target}_mask = ${x} != 0  # mask_zero: token 0 is padding`);
-    return { vars: [target], masks: [`${target}_mask`] };
+    cx.out.push(`${target}__mask = ${x} != 0  # mask_zero: token 0 is padding`);
+    return { vars: [target], masks: [`${target}__mask`] };
   }
   return { vars: [target], masks: ['None'] };
 };
 
 const masking: Emitter = (layer, _call, inputs, cx, target) => {
-  const value = Number(cfg(layer, 'mask_value', 0));
+  const value = cfgFloat(layer, 'mask_value', 0);
   const x = one(layer, inputs);
-  cx.out.push(`${target}_mask = np.any(${x} != ${pyFloat(value)}, axis=-1)  # a step is masked when all its features equal mask_value`);
-  cx.out.push(`${target} = ${x} * ${target}_mask[..., None]`);
-  return { vars: [target], masks: [`${target}_mask`] };
+  cx.out.push(`${target}__mask = np.any(${x} != ${value}, axis=-1)  # a step is masked when all its features equal mask_value`);
+  cx.out.push(`${target} = ${x} * ${target}__mask[..., None]`);
+  return { vars: [target], masks: [`${target}__mask`] };
 };
 
 interface RnnSpec {
@@ -415,13 +511,16 @@ function rnnSpec(layer: LayerNode, weights: WeightRef[]): RnnSpec {
 function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string, h0: string, cx: EmitContext, target: string, overrides: { goBackwards?: boolean; zeroOutput?: boolean; prefix?: string } = {}): string {
   const spec = rnnSpec(layer, weights);
   const p = overrides.prefix ?? '';
-  const M = spec.U.shape[0];
+  const wShape = dims(spec.W.shape, layer.name);
+  const uShape = dims(spec.U.shape, layer.name);
+  const M = uShape[0];
   const letters = spec.cell === 'LSTM' ? '4M' : spec.cell === 'GRU' ? '3M' : 'M';
   // CuDNN layers have no activation options: cuDNN computes tanh and sigmoid.
   const act = cx.act(spec.cudnn ? 'tanh' : cfg(layer, 'activation', 'tanh'));
   const recAct = spec.cell === 'SimpleRNN' ? '' : cx.act(spec.cudnn ? 'sigmoid' : cfg(layer, 'recurrent_activation', cx.doc.kerasMajor >= 2 ? 'sigmoid' : 'hard_sigmoid'));
-  const D = spec.W.shape[0];
-  const actName = String(activationName(cfg(layer, 'activation', 'tanh')).name);
+  const D = wShape[0];
+  // The checked name (one of KNOWN_ACTIVATIONS), never the file's own spelling.
+  const actName = spec.cudnn ? 'tanh' : knownActivation(cfg(layer, 'activation', 'tanh'), layer.name).name;
   const seq = cfg(layer, 'return_sequences', false) === true;
   const equation =
     spec.cell === 'SimpleRNN'
@@ -431,27 +530,27 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
         : 'z, r from x_t and h_{t-1}; h~ = ' + actName + '(...); h_t = z·h_{t-1} + (1 - z)·h~';
   cx.out.push(`# ${spec.cell}(M = ${M}): ${equation}, for each of the T time steps, all N samples at once`);
   cx.out.push(`# in: N×T×D with D = ${D}; out: ${seq ? 'N×T×M, every h_t' : 'N×M, the last h_t'}`);
-  cx.out.push(`W_x = ${cx.weight(layer, spec.W, p)}  # kernel D×${letters} = ${spec.W.shape.join('×')} (D = ${D}, M = ${M})`);
-  cx.out.push(`W_h = ${cx.weight(layer, spec.U, p)}  # recurrent_kernel M×${letters} = ${spec.U.shape.join('×')}`);
+  cx.out.push(`W_x = ${cx.weight(layer, spec.W, p)}  # kernel D×${letters} = ${wShape.join('×')} (D = ${D}, M = ${M})`);
+  cx.out.push(`W_h = ${cx.weight(layer, spec.U, p)}  # recurrent_kernel M×${letters} = ${uShape.join('×')}`);
   let resetAfter = false;
   if (spec.cudnn) {
     const G = spec.cell === 'LSTM' ? 4 : 3;
-    cx.out.push(`# ${layer.className} stored each gate's kernel as cuDNN's M×D matrix, flattened: undo that, as tf.keras's converter does`);
+    cx.out.push(`# ${word(layer.className)} stored each gate's kernel as cuDNN's M×D matrix, flattened: undo that, as tf.keras's converter does`);
     cx.out.push(`W_x = np.hstack([k.reshape(${M}, -1).T for k in np.hsplit(W_x, ${G})])`);
     cx.out.push(`W_h = np.hstack([u.T for u in np.hsplit(W_h, ${G})])`);
   }
   if (spec.b && spec.cudnn) {
-    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${spec.b.shape.join('×')}: input bias then recurrent bias`);
-    if (spec.cell === 'LSTM') cx.out.push(`b = b[:${4 * M}] + b[${4 * M}:]  # LSTM adds the two`);
+    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${dims(spec.b.shape, layer.name).join('×')}: input bias then recurrent bias`);
+    if (spec.cell === 'LSTM') cx.out.push(`b = b[:${4 * Number(M)}] + b[${4 * Number(M)}:]  # LSTM adds the two`);
     else {
       cx.out.push('b = b.reshape(2, -1)  # GRU with reset_after=True keeps them apart');
       resetAfter = true;
     }
   } else if (spec.b) {
-    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${spec.b.shape.join('×')}`);
+    cx.out.push(`b = ${cx.weight(layer, spec.b, p)}  # bias ${dims(spec.b.shape, layer.name).join('×')}`);
     if (spec.cell === 'GRU') resetAfter = spec.b.shape.length === 2;
   } else {
-    const width = spec.cell === 'LSTM' ? 4 * M : spec.cell === 'GRU' ? 3 * M : M;
+    const width = (spec.cell === 'LSTM' ? 4 : spec.cell === 'GRU' ? 3 : 1) * Number(M);
     if (spec.cell === 'GRU') resetAfter = cfg(layer, 'reset_after', false) === true;
     cx.out.push(resetAfter ? `b = np.zeros((2, ${width}))  # use_bias=False` : `b = np.zeros(${width})  # use_bias=False`);
   }
@@ -461,13 +560,13 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   const common = `h0=${h0}, mask=${mask}, go_backwards=${pyBool(goBackwards)}, return_sequences=${pyBool(returnSequences)}, zero_output_for_mask=${pyBool(zeroOutput)}`;
   if (spec.cell === 'SimpleRNN') {
     cx.helpers.add('simple_rnn');
-    cx.out.push(`${target}, ${target}_states = run_simple_rnn(${x}, W_x, W_h, b, ${act}, ${common})`);
+    cx.out.push(`${target}, ${target}__states = run_simple_rnn(${x}, W_x, W_h, b, ${act}, ${common})`);
   } else if (spec.cell === 'LSTM') {
     cx.helpers.add('lstm');
-    cx.out.push(`${target}, ${target}_states = run_lstm(${x}, W_x, W_h, b, ${act}, ${recAct}, ${common})`);
+    cx.out.push(`${target}, ${target}__states = run_lstm(${x}, W_x, W_h, b, ${act}, ${recAct}, ${common})`);
   } else {
     cx.helpers.add('gru');
-    cx.out.push(`${target}, ${target}_states = run_gru(${x}, W_x, W_h, b, ${act}, ${recAct}, reset_after=${pyBool(resetAfter)}, ${common})`);
+    cx.out.push(`${target}, ${target}__states = run_gru(${x}, W_x, W_h, b, ${act}, ${recAct}, reset_after=${pyBool(resetAfter)}, ${common})`);
   }
   return target;
 }
@@ -481,8 +580,8 @@ const recurrent: Emitter = (layer, call, inputs, cx, target) => {
   let x = one(layer, inputs);
   const timeMajor = cfg(layer, 'time_major', false) === true;
   if (timeMajor) {
-    cx.out.push(`${target}_in = np.transpose(${x}, (1, 0, 2))  # time_major: the input is T×N×D`);
-    x = `${target}_in`;
+    cx.out.push(`${target}__in = np.transpose(${x}, (1, 0, 2))  # time_major: the input is T×N×D`);
+    x = `${target}__in`;
   }
   const h0 = inputs.vars.length > 1 ? `[${inputs.vars.slice(1).join(', ')}]` : 'None';
   const mask = inputs.masks[0] ?? 'None';
@@ -491,7 +590,7 @@ const recurrent: Emitter = (layer, call, inputs, cx, target) => {
   if (timeMajor && returnSequences) cx.out.push(`${target} = np.transpose(${target}, (1, 0, 2))  # back to T×N×M`);
   const outMask = returnSequences ? mask : 'None';
   if (cfg(layer, 'return_state', false) === true) {
-    const states = Array.from({ length: stateCount(layer) }, (_, k) => `${target}_states[${k}]`);
+    const states = Array.from({ length: stateCount(layer) }, (_, k) => `${target}__states[${k}]`);
     return { vars: [target, ...states], masks: [outMask, ...states.map(() => 'None')] };
   }
   void call;
@@ -500,7 +599,7 @@ const recurrent: Emitter = (layer, call, inputs, cx, target) => {
 
 const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
   const fwd = layer.children[0];
-  if (!fwd) throw new UnsupportedFeatureError(`The Bidirectional layer "${layer.name}" has no inner layer.`);
+  if (!fwd) throw new UnsupportedFeatureError(`The Bidirectional layer "${showName(layer.name)}" has no inner layer.`);
   const bwd = layer.children[1] ?? fwd;
   const half = layer.weights.length / 2;
   const fwdWeights = fwd.weights.length > 0 ? fwd.weights : layer.weights.slice(0, half);
@@ -512,16 +611,16 @@ const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
   const states = inputs.vars.slice(1);
   const h0f = states.length > 0 ? `[${states.slice(0, nStates).join(', ')}]` : 'None';
   const h0b = states.length > 0 ? `[${states.slice(nStates).join(', ')}]` : 'None';
-  cx.out.push(`# forward direction (${fwd.className}, ${fwd.name})`);
+  cx.out.push(`# forward direction: ${word(fwd.className)} ${quoted(fwd.name)}`);
   // Bidirectional sets zero_output_for_mask = return_sequences on both directions.
   const innerBackwards = cfg(fwd, 'go_backwards', false) === true;
-  emitRnn(fwd, fwdWeights, x, mask, h0f, cx, `${target}_fwd`, { goBackwards: innerBackwards, zeroOutput: returnSequences, prefix: fwd.weights.length > 0 ? '' : 'forward/' });
-  cx.out.push(`# backward direction (${bwd.className}, ${bwd.name}): the same cell run over reversed time`);
-  emitRnn(bwd, bwdWeights, x, mask, h0b, cx, `${target}_bwd`, { goBackwards: !innerBackwards, zeroOutput: returnSequences, prefix: layer.children[1] && bwd.weights.length > 0 ? '' : 'backward/' });
-  if (returnSequences) cx.out.push(`${target}_bwd = ${target}_bwd[:, ::-1]  # back into input time order before merging`);
+  emitRnn(fwd, fwdWeights, x, mask, h0f, cx, `${target}__fwd`, { goBackwards: innerBackwards, zeroOutput: returnSequences, prefix: fwd.weights.length > 0 ? '' : 'forward/' });
+  cx.out.push(`# backward direction: ${word(bwd.className)} ${quoted(bwd.name)}, the same cell run over reversed time`);
+  emitRnn(bwd, bwdWeights, x, mask, h0b, cx, `${target}__bwd`, { goBackwards: !innerBackwards, zeroOutput: returnSequences, prefix: layer.children[1] && bwd.weights.length > 0 ? '' : 'backward/' });
+  if (returnSequences) cx.out.push(`${target}__bwd = ${target}__bwd[:, ::-1]  # back into input time order before merging`);
   const mode = layer.config.merge_mode === undefined ? 'concat' : layer.config.merge_mode;
-  const f = `${target}_fwd`;
-  const b = `${target}_bwd`;
+  const f = `${target}__fwd`;
+  const b = `${target}__bwd`;
   const outMask = returnSequences ? mask : 'None';
   let vars: string[];
   switch (mode) {
@@ -546,11 +645,11 @@ const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
       vars = [f, b];
       break;
     default:
-      throw new UnsupportedFeatureError(`The Bidirectional merge mode ${JSON.stringify(mode)} of "${layer.name}" is not supported.`);
+      throw new UnsupportedFeatureError(`The Bidirectional merge mode ${showName(JSON.stringify(mode) ?? String(mode), 40)} of "${showName(layer.name)}" is not supported.`);
   }
   const masks = vars.map(() => outMask);
   if (cfg(fwd, 'return_state', false) === true) {
-    const st = [...Array.from({ length: nStates }, (_, k) => `${f}_states[${k}]`), ...Array.from({ length: nStates }, (_, k) => `${b}_states[${k}]`)];
+    const st = [...Array.from({ length: nStates }, (_, k) => `${f}__states[${k}]`), ...Array.from({ length: nStates }, (_, k) => `${b}__states[${k}]`)];
     return { vars: [...vars, ...st], masks: [...masks, ...st.map(() => 'None')] };
   }
   return { vars, masks };
@@ -558,17 +657,17 @@ const bidirectional: Emitter = (layer, _call, inputs, cx, target) => {
 
 const timeDistributed: Emitter = (layer, call, inputs, cx, target) => {
   const inner = layer.children[0];
-  if (!inner) throw new UnsupportedFeatureError(`The TimeDistributed layer "${layer.name}" has no inner layer.`);
-  if (inner.model) throw new UnsupportedLayerError(`The NumPy export does not handle a nested model inside TimeDistributed ("${layer.name}").`, layer.name, 0);
-  const emit = EMITTERS[inner.className];
-  if (!emit) throw new UnsupportedLayerError(`The layer "${inner.name}" (${inner.className}) inside TimeDistributed "${layer.name}" is not supported by the NumPy export.`, inner.name, 0);
+  if (!inner) throw new UnsupportedFeatureError(`The TimeDistributed layer "${showName(layer.name)}" has no inner layer.`);
+  if (inner.model) throw new UnsupportedLayerError(`The NumPy export does not handle a nested model inside TimeDistributed ("${showName(layer.name)}").`, layer.name, 0);
+  const emit = emitterFor(inner.className);
+  if (!emit) throw new UnsupportedLayerError(`The layer "${showName(inner.name)}" (${showName(inner.className, 40)}) inside TimeDistributed "${showName(layer.name)}" is not supported by the NumPy export.`, inner.name, 0);
   const innerNode: LayerNode = inner.weights.length > 0 ? inner : { ...inner, weights: layer.weights };
   const x = one(layer, inputs);
-  cx.out.push(`# TimeDistributed: the same ${inner.className} on every time step (samples and steps folded into one axis)`);
-  cx.out.push(`${target}_NT = ${x}.shape[:2]`);
-  cx.out.push(`${target}_in = ${x}.reshape((-1,) + ${x}.shape[2:])`);
-  const res = emit(innerNode, call, { vars: [`${target}_in`], masks: ['None'] }, cx, `${target}_step`);
-  cx.out.push(`${target} = ${res.vars[0]}.reshape(${target}_NT + ${res.vars[0]}.shape[1:])`);
+  cx.out.push(`# TimeDistributed: the same ${word(inner.className)} on every time step (samples and steps folded into one axis)`);
+  cx.out.push(`${target}__NT = ${x}.shape[:2]`);
+  cx.out.push(`${target}__in = ${x}.reshape((-1,) + ${x}.shape[2:])`);
+  const res = emit(innerNode, call, { vars: [`${target}__in`], masks: ['None'] }, cx, `${target}__step`);
+  cx.out.push(`${target} = ${res.vars[0]}.reshape(${target}__NT + ${res.vars[0]}.shape[1:])`);
   return { vars: [target], masks: passMask(inputs) };
 };
 
@@ -585,46 +684,46 @@ const flatten: Emitter = (layer, _call, inputs, cx, target) => {
 };
 
 const reshape: Emitter = (layer, _call, inputs, cx, target) => {
-  const shape = (cfg(layer, 'target_shape', []) as number[]).map(Number);
+  const shape = pyInts(cfg(layer, 'target_shape', []), 'a target_shape', layer.name);
   const x = one(layer, inputs);
   cx.out.push(`${target} = ${x}.reshape((${x}.shape[0],) + (${shape.join(', ')}${shape.length === 1 ? ',' : ''}))`);
   return { vars: [target], masks: ['None'] };
 };
 
 const permute: Emitter = (layer, _call, inputs, cx, target) => {
-  const dims = (cfg(layer, 'dims', []) as number[]).map(Number);
-  cx.out.push(`${target} = np.transpose(${one(layer, inputs)}, (0, ${dims.join(', ')}))`);
+  const order = pyInts(cfg(layer, 'dims', []), 'a dims', layer.name);
+  cx.out.push(`${target} = np.transpose(${one(layer, inputs)}, (0, ${order.join(', ')}))`);
   return { vars: [target], masks: ['None'] };
 };
 
 const conv1d: Emitter = (layer, _call, inputs, cx, target) => {
   if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
-    throw new UnsupportedFeatureError(`The NumPy export handles Conv1D with channels_last only ("${layer.name}").`);
+    throw new UnsupportedFeatureError(`The NumPy export handles Conv1D with channels_last only ("${showName(layer.name)}").`);
   }
-  if (cfgInt(layer, 'groups', 1) !== 1) throw new UnsupportedFeatureError(`The NumPy export does not handle grouped Conv1D ("${layer.name}").`);
+  if (cfgInt(layer, 'groups', 1) !== '1') throw new UnsupportedFeatureError(`The NumPy export does not handle grouped Conv1D ("${showName(layer.name)}").`);
   const W = needWeight(layer, ['kernel', 'W'], 0);
   const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
   const b = useBias ? findWeight(layer, ['bias', 'b'], 1) : undefined;
-  const strides = cfgInt(layer, 'strides', cfgInt(layer, 'subsample_length', 1));
+  const strides = cfg(layer, 'strides', null) === null ? cfgInt(layer, 'subsample_length', 1) : cfgInt(layer, 'strides', 1);
   const dilation = cfgInt(layer, 'dilation_rate', 1);
-  const padding = String(cfg(layer, 'padding', cfg(layer, 'border_mode', 'valid')));
+  const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same', 'causal']);
   cx.helpers.add('conv1d');
-  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel k×C×F = ${W.shape.join('×')}`);
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel k×C×F = ${dims(W.shape, layer.name).join('×')}`);
   cx.out.push(b ? `b = ${cx.weight(layer, b)}  # bias F` : 'b = None');
-  cx.out.push(`${target} = run_conv1d(${one(layer, inputs)}, W, b, strides=${strides}, padding='${padding}', dilation=${dilation}, act=${cx.act(cfg(layer, 'activation', 'linear'))})`);
+  cx.out.push(`${target} = run_conv1d(${one(layer, inputs)}, W, b, strides=${strides}, padding=${pyStr(padding)}, dilation=${dilation}, act=${cx.act(cfg(layer, 'activation', 'linear'))})`);
   return { vars: [target], masks: ['None'] };
 };
 
 const pooling1d: Emitter = (layer, _call, inputs, cx, target) => {
   if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
-    throw new UnsupportedFeatureError(`The NumPy export handles ${layer.className} with channels_last only ("${layer.name}").`);
+    throw new UnsupportedFeatureError(`The NumPy export handles ${word(layer.className)} with channels_last only ("${showName(layer.name)}").`);
   }
-  const size = cfgInt(layer, 'pool_size', cfgInt(layer, 'pool_length', 2));
-  const strides = cfg(layer, 'strides', null) === null ? size : cfgInt(layer, 'strides', size);
-  const padding = String(cfg(layer, 'padding', cfg(layer, 'border_mode', 'valid')));
+  const size = cfg(layer, 'pool_size', null) === null ? cfgInt(layer, 'pool_length', 2) : cfgInt(layer, 'pool_size', 2);
+  const strides = cfg(layer, 'strides', null) === null ? size : cfgInt(layer, 'strides', 1);
+  const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same']);
   cx.helpers.add('pool1d');
   const kind = layer.className.startsWith('Max') ? 'max' : 'average';
-  cx.out.push(`${target} = run_pool1d(${one(layer, inputs)}, size=${size}, strides=${strides}, padding='${padding}', kind='${kind}')`);
+  cx.out.push(`${target} = run_pool1d(${one(layer, inputs)}, size=${size}, strides=${strides}, padding=${pyStr(padding)}, kind='${kind}')`);
   return { vars: [target], masks: ['None'] };
 };
 
@@ -645,14 +744,14 @@ const globalPooling1d: Emitter = (layer, _call, inputs, cx, target) => {
   return { vars: [target], masks: ['None'] };
 };
 
-function broadcastAxes(layer: LayerNode): number[] {
+function broadcastAxes(layer: LayerNode): string[] {
   const a = cfg(layer, 'axis', -1);
-  return (Array.isArray(a) ? a : [a]).map(Number);
+  return pyInts(Array.isArray(a) ? a : [a], 'an axis', layer.name);
 }
 
 const batchNormalization: Emitter = (layer, _call, inputs, cx, target) => {
   const axes = broadcastAxes(layer);
-  if (axes.length !== 1) throw new UnsupportedFeatureError(`The NumPy export handles BatchNormalization over one axis only ("${layer.name}").`);
+  if (axes.length !== 1) throw new UnsupportedFeatureError(`The NumPy export handles BatchNormalization over one axis only ("${showName(layer.name)}").`);
   const scale = cfg(layer, 'scale', true) !== false;
   const center = cfg(layer, 'center', true) !== false;
   let pos = 0;
@@ -660,34 +759,34 @@ const batchNormalization: Emitter = (layer, _call, inputs, cx, target) => {
   const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
   const mean = needWeight(layer, ['moving_mean'], pos++);
   const variance = needWeight(layer, ['moving_variance'], pos++);
-  const eps = Number(cfg(layer, 'epsilon', 1e-3));
+  const eps = cfgFloat(layer, 'epsilon', 1e-3);
   const x = one(layer, inputs);
   const ax = axes[0];
   const shape = `bn_shape = [1] * ${x}.ndim; bn_shape[${ax}] = -1`;
   cx.out.push(shape);
   cx.out.push(`mean = ${cx.weight(layer, mean)}.reshape(bn_shape)  # moving_mean`);
   cx.out.push(`var = ${cx.weight(layer, variance)}.reshape(bn_shape)  # moving_variance`);
-  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${pyFloat(eps)})  # inference: the stored moving statistics`);
+  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${eps})  # inference: the stored moving statistics`);
   if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(bn_shape)  # gamma`);
   if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(bn_shape)  # beta`);
   return { vars: [target], masks: passMask(inputs) };
 };
 
 const layerNormalization: Emitter = (layer, _call, inputs, cx, target) => {
-  if (cfg(layer, 'rms_scaling', false) === true) throw new UnsupportedFeatureError(`The NumPy export does not handle LayerNormalization with rms_scaling ("${layer.name}").`);
+  if (cfg(layer, 'rms_scaling', false) === true) throw new UnsupportedFeatureError(`The NumPy export does not handle LayerNormalization with rms_scaling ("${showName(layer.name)}").`);
   const axes = broadcastAxes(layer);
   const scale = cfg(layer, 'scale', true) !== false;
   const center = cfg(layer, 'center', true) !== false;
   let pos = 0;
   const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
   const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
-  const eps = Number(cfg(layer, 'epsilon', 1e-3));
+  const eps = cfgFloat(layer, 'epsilon', 1e-3);
   const x = one(layer, inputs);
   const ax = `tuple(a % ${x}.ndim for a in (${axes.join(', ')},))`;
   cx.out.push(`ln_axes = ${ax}`);
   cx.out.push(`mean = ${x}.mean(axis=ln_axes, keepdims=True)`);
   cx.out.push(`var = ${x}.var(axis=ln_axes, keepdims=True)`);
-  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${pyFloat(eps)})`);
+  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${eps})`);
   const pshape = `[${x}.shape[a] if a in ln_axes else 1 for a in range(${x}.ndim)]`;
   if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(${pshape})  # gamma`);
   if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(${pshape})  # beta`);
@@ -706,7 +805,7 @@ const merge: Emitter = (layer, _call, inputs, cx, target) => {
   let expr: string;
   switch (kind) {
     case 'Concatenate':
-      expr = `np.concatenate([${v.join(', ')}], axis=${Number(cfg(layer, 'axis', -1))})`;
+      expr = `np.concatenate([${v.join(', ')}], axis=${cfgInt(layer, 'axis', -1)})`;
       break;
     case 'Add':
       expr = v.join(' + ');
@@ -727,15 +826,16 @@ const merge: Emitter = (layer, _call, inputs, cx, target) => {
       expr = `np.minimum.reduce([${v.join(', ')}])`;
       break;
     default:
-      throw new UnsupportedLayerError(`The merge layer "${layer.name}" (${kind}) is not supported by the NumPy export.`, layer.name, 0);
+      throw new UnsupportedLayerError(`The merge layer "${showName(layer.name)}" (${word(kind)}) is not supported by the NumPy export.`, layer.name, 0);
   }
   cx.out.push(`${target} = ${expr}  # ${kind}`);
   return { vars: [target], masks: [mergedMask(inputs)] };
 };
 
 const dot: Emitter = (layer, _call, inputs, cx, target) => {
-  let axes = cfg(layer, 'axes', -1) as number | number[];
-  if (!Array.isArray(axes)) axes = [axes, axes];
+  const rawAxes = cfg(layer, 'axes', -1);
+  const axes = pyInts(Array.isArray(rawAxes) ? rawAxes : [rawAxes, rawAxes], 'axes', layer.name);
+  if (axes.length !== 2) throw new UnsupportedFeatureError(`The Dot layer "${showName(layer.name)}" needs two axes, so it cannot be exported.`);
   const [a, b] = inputs.vars;
   const normalize = cfg(layer, 'normalize', false) === true;
   cx.out.push(`dot_axes = (${axes[0]} % ${a}.ndim, ${axes[1]} % ${b}.ndim)`);
@@ -752,7 +852,7 @@ const attention: Emitter = (layer, call, inputs, cx, target) => {
   const mode = cfg(layer, 'score_mode', 'dot');
   const useScale = cfg(layer, 'use_scale', false) === true;
   const causal = call.kwargs.use_causal_mask === true || cfg(layer, 'causal', false) === true;
-  if (mode !== 'dot') throw new UnsupportedFeatureError(`The NumPy export handles Attention with score_mode="dot" only ("${layer.name}").`);
+  if (mode !== 'dot') throw new UnsupportedFeatureError(`The NumPy export handles Attention with score_mode="dot" only ("${showName(layer.name)}").`);
   const scale = useScale ? findWeight(layer, ['scale'], 0) : undefined;
   cx.helpers.add('softmax');
   cx.out.push(`scores = ${q} @ np.swapaxes(${k}, -1, -2)  # N×Tq×Tv: query·key`);
@@ -816,6 +916,11 @@ export const EMITTERS: Record<string, Emitter> = {
   Attention: attention,
 };
 
+/** The emitter for a class name; own entries only (a class named `constructor` or `__proto__` has none). */
+function emitterFor(className: string): Emitter | undefined {
+  return Object.prototype.hasOwnProperty.call(EMITTERS, className) ? EMITTERS[className] : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Walking the graph in the forward runner's execution order (graph.ts)
 
@@ -833,35 +938,36 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
     // Input layers of functional graphs have no inputs: their tensor is the model input itself.
     if (layer.className === 'InputLayer' && refs.length === 0) return;
     const missing = refs.find((r) => !env.has(refKey(r)));
-    if (missing) throw new UnsupportedFeatureError(`The layer "${layer.name}" needs output ${missing.tensor} of "${missing.layer}", which is never computed.`);
+    if (missing) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs output ${missing.tensor} of "${showName(missing.layer)}", which is never computed.`);
     const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
-    const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${node}` : ''));
-    const what = `${layer.name} (${layer.declaredClassName ?? layer.className})`;
+    const nodeIndex = pyInt(node, 'a node index', layer.name);
+    const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${nodeIndex}` : ''));
+    const what = `${showName(layer.name)} (${showName(layer.declaredClassName ?? layer.className, 40)})`;
     cx.layerName = layer.name;
     if (layer.notExecutable) throw new UnsupportedLayerError(`Layer ${position}, ${what}, cannot be exported: ${layer.notExecutable}`, layer.name, position);
     cx.out.push('');
-    cx.out.push(`# ---- ${scope}${what}${node > 0 ? `, call ${node}` : ''} ----`);
+    cx.out.push(`# ---- ${quoted(recordPrefix + layer.name)} (${word(layer.declaredClassName ?? layer.className)})${node > 0 ? `, call ${nodeIndex}` : ''} ----`);
     let res: Emitted;
     if (layer.model) {
-      res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}__`, `${recordPrefix}${layer.name}/`);
+      res = emitGraph(layer.model, ins, cx, `${scope}${sanitize(layer.name)}_`, `${recordPrefix}${layer.name}/`);
     } else {
-      const emit = EMITTERS[layer.className];
+      const emit = emitterFor(layer.className);
       if (!emit) {
         throw new UnsupportedLayerError(`Layer ${position}, ${what}, is not a kind the NumPy export can write out.`, layer.name, position);
       }
       res = emit(layer, call, ins, cx, target);
     }
     res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
-    cx.out.push(`record(${JSON.stringify(recordPrefix + layer.name)}, ${JSON.stringify(layer.className)}, ${node}, [${res.vars.join(', ')}])`);
+    cx.out.push(`record(${pyStr(recordPrefix + layer.name)}, ${pyStr(layer.className)}, ${nodeIndex}, [${res.vars.join(', ')}])`);
   });
   if (unreachable.length > 0) {
-    throw new UnsupportedFeatureError(`The layer "${unreachable[0].layer.name}" waits for an input no layer produces, so the graph cannot be exported.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(unreachable[0].layer.name)}" waits for an input no layer produces, so the graph cannot be exported.`);
   }
   const vars: string[] = [];
   const masks: string[] = [];
   for (const r of graph.outputRefs) {
     const got = env.get(refKey(r));
-    if (!got) throw new UnsupportedFeatureError(`The model output ${r.layer} is never computed, so the graph cannot be exported.`);
+    if (!got) throw new UnsupportedFeatureError(`The model output "${showName(r.layer)}" is never computed, so the graph cannot be exported.`);
     vars.push(got.v);
     masks.push(got.m);
   }
@@ -882,6 +988,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   const names = new Set<string>();
   const weightsTable: EmitContext['weights'] = [];
   const weightKeys = new Map<WeightRef, string>();
+  const usedKeys = new Set<string>();
   const cx: EmitContext = {
     doc,
     out: [],
@@ -889,21 +996,24 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
     weights: weightsTable,
     names,
     fresh(base) {
+      // sanitize() never gives `__`, so `<name>_<k>` stays clear of every derived `<target>__mask`-style name.
       const s = sanitize(base);
       let name = s;
-      for (let k = 2; names.has(name) || name in HELPERS; k++) name = `${s}_${k}`;
+      for (let k = 2; names.has(name); k++) name = `${s}_${k}`;
       names.add(name);
       return name;
     },
     weight(layer, w, prefix = '') {
       let key = weightKeys.get(w);
       if (!key) {
-        key = `${layer.name}/${prefix}${shortName(w)}`;
-        for (let k = 2; weightsTable.some((e) => e.key === key); k++) key = `${layer.name}/${prefix}${shortName(w)}_${k}`;
-        weightsTable.push({ key, shape: w.shape, b64: base64(leBytes(w.values())) });
+        const base = `${layer.name}/${prefix}${shortName(w)}`;
+        key = base;
+        for (let k = 2; usedKeys.has(key); k++) key = `${base}_${k}`;
+        usedKeys.add(key);
+        weightsTable.push({ key, shape: dims(w.shape, layer.name).map(Number), b64: base64(leBytes(w.values())) });
         weightKeys.set(w, key);
       }
-      return `weights(${JSON.stringify(key)})`;
+      return `weights(${pyStr(key)})`;
     },
     act(spec) {
       return pyActivation(spec, doc.kerasMajor, helpers, cx.layerName);
@@ -917,7 +1027,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   const inputVars: Emitted = { vars: [], masks: [] };
   graph.inputs.forEach((inp, k) => {
     const v = cx.fresh(`${inp.name}`);
-    cx.out.push(`${v} = data(${k})  # input "${inp.name}": ${inputs[k].shape.join('×')} (${letterText(inputs[k].shape.length)})`);
+    cx.out.push(`${v} = data(${k})  # input ${quoted(inp.name)}: ${inputs[k].shape.join('×')} (${letterText(inputs[k].shape.length)})`);
     inputVars.vars.push(v);
     inputVars.masks.push('None');
   });
@@ -931,8 +1041,8 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('#!/usr/bin/env python3');
   lines.push('"""The forward pass of a Keras model recomputed by hand with NumPy, step by step as the classic notebooks do.');
   lines.push('');
-  if (options.title) lines.push(`Model: ${options.title}`);
-  lines.push(`Keras ${doc.kerasVersion ?? '(version not recorded)'}; format ${doc.format}. Written by Keras RNN Inspector.`);
+  lines.push('Written by Keras RNN Inspector. The model file, its Keras version and its format are MODEL_FILE, KERAS_VERSION');
+  lines.push('and FILE_FORMAT below: text from a model file appears only as string literals, so none of it is ever run.');
   lines.push('Letters: N samples, T time steps, D input features, M hidden units, K outputs.');
   lines.push('The weights and the input are embedded exactly (base64 of their little-endian bytes); everything is');
   lines.push('computed in float64. No Keras, no TensorFlow: NumPy only.');
@@ -947,6 +1057,10 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('import sys');
   lines.push('');
   lines.push('import numpy as np');
+  lines.push('');
+  lines.push(`MODEL_FILE = ${options.title === undefined ? 'None' : pyStr(options.title)}`);
+  lines.push(`KERAS_VERSION = ${doc.kerasVersion == null ? 'None  # not recorded in the file' : pyStr(doc.kerasVersion)}`);
+  lines.push(`FILE_FORMAT = ${pyStr(doc.format)}`);
   lines.push('');
   lines.push("np.seterr(over='ignore')  # exp() of a large negative pre-activation overflows to inf; sigmoid is then exactly 0");
   lines.push('');
@@ -969,6 +1083,12 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('def record(name, class_name, node, outputs):');
   lines.push('    """Keeps each layer call\'s output for --layers / --json."""');
   lines.push('    LAYERS.append({"name": name, "className": class_name, "node": node, "output": outputs[0]})');
+  lines.push('');
+  lines.push('');
+  lines.push('def shown(name):');
+  lines.push('    """A name from the model file as one printable line: controls, bidi marks and line breaks as escapes."""');
+  lines.push("    text = ''.join(c if c.isprintable() else c.encode('unicode_escape').decode('ascii') for c in name)");
+  lines.push("    return text if len(text) <= 80 else text[:80] + '… (%d characters)' % len(text)");
   for (const h of order) {
     lines.push('');
     lines.push('');
@@ -996,7 +1116,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('    np.set_printoptions(precision=8, suppress=False, linewidth=120)');
   lines.push("    if '--layers' in sys.argv:");
   lines.push('        for l in LAYERS:');
-  lines.push('            print(f"{l[\'name\']} ({l[\'className\']}) {\'×\'.join(map(str, np.shape(l[\'output\'])))}")');
+  lines.push('            print(f"{shown(l[\'name\'])} ({shown(l[\'className\'])}) {\'×\'.join(map(str, np.shape(l[\'output\'])))}")');
   lines.push('            print(np.asarray(l["output"]))');
   lines.push('    for k, o in enumerate(outputs):');
   lines.push('        print(f"output {k}: {\'×\'.join(map(str, o.shape))}")');
@@ -1006,7 +1126,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('# The stored weights: key -> (shape, base64 of float32 little-endian bytes).');
   lines.push('WEIGHTS = {');
   for (const w of weightsTable) {
-    lines.push(`    ${JSON.stringify(w.key)}: ((${w.shape.join(', ')}${w.shape.length === 1 ? ',' : ''}),`);
+    lines.push(`    ${pyStr(w.key)}: ((${w.shape.join(', ')}${w.shape.length === 1 ? ',' : ''}),`);
     lines.push(`        ${chunk(w.b64)}),`);
   }
   lines.push('}');

@@ -98,8 +98,13 @@ export function tracesToJson(traces: readonly RecurrentTrace[]): TraceMapJson {
 
 export const TRACE_CSV_HEADER = 'layer,direction,step,time_index,sample,quantity,unit,value';
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * A text cell per RFC 4180 (quoted when it holds a comma, quote or line break; quotes doubled). A name from the file
+ * that starts like a spreadsheet formula (= + - @, or a tab or CR before one) gets a leading ' so it stays text.
+ */
+export function csvField(s: string): string {
+  const text = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
@@ -110,7 +115,7 @@ export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<str
   yield TRACE_CSV_HEADER;
   for (const tr of traces) {
     const layer = csvField(tr.layer);
-    const dir = tr.direction ?? '';
+    const dir = csvField(tr.direction ?? '');
     const present = TRACE_QUANTITIES.filter((q) => tr[q] !== undefined);
     for (let s = 0; s < tr.steps; s++) {
       const ti = tr.timeIndex[s];
