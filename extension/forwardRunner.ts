@@ -40,10 +40,11 @@ export function runInWorker(opts: WorkerOptions, request: RunRequest, hooks: Run
     worker.on('message', (m: WorkerOut) => {
       if (m.type === 'progress') hooks.onProgress?.(m.done, m.total, m.layer);
       else if (m.type === 'result') finish(() => resolve(m.result));
-      else if (m.type === 'error') finish(() => reject(new RunFailure(m.message, m.kind)));
+      else if (m.type === 'error') finish(() => reject(new RunFailure(m.message, m.kind, m.detail)));
     });
-    worker.on('error', (e) => finish(() => reject(new RunFailure(`The forward-pass worker failed: ${e.message}`, 'internal'))));
-    worker.on('exit', (code) => finish(() => reject(new RunFailure(`The forward-pass worker stopped unexpectedly (exit code ${code}).`, 'internal'))));
+    // What the worker threw is for the log; the user gets one sentence (a worker out of memory ends up here too).
+    worker.on('error', (e) => finish(() => reject(new RunFailure('The forward pass stopped unexpectedly, perhaps out of memory; try a shorter T or fewer samples N, and report it if it persists.', 'internal', e.message))));
+    worker.on('exit', (code) => finish(() => reject(new RunFailure(`The forward pass stopped unexpectedly (its worker exited with code ${code}); please report it.`, 'internal'))));
     worker.postMessage({ type: 'run', request } satisfies WorkerIn);
   });
 }

@@ -10,7 +10,7 @@ export type WorkerIn = { type: 'run'; request: RunRequest };
 export type WorkerOut =
   | { type: 'progress'; done: number; total: number; layer: string }
   | { type: 'result'; result: RunResult }
-  | { type: 'error'; message: string; kind: 'input' | 'unsupported' | 'file' | 'internal' };
+  | { type: 'error'; message: string; kind: 'input' | 'unsupported' | 'file' | 'internal'; detail?: string };
 
 const port = parentPort;
 if (port) {
@@ -21,7 +21,7 @@ if (port) {
       (result) => post({ type: 'result', result }, transferables(result)),
       (e) => {
         const f = classify(e);
-        post({ type: 'error', message: f.message, kind: f.kind });
+        post({ type: 'error', message: f.message, kind: f.kind, ...(f.detail !== undefined ? { detail: f.detail } : {}) });
       },
     );
   });

@@ -4,10 +4,10 @@
 
 import { readFile } from 'node:fs/promises';
 import { loadModel } from './keras/document';
-import { runForward } from './keras/forward';
+import { checkFillMemory, checkModel, runForward } from './keras/forward';
 import { fillInputs, parseInputText, prepareInputs, type RawArray } from './keras/inputs';
 import { parseInputBytes } from './keras/inputFiles';
-import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown } from './keras/errors';
+import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
 import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
 import type { RecurrentTrace } from './keras/layers/types';
 import type { Tensor } from './keras/tensor';
@@ -20,25 +20,31 @@ export interface RunRequest {
   /** Architecture JSON for a weights-only file, when not beside it. */
   configPath?: string;
   input: InputChoice;
+  /** The memory limit of the run in MB (the extension's setting); DEFAULT_MEMORY_BUDGET_MB when absent. */
+  memoryLimitMB?: number;
 }
 
 export type RunErrorKind = 'input' | 'unsupported' | 'file' | 'internal';
 
 /** A failed run: one user-facing sentence and what kind of failure it was. */
 export class RunFailure extends Error {
-  constructor(message: string, readonly kind: RunErrorKind) {
-    super(message);
+  /** For an internal error: what was thrown, for the log, never shown as the message. */
+  readonly detail?: string;
+  constructor(message: string, readonly kind: RunErrorKind, detail?: string) {
+    super(oneSentence(message));
     this.name = 'RunFailure';
+    if (detail !== undefined) this.detail = detail;
   }
 }
 
+/** One sentence for anything a run throws; what is not ours to explain (a JS RangeError) becomes a generic one. */
 export function classify(e: unknown): RunFailure {
   if (e instanceof RunFailure) return e;
   if (e instanceof InputError) return new RunFailure(e.message, 'input');
   if (e instanceof UnsupportedFeatureError) return new RunFailure(e.message, 'unsupported');
   if (e instanceof NotAKerasFileError) return new RunFailure(e.message, 'file');
   if (e instanceof InspectorError) return new RunFailure(e.message, 'input');
-  return new RunFailure(`The forward pass failed: ${describeThrown(e)}`, 'internal');
+  return new RunFailure('Unexpected internal error in the forward pass; please report it with the model file.', 'internal', describeThrown(e));
 }
 
 /** The tensors for the user's input choice, checked against the model by the core (inputs.ts). */
@@ -151,8 +157,13 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
   try {
     const doc = await loadModel(req.file, req.configPath ? { configPath: req.configPath } : {});
     if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
-    const { tensors, notes } = await buildInputs(doc, req.input);
-    const result = await runForward(doc, tensors, { trace: true, signal: hooks.signal, onProgress: hooks.onProgress });
+    const limits = { trace: true, memoryLimitMB: req.memoryLimitMB };
+    // The file's claims and the memory of a fill are checked before the fill allocates anything.
+    checkModel(doc);
+    const input = req.input;
+    if (input.kind === 'zeros' || input.kind === 'ramp' || input.kind === 'random') checkFillMemory(doc, { N: input.n, T: input.t }, limits);
+    const { tensors, notes } = await buildInputs(doc, input);
+    const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress });
     const recurrentWeights: RecurrentWeights[] = [];
     for (const tr of result.traces) {
       const w = recurrentWeightsFor(doc, tr);

@@ -1,16 +1,22 @@
 // Runs a model's forward pass by hand over a user's input, layer by layer in graph order,
 // collecting every layer's output and the per-step trace of recurrent layers.
 
-import { CancelledError, InspectorError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown } from './errors';
+import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown } from './errors';
 import { callKey, executionOrder, refKey } from './graph';
 import { layerKind } from './layers/index';
-import type { ForwardContext, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
+import type { ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
+import { DEFAULT_MEMORY_BUDGET_MB, MAX_DIM, MAX_RANK, budgetBytes, checkDim, formatBytes } from './limits';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
+import { showName } from './safeText';
+import type { Shape } from './shapes';
+import { firstContradiction, summarize } from './summary';
 import type { Mask, Tensor } from './tensor';
 
 export interface ForwardOptions {
-  /** Record per-step traces of recurrent layers (default true). */
-  trace?: boolean;
+  /** Record per-step traces of recurrent layers (default true); 'h' records only the states h (and LSTM's c), not the gates. */
+  trace?: boolean | 'h';
+  /** Refuse a run whose outputs, traces and weights would need more than this many MB (default DEFAULT_MEMORY_BUDGET_MB). */
+  memoryLimitMB?: number;
   /** Abort to cancel; the promise then rejects with CancelledError. */
   signal?: AbortSignal;
   /** Called after each layer call: done of total calls, and the layer just run. */
@@ -33,6 +39,8 @@ export interface ForwardStop {
   /** 1-based position of the layer call in execution order. */
   position: number;
   message: string;
+  /** For an unexpected internal error: what was thrown, for a log or --debug, never for the message. */
+  detail?: string;
 }
 
 export interface ForwardResult {
@@ -102,10 +110,14 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       if (e instanceof StopAt || e instanceof CancelledError) throw e;
       const name = prefix + layer.name;
       // A layer that cannot be computed stops the run; bad input and unreadable files still fail the whole run.
-      if (e instanceof UnsupportedFeatureError || !(e instanceof InspectorError)) {
-        const why = e instanceof InspectorError ? e.message : `it failed: ${describeThrown(e)}`;
-        const message = `The run stopped at layer ${position}, "${name}" (${layer.declaredClassName ?? layer.className}): ${why}`;
-        throw new StopAt({ layer: name, position, message });
+      const shown = `"${showName(name)}" (${showName(layer.declaredClassName ?? layer.className)})`;
+      if (e instanceof UnsupportedFeatureError) {
+        throw new StopAt({ layer: name, position, message: `The run stopped at layer ${position}, ${shown}: ${e.message}` });
+      }
+      if (!(e instanceof InspectorError)) {
+        // JS internals ("Invalid typed array length") say nothing to a user: one sentence, the detail kept apart.
+        const message = `Unexpected internal error in layer ${position}, ${shown}; please report it.`;
+        throw new StopAt({ layer: name, position, message, detail: describeThrown(e) });
       }
       throw e;
     }
@@ -160,11 +172,15 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
   if (inputs.length !== doc.root.inputs.length) {
     throw new UnsupportedFeatureError(`The model takes ${doc.root.inputs.length} input(s) but ${inputs.length} were given.`);
   }
+  // Everything the file claims is checked, and the memory estimated, before the first layer allocates anything.
+  checkModel(doc);
+  checkMemory(doc, inputs.map((t) => t.shape), options);
   const signal = options.signal;
   let lastYield = Date.now();
   const ctx: ForwardContext = {
     kerasMajor: doc.kerasMajor,
     trace: options.trace !== false,
+    traceGates: options.trace !== 'h',
     checkCancelled() {
       if (signal?.aborted) throw new CancelledError();
     },
@@ -188,4 +204,158 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
     else throw e;
   }
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Checks before a run: contradictions in the file, then memory
+
+/**
+ * Refuses a model whose file contradicts itself: an impossible size in a config (units -5, T 2.5) or a stored weight
+ * whose shape or type does not fit its layer's config. The summary shows the same findings as warnings.
+ */
+export function checkModel(doc: ModelDocument): void {
+  for (const input of doc.root.inputs) {
+    if (input.shape.length > MAX_RANK) throw new NotAKerasFileError(`The model's input "${showName(input.name)}" declares ${input.shape.length} axes, more than the ${MAX_RANK} any model uses; the file is damaged or crafted.`);
+    input.shape.forEach((d, i) => d === null || checkDim(d, `The size of axis ${i} of the model's input "${showName(input.name)}"`));
+  }
+  const problem = firstContradiction(summarize(doc).layers);
+  if (problem) throw new NotAKerasFileError(problem);
+}
+
+/** Bytes a forward pass would hold: its inputs, every layer's outputs, the recurrent traces and the largest layer's weights. */
+export interface MemoryEstimate {
+  inputs: number;
+  outputs: number;
+  traces: number;
+  weights: number;
+  total: number;
+}
+
+/** Float64 values per (step, sample, unit) a trace records: h plus the gates (and LSTM's c); with 'h', h (and c) only. */
+function traceQuantities(className: string, gates: boolean): number {
+  if (/LSTM$/.test(className)) return gates ? 6 : 2;
+  if (/GRU$/.test(className)) return gates ? 4 : 1;
+  return gates ? 2 : 1;
+}
+
+const RECURRENT = /^(SimpleRNN|LSTM|GRU|CuDNNLSTM|CuDNNGRU)$/;
+/** Layers that hand their input on without copying it. */
+const PASS_THROUGH = new Set(['InputLayer', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Reshape']);
+
+const product = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
+
+interface Tally {
+  outputs: number;
+  traces: number;
+  weights: number;
+}
+
+/** Trace values one call of `layer` records on an input of `shape` (wrappers count their inner layers). */
+function traceValues(layer: LayerNode, shape: Shape, gates: boolean): number {
+  if (RECURRENT.test(layer.className) && shape.length === 3) {
+    const timeMajor = layer.config.time_major === true;
+    const [N, T] = timeMajor ? [shape[1], shape[0]] : [shape[0], shape[1]];
+    const units = Number(layer.config.units);
+    if (N === null || T === null || !Number.isFinite(units)) return 0;
+    return N * T * units * traceQuantities(layer.className, gates);
+  }
+  if (layer.className === 'Bidirectional') return layer.children.reduce((a, c) => a + traceValues(c, shape, gates), 0);
+  if (layer.className === 'TimeDistributed' && layer.children[0] && shape.length >= 3) {
+    const inner = [shape[0] === null || shape[1] === null ? null : shape[0] * shape[1], ...shape.slice(2)];
+    return traceValues(layer.children[0], inner, gates);
+  }
+  return 0;
+}
+
+/** Working memory of one layer's weights: the float32 values read, and for recurrent layers three float64 copies. */
+function weightBytes(layer: LayerNode): number {
+  const params = layer.weights.reduce((a, w) => a + product(w.shape), 0);
+  const recurrent = RECURRENT.test(layer.className) || layer.className === 'Bidirectional' || layer.children.some((c) => RECURRENT.test(c.className));
+  return params * (recurrent ? 4 + 3 * 8 : 4);
+}
+
+/** Walks a graph with concrete input shapes, adding up what each call would allocate; an unknown shape adds nothing. */
+function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: LayerEnv, gates: boolean | null, tally: Tally): (Shape | null)[] {
+  const produced = new Map<string, (Shape | null)[]>();
+  graph.inputRefs.forEach((ref, i) => produced.set(refKey(ref), [inputShapes[i] ?? null]));
+  for (const { layer, node, call } of executionOrder(graph).order) {
+    const ins = call.inputs.map((r) => produced.get(refKey(r))?.[r.tensor] ?? null);
+    let outs: (Shape | null)[] = [null];
+    if (ins.every((s): s is Shape => s !== null)) {
+      try {
+        if (layer.model) outs = tallyGraph(layer.model, ins, env, gates, tally);
+        else {
+          const kind = layerKind(layer.className);
+          if (kind) outs = kind.outputShape(layer, ins, env).shapes;
+        }
+      } catch (e) {
+        // An impossible size in the config is the file's fault; any other shape problem stops the run at that layer.
+        if (e instanceof NotAKerasFileError) throw e;
+      }
+      if (!layer.model && !PASS_THROUGH.has(layer.className)) {
+        for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += product(s as number[]);
+        if (gates !== null) tally.traces += traceValues(layer, ins[0], gates);
+      }
+    }
+    if (!layer.model) tally.weights = Math.max(tally.weights, weightBytes(layer));
+    produced.set(callKey(layer.name, node), outs);
+  }
+  return graph.outputRefs.map((r) => produced.get(refKey(r))?.[r.tensor] ?? null);
+}
+
+/**
+ * The memory a forward pass over inputs of these shapes would hold, from shapes alone: nothing is allocated.
+ * `trace` false leaves the traces out.
+ */
+export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], trace: boolean | 'h' = true): MemoryEstimate {
+  const tally: Tally = { outputs: 0, traces: 0, weights: 0 };
+  const shapes = inputShapes.map((s) => [...s]);
+  const env: LayerEnv = { kerasMajor: doc.kerasMajor };
+  // gates: null without a trace, false for a trace of h only.
+  tallyGraph(doc.root, shapes, env, trace === false ? null : trace !== 'h', tally);
+  const inputs = shapes.reduce((a, s) => a + product(s), 0) * 8;
+  const outputs = tally.outputs * 8;
+  const traces = tally.traces * 8;
+  return { inputs, outputs, traces, weights: tally.weights, total: inputs + outputs + traces + tally.weights };
+}
+
+/**
+ * Refuses, with the estimate and how to bring it down, a forward pass over inputs of these shapes that would need
+ * more than the memory limit. Call it before building or filling any input (a fill of T = 10^9 is itself too big).
+ */
+export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB'> = {}): MemoryEstimate {
+  const limitMB = options.memoryLimitMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  const limit = budgetBytes(limitMB);
+  const trace = options.trace ?? true;
+  const est = estimateMemory(doc, inputShapes, trace);
+  if (Number.isFinite(est.total) && est.total <= limit) return est;
+  // Say only what the user can change: N and T where the model leaves them free, the trace when there is one.
+  const free = doc.root.inputs.some((i) => i.shape[0] === null);
+  const freeT = doc.root.inputs.some((i) => i.shape.length >= 3 && i.shape[1] === null);
+  const ways = [freeT ? 'a shorter T' : null, free ? 'fewer samples N' : null];
+  if (est.traces > 0 && trace !== false) ways.push(trace === 'h' ? 'no trace' : 'a trace of h only (or none)');
+  ways.push(`a memory limit above ${formatBytes(est.total)}`);
+  const parts = [`outputs ${formatBytes(est.outputs + est.inputs)}`, est.traces ? `trace ${formatBytes(est.traces)}` : null, est.weights ? `weights ${formatBytes(est.weights)}` : null]
+    .filter(Boolean)
+    .join(', ');
+  const total = Number.isFinite(est.total) ? formatBytes(est.total) : 'more memory than exists';
+  const list = ways.filter(Boolean).join(', ').replace(/, ([^,]*)$/, ', or $1');
+  throw new InputError(`This forward pass would need about ${total} (${parts}), over the ${formatBytes(limit)} memory limit; choose ${list}.`);
+}
+
+/**
+ * The memory check of a fill (zeros, ramp, random) before it is filled: N samples (default 1) and T steps where the
+ * model leaves them free, each checked as a size first. Inputs of other sizes are left to the fill's own message.
+ */
+export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: number }, options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB'> = {}): MemoryEstimate | null {
+  checkModel(doc);
+  if (fill.N !== undefined) checkDim(fill.N, 'The number of samples N', { user: true, max: MAX_DIM });
+  if (fill.T !== undefined) checkDim(fill.T, 'The number of time steps T', { user: true, max: MAX_DIM });
+  const shapes: number[][] = [];
+  for (const input of doc.root.inputs) {
+    const shape = input.shape.map((d, i) => (d !== null ? d : i === 0 ? fill.N ?? 1 : i === 1 ? fill.T ?? null : null));
+    if (shape.some((d) => d === null || !Number.isSafeInteger(d) || d < 0)) return null;
+    shapes.push(shape as number[]);
+  }
+  return checkMemory(doc, shapes, options);
 }

@@ -2,8 +2,9 @@
 // and the explanation a learner can follow. This is what `keras-inspect summary --json` prints and what
 // the tree, hovers and panel header show.
 
-import { describeThrown } from './errors';
+import { NotAKerasFileError, describeThrown } from './errors';
 import { callKey, executionOrder, refKey } from './graph';
+import { weightContradiction } from './layers/common';
 import { layerKind } from './layers/index';
 import type { LayerEnv, ParamFormula, ShapeResult } from './layers/types';
 import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from './model';
@@ -46,6 +47,11 @@ export interface LayerSummary {
   /** Why the layer cannot be run (Lambda, custom class), or why its shape is unknown. */
   notes: string[];
   notExecutable?: string;
+  /**
+   * A size or weight the file claims that its own config contradicts (units -5, a kernel of the wrong shape, an
+   * integer weight): the layer is still shown, with this as a warning, but a forward pass refuses to run.
+   */
+  contradiction?: string;
 }
 
 export interface ModelSummary {
@@ -88,6 +94,8 @@ interface ShapeWalk {
   /** Input shapes of each layer's first call. */
   firstInputs: Map<LayerNode, (Shape | null)[]>;
   notes: Map<LayerNode, string[]>;
+  /** Layers whose config holds an impossible size (NotAKerasFileError from a shape rule). */
+  invalid: Map<LayerNode, string>;
 }
 
 function note(walk: ShapeWalk, layer: LayerNode, text: string): void {
@@ -117,6 +125,7 @@ function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
           else note(walk, layer, `${layer.declaredClassName ?? layer.className} is not a layer kind this tool knows, so its output shape is unknown.`);
         }
       } catch (e) {
+        if (e instanceof NotAKerasFileError && !walk.invalid.has(layer)) walk.invalid.set(layer, e.message);
         note(walk, layer, `Output shape unknown: ${describeThrown(e)}`);
       }
     } else {
@@ -159,6 +168,7 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
   const stored = layer.weights.reduce((a, w) => a + shapeSize(w.shape), 0);
   const storedTrainable = layer.weights.filter((w) => w.trainable).reduce((a, w) => a + shapeSize(w.shape), 0);
   let formula: ParamFormula | null = null;
+  let contradiction = walk.invalid.get(layer);
   const kind = layer.model ? undefined : layerKind(layer.className);
   if (kind) {
     const known = inputShapes.length === layer.calls[0]?.inputs.length && inputShapes.length > 0;
@@ -166,11 +176,17 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     try {
       if (shapes || layer.className === 'Embedding') formula = kind.params(layer, shapes ?? [[null, null]], env);
     } catch (e) {
+      if (e instanceof NotAKerasFileError) contradiction ??= e.message;
       notes.push(`The parameter formula could not be filled in: ${describeThrown(e)}`);
     }
   }
   const hasWeights = layer.weights.length > 0;
-  if (formula && hasWeights && formula.total !== stored) {
+  const mismatch = formula ? weightContradiction(layer, formula) : null;
+  if (mismatch) {
+    contradiction ??= mismatch;
+    notes.push(mismatch);
+    warnings.push(mismatch);
+  } else if (formula && hasWeights && formula.total !== stored) {
     const text = `The formula gives ${formula.total.toLocaleString('en-US')} parameters but the file stores ${stored.toLocaleString('en-US')}.`;
     notes.push(text);
     warnings.push(`${layer.name}: ${text}`);
@@ -204,7 +220,18 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     inbound: graph.sequential ? [] : inbound,
     notes,
     ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : {}),
+    ...(contradiction ? { contradiction } : {}),
   };
+}
+
+/** The first contradiction in the file's layers (nested models included), in layer order; null when none. */
+export function firstContradiction(layers: readonly LayerSummary[]): string | null {
+  for (const l of layers) {
+    if (l.contradiction) return l.contradiction;
+    const inner = firstContradiction(l.children);
+    if (inner) return inner;
+  }
+  return null;
 }
 
 /** A wrapper's inner layer: TimeDistributed sees one time step, Bidirectional each direction the whole input. */
@@ -253,7 +280,7 @@ function summarizeLayers(graph: ModelGraph, walk: ShapeWalk, env: LayerEnv, warn
 export function summarize(doc: ModelDocument): ModelSummary {
   const env: LayerEnv = { kerasMajor: doc.kerasMajor };
   const warnings = [...doc.warnings];
-  const walk: ShapeWalk = { shapes: new Map(), firstInputs: new Map(), notes: new Map() };
+  const walk: ShapeWalk = { shapes: new Map(), firstInputs: new Map(), notes: new Map(), invalid: new Map() };
   const outs = walkShapes(doc.root, doc.root.inputs.map((i) => i.shape), env, walk, warnings);
   const layers = summarizeLayers(doc.root, walk, env, warnings);
   const loose = (doc.looseWeights ?? []).reduce((a, w) => a + shapeSize(w.shape), 0);

@@ -2,6 +2,8 @@
 // across Keras 1/2/3, finding stored weights, normalizing axes and building explained parameter formulas.
 
 import { InputError, UnsupportedFeatureError } from '../errors';
+import { checkDim, isWhole } from '../limits';
+import { showName } from '../safeText';
 import type { LayerNode, WeightRef } from '../model';
 import type { Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
@@ -22,19 +24,25 @@ export function configFlag(layer: LayerNode, keys: readonly string[], fallback: 
   return v === undefined || v === null ? fallback : v === true || v === 'true' || v === 1;
 }
 
-/** A number from the config; Keras stores `kernel_size` as `[3]` in Keras 2/3 and `3` in hand-written configs. */
-export function configInt(layer: LayerNode, keys: readonly string[], fallback?: number): number {
+/**
+ * A size from the config (units, filters, kernel_size, n ...), checked before anything is sized by it: a whole number
+ * from `min` up, never a float, NaN, string or negative. Keras stores `kernel_size` as `[3]` in Keras 2/3 and `3` in
+ * hand-written configs.
+ */
+export function configInt(layer: LayerNode, keys: readonly string[], fallback?: number, min = 1): number {
   let v = configValue(layer, keys);
   if (Array.isArray(v)) v = v[0];
   if (v === undefined || v === null) {
     if (fallback !== undefined) return fallback;
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) has no "${keys[0]}" in its config.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className)}) has no "${keys[0]}" in its config.`);
   }
-  const n = Number(v);
-  if (!Number.isFinite(n)) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" has a non-numeric "${keys[0]}" (${JSON.stringify(v)}) in its config.`);
-  }
-  return n;
+  return checkDim(v, `The "${keys[0]}" of the layer "${showName(layer.name)}" (${showName(layer.className)})`, { min });
+}
+
+/** A dimension of a shape the config declares (InputLayer batch_shape, Reshape target_shape): null stays unknown. */
+export function configShapeDim(layer: LayerNode, v: unknown, what: string): number | null {
+  if (v === null || v === undefined) return null;
+  return checkDim(v, `The ${what} of the layer "${showName(layer.name)}" (${showName(layer.className)})`);
 }
 
 export function configString(layer: LayerNode, keys: readonly string[], fallback: string): string {
@@ -192,4 +200,55 @@ export function refuseQuantized(layer: LayerNode): void {
   if (/Quantized/i.test(cls) || (q !== undefined && q !== null)) {
     throw new UnsupportedFeatureError(`The layer "${layer.name}" is quantized; running quantized weights is not supported.`);
   }
+}
+
+/** HDF5/NumPy float types (float16 included), as type codes (`<f4`) or names (`float32`): the only weights the math reads. */
+const FLOAT_DTYPE = /^(?:[<>|=]?f(?:2|4|8)|float(?:16|32|64))$/;
+
+const shapeText = (shape: readonly number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+
+/** Same shape once size-1 axes are dropped: Keras 1 stores a Conv1D kernel as (k, 1, D, F), laid out as (k, D, F). */
+function sameLayout(a: readonly number[], b: readonly number[]): boolean {
+  const sa = a.filter((d) => d !== 1);
+  const sb = b.filter((d) => d !== 1);
+  return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
+}
+
+/**
+ * The one check of a layer's stored weights against what its config implies, from headers only (no value is read):
+ * every weight the formula expects must have that shape and a float type. Returns the sentence naming the layer and
+ * both shapes for the first contradiction, or null. A layer whose stored weights do not pair one to one with the
+ * formula's (Keras 1 per-gate LSTM weights) is left to its own reader, which names what it cannot use.
+ */
+export function weightContradiction(layer: LayerNode, formula: ParamFormula): string | null {
+  const stored = layer.weights;
+  const terms = formula.terms;
+  if (stored.length === 0 || stored.length !== terms.length) return null;
+  const shorts = stored.map((w) => shortWeightName(w.name));
+  const unique = new Set(shorts).size === shorts.length;
+  const who = `The layer "${showName(layer.name)}" (${showName(layer.className)})`;
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
+    const byName = unique ? shorts.indexOf(t.name.split('/').pop() ?? t.name) : -1;
+    const w = stored[byName >= 0 ? byName : i];
+    const what = showName(t.name, 40);
+    if (typeof w.dtype !== 'string' || !FLOAT_DTYPE.test(w.dtype)) {
+      return `${who} stores ${what} as ${showName(String(w.dtype), 40)}, which is not a float type its math can use; the file is damaged or crafted.`;
+    }
+    if (!Array.isArray(w.shape) || !w.shape.every((d) => isWhole(d, 0))) {
+      return `${who} stores ${what} with a shape that is not a list of whole numbers; the file is damaged or crafted.`;
+    }
+    // A vector (bias) may be stored flat or split, e.g. GRU's (2, 3M) or CuDNN's (6M,): same values, same order.
+    const vectorAlike = t.shape.filter((d) => d !== 1).length <= 1 && sizeOfShape(w.shape) === t.count;
+    if (!sameLayout(w.shape, t.shape) && !vectorAlike && !(t.name.endsWith('bias') && sizeOfShape(w.shape) === t.count)) {
+      return `${who} stores ${what} with shape ${shapeText(w.shape)}, but its config needs ${shapeText(t.shape)}; the file contradicts itself.`;
+    }
+  }
+  return null;
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
 }

@@ -6,7 +6,7 @@ import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Mask } from '../tensor';
 import type { LayerKind } from './types';
-import { configFlag, configInt, configValue, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
+import { configFlag, configInt, configShapeDim, configValue, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
 
 function vocab(layer: LayerNode): number {
   return configInt(layer, ['input_dim']);
@@ -20,7 +20,7 @@ function width(layer: LayerNode): number {
 function inputLengths(layer: LayerNode): (number | null)[] | null {
   const v = configValue(layer, ['input_length']);
   if (v === undefined || v === null) return null;
-  return (Array.isArray(v) ? v : [v]).map((d) => (d === null ? null : Number(d)));
+  return (Array.isArray(v) ? v : [v]).map((d) => configShapeDim(layer, d, 'input_length'));
 }
 
 export const embedding: LayerKind = {

@@ -1,6 +1,9 @@
 // InputLayer: declares the model's input shape; at run time it hands the input through unchanged.
 
-import { UnsupportedFeatureError } from '../errors';
+import { NotAKerasFileError, UnsupportedFeatureError } from '../errors';
+import { MAX_RANK } from '../limits';
+import { showName } from '../safeText';
+import { configShapeDim } from './common';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
@@ -8,13 +11,18 @@ import type { LayerKind } from './types';
 /** The full batch shape an InputLayer declares (Keras 3 `batch_shape`, Keras 2 `batch_input_shape`, or `shape`). */
 export function declaredInputShape(layer: LayerNode): Shape | null {
   const c = layer.config;
-  const batch = (c.batch_shape ?? c.batch_input_shape) as Shape | undefined;
-  if (Array.isArray(batch)) return batch.map((d) => (d === null || d === undefined ? null : Number(d)));
-  if (Array.isArray(c.shape)) {
-    const batchSize = c.batch_size === undefined || c.batch_size === null ? null : Number(c.batch_size);
-    return [batchSize, ...(c.shape as Shape).map((d) => (d === null ? null : Number(d)))];
-  }
+  const batch = (c.batch_shape ?? c.batch_input_shape) as unknown[] | undefined;
+  const dim = (d: unknown, i: number): number | null => configShapeDim(layer, d, i === 0 ? 'batch size' : `input size on axis ${i}`);
+  if (Array.isArray(batch)) return checkRank(layer, batch.map(dim));
+  if (Array.isArray(c.shape)) return checkRank(layer, [dim(c.batch_size, 0), ...(c.shape as unknown[]).map((d, i) => dim(d, i + 1))]);
   return null;
+}
+
+function checkRank(layer: LayerNode, shape: Shape): Shape {
+  if (shape.length > MAX_RANK) {
+    throw new NotAKerasFileError(`The input layer "${showName(layer.name)}" declares ${shape.length} axes, more than the ${MAX_RANK} any model uses; the file is damaged or crafted.`);
+  }
+  return shape;
 }
 
 /** N, T, D for a sequence input; N and an unnamed width for rank 2 (it may be D features or T tokens). */

@@ -68,9 +68,7 @@ export function rnnOptions(layer: LayerNode): RnnOptions {
 }
 
 export function unitsOf(layer: LayerNode): number {
-  const m = configInt(layer, ['units']);
-  if (!Number.isInteger(m) || m < 1) throw new UnsupportedFeatureError(`The layer "${layer.name}" has units = ${m}; it must be a positive integer.`);
-  return m;
+  return configInt(layer, ['units']);
 }
 
 /** The activation of a config key, or the default when the key is absent (CuDNN layers have none). */
@@ -286,7 +284,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       h: new Float64Array(size),
       ...(S === 2 ? { c: new Float64Array(size) } : {}),
     };
-    gates = cell.gates.map((g) => (trace![g] = new Float64Array(size)));
+    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (trace![g] = new Float64Array(size)));
   }
 
   const xs = x.data;

@@ -4,12 +4,13 @@ import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
-import { oneInput, oneTensor } from './common';
+import { configShapeDim, oneInput, oneTensor } from './common';
 
 function target(layer: LayerNode): number[] {
   const v = layer.config.target_shape ?? layer.config.dims;
   if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Reshape "${layer.name}" has no target_shape in its config.`);
-  const dims = v.map((d) => (d === null ? -1 : Number(d)));
+  // -1 (or None) is the one inferred entry; every other entry is a size the file claims.
+  const dims = v.map((d, i) => (d === null || d === -1 ? -1 : configShapeDim(layer, d, `target_shape entry ${i + 1}`)!));
   if (dims.filter((d) => d === -1).length > 1) {
     throw new UnsupportedFeatureError(`Reshape "${layer.name}" has more than one unknown (-1) entry in target_shape ${JSON.stringify(v)}.`);
   }

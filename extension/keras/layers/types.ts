@@ -78,6 +78,8 @@ export interface RecurrentTrace {
 export interface ForwardContext extends LayerEnv {
   /** Record per-step traces for recurrent layers. */
   trace: boolean;
+  /** With trace: also record the gates (and SimpleRNN's pre-activation); false keeps h (and LSTM's c) only. Default true. */
+  traceGates?: boolean;
   /** Throws CancelledError when the user cancelled. Recurrent loops call it every few steps. */
   checkCancelled(): void;
   /** Lets the event loop breathe during long loops (resolves quickly). */
