@@ -3,7 +3,12 @@
 // Only headers are read here; values stay in the file bytes until WeightRef.values() is called.
 
 import { lookup, attrStrings, type H5Dataset, type H5Group } from './container/hdf5';
+import { loopSentence } from './container/hdf5Image';
+import { NotAKerasFileError } from './errors';
+import { allLayersOf } from './graph';
+import { MAX_LAYERS, MAX_NESTING_DEPTH } from './limits';
 import type { LayerNode, WeightRef } from './model';
+import { showName } from './safeText';
 
 const NON_TRAINABLE = new Set(['moving_mean', 'moving_variance', 'running_mean', 'running_std']);
 
@@ -34,10 +39,21 @@ function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], wa
     distribute(layer.children[0], weights, stored, warnings);
   } else if (layer.model) {
     const inner = layer.model.layers;
+    const position = new Map<string, number>();
+    inner.forEach((l, k) => position.has(l.name) || position.set(l.name, k));
+    // The prefix match below is a scan; a crafted file with many unmatched weights gets a bounded number of them.
+    let scans = 0;
     const byLayer = new Map<LayerNode, { w: WeightRef[]; s: string[] }>();
     weights.forEach((w, i) => {
       const parts = stored[i].split('/');
-      const owner = inner.find((l) => parts.includes(l.name)) ?? inner.find((l) => parts.some((p) => p.startsWith(l.name)));
+      let exact = Infinity;
+      for (const p of parts) exact = Math.min(exact, position.get(p) ?? Infinity);
+      const owner =
+        exact < Infinity
+          ? inner[exact]
+          : (scans += inner.length * parts.length) <= 5_000_000
+            ? inner.find((l) => parts.some((p) => p.startsWith(l.name)))
+            : undefined;
       if (!owner) {
         warnings.push(`The weight "${stored[i]}" of the nested model "${layer.name}" matches none of its layers.`);
         return;
@@ -55,14 +71,12 @@ function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], wa
   }
 }
 
-function allLayers(layers: LayerNode[]): LayerNode[] {
-  return layers.flatMap((l) => [l, ...(l.model ? allLayers(l.model.layers) : [])]);
-}
-
 /** Legacy HDF5: `layer_names` on the weights group, `weight_names` on each layer group. */
 export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], warnings: string[]): void {
   const names = attrStrings(weightsRoot.attrs().layer_names);
-  const candidates = allLayers(layers);
+  // The first layer of each name, as a linear search would find it, in one map.
+  const byName = new Map<string, LayerNode>();
+  for (const l of allLayersOf(layers)) if (!byName.has(l.name)) byName.set(l.name, l);
   for (const groupName of names) {
     const group = weightsRoot.child(groupName);
     if (!group || group.kind !== 'group') {
@@ -71,7 +85,7 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
     }
     const stored = attrStrings(group.attrs().weight_names);
     if (stored.length === 0) continue;
-    const layer = candidates.find((l) => l.name === groupName);
+    const layer = byName.get(groupName);
     if (!layer) {
       warnings.push(`The file stores weights for "${groupName}", which the model config does not declare.`);
       continue;
@@ -130,23 +144,63 @@ export function positionalNames(layer: LayerNode, count: number): string[] {
   return Array.from({ length: count }, (_, i) => names[i] ?? `var_${i}`);
 }
 
-/** Keras 3 weights file: an index of every group by its normalized path ('\\' saved on Windows → '/'). */
-function indexGroups(root: H5Group): Map<string, H5Group> {
-  const index = new Map<string, H5Group>();
-  const visit = (g: H5Group, path: string) => {
-    index.set(path, g);
-    for (const key of g.keys()) {
-      if (path === '' && (key === 'optimizer' || key.startsWith('metrics'))) continue; // never read optimizer state
-      const child = g.child(key);
-      if (child?.kind === 'group') visit(child, (path ? `${path}/` : '') + key.replace(/\\/g, '/'));
-    }
-  };
-  visit(root, '');
-  return index;
+/** Group depth in a Keras 3 weights file: about three levels per nested model or wrapper, plus a few. */
+const MAX_GROUP_DEPTH = 4 * MAX_NESTING_DEPTH;
+/** Groups indexed in one weights file: a few per layer. */
+const MAX_GROUPS = 8 * MAX_LAYERS;
+
+/** An index of a Keras 3 weights file's groups by path, and every path that has something under it. */
+interface GroupIndex {
+  groups: Map<string, H5Group>;
+  /** Every proper prefix of an indexed path ('a' and 'a/b' for 'a/b/c'): "has children" in one lookup. */
+  parents: Set<string>;
+  /** Per `<base>`, the vars group's real layer name (Keras >= 3.6 stores it) → `<base>/<group>`. */
+  realNames: Map<string, Map<string, string>>;
 }
 
-function varsOf(index: Map<string, H5Group>, path: string): H5Dataset[] {
-  const vars = index.get(`${path}/vars`);
+/**
+ * Keras 3 weights file: an index of every group by its normalized path ('\\' saved on Windows → '/'). The walk is
+ * iterative and visits each group (by its header address) once, so hard links that loop are refused and hard links
+ * that merely repeat a group are walked once.
+ */
+function indexGroups(root: H5Group, fileName = 'The weights file'): GroupIndex {
+  const groups = new Map<string, H5Group>();
+  const visited = new Set<number>();
+  const stack: Array<{ g: H5Group; path: string; depth: number; ancestors: ReadonlySet<number> }> = [{ g: root, path: '', depth: 0, ancestors: new Set() }];
+  while (stack.length) {
+    const { g, path, depth, ancestors } = stack.pop()!;
+    if (ancestors.has(g.address)) throw new NotAKerasFileError(loopSentence(showName(fileName)));
+    if (visited.has(g.address)) continue;
+    visited.add(g.address);
+    if (depth > MAX_GROUP_DEPTH) throw new NotAKerasFileError(`${showName(fileName)} nests its weight groups more than ${MAX_GROUP_DEPTH} deep: the file is damaged or crafted.`);
+    if (groups.size >= MAX_GROUPS) throw new NotAKerasFileError(`${showName(fileName)} has more than ${MAX_GROUPS.toLocaleString('en-US')} weight groups, far beyond any real model: the file is damaged or crafted.`);
+    groups.set(path, g);
+    const inner = new Set(ancestors).add(g.address);
+    const keys = g.keys();
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i];
+      if (path === '' && (key === 'optimizer' || key.startsWith('metrics'))) continue; // never read optimizer state
+      const child = g.child(key);
+      if (child?.kind === 'group') stack.push({ g: child, path: (path ? `${path}/` : '') + key.replace(/\\/g, '/'), depth: depth + 1, ancestors: inner });
+    }
+  }
+  const parents = new Set<string>();
+  const realNames = new Map<string, Map<string, string>>();
+  for (const [path, group] of groups) {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) parents.add(path.slice(0, i));
+    const m = /^(.*)\/([^/]+)\/vars$/.exec(path);
+    const real = m ? attrStrings(group.attrs().name)[0] : undefined;
+    if (m && real) {
+      const names = realNames.get(m[1]) ?? new Map<string, string>();
+      names.set(real, `${m[1]}/${m[2]}`);
+      realNames.set(m[1], names);
+    }
+  }
+  return { groups, parents, realNames };
+}
+
+function varsOf(index: GroupIndex, path: string): H5Dataset[] {
+  const vars = index.groups.get(`${path}/vars`);
   if (!vars) return [];
   return vars
     .keys()
@@ -156,7 +210,7 @@ function varsOf(index: Map<string, H5Group>, path: string): H5Dataset[] {
     .filter((d): d is H5Dataset => d?.kind === 'dataset');
 }
 
-function bindKeras3Layer(index: Map<string, H5Group>, path: string, layer: LayerNode, warnings: string[]): WeightRef[] {
+function bindKeras3Layer(index: GroupIndex, path: string, layer: LayerNode, warnings: string[]): WeightRef[] {
   let refs: WeightRef[];
   if (layer.model) {
     refs = bindKeras3Container(index, path, layer.model.layers, !layer.model.sequential, warnings);
@@ -177,22 +231,17 @@ function bindKeras3Layer(index: Map<string, H5Group>, path: string, layer: Layer
 
 /** Binds a list of layers under `<prefix>/layers/<snake_name>` (or tf.keras 2.13's `_layer_checkpoint_dependencies`). */
 export function bindKeras3Container(
-  index: Map<string, H5Group>,
+  index: GroupIndex,
   prefix: string,
   layers: LayerNode[],
   includeInputLayers: boolean,
   warnings: string[],
 ): WeightRef[] {
-  const hasChildren = (p: string) => [...index.keys()].some((k) => k.startsWith(`${p}/`));
+  const hasChildren = (p: string) => index.parents.has(p);
   const base = [`${prefix ? prefix + '/' : ''}layers`, `${prefix ? prefix + '/' : ''}_layer_checkpoint_dependencies`].find(hasChildren);
   if (!base) return [];
   // Since Keras 3.6 each vars group carries the real layer name; earlier files are matched by generated names.
-  const byRealName = new Map<string, string>();
-  for (const [path, group] of index) {
-    const m = path.startsWith(`${base}/`) ? /^([^/]+)\/vars$/.exec(path.slice(base.length + 1)) : null;
-    const real = m ? attrStrings(group.attrs().name)[0] : undefined;
-    if (m && real) byRealName.set(real, `${base}/${m[1]}`);
-  }
+  const byRealName = index.realNames.get(base) ?? new Map<string, string>();
   const used = new Map<string, number>();
   const all: WeightRef[] = [];
   for (const layer of layers) {
@@ -202,7 +251,7 @@ export function bindKeras3Container(
     used.set(snake, n + 1);
     const generated = `${base}/${n === 0 ? snake : `${snake}_${n}`}`;
     const path = byRealName.get(layer.name) ?? generated;
-    if (!index.has(path) && !hasChildren(path)) {
+    if (!index.groups.has(path) && !hasChildren(path)) {
       if (layer.className !== 'InputLayer') warnings.push(`No weights group was found for the layer "${layer.name}" (looked for ${path}).`);
       continue;
     }
@@ -218,7 +267,7 @@ export function bindKeras3Weights(root: H5Group, layers: LayerNode[], includeInp
 /** Every float dataset in a Keras 3 weights file outside optimizer/metrics (for subclassed models we cannot map). */
 export function looseKeras3Weights(root: H5Group): { path: string; shape: number[]; dtype: string; values: () => Float32Array }[] {
   const out: { path: string; shape: number[]; dtype: string; values: () => Float32Array }[] = [];
-  for (const [path, group] of indexGroups(root)) {
+  for (const [path, group] of indexGroups(root).groups) {
     if (!path.endsWith('vars')) continue;
     for (const key of group.keys()) {
       const ds = group.child(key);

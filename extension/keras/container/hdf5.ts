@@ -4,12 +4,16 @@
 
 import * as jsfive from 'jsfive';
 import { NotAKerasFileError, describeThrown } from '../errors';
+import { MAX_TEXT_BYTES, formatBytes } from '../limits';
+import { showName } from '../safeText';
 import { numberReader } from '../tensor';
-import type { Hdf5DataAccess } from './hdf5Image';
+import { MAX_HDF5_NODES, budgetSentence, loopSentence, type Hdf5DataAccess } from './hdf5Image';
 
 export interface H5Group {
   readonly kind: 'group';
   readonly path: string;
+  /** The object header's address: the same group reached through two hard links has one address. */
+  readonly address: number;
   keys(): string[];
   child(name: string): H5Group | H5Dataset | undefined;
   attrs(): Record<string, unknown>;
@@ -102,36 +106,154 @@ class Dataset implements H5Dataset {
 
 
 
+/** What every group of one open file shares: its bytes and how many B-tree nodes the checks have visited. */
+interface FileContext {
+  fileName: string;
+  data?: Hdf5DataAccess;
+  view: DataView;
+  nodes: number;
+}
+
+/** Counts one metadata node against the file's budget. */
+function spend(cx: FileContext): void {
+  if (++cx.nodes > MAX_HDF5_NODES) throw new NotAKerasFileError(budgetSentence(showName(cx.fileName)));
+}
+
+/**
+ * The symbol-table B-tree roots of the object header at `addr`, found the way jsfive finds them (version 1 and 2
+ * headers, each continuation block once). Whatever this cannot parse is left for jsfive to report.
+ */
+function symbolTableTrees(cx: FileContext, addr: number): number[] {
+  const dv = cx.view;
+  const size = dv.byteLength;
+  const fits = (at: number, n: number) => at >= 0 && at + n <= size;
+  const u64 = (at: number) => Number(dv.getBigUint64(at, true));
+  const trees: number[] = [];
+  const blocks: Array<[number, number]> = [];
+  const seen = new Set<number>();
+  const queue = (at: number, length: number) => {
+    if (seen.has(at)) return;
+    seen.add(at);
+    spend(cx);
+    blocks.push([at, length]);
+  };
+  if (!fits(addr, 16)) return trees;
+  let v2 = false;
+  let crt = 0;
+  if (dv.getUint8(addr) === 1) {
+    queue(addr + 16, dv.getUint32(addr + 8, true));
+  } else if (dv.getUint32(addr, true) === 0x5244484f /* OHDR */ && dv.getUint8(addr + 4) === 2) {
+    v2 = true;
+    const flags = dv.getUint8(addr + 5);
+    crt = flags & 0x04 ? 2 : 0;
+    const p = addr + 6 + (flags & 0x20 ? 16 : 0);
+    const sizeBytes = 1 << (flags & 3);
+    if (!fits(p, sizeBytes)) return trees;
+    let chunk = 0;
+    for (let i = sizeBytes - 1; i >= 0; i--) chunk = chunk * 256 + dv.getUint8(p + i);
+    queue(p + sizeBytes, chunk);
+  } else return trees;
+  for (let b = 0; b < blocks.length; b++) {
+    const [start, length] = blocks[b];
+    const end = Math.min(size, start + length);
+    const prefix = v2 ? 4 + crt : 8;
+    for (let p = start; p + prefix <= end - (v2 ? 4 : 0); ) {
+      const type = v2 ? dv.getUint8(p) : dv.getUint16(p, true);
+      const msgSize = v2 ? dv.getUint16(p + 1, true) : dv.getUint16(p + 2, true);
+      const data = p + prefix;
+      if (type === 0x0011 && fits(data, 8)) trees.push(u64(data));
+      if (type === 0x0010 && fits(data, 16)) queue(u64(data) + (v2 ? 4 : 0), u64(data + 8) - (v2 ? 4 : 0));
+      p = data + msgSize;
+    }
+  }
+  return trees;
+}
+
+/**
+ * Walks a group B-tree level by level, as jsfive does, refusing it when a node is met twice (a cycle, or a DAG
+ * that jsfive would read an exponential number of times). Runs before jsfive opens the group.
+ */
+function checkGroupTree(cx: FileContext, root: number): void {
+  const dv = cx.view;
+  const seen = new Set<number>();
+  let frontier = [root];
+  let expect: number | null = null;
+  while (frontier.length) {
+    const next: number[] = [];
+    let level = 0;
+    for (const at of frontier) {
+      if (seen.has(at)) throw new NotAKerasFileError(loopSentence(showName(cx.fileName)));
+      seen.add(at);
+      spend(cx);
+      if (at < 0 || at + 24 > dv.byteLength || dv.getUint32(at, true) !== 0x45455254 /* TREE */) return; // jsfive reports it
+      level = dv.getUint8(at + 5);
+      if (expect !== null && level !== expect) return; // jsfive refuses a level mismatch itself
+      const used = dv.getUint16(at + 6, true);
+      if (level > 0) {
+        for (let i = 0; i < used && at + 40 + i * 16 <= dv.byteLength; i++) next.push(Number(dv.getBigUint64(at + 32 + i * 16, true)));
+      }
+    }
+    if (level === 0) return;
+    expect = level - 1;
+    frontier = next;
+  }
+}
+
+/** Checks every symbol-table B-tree of the object at `addr` before jsfive reads it. */
+function checkObject(cx: FileContext, addr: number): void {
+  for (const tree of symbolTableTrees(cx, addr)) checkGroupTree(cx, tree);
+}
+
 class Group implements H5Group {
   readonly kind = 'group' as const;
+  private keySet?: Set<string>;
   constructor(
     private readonly g: jsfive.Group,
     readonly path: string,
-    private readonly fileName: string,
-    private readonly data?: Hdf5DataAccess,
+    private readonly cx: FileContext,
   ) {}
 
+  get address(): number {
+    return this.g._dataobjects.offset;
+  }
+
   keys(): string[] {
-    return guard(`listing ${this.path}`, this.fileName, () => this.g.keys);
+    return guard(`listing ${this.path}`, this.cx.fileName, () => this.g.keys);
   }
 
   child(name: string): H5Group | H5Dataset | undefined {
-    if (!this.keys().includes(name)) return undefined;
+    // jsfive copies its key list on every call: keep a set, so a group with many children is not quadratic.
+    this.keySet ??= new Set(this.keys());
+    if (!this.keySet.has(name)) return undefined;
     const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
-    return guard(`opening ${path}`, this.fileName, () => {
+    const target = (this.g as unknown as { _links?: Record<string, unknown> })._links?.[name];
+    if (typeof target === 'number') checkObject(this.cx, target);
+    return guard(`opening ${path}`, this.cx.fileName, () => {
       const obj = this.g.get(name);
-      return obj instanceof jsfive.Dataset ? new Dataset(obj, path, this.fileName, this.data) : new Group(obj as jsfive.Group, path, this.fileName, this.data);
+      if (obj == null) return undefined; // a soft link to nothing (or to itself): jsfive gives null
+      return obj instanceof jsfive.Dataset ? new Dataset(obj, path, this.cx.fileName, this.cx.data) : new Group(obj as jsfive.Group, path, this.cx);
     });
   }
 
   attrs(): Record<string, unknown> {
-    return guard(`attributes of ${this.path}`, this.fileName, () => this.g.attrs);
+    return guard(`attributes of ${this.path}`, this.cx.fileName, () => this.g.attrs);
   }
+}
+
+/** The root group's object header address, from the superblock (versions 0 and 1 keep it in a symbol table entry). */
+function rootAddress(view: DataView): number | undefined {
+  if (view.byteLength < 96) return undefined;
+  const version = view.getUint8(8);
+  const at = version === 0 ? 64 : version === 1 ? 68 : version === 2 || version === 3 ? 36 : -1;
+  return at < 0 ? undefined : Number(view.getBigUint64(at, true));
 }
 
 /** Opens HDF5 bytes (the superblock must be at offset 0 of `buffer`); `data` reads weights left on disk. */
 export function openHdf5(buffer: ArrayBuffer, fileName: string, data?: Hdf5DataAccess): H5Group {
-  return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', fileName, data));
+  const cx: FileContext = { fileName, data, view: new DataView(buffer), nodes: 0 };
+  const root = rootAddress(cx.view);
+  if (root !== undefined) checkObject(cx, root);
+  return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', cx));
 }
 
 /** Follows a slash path from a group; undefined when any part is missing. */
@@ -144,11 +266,24 @@ export function lookup(group: H5Group, path: string): H5Group | H5Dataset | unde
   return node;
 }
 
+/** Refuses a string attribute over MAX_TEXT_BYTES (real model configs are a few MB). */
+function checkText(length: number): void {
+  if (length > MAX_TEXT_BYTES) {
+    throw new NotAKerasFileError(`A text attribute of the file is ${formatBytes(length)}, over the ${formatBytes(MAX_TEXT_BYTES)} limit for a Keras config: the file is damaged or crafted.`);
+  }
+}
+
 /** Attribute values as Keras wrote them: str, bytes or arrays of fixed-length strings become JS strings. */
 export function attrText(value: unknown): string | undefined {
   if (value == null) return undefined;
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (typeof value === 'string') {
+    checkText(value.length);
+    return value;
+  }
+  if (value instanceof Uint8Array) {
+    checkText(value.byteLength);
+    return new TextDecoder().decode(value);
+  }
   if (Array.isArray(value) && value.length === 1) return attrText(value[0]);
   return undefined;
 }

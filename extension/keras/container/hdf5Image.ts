@@ -12,7 +12,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NotAKerasFileError } from '../errors';
-import { MAX_WHOLE_READ_BYTES, formatBytes } from '../limits';
+import { MAX_TEXT_BYTES, MAX_WHOLE_READ_BYTES, formatBytes } from '../limits';
 import { showName } from '../safeText';
 import type { ByteSource } from './bytes';
 
@@ -51,6 +51,9 @@ class Fallback extends Error {}
 export class Hdf5LoopError extends Error {}
 /** More metadata nodes than any real model has: walking on would do work proportional to a file's claims. */
 export class Hdf5BudgetError extends Error {}
+
+/** A string-attribute heap larger than MAX_TEXT_BYTES. */
+class Hdf5TextError extends Error {}
 
 /** Object headers, B-tree nodes, symbol nodes and heap blocks one walk visits at most; real Keras files have thousands. */
 export const MAX_HDF5_NODES = 200_000;
@@ -139,6 +142,8 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number,
       seenGlobal.add(addr);
       fetch(addr, 16);
       if (!signature(addr, 'GCOL')) throw new Fallback(`no global heap at ${addr}`);
+      // A global heap holds string attributes: one over MAX_TEXT_BYTES is refused before jsfive decodes it.
+      if (u64(addr + 8) > MAX_TEXT_BYTES + PAGE) throw new Hdf5TextError(formatBytes(u64(addr + 8)));
       fetch(addr, u64(addr + 8));
     };
     const localHeap = (addr: number) => {
@@ -496,8 +501,11 @@ function walkChecked<T>(name: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Hdf5LoopError) throw new NotAKerasFileError(loopSentence(name));
-    if (e instanceof Hdf5BudgetError) throw new NotAKerasFileError(budgetSentence(name));
+    if (e instanceof Hdf5LoopError) throw new NotAKerasFileError(loopSentence(showName(name)));
+    if (e instanceof Hdf5BudgetError) throw new NotAKerasFileError(budgetSentence(showName(name)));
+    if (e instanceof Hdf5TextError) {
+      throw new NotAKerasFileError(`${showName(name)} holds ${e.message} of string attributes, over the ${formatBytes(MAX_TEXT_BYTES)} limit for a Keras config: the file is damaged or crafted.`);
+    }
     if (e instanceof WholeReadRefused) throw new NotAKerasFileError(wholeReadSentence(name, e.size, e.reason));
     throw e;
   }
