@@ -502,6 +502,8 @@ export class InspectorSession implements vscode.Disposable {
               },
             },
           );
+          // The page shows the stop's sentence; one line of at most 300 characters, whatever the file's names are.
+          if (result.stopped) result.stopped = { ...result.stopped, message: oneSentence(result.stopped.message) };
           this.lastResult = result;
           this.lastError = undefined;
           this.post({ type: 'runResult', result });

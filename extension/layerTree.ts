@@ -13,8 +13,8 @@ export const LAYERS_VIEW_ID = 'kerasRnnInspector.layers';
 
 export type LayerTreeNode =
   | { kind: 'model'; uri: vscode.Uri; summary: ModelSummary; notExecutable?: string }
-  | { kind: 'layer'; uri: vscode.Uri; layer: LayerSummary; parent: LayerTreeNode }
-  | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode }
+  | { kind: 'layer'; uri: vscode.Uri; layer: LayerSummary; parent: LayerTreeNode; index?: number }
+  | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode; index?: number }
   | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; error: boolean };
 
 /** A tooltip: untrusted (no command links run), no HTML, no theme icons; file strings in it are escaped (hovers.ts). */
@@ -95,13 +95,13 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
     }
     switch (node.kind) {
       case 'model':
-        return node.summary.layers.map((layer) => ({ kind: 'layer', uri: node.uri, layer, parent: node }));
+        return node.summary.layers.map((layer, index) => ({ kind: 'layer', uri: node.uri, layer, parent: node, index }));
       case 'layer': {
         const { layer } = node;
-        const inner: LayerTreeNode[] = layer.children.map((child) => ({ kind: 'layer', uri: node.uri, layer: child, parent: node }));
+        const inner: LayerTreeNode[] = layer.children.map((child, index) => ({ kind: 'layer', uri: node.uri, layer: child, parent: node, index }));
         // A wrapper whose inner layers list their own weights shows them there; otherwise its own weights here.
         const innerHaveWeights = layer.children.some((c) => c.weights.length > 0);
-        const weights: LayerTreeNode[] = innerHaveWeights ? [] : layer.weights.map((weight) => ({ kind: 'weight', uri: node.uri, layer, weight, parent: node }));
+        const weights: LayerTreeNode[] = innerHaveWeights ? [] : layer.weights.map((weight, index) => ({ kind: 'weight', uri: node.uri, layer, weight, parent: node, index }));
         return [...inner, ...weights];
       }
       default:
@@ -151,7 +151,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         item.tooltip = md(weightTooltip(layer, weight));
         item.iconPath = new vscode.ThemeIcon('symbol-array');
         item.contextValue = 'kriWeight';
-        item.id = `weight:${node.uri.toString()}:${layerPath(node.parent)}:${weight.path}`;
+        item.id = `weight:${node.uri.toString()}:${layerPath(node.parent)}:w${node.index ?? 0}`;
         return item;
       }
       case 'message': {
@@ -172,6 +172,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
 
 function layerPath(node: LayerTreeNode): string {
   if (node.kind !== 'layer') return '';
+  // Positions, not names: ids stay short and unique whatever the file calls its layers.
   const up = node.parent.kind === 'layer' ? `${layerPath(node.parent)}/` : '';
-  return `${up}${node.layer.name}`;
+  return `${up}${node.index ?? showName(node.layer.name)}`;
 }

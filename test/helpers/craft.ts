@@ -1,11 +1,14 @@
 // Crafted model files for the hostile-input tests: a .keras zip is a config.json, a metadata.json and a weights
 // member, so any config (hostile names, lying dims, deep nesting) can be written around real weights.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 
-export const sharedDir = path.resolve(__dirname, '../../../shared');
+// From the source (test/helpers) or from a bundle (out/test/suite, the VS Code suites): ../shared beside the clone.
+export const sharedDir = process.env.KRI_SHARED_DIR
+  ? path.resolve(process.env.KRI_SHARED_DIR)
+  : ([path.resolve(__dirname, '../../../shared'), path.resolve(__dirname, '../../../../shared')].find((d) => existsSync(path.join(d, 'golden'))) ?? path.resolve(__dirname, '../../../shared'));
 export const goldenDir = path.join(sharedDir, 'golden');
 
 /** Strings an attacker puts in a name: code after a newline, a closed docstring, terminal escapes, links, bidi. */
