@@ -1,10 +1,28 @@
 // Reading an input file from disk (Node only): the parsing itself is in inputs.ts so the webview can share it.
 // The format is told by content (the .npy magic), then by extension (.csv/.tsv/.txt as a series), else typed text.
+// Nothing is read whole that the file could make large: a .npy header is checked against the file's size and the
+// memory budget before its data is read, and a CSV is streamed twice (scan, then only the rows used).
 
-import { readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { openRegularFile, readAt } from './container/bytes';
 import { InputError } from './errors';
-import { isNpy, parseCsv, parseInputText, parseNpy, type CsvOptions, type RawArray, type RawInputs } from './inputs';
+import { budgetBytes, formatBytes } from './limits';
+import {
+  CsvRowReader,
+  CsvScanner,
+  MAX_INPUT_TEXT_CHARS,
+  MAX_NPY_HEADER_BYTES,
+  isNpy,
+  parseCsvBytes,
+  parseInputText,
+  parseNpy,
+  parseNpyHeader,
+  type CsvOptions,
+  type RawArray,
+  type RawInputs,
+} from './inputs';
+import { showName } from './safeText';
 
 export interface ReadInputResult {
   raw: RawInputs;
@@ -14,41 +32,97 @@ export interface ReadInputResult {
   kind: 'json' | 'csv' | 'npy' | 'text';
 }
 
-/** Reads and parses an input file; `column`/`window` cut a series out of a CSV (or a 1-D/2-D array). */
-export async function readInputFile(path: string, options: CsvOptions = {}): Promise<ReadInputResult> {
-  let bytes: Uint8Array;
+const PICKLE_EXTENSIONS = new Set(['.npz', '.pkl', '.pickle']);
+const SERIES_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '.dat']);
+/** Bytes read per step when a CSV is streamed. */
+const CSV_CHUNK = 1024 * 1024;
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Reads and parses an input file; `column`/`window` cut a series out of a CSV (or a 1-D/2-D array). `asExtension`
+ * reads it as that kind whatever its name (the panel's CSV input). Folders, pipes and devices get a sentence.
+ */
+export async function readInputFile(path: string, options: CsvOptions = {}, asExtension?: string): Promise<ReadInputResult> {
+  const { handle, size } = await openRegularFile(path, 'The input file', 'give a .json, .csv or .npy file');
   try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`The input file ${path} does not exist.`);
-    if (code === 'EISDIR') throw new InputError(`The input ${path} is a folder; give a .json, .csv or .npy file.`);
-    throw new InputError(`The input file ${path} cannot be read (${code ?? 'unknown error'}).`);
+    return await readOpenInput(handle, size, path, asExtension ?? extname(path).toLowerCase(), options);
+  } finally {
+    await handle.close();
   }
-  return parseInputBytes(bytes, extname(path).toLowerCase(), options);
 }
 
-/** The same, from bytes already in memory (the extension reads through VS Code's file system). */
-export function parseInputBytes(bytes: Uint8Array, extension: string, options: CsvOptions = {}): ReadInputResult {
+async function readOpenInput(handle: FileHandle, size: number, path: string, extension: string, options: CsvOptions): Promise<ReadInputResult> {
+  const budget = options.memoryBudgetBytes ?? budgetBytes();
+  const head = await readAt(handle, size, 0, HEAD_BYTES);
+  if (isNpy(head)) {
+    // The header first (it may be longer than the head, up to its limit), then exactly the data it was checked for.
+    let headerHead = head;
+    if (head.length >= 12) {
+      const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      const need = head[6] === 1 ? 10 + v.getUint16(8, true) : 12 + v.getUint32(8, true);
+      if (need > head.length && need <= MAX_NPY_HEADER_BYTES + 12) headerHead = await readAt(handle, size, 0, need);
+    }
+    const header = parseNpyHeader(headerHead, size, budget);
+    const bytes = await readAt(handle, size, 0, header.dataStart + header.dataBytes);
+    return npyResult(parseNpy(bytes, budget), options);
+  }
+  if (PICKLE_EXTENSIONS.has(extension)) throw pickleError(extension);
+  const start = new TextDecoder('utf-8').decode(head).replace(/^\uFEFF/, '').trimStart();
+  if (SERIES_EXTENSIONS.has(extension) && !start.startsWith('[') && !start.startsWith('{')) {
+    return { ...(await streamCsv(handle, size, options)), kind: 'csv' };
+  }
+  if (size > MAX_INPUT_TEXT_CHARS) {
+    throw new InputError(
+      `The input file ${showName(path, 160)} is ${formatBytes(size)}, over the ${formatBytes(MAX_INPUT_TEXT_CHARS)} read as typed text; save the array with numpy.save and give the .npy file.`,
+    );
+  }
+  const bytes = await readAt(handle, size, 0, size);
+  return textResult(new TextDecoder('utf-8').decode(bytes), extension, options, budget);
+}
+
+/** Two streaming passes: the scan keeps only offsets, the second reads just the byte range of the rows used. */
+async function streamCsv(handle: FileHandle, size: number, options: CsvOptions): Promise<{ raw: RawArray; notes: string[] }> {
+  const scanner = new CsvScanner(options);
+  for (let at = 0; at < size; at += CSV_CHUNK) scanner.push(await readAt(handle, size, at, CSV_CHUNK));
+  const plan = scanner.end();
+  const reader = new CsvRowReader(plan);
+  for (let at = plan.start; at < plan.end; at += CSV_CHUNK) reader.push(await readAt(handle, size, at, Math.min(CSV_CHUNK, plan.end - at)));
+  const { array, notes } = reader.end();
+  return { raw: array, notes };
+}
+
+function pickleError(extension: string): InputError {
+  return new InputError(`${extension} files are pickles or archives of them and are never loaded; save the array with numpy.save as .npy.`);
+}
+
+function npyResult(raw: RawArray, options: CsvOptions): ReadInputResult {
   const cutting = options.column !== undefined || options.window !== undefined;
-  if (isNpy(bytes)) {
-    const raw = parseNpy(bytes);
-    return cutting ? { raw: cutArray(raw, options), notes: windowNote(raw, options), kind: 'npy' } : { raw, notes: [], kind: 'npy' };
-  }
-  if (extension === '.npz' || extension === '.pkl' || extension === '.pickle') {
-    throw new InputError(`${extension} files are pickles or archives of them and are never loaded; save the array with numpy.save as .npy.`);
-  }
-  const text = new TextDecoder('utf-8').decode(bytes);
-  const looksLikeCsv = extension === '.csv' || extension === '.tsv' || extension === '.txt' || extension === '.dat';
-  if (looksLikeCsv && !text.trimStart().startsWith('[') && !text.trimStart().startsWith('{')) {
-    const { array, notes } = parseCsv(text, options);
-    return { raw: array, notes, kind: 'csv' };
-  }
-  const raw = parseInputText(text);
+  return cutting ? { raw: cutArray(raw, options), notes: windowNote(raw, options), kind: 'npy' } : { raw, notes: [], kind: 'npy' };
+}
+
+function textResult(text: string, extension: string, options: CsvOptions, budget: number): ReadInputResult {
+  const cutting = options.column !== undefined || options.window !== undefined;
+  const raw = parseInputText(text, budget);
   const kind = extension === '.json' ? 'json' : 'text';
   if (!cutting) return { raw, notes: [], kind };
   if (!isArray(raw)) throw new InputError('--column and --window cut one series; they cannot be used with several inputs.');
   return { raw: cutArray(raw, options), notes: windowNote(raw, options), kind };
+}
+
+/** The same, from bytes already in memory (the extension reads through VS Code's file system). */
+export function parseInputBytes(bytes: Uint8Array, extension: string, options: CsvOptions = {}): ReadInputResult {
+  const budget = options.memoryBudgetBytes ?? budgetBytes();
+  if (isNpy(bytes)) return npyResult(parseNpy(bytes, budget), options);
+  if (PICKLE_EXTENSIONS.has(extension)) throw pickleError(extension);
+  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, HEAD_BYTES)).replace(/^\uFEFF/, '').trimStart();
+  if (SERIES_EXTENSIONS.has(extension) && !head.startsWith('[') && !head.startsWith('{')) {
+    const { array, notes } = parseCsvBytes(bytes, options);
+    return { raw: array, notes, kind: 'csv' };
+  }
+  if (bytes.length > MAX_INPUT_TEXT_CHARS) {
+    throw new InputError(`The input is ${formatBytes(bytes.length)}, over the ${formatBytes(MAX_INPUT_TEXT_CHARS)} read as typed text; save the array with numpy.save and give the .npy file.`);
+  }
+  return textResult(new TextDecoder('utf-8').decode(bytes), extension, options, budget);
 }
 
 function isArray(raw: RawInputs): raw is RawArray {
@@ -73,7 +147,7 @@ function cutArray(raw: RawArray, options: CsvOptions): RawArray {
     const wanted = Array.isArray(options.column) ? options.column : [options.column];
     cols = wanted.map((w) => {
       const k = Number(w);
-      if (!Number.isInteger(k) || k < 0 || k >= D) throw new InputError(`The array has no column ${JSON.stringify(w)}; choose an index 0..${D - 1}.`);
+      if (!Number.isInteger(k) || k < 0 || k >= D) throw new InputError(`The array has no column ${typeof w === 'number' ? w : JSON.stringify(showName(w, 40))}; choose an index 0..${D - 1}.`);
       return k;
     });
   }
@@ -83,7 +157,7 @@ function cutArray(raw: RawArray, options: CsvOptions): RawArray {
     length = options.window.length;
     start = options.window.start ?? 0;
     if (start < 0) start += T;
-    if (!Number.isInteger(length) || length <= 0 || start < 0 || start + length > T) {
+    if (!Number.isInteger(length) || length <= 0 || !Number.isInteger(start) || start < 0 || start + length > T) {
       throw new InputError(`The window of ${options.window.length} rows starting at row ${options.window.start ?? 0} does not fit in the array's ${T} rows.`);
     }
   }
