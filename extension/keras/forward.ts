@@ -267,6 +267,14 @@ function traceValues(layer: LayerNode, shape: Shape, gates: boolean): number {
   return 0;
 }
 
+function attentionScores(ins: Shape[]): number {
+  const [q, v] = ins;
+  if (!q || !v || q.length < 2 || v.length < 2) return 0;
+  const [N, Tq] = q.length === 2 ? [1, q[0]] : [q[0], q[1]];
+  const Tv = v.length === 2 ? v[0] : v[1];
+  return N === null || Tq === null || Tv === null ? 0 : N * Tq * Tv;
+}
+
 /** Working memory of one layer's weights: the float32 values read, and for recurrent layers three float64 copies. */
 function weightBytes(layer: LayerNode): number {
   const params = layer.weights.reduce((a, w) => a + product(w.shape), 0);
@@ -294,6 +302,8 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
       }
       if (!layer.model && !PASS_THROUGH.has(layer.className)) {
         for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += product(s as number[]);
+        // Attention always holds its N×Tq×Tv score matrix, returned or not.
+        if (layer.className === 'Attention') tally.outputs += attentionScores(ins);
         if (gates !== null) tally.traces += traceValues(layer, ins[0], gates);
       }
     }
@@ -310,9 +320,18 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
 export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], trace: boolean | 'h' = true): MemoryEstimate {
   const tally: Tally = { outputs: 0, traces: 0, weights: 0 };
   const shapes = inputShapes.map((s) => [...s]);
-  const env: LayerEnv = { kerasMajor: doc.kerasMajor };
   // gates: null without a trace, false for a trace of h only.
-  tallyGraph(doc.root, shapes, env, trace === false ? null : trace !== 'h', tally);
+  const gates = trace === false ? null : trace !== 'h';
+  const env: LayerEnv = {
+    kerasMajor: doc.kerasMajor,
+    // A nested model inside a wrapper (TimeDistributed(Sequential)) allocates what its layers do.
+    nestedShape(layer, ins) {
+      const outs = tallyGraph(layer.model!, ins, env, gates, tally);
+      if (!outs.every((s): s is Shape => s !== null)) throw new UnsupportedFeatureError(`The output shape of "${showName(layer.name)}" is unknown.`);
+      return { shapes: outs };
+    },
+  };
+  tallyGraph(doc.root, shapes, env, gates, tally);
   const inputs = shapes.reduce((a, s) => a + product(s), 0) * 8;
   const outputs = tally.outputs * 8;
   const traces = tally.traces * 8;

@@ -1,6 +1,8 @@
 // The few numeric types the layers share: dense row-major float64 tensors (weights are float32 in the
 // file; computing in float64 keeps us within float32 rounding of Keras) and per-step masks.
 
+import { InputError } from './errors';
+
 export interface Tensor {
   shape: number[];
   data: Float64Array;
@@ -15,10 +17,15 @@ export interface Mask {
 
 export function tensor(shape: number[], data?: Float64Array | ArrayLike<number>): Tensor {
   let size = 1;
-  for (const d of shape) size *= d;
-  const out = data instanceof Float64Array ? data : new Float64Array(size);
+  for (const d of shape) {
+    // Shapes reach here checked; a float or negative one is a bug, said in words rather than as a typed-array RangeError.
+    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`A tensor of shape (${shape.join(', ')}) cannot exist: every size must be a whole number.`);
+    size *= d;
+  }
+  if (!data && !Number.isSafeInteger(size)) throw new InputError(`A tensor of shape (${shape.join(', ')}) is too large to hold.`);
+  const out = data instanceof Float64Array ? data : new Float64Array(data ? data.length : size);
   if (data && !(data instanceof Float64Array)) out.set(data as ArrayLike<number>);
-  if (out.length !== size) throw new RangeError(`tensor data has ${out.length} values but shape [${shape}] needs ${size}`);
+  if (out.length !== size) throw new InputError(`The data has ${out.length} values but the shape (${shape.join(', ')}) needs ${size}.`);
   return { shape, data: out };
 }
 
