@@ -380,6 +380,7 @@ export function parseModelConfig(raw: unknown, env: ParseEnv): { graph: ModelGra
   const custom = customReason(raw, className);
   const cfg = raw.config;
   const hasLayers = Array.isArray(cfg) || (isObject(cfg) && Array.isArray(cfg.layers));
+  if (isObject(cfg) && cfg.layers != null && !Array.isArray(cfg.layers)) throw damaged(`The model config's layers are ${typeof cfg.layers}, not a list`);
   if (MODEL_CLASSES.has(className) && hasLayers && !custom) return { graph: parseGraph(raw, env) };
   if (hasLayers && !custom) return { graph: parseGraph({ ...raw, class_name: isObject(cfg) && cfg.input_layers ? 'Functional' : 'Sequential' }, env) };
   const buildShape = isObject(raw.build_config) ? asShape(raw.build_config.input_shape) : undefined;

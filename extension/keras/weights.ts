@@ -146,8 +146,10 @@ export function positionalNames(layer: LayerNode, count: number): string[] {
 
 /** Group depth in a Keras 3 weights file: about three levels per nested model or wrapper, plus a few. */
 const MAX_GROUP_DEPTH = 4 * MAX_NESTING_DEPTH;
-/** Groups indexed in one weights file: a few per layer. */
-const MAX_GROUPS = 8 * MAX_LAYERS;
+/** Groups indexed in one weights file: a layer has at most four (its group, vars, cell, cell/vars). */
+const MAX_GROUPS = 4 * MAX_LAYERS;
+/** Paths into groups already indexed: Keras never links a group twice, so a few are tolerated, not 2^40. */
+const MAX_REPEATED_PATHS = 10_000;
 
 /** An index of a Keras 3 weights file's groups by path, and every path that has something under it. */
 interface GroupIndex {
@@ -160,28 +162,48 @@ interface GroupIndex {
 
 /**
  * Keras 3 weights file: an index of every group by its normalized path ('\\' saved on Windows → '/'). The walk is
- * iterative and visits each group (by its header address) once, so hard links that loop are refused and hard links
- * that merely repeat a group are walked once.
+ * iterative; a hard link back to a group on the current path (by header address) is a loop and refused, and the
+ * number of groups indexed is bounded, so hard links that repeat groups cannot multiply the work.
  */
 function indexGroups(root: H5Group, fileName = 'The weights file'): GroupIndex {
   const groups = new Map<string, H5Group>();
-  const visited = new Set<number>();
-  const stack: Array<{ g: H5Group; path: string; depth: number; ancestors: ReadonlySet<number> }> = [{ g: root, path: '', depth: 0, ancestors: new Set() }];
+  const opened = new Map<number, Array<[string, H5Group]>>();
+  let repeats = 0;
+  /** The groups on the path from the root, innermost first: a chain of parents, so no set is copied per group. */
+  interface Chain {
+    address: number;
+    up: Chain | null;
+  }
+  const onPath = (address: number, chain: Chain | null) => {
+    for (let c = chain; c; c = c.up) if (c.address === address) return true;
+    return false;
+  };
+  const stack: Array<{ g: H5Group; path: string; depth: number; chain: Chain | null }> = [{ g: root, path: '', depth: 0, chain: null }];
   while (stack.length) {
-    const { g, path, depth, ancestors } = stack.pop()!;
-    if (ancestors.has(g.address)) throw new NotAKerasFileError(loopSentence(showName(fileName)));
-    if (visited.has(g.address)) continue;
-    visited.add(g.address);
+    const { g, path, depth, chain } = stack.pop()!;
+    if (onPath(g.address, chain)) throw new NotAKerasFileError(loopSentence(showName(fileName)));
     if (depth > MAX_GROUP_DEPTH) throw new NotAKerasFileError(`${showName(fileName)} nests its weight groups more than ${MAX_GROUP_DEPTH} deep: the file is damaged or crafted.`);
     if (groups.size >= MAX_GROUPS) throw new NotAKerasFileError(`${showName(fileName)} has more than ${MAX_GROUPS.toLocaleString('en-US')} weight groups, far beyond any real model: the file is damaged or crafted.`);
+    if (groups.has(path)) continue;
     groups.set(path, g);
-    const inner = new Set(ancestors).add(g.address);
-    const keys = g.keys();
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i];
-      if (path === '' && (key === 'optimizer' || key.startsWith('metrics'))) continue; // never read optimizer state
-      const child = g.child(key);
-      if (child?.kind === 'group') stack.push({ g: child, path: (path ? `${path}/` : '') + key.replace(/\\/g, '/'), depth: depth + 1, ancestors: inner });
+    // A group reached by several paths is opened once; its subgroups are remembered by its address.
+    let subgroups = opened.get(g.address);
+    if (subgroups && ++repeats > MAX_REPEATED_PATHS) {
+      throw new NotAKerasFileError(`${showName(fileName)} reaches the same weight groups through more than ${MAX_REPEATED_PATHS.toLocaleString('en-US')} extra paths (hard links that repeat them): the file is damaged or crafted.`);
+    }
+    if (!subgroups) {
+      subgroups = [];
+      for (const key of g.keys()) {
+        if (path === '' && (key === 'optimizer' || key.startsWith('metrics'))) continue; // never read optimizer state
+        const child = g.child(key);
+        if (child?.kind === 'group') subgroups.push([key.replace(/\\/g, '/'), child]);
+      }
+      opened.set(g.address, subgroups);
+    }
+    const here: Chain = { address: g.address, up: chain };
+    for (let i = subgroups.length - 1; i >= 0; i--) {
+      const [key, child] = subgroups[i];
+      stack.push({ g: child, path: path ? `${path}/${key}` : key, depth: depth + 1, chain: here });
     }
   }
   const parents = new Set<string>();
