@@ -79,15 +79,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     } catch (e) {
       error = oneSentence(e instanceof ModelLoadError ? e.message : describeThrown(e));
       if (e instanceof ModelLoadError && e.needsArchitecture) {
-        // Weights-only file without its architecture beside it: offer to choose the JSON, then start over.
+        // Weights-only file without its architecture beside it: the notification carries the action (choose the
+        // JSON, then start over); the tree shows the same file's state.
         const CHOOSE = 'Choose Architecture JSON…';
         // Plain text: the sentence quotes names from the file, and notifications render Markdown links.
         void vscode.window.showErrorMessage(plainText(error), CHOOSE).then(async (answer) => {
           if (answer === CHOOSE && (await chooseArchitecture(deps.models, uri))) void vscode.commands.executeCommand(COMMANDS.inspect, uri, options);
         });
-      } else {
-        void vscode.window.showErrorMessage(plainText(error));
       }
+      // Otherwise the Model Layers tree (revealed below) shows the sentence: one report, not a notification too.
     }
     await revealTree(uri);
     if (!error && options.panel !== false) deps.panels.show(uri, { preserveFocus: options.preserveFocus });

@@ -60,7 +60,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}) };
       } catch (e) {
         const text = e instanceof ModelLoadError ? e.message : String(e);
-        // The sentence itself is reported once, by whoever opened the file (notification or page); the tree keeps it in the tooltip.
+        // The tree is this error's view state: Inspect RNN shows it here instead of in a notification too.
         state.root = { kind: 'message', uri, text: `${showName(path.basename(uri.fsPath))}: not a readable Keras model`, detail: text, error: true };
       }
       if (this.state === state) this.changed.fire(undefined);
@@ -156,6 +156,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.description = node.detail ? showName(node.detail, 300) : undefined;
         item.tooltip = node.detail ? md(escapeMd(node.detail, 1000)) : undefined;
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
         item.contextValue = 'kriMessage';

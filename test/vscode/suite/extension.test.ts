@@ -327,12 +327,12 @@ suite('Keras RNN Inspector extension', function () {
     assert.match(out.error ?? '', /D/);
   });
 
-  test('cancel terminates a long run in the middle of the LSTMs (sunspots over T = 20000)', async function () {
+  test('cancel terminates a long run in the middle of the LSTMs (sunspots over T = 15000, within the default memory budget)', async function () {
     if (!(await moduleReady('sunspot-rnn.h5', 'LSTM'))) skipWhy(this, 'the LSTM layer module is still a placeholder (issue 3 in progress)');
     const uri = sample('sunspot-rnn.h5');
     const { session } = api.panels.show(uri);
     const before = session.sent.length;
-    const p = session.run({ kind: 'ramp', t: 20000 });
+    const p = session.run({ kind: 'ramp', t: 15000 });
     // Cancel after the first layer reported progress, i.e. while the worker is inside the recurrent loops.
     await waitFor('first layer progress', () => session.sent.slice(before).includes('runProgress'), 60_000);
     const t0 = Date.now();
