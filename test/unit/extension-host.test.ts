@@ -169,3 +169,46 @@ test('transferables lists each whole buffer once and skips views into larger buf
   assert.ok(list.includes(a.buffer as ArrayBuffer));
   assert.ok(!list.includes(big.buffer as ArrayBuffer));
 });
+
+// Hostile names in tooltips and hovers (issue 7): every name, class, path and version from a file is escaped outside
+// code spans, so no link, command link, autolink, image, HTML or early-closed code span can form.
+import { HOSTILE_STRINGS, goldenBNamed } from '../helpers/craft';
+import { weightTooltip } from '../../extension/hovers';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+/** Markdown that renders no link: no unescaped `](`, `<` or scheme, no raw bidi override or ESC. */
+function assertInert(md: string, where: string): void {
+  assert.doesNotMatch(md, /(^|[^\\])\]\s*\(/, `${where}: unescaped ](`);
+  assert.doesNotMatch(md, /command:|https?:\/\//i, `${where}: a scheme`);
+  assert.doesNotMatch(md, /(^|[^\\])</, `${where}: unescaped <`);
+  assert.ok(!md.includes('\u202e') && !md.includes('\u001b'), `${where}: raw control`);
+  // Every backtick left is one the extension wrote: code spans only hold its own formulas and shapes.
+  for (const line of md.split('\n')) {
+    const unescaped = line.replace(/\\`/g, '').match(/`+/g) ?? [];
+    const fences = new Map<number, number>();
+    for (const run of unescaped) fences.set(run.length, (fences.get(run.length) ?? 0) + 1);
+    for (const [len, count] of fences) assert.equal(count % 2, 0, `${where}: an unpaired ${len}-backtick fence in ${JSON.stringify(line.slice(0, 120))}`);
+  }
+}
+
+test('tooltips of a model whose names, paths and version are hostile stay inert Markdown', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kri-tips-'));
+  try {
+    for (const [i, s] of HOSTILE_STRINGS.entries()) {
+      const file = path.join(dir, `h${i}.keras`);
+      writeFileSync(file, goldenBNamed(s, { keras_version: s }));
+      const summary = summarize(await loadModel(file));
+      assertInert(modelTooltip(summary), `model ${i}`);
+      for (const layer of summary.layers) {
+        assertInert(layerTooltip(layer), `layer ${i}`);
+        // A weight path with backticks, links and HTML, as a crafted HDF5 file can name its datasets.
+        for (const w of layer.weights) assertInert(weightTooltip(layer, { ...w, path: `${w.path}/${s}`, name: `${s}/kernel` }), `weight ${i}`);
+      }
+      // The layer's name is still there to read, escaped.
+      if (/^[a-z]+$/i.test(s.slice(0, 5))) assert.ok(layerTooltip(summary.layers[1]).includes(s.slice(0, 5)));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
