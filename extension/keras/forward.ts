@@ -1,7 +1,7 @@
 // Runs a model's forward pass by hand over a user's input, layer by layer in graph order,
 // collecting every layer's output and the per-step trace of recurrent layers.
 
-import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown } from './errors';
+import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown, oneSentence } from './errors';
 import { callKey, executionOrder, refKey } from './graph';
 import { layerKind } from './layers/index';
 import type { ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
@@ -112,11 +112,11 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       // A layer that cannot be computed stops the run; bad input and unreadable files still fail the whole run.
       const shown = `"${showName(name)}" (${showName(layer.declaredClassName ?? layer.className)})`;
       if (e instanceof UnsupportedFeatureError) {
-        throw new StopAt({ layer: name, position, message: `The run stopped at layer ${position}, ${shown}: ${e.message}` });
+        throw new StopAt({ layer: name, position, message: oneSentence(`The run stopped at layer ${position}, ${shown}: ${e.message}`) });
       }
       if (!(e instanceof InspectorError)) {
         // JS internals ("Invalid typed array length") say nothing to a user: one sentence, the detail kept apart.
-        const message = `Unexpected internal error in layer ${position}, ${shown}; please report it.`;
+        const message = oneSentence(`Unexpected internal error in layer ${position}, ${shown}; please report it.`);
         throw new StopAt({ layer: name, position, message, detail: describeThrown(e) });
       }
       throw e;
@@ -154,7 +154,7 @@ async function runLayer(layer: LayerNode, inputs: LayerInputs, state: RunState, 
   const kind = layerKind(layer.className);
   if (!kind) {
     throw new UnsupportedLayerError(
-      `The layer "${prefix}${layer.name}" (${layer.declaredClassName ?? layer.className}) is not a layer kind this tool can compute.`,
+      `The layer "${showName(prefix + layer.name)}" (${showName(layer.declaredClassName ?? layer.className)}) is not a layer kind this tool can compute.`,
       layer.name,
       0,
     );

@@ -6,6 +6,7 @@ import { applyActivation } from '../activations';
 import type { LayerNode } from '../model';
 import type { LayerKind } from './types';
 import { oneInput, oneTensor } from './common';
+import { showName } from '../safeText';
 
 /** The activation spec a layer applies, in the form activations.ts understands. */
 function activationSpec(layer: LayerNode): unknown {
@@ -31,7 +32,7 @@ function activationSpec(layer: LayerNode): unknown {
       return { class_name: 'thresholded', config: { theta } };
     }
     default:
-      throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) is not an activation layer.`);
+      throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className)}) is not an activation layer.`);
   }
 }
 

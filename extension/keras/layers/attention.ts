@@ -9,6 +9,7 @@ import type { Mask, Tensor } from '../tensor';
 import type { LayerInputs, LayerKind } from './types';
 import { configFlag, configString, makeFormula, maskFits, weightValues } from './common';
 import type { TermSpec } from './common';
+import { showName } from '../safeText';
 
 /** Call arguments that change the math; LayerInputs may carry the call's own kwargs. */
 function callFlags(layer: LayerNode, inputs?: LayerInputs): { causal: boolean; returnScores: boolean } {
@@ -17,7 +18,7 @@ function callFlags(layer: LayerNode, inputs?: LayerInputs): { causal: boolean; r
     if (own && key in own) return own[key] === true;
     const values = new Set(layer.calls.map((c) => c.kwargs?.[key] === true));
     if (values.size > 1) {
-      throw new UnsupportedFeatureError(`Attention "${layer.name}" is called both with and without ${key}; running such a shared layer is not supported.`);
+      throw new UnsupportedFeatureError(`Attention "${showName(layer.name)}" is called both with and without ${key}; running such a shared layer is not supported.`);
     }
     return values.has(true);
   };
@@ -28,7 +29,7 @@ function callFlags(layer: LayerNode, inputs?: LayerInputs): { causal: boolean; r
 
 function scoreMode(layer: LayerNode): 'dot' | 'concat' {
   const m = configString(layer, ['score_mode'], 'dot');
-  if (m !== 'dot' && m !== 'concat') throw new UnsupportedFeatureError(`Attention "${layer.name}" has score_mode "${m}"; Keras knows only dot and concat.`);
+  if (m !== 'dot' && m !== 'concat') throw new UnsupportedFeatureError(`Attention "${showName(layer.name)}" has score_mode "${m}"; Keras knows only dot and concat.`);
   return m;
 }
 
@@ -48,7 +49,7 @@ export const attention: LayerKind = {
   classNames: ['Attention'],
   outputShape(layer, inputs, env) {
     if (inputs.length < 2 || inputs.length > 3) {
-      throw new UnsupportedFeatureError(`Attention "${layer.name}" takes [query, value] or [query, value, key], got ${inputs.length} inputs.`);
+      throw new UnsupportedFeatureError(`Attention "${showName(layer.name)}" takes [query, value] or [query, value, key], got ${inputs.length} inputs.`);
     }
     const [q, v] = inputs;
     // Keras 2 reports the query's shape; Keras 3 the query's steps with the value's width.
@@ -64,7 +65,7 @@ export const attention: LayerKind = {
   },
   forward(layer, inputs) {
     if (inputs.tensors.length < 2 || inputs.tensors.length > 3) {
-      throw new InputError(`Attention "${layer.name}" takes [query, value] or [query, value, key], got ${inputs.tensors.length} inputs.`);
+      throw new InputError(`Attention "${showName(layer.name)}" takes [query, value] or [query, value, key], got ${inputs.tensors.length} inputs.`);
     }
     const flat = inputs.tensors[0].shape.length === 2;
     const q = asSequences(inputs.tensors[0]);
@@ -73,7 +74,7 @@ export const attention: LayerKind = {
     const [N, Tq, D] = q.shape;
     const [, Tv, Dv] = v.shape;
     if (k.shape[2] !== D || k.shape[1] !== Tv || v.shape[0] !== N || k.shape[0] !== N) {
-      throw new InputError(`Attention "${layer.name}" needs query N×Tq×D, value N×Tv×Dv and key N×Tv×D; got [${q.shape}], [${v.shape}], [${k.shape}].`);
+      throw new InputError(`Attention "${showName(layer.name)}" needs query N×Tq×D, value N×Tv×Dv and key N×Tv×D; got [${q.shape}], [${v.shape}], [${k.shape}].`);
     }
     const { causal, returnScores } = callFlags(layer, inputs);
     const mode = scoreMode(layer);

@@ -8,11 +8,12 @@ import type { Shape } from '../shapes';
 import type { LayerKind, LayerEnv } from './types';
 import { configFlag, configValue, findWeight, makeFormula, normalizeAxis, oneInput, oneTensor, strides, weightValues } from './common';
 import type { TermSpec } from './common';
+import { showName } from '../safeText';
 
 function axisOf(layer: LayerNode, rank: number): number {
   let a = configValue(layer, ['axis']) ?? -1;
   if (Array.isArray(a)) {
-    if (a.length !== 1) throw new UnsupportedFeatureError(`BatchNormalization "${layer.name}" over several axes ${JSON.stringify(a)} is not supported.`);
+    if (a.length !== 1) throw new UnsupportedFeatureError(`BatchNormalization "${showName(layer.name)}" over several axes ${JSON.stringify(a)} is not supported.`);
     a = a[0];
   }
   return normalizeAxis(layer, Number(a), rank);
@@ -31,7 +32,7 @@ function channels(layer: LayerNode, shape: Shape): number {
   if (typeof C === 'number') return C;
   const w = findWeight(layer, ['moving_mean'], 0);
   if (w) return w.shape[0];
-  throw new UnsupportedFeatureError(`The channel count of BatchNormalization "${layer.name}" is unknown.`);
+  throw new UnsupportedFeatureError(`The channel count of BatchNormalization "${showName(layer.name)}" is unknown.`);
 }
 
 /** tf.keras (Keras 2) runs rank-4/5 inputs through fused batch norm, which raises epsilon to 1.001e-5. */

@@ -23,6 +23,7 @@ import {
 } from './recurrent';
 import { simpleRnnCell } from './simpleRnn';
 import type { LayerKind, LayerOutput, ParamFormula } from './types';
+import { showName } from '../safeText';
 
 const CELLS: readonly CellKind[] = [simpleRnnCell, lstmCell, gruCell];
 
@@ -32,7 +33,7 @@ function cellKindOf(layer: LayerNode, child: LayerNode): CellKind {
   const kind = CELLS.find((k) => k.classNames.includes(child.className));
   if (!kind) {
     throw new UnsupportedFeatureError(
-      `Bidirectional "${layer.name}" wraps ${child.declaredClassName ?? child.className}; only SimpleRNN, LSTM and GRU (and CuDNNLSTM/CuDNNGRU) can be run.`,
+      `Bidirectional "${showName(layer.name)}" wraps ${showName(child.declaredClassName ?? child.className)}; only SimpleRNN, LSTM and GRU (and CuDNNLSTM/CuDNNGRU) can be run.`,
     );
   }
   return kind;
@@ -41,7 +42,7 @@ function cellKindOf(layer: LayerNode, child: LayerNode): CellKind {
 /** The forward and backward layers, each with its weights (split from the wrapper's list when the reader left them there). */
 function sides(layer: LayerNode): [LayerNode, LayerNode] {
   const [fwd, bwd] = layer.children;
-  if (!fwd || !bwd) throw new UnsupportedFeatureError(`Bidirectional "${layer.name}" has no inner layer in its config.`);
+  if (!fwd || !bwd) throw new UnsupportedFeatureError(`Bidirectional "${showName(layer.name)}" has no inner layer in its config.`);
   if (fwd.weights.length === 0 && bwd.weights.length === 0 && layer.weights.length > 0) {
     const half = layer.weights.length / 2;
     return [
@@ -57,7 +58,7 @@ function mergeModeOf(layer: LayerNode): MergeMode {
   if (v === undefined) return 'concat';
   if (v === null || v === 'None') return null;
   if (v === 'concat' || v === 'sum' || v === 'ave' || v === 'mul') return v;
-  throw new UnsupportedFeatureError(`Bidirectional "${layer.name}" has merge_mode ${JSON.stringify(v)}; Keras knows concat, sum, ave, mul and None.`);
+  throw new UnsupportedFeatureError(`Bidirectional "${showName(layer.name)}" has merge_mode ${JSON.stringify(v)}; Keras knows concat, sum, ave, mul and None.`);
 }
 
 /** Keras makes both directions output zeros at masked steps when they return sequences. */

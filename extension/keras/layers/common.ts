@@ -78,13 +78,13 @@ export function weightValues(layer: LayerNode, aliases: readonly string[], posit
   const w = findWeight(layer, aliases, position);
   if (!w) {
     throw new UnsupportedFeatureError(
-      `The layer "${layer.name}" (${layer.className}) has no stored "${aliases[0]}" weight, so it cannot be run.`,
+      `The layer "${showName(layer.name)}" (${showName(layer.className)}) has no stored "${aliases[0]}" weight, so it cannot be run.`,
     );
   }
   const values = w.values();
   if (values.length !== expectedSize) {
     throw new UnsupportedFeatureError(
-      `The layer "${layer.name}" stores ${aliases[0]} with ${values.length} values (shape [${w.shape.join(', ')}]) but its config needs ${expectedSize}.`,
+      `The layer "${showName(layer.name)}" stores ${aliases[0]} with ${values.length} values (shape [${w.shape.join(', ')}]) but its config needs ${expectedSize}.`,
     );
   }
   return values;
@@ -94,20 +94,20 @@ export function weightValues(layer: LayerNode, aliases: readonly string[], posit
 export function normalizeAxis(layer: LayerNode, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" uses axis ${axis}, which does not exist on a rank-${rank} input.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" uses axis ${axis}, which does not exist on a rank-${rank} input.`);
   }
   return a;
 }
 
 export function oneInput(layer: LayerNode, shapes: Shape[]): Shape {
   if (shapes.length < 1 || !shapes[0]) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) received no input shape.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className)}) received no input shape.`);
   }
   return shapes[0];
 }
 
 export function oneTensor(layer: LayerNode, tensors: Tensor[]): Tensor {
-  if (tensors.length < 1) throw new InputError(`The layer "${layer.name}" (${layer.className}) received no input tensor.`);
+  if (tensors.length < 1) throw new InputError(`The layer "${showName(layer.name)}" (${showName(layer.className)}) received no input tensor.`);
   return tensors[0];
 }
 
@@ -198,7 +198,7 @@ export function refuseQuantized(layer: LayerNode): void {
   const cls = dtype && typeof dtype === 'object' ? String(dtype.class_name ?? '') : '';
   const q = layer.config.quantization_config;
   if (/Quantized/i.test(cls) || (q !== undefined && q !== null)) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" is quantized; running quantized weights is not supported.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" is quantized; running quantized weights is not supported.`);
   }
 }
 

@@ -9,6 +9,7 @@ import type { DimLetter, Dim, Shape } from '../shapes';
 import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configString, configValue, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, transpose, weightValues } from './common';
+import { showName } from '../safeText';
 
 const KERNEL = ['kernel', 'W'];
 const BIAS = ['bias', 'b'];
@@ -27,7 +28,7 @@ export interface ConvSettings {
 function settings(layer: LayerNode): ConvSettings {
   const padding = configString(layer, ['padding', 'border_mode'], 'valid').toLowerCase();
   if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') {
-    throw new UnsupportedFeatureError(`Conv1D "${layer.name}" uses padding "${padding}"; only valid, same and causal are supported.`);
+    throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" uses padding "${padding}"; only valid, same and causal are supported.`);
   }
   const s: ConvSettings = {
     filters: configInt(layer, ['filters', 'nb_filter']),
@@ -40,7 +41,7 @@ function settings(layer: LayerNode): ConvSettings {
     useBias: configFlag(layer, ['use_bias', 'bias'], true),
   };
   if (s.stride > 1 && s.dilation > 1) {
-    throw new UnsupportedFeatureError(`Conv1D "${layer.name}" sets both strides and dilation_rate above 1, which Keras does not allow.`);
+    throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" sets both strides and dilation_rate above 1, which Keras does not allow.`);
   }
   return s;
 }
@@ -67,14 +68,14 @@ function inputChannels(layer: LayerNode, shape: Shape, s: ConvSettings): number 
   if (typeof d === 'number') return d;
   const w = findWeight(layer, KERNEL, 0);
   if (w && w.shape.length === 3) return w.shape[1] * s.groups;
-  throw new UnsupportedFeatureError(`The input width of Conv1D "${layer.name}" is unknown, so its weights cannot be sized.`);
+  throw new UnsupportedFeatureError(`The input width of Conv1D "${showName(layer.name)}" is unknown, so its weights cannot be sized.`);
 }
 
 export const conv1d: LayerKind = {
   classNames: ['Conv1D'],
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
-    if (shape.length !== 3) throw new UnsupportedFeatureError(`Conv1D "${layer.name}" needs an N×T×D input, got rank ${shape.length}.`);
+    if (shape.length !== 3) throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);
     const s = settings(layer);
     const L = s.channelsFirst ? shape[2] : shape[1];
     const out = convLength(L, s.k, s.stride, s.dilation, s.padding);
@@ -106,24 +107,24 @@ export const conv1d: LayerKind = {
     refuseQuantized(layer);
     const s = settings(layer);
     let x: Tensor = oneTensor(layer, inputs.tensors);
-    if (x.shape.length !== 3) throw new InputError(`Conv1D "${layer.name}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
+    if (x.shape.length !== 3) throw new InputError(`Conv1D "${showName(layer.name)}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
     if (s.channelsFirst) x = transpose(x, [0, 2, 1]);
     const [N, L, D] = x.shape;
     const { k, stride, dilation, groups, filters: F } = s;
     if (D % groups !== 0 || F % groups !== 0) {
-      throw new UnsupportedFeatureError(`Conv1D "${layer.name}" has groups=${groups}, which does not divide ${D} input channels and ${F} filters.`);
+      throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" has groups=${groups}, which does not divide ${D} input channels and ${F} filters.`);
     }
     const Dg = D / groups;
     const Fg = F / groups;
     const kernelRef = findWeight(layer, KERNEL, 0);
     if (ctx.kerasMajor === 1 && kernelRef && kernelRef.shape[0] !== k) {
-      throw new UnsupportedFeatureError(`Conv1D "${layer.name}" stores a Theano-ordered Keras 1 kernel [${kernelRef.shape.join(', ')}], which is not supported.`);
+      throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" stores a Theano-ordered Keras 1 kernel [${kernelRef.shape.join(', ')}], which is not supported.`);
     }
     const W = weightValues(layer, KERNEL, 0, k * Dg * F);
     const b = s.useBias ? weightValues(layer, BIAS, 1, F) : null;
     const outL = convLength(L, k, stride, dilation, s.padding) as number;
     if (outL <= 0) {
-      throw new InputError(`Conv1D "${layer.name}" needs at least ${dilation * (k - 1) + 1} time steps with padding "valid"; the input has ${L}.`);
+      throw new InputError(`Conv1D "${showName(layer.name)}" needs at least ${dilation * (k - 1) + 1} time steps with padding "valid"; the input has ${L}.`);
     }
     const pad = leftPad(L, k, stride, dilation, s.padding);
     const out = new Float64Array(N * outL * F);

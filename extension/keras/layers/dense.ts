@@ -7,6 +7,7 @@ import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configValue, findWeight, lastDimOr, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
+import { showName } from '../safeText';
 
 const KERNEL = ['kernel', 'W'];
 const BIAS = ['bias', 'b'];
@@ -29,7 +30,7 @@ function letters(rank: number): DimLetter[] {
 function inputDim(layer: LayerNode, shape: Shape): number {
   const kernel = findWeight(layer, KERNEL, 0);
   const d = lastDimOr(shape, kernel?.shape[0]);
-  if (d === null) throw new UnsupportedFeatureError(`The input width of Dense layer "${layer.name}" is unknown, so its weights cannot be sized.`);
+  if (d === null) throw new UnsupportedFeatureError(`The input width of Dense layer "${showName(layer.name)}" is unknown, so its weights cannot be sized.`);
   return d;
 }
 
@@ -37,7 +38,7 @@ export const dense: LayerKind = {
   classNames: ['Dense'],
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
-    if (shape.length < 2) throw new UnsupportedFeatureError(`Dense layer "${layer.name}" needs an input of rank 2 or more.`);
+    if (shape.length < 2) throw new UnsupportedFeatureError(`Dense layer "${showName(layer.name)}" needs an input of rank 2 or more.`);
     const out = [...shape.slice(0, -1), units(layer)];
     return { shapes: [out], letters: [letters(out.length)] };
   },
@@ -62,7 +63,7 @@ export const dense: LayerKind = {
     const K = units(layer);
     const kernel = findWeight(layer, KERNEL, 0);
     if (kernel && kernel.shape.length === 2 && kernel.shape[0] !== D) {
-      throw new InputError(`Dense layer "${layer.name}" expects ${kernel.shape[0]} input features but received ${D}.`);
+      throw new InputError(`Dense layer "${showName(layer.name)}" expects ${kernel.shape[0]} input features but received ${D}.`);
     }
     const W = weightValues(layer, KERNEL, 0, D * K);
     const b = useBias(layer) ? weightValues(layer, BIAS, 1, K) : null;

@@ -6,12 +6,13 @@ import type { LayerNode } from '../model';
 import type { Shape } from '../shapes';
 import { layerKind } from './index';
 import type { ForwardContext, LayerEnv, LayerInputs, LayerKind, LayerOutput, ParamFormula, ShapeResult } from './types';
+import { showName } from '../safeText';
 
 function kindOf(child: LayerNode): LayerKind {
   const kind = layerKind(child.className);
   if (!kind) {
     throw new UnsupportedLayerError(
-      `The layer "${child.name}" (${child.declaredClassName ?? child.className}) is not a layer kind this tool can compute.`,
+      `The layer "${showName(child.name)}" (${showName(child.declaredClassName ?? child.className)}) is not a layer kind this tool can compute.`,
       child.name,
       0,
     );
@@ -21,7 +22,7 @@ function kindOf(child: LayerNode): LayerKind {
 
 export function childShape(child: LayerNode, inputs: Shape[], env: LayerEnv): ShapeResult {
   if (child.model) {
-    if (!env.nestedShape) throw new UnsupportedLayerError(`The nested model "${child.name}" cannot be shaped here.`, child.name, 0);
+    if (!env.nestedShape) throw new UnsupportedLayerError(`The nested model "${showName(child.name)}" cannot be shaped here.`, child.name, 0);
     return env.nestedShape(child, inputs);
   }
   return kindOf(child).outputShape(child, inputs, env);
@@ -36,7 +37,7 @@ export function childParams(child: LayerNode, inputs: Shape[], env: LayerEnv): P
 export async function childForward(child: LayerNode, inputs: LayerInputs, ctx: ForwardContext): Promise<LayerOutput> {
   if (child.notExecutable) throw new UnsupportedLayerError(child.notExecutable, child.name, 0);
   if (child.model) {
-    if (!ctx.runNested) throw new UnsupportedLayerError(`The nested model "${child.name}" cannot be run here.`, child.name, 0);
+    if (!ctx.runNested) throw new UnsupportedLayerError(`The nested model "${showName(child.name)}" cannot be run here.`, child.name, 0);
     return ctx.runNested(child, inputs);
   }
   return kindOf(child).forward(child, inputs, ctx);

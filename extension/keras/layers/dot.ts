@@ -7,22 +7,23 @@ import type { Shape } from '../shapes';
 import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { strides } from './common';
+import { showName } from '../safeText';
 
 function axesOf(layer: LayerNode, rank1: number, rank2: number): [number, number] {
   const a = layer.config.axes ?? -1;
   const pair = Array.isArray(a) ? a.map(Number) : [Number(a), Number(a)];
   if (pair.length !== 2 || pair.some((x) => !Number.isInteger(x))) {
-    throw new UnsupportedFeatureError(`Dot "${layer.name}" has axes ${JSON.stringify(a)}; it needs one integer or a pair.`);
+    throw new UnsupportedFeatureError(`Dot "${showName(layer.name)}" has axes ${JSON.stringify(a)}; it needs one integer or a pair.`);
   }
   const out: [number, number] = [pair[0] < 0 ? pair[0] + rank1 : pair[0], pair[1] < 0 ? pair[1] + rank2 : pair[1]];
   if (out[0] <= 0 || out[0] >= rank1 || out[1] <= 0 || out[1] >= rank2) {
-    throw new UnsupportedFeatureError(`Dot "${layer.name}" axes ${JSON.stringify(a)} do not name non-batch axes of inputs of rank ${rank1} and ${rank2}.`);
+    throw new UnsupportedFeatureError(`Dot "${showName(layer.name)}" axes ${JSON.stringify(a)} do not name non-batch axes of inputs of rank ${rank1} and ${rank2}.`);
   }
   return out;
 }
 
 function two<T>(layer: LayerNode, xs: T[]): [T, T] {
-  if (xs.length !== 2) throw new UnsupportedFeatureError(`Dot "${layer.name}" needs exactly 2 inputs, got ${xs.length}.`);
+  if (xs.length !== 2) throw new UnsupportedFeatureError(`Dot "${showName(layer.name)}" needs exactly 2 inputs, got ${xs.length}.`);
   return [xs[0], xs[1]];
 }
 
@@ -52,7 +53,7 @@ export const dot: LayerKind = {
     const [s1, s2] = two(layer, inputs);
     const [a1, a2] = axesOf(layer, s1.length, s2.length);
     if (s1[a1] !== null && s2[a2] !== null && s1[a1] !== s2[a2]) {
-      throw new InputError(`Dot "${layer.name}" multiplies axis ${a1} of size ${s1[a1]} with axis ${a2} of size ${s2[a2]}; they must match.`);
+      throw new InputError(`Dot "${showName(layer.name)}" multiplies axis ${a1} of size ${s1[a1]} with axis ${a2} of size ${s2[a2]}; they must match.`);
     }
     return { shapes: [outShape(s1, s2, a1, a2)] };
   },
@@ -63,9 +64,9 @@ export const dot: LayerKind = {
     let [x, y] = two(layer, inputs.tensors);
     const [a1, a2] = axesOf(layer, x.shape.length, y.shape.length);
     if (x.shape[a1] !== y.shape[a2]) {
-      throw new InputError(`Dot "${layer.name}" multiplies axis ${a1} of size ${x.shape[a1]} with axis ${a2} of size ${y.shape[a2]}; they must match.`);
+      throw new InputError(`Dot "${showName(layer.name)}" multiplies axis ${a1} of size ${x.shape[a1]} with axis ${a2} of size ${y.shape[a2]}; they must match.`);
     }
-    if (x.shape[0] !== y.shape[0]) throw new InputError(`Dot "${layer.name}" inputs have different numbers of samples.`);
+    if (x.shape[0] !== y.shape[0]) throw new InputError(`Dot "${showName(layer.name)}" inputs have different numbers of samples.`);
     if (layer.config.normalize === true) {
       x = l2normalize(x, a1, ctx.kerasMajor);
       y = l2normalize(y, a2, ctx.kerasMajor);

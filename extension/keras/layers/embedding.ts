@@ -7,6 +7,7 @@ import type { DimLetter, Shape } from '../shapes';
 import type { Mask } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configShapeDim, configValue, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
+import { showName } from '../safeText';
 
 function vocab(layer: LayerNode): number {
   return configInt(layer, ['input_dim']);
@@ -34,7 +35,7 @@ export const embedding: LayerKind = {
         if (given === null) continue;
         if (shape[i + 1] === null) shape[i + 1] = given;
         else if (shape[i + 1] !== given) {
-          throw new InputError(`Embedding "${layer.name}" declares input_length ${given} but receives ${shape[i + 1]} steps.`);
+          throw new InputError(`Embedding "${showName(layer.name)}" declares input_length ${given} but receives ${shape[i + 1]} steps.`);
         }
       }
     }
@@ -61,11 +62,11 @@ export const embedding: LayerKind = {
       const sample = Math.floor(i / stepsPerSample);
       const step = i % stepsPerSample;
       if (!Number.isInteger(token)) {
-        throw new InputError(`Token ${token} at sample ${sample}, step ${step} is not a whole number; Embedding "${layer.name}" needs integer token ids.`);
+        throw new InputError(`Token ${token} at sample ${sample}, step ${step} is not a whole number; Embedding "${showName(layer.name)}" needs integer token ids.`);
       }
       if (token < 0 || token >= V) {
         throw new InputError(
-          `Token ${token} at sample ${sample}, step ${step} is outside the vocabulary of Embedding "${layer.name}" (ids 0 to ${V - 1}, size ${V}).`,
+          `Token ${token} at sample ${sample}, step ${step} is outside the vocabulary of Embedding "${showName(layer.name)}" (ids 0 to ${V - 1}, size ${V}).`,
         );
       }
       out.set(table.subarray(token * E, token * E + E), i * E);
@@ -73,7 +74,7 @@ export const embedding: LayerKind = {
     let mask: Mask | null = null;
     if (configFlag(layer, ['mask_zero'], false)) {
       if (rank !== 2) {
-        throw new UnsupportedFeatureError(`Embedding "${layer.name}" with mask_zero=True on rank-${rank} input is not supported; only N×T token input is.`);
+        throw new UnsupportedFeatureError(`Embedding "${showName(layer.name)}" with mask_zero=True on rank-${rank} input is not supported; only N×T token input is.`);
       }
       const data = new Uint8Array(x.data.length);
       for (let i = 0; i < data.length; i++) data[i] = x.data[i] !== 0 ? 1 : 0;

@@ -6,12 +6,13 @@ import { InputError, UnsupportedFeatureError } from '../errors';
 import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configFlag, configString, maskFits, oneInput, oneTensor, transpose } from './common';
+import { showName } from '../safeText';
 
 export const globalPooling1d: LayerKind = {
   classNames: ['GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAvgPool1D', 'GlobalMaxPool1D'],
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
-    if (shape.length !== 3) throw new UnsupportedFeatureError(`${layer.className} "${layer.name}" needs an N×T×D input, got rank ${shape.length}.`);
+    if (shape.length !== 3) throw new UnsupportedFeatureError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);
     const channelsFirst = configString(layer, ['data_format'], 'channels_last') === 'channels_first';
     const C = channelsFirst ? shape[1] : shape[2];
     const keep = configFlag(layer, ['keepdims'], false);
@@ -23,7 +24,7 @@ export const globalPooling1d: LayerKind = {
   },
   forward(layer, inputs) {
     let x = oneTensor(layer, inputs.tensors);
-    if (x.shape.length !== 3) throw new InputError(`${layer.className} "${layer.name}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
+    if (x.shape.length !== 3) throw new InputError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
     const channelsFirst = configString(layer, ['data_format'], 'channels_last') === 'channels_first';
     if (channelsFirst) x = transpose(x, [0, 2, 1]);
     const [N, T, D] = x.shape;

@@ -35,7 +35,7 @@ export const inputLayer: LayerKind = {
   classNames: ['InputLayer'],
   outputShape(layer, inputs) {
     const shape = declaredInputShape(layer) ?? inputs[0];
-    if (!shape) throw new UnsupportedFeatureError(`The input layer "${layer.name}" declares no shape, so the shapes after it are unknown.`);
+    if (!shape) throw new UnsupportedFeatureError(`The input layer "${showName(layer.name)}" declares no shape, so the shapes after it are unknown.`);
     return { shapes: [shape], letters: [inputLetters(shape)] };
   },
   params() {

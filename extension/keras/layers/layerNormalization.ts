@@ -7,6 +7,7 @@ import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configFlag, configValue, makeFormula, normalizeAxis, oneInput, oneTensor, strides, weightValues } from './common';
 import type { TermSpec } from './common';
+import { showName } from '../safeText';
 
 function axes(layer: LayerNode, rank: number): number[] {
   const a = configValue(layer, ['axis']) ?? -1;
@@ -16,7 +17,7 @@ function axes(layer: LayerNode, rank: number): number[] {
 
 function flags(layer: LayerNode) {
   if (configFlag(layer, ['rms_scaling'], false)) {
-    throw new UnsupportedFeatureError(`LayerNormalization "${layer.name}" uses rms_scaling, whose formula changed between Keras 3 releases; it is not supported.`);
+    throw new UnsupportedFeatureError(`LayerNormalization "${showName(layer.name)}" uses rms_scaling, whose formula changed between Keras 3 releases; it is not supported.`);
   }
   return { center: configFlag(layer, ['center'], true), scale: configFlag(layer, ['scale'], true) };
 }
@@ -24,7 +25,7 @@ function flags(layer: LayerNode) {
 function paramShape(layer: LayerNode, shape: Shape): number[] {
   return axes(layer, shape.length).map((ax) => {
     const d = shape[ax];
-    if (typeof d !== 'number') throw new UnsupportedFeatureError(`LayerNormalization "${layer.name}" normalizes over an axis of unknown size.`);
+    if (typeof d !== 'number') throw new UnsupportedFeatureError(`LayerNormalization "${showName(layer.name)}" normalizes over an axis of unknown size.`);
     return d;
   });
 }

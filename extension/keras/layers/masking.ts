@@ -5,6 +5,7 @@ import { UnsupportedFeatureError } from '../errors';
 import type { Mask } from '../tensor';
 import type { LayerKind } from './types';
 import { configValue, oneInput, oneTensor } from './common';
+import { showName } from '../safeText';
 
 export const masking: LayerKind = {
   classNames: ['Masking'],
@@ -17,7 +18,7 @@ export const masking: LayerKind = {
   forward(layer, inputs) {
     const x = oneTensor(layer, inputs.tensors);
     if (x.shape.length !== 3) {
-      throw new UnsupportedFeatureError(`Masking "${layer.name}" on a rank-${x.shape.length} input is not supported; it needs N×T×D.`);
+      throw new UnsupportedFeatureError(`Masking "${showName(layer.name)}" on a rank-${x.shape.length} input is not supported; it needs N×T×D.`);
     }
     const [N, T, D] = x.shape;
     // Keras compares in float32: both sides are rounded to float32 first.

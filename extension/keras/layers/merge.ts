@@ -8,6 +8,7 @@ import type { Dim, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import type { LayerKind, LayerInputs, LayerOutput } from './types';
 import { configValue, maskFits, normalizeAxis, strides } from './common';
+import { showName } from '../safeText';
 
 type Op = (a: number, b: number) => number;
 
@@ -15,8 +16,8 @@ function needTwoOrMore(layer: LayerNode, n: number): void {
   if (n < 1 || (layer.className === 'Subtract' && n !== 2)) {
     throw new UnsupportedFeatureError(
       layer.className === 'Subtract'
-        ? `Subtract "${layer.name}" needs exactly 2 inputs, got ${n}.`
-        : `${layer.className} "${layer.name}" needs a list of inputs, got ${n}.`,
+        ? `Subtract "${showName(layer.name)}" needs exactly 2 inputs, got ${n}.`
+        : `${showName(layer.className)} "${showName(layer.name)}" needs a list of inputs, got ${n}.`,
     );
   }
 }
@@ -31,7 +32,7 @@ function broadcastShape(layer: LayerNode, a: Shape, b: Shape): Shape {
     if (x === null || y === null) out.push(null);
     else if (x === 1) out.push(y);
     else if (y === 1) out.push(x);
-    else if (x !== y) throw new InputError(`${layer.className} "${layer.name}" cannot combine inputs of shapes (${a.join(', ')}) and (${b.join(', ')}).`);
+    else if (x !== y) throw new InputError(`${showName(layer.className)} "${showName(layer.name)}" cannot combine inputs of shapes (${a.join(', ')}) and (${b.join(', ')}).`);
     else out.push(x);
   }
   return out;
@@ -43,15 +44,15 @@ function concatAxis(layer: LayerNode, rank: number): number {
 
 function concatShape(layer: LayerNode, shapes: Shape[]): Shape {
   const rank = shapes[0].length;
-  if (shapes.some((s) => s.length !== rank)) throw new InputError(`Concatenate "${layer.name}" needs inputs of the same rank.`);
+  if (shapes.some((s) => s.length !== rank)) throw new InputError(`Concatenate "${showName(layer.name)}" needs inputs of the same rank.`);
   const axis = concatAxis(layer, rank);
-  if (axis === 0) throw new UnsupportedFeatureError(`Concatenate "${layer.name}" along the batch axis is not supported.`);
+  if (axis === 0) throw new UnsupportedFeatureError(`Concatenate "${showName(layer.name)}" along the batch axis is not supported.`);
   const out = [...shapes[0]];
   for (const s of shapes.slice(1)) {
     for (let i = 0; i < rank; i++) {
       if (i === axis) continue;
       if (out[i] !== null && s[i] !== null && out[i] !== s[i]) {
-        throw new InputError(`Concatenate "${layer.name}" inputs differ outside the concatenation axis: (${shapes.map((x) => x.join(', ')).join(') vs (')}).`);
+        throw new InputError(`Concatenate "${showName(layer.name)}" inputs differ outside the concatenation axis: (${shapes.map((x) => x.join(', ')).join(') vs (')}).`);
       }
       if (out[i] === null) out[i] = s[i];
     }
@@ -64,7 +65,7 @@ function elementwiseShape(layer: LayerNode, shapes: Shape[]): Shape {
   let out: Shape = shapes[0].slice(1);
   for (const s of shapes.slice(1)) out = broadcastShape(layer, out, s.slice(1));
   const batches = new Set(shapes.map((s) => s[0]).filter((d): d is number => d !== null));
-  if (batches.size > 1) throw new InputError(`${layer.className} "${layer.name}" cannot merge tensors with different batch sizes.`);
+  if (batches.size > 1) throw new InputError(`${showName(layer.className)} "${showName(layer.name)}" cannot merge tensors with different batch sizes.`);
   const batch: Dim = batches.size === 1 ? [...batches][0] : null;
   return [batch, ...out];
 }
@@ -231,7 +232,7 @@ function asModern(layer: LayerNode): LayerNode {
   if (layer.className !== 'Merge') return layer;
   const mode = String(layer.config.mode ?? 'sum');
   const cls = MERGE_MODES[mode];
-  if (!cls) throw new UnsupportedFeatureError(`The Keras 1 Merge layer "${layer.name}" uses mode "${mode}", which is not supported.`);
+  if (!cls) throw new UnsupportedFeatureError(`The Keras 1 Merge layer "${showName(layer.name)}" uses mode "${mode}", which is not supported.`);
   return { ...layer, className: cls };
 }
 

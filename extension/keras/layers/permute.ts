@@ -4,15 +4,16 @@ import { UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { LayerKind } from './types';
 import { oneInput, oneTensor, transpose } from './common';
+import { showName } from '../safeText';
 
 function dims(layer: LayerNode, rank: number): number[] {
   const v = layer.config.dims;
-  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Permute "${layer.name}" has no dims in its config.`);
+  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Permute "${showName(layer.name)}" has no dims in its config.`);
   const d = v.map(Number);
   const sorted = [...d].sort((a, b) => a - b);
   if (d.length !== rank - 1 || sorted.some((x, i) => x !== i + 1)) {
     throw new UnsupportedFeatureError(
-      `Permute "${layer.name}" dims ${JSON.stringify(v)} must be a reordering of 1..${rank - 1} for a rank-${rank} input.`,
+      `Permute "${showName(layer.name)}" dims ${JSON.stringify(v)} must be a reordering of 1..${rank - 1} for a rank-${rank} input.`,
     );
   }
   return d;

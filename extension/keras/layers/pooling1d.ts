@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configInt, configString, configValue, oneInput, oneTensor, transpose } from './common';
 import { convLength, leftPad } from './conv1d';
+import { showName } from '../safeText';
 
 interface PoolSettings {
   size: number;
@@ -23,7 +24,7 @@ function settings(layer: LayerNode): PoolSettings {
   const stride = strideRaw === null || strideRaw === undefined ? size : configInt(layer, ['strides', 'stride']);
   const padding = configString(layer, ['padding', 'border_mode'], 'valid').toLowerCase();
   if (padding !== 'valid' && padding !== 'same') {
-    throw new UnsupportedFeatureError(`${layer.className} "${layer.name}" uses padding "${padding}"; only valid and same are supported.`);
+    throw new UnsupportedFeatureError(`${showName(layer.className)} "${showName(layer.name)}" uses padding "${padding}"; only valid and same are supported.`);
   }
   return { size, stride, padding, channelsFirst: configString(layer, ['data_format'], 'channels_last') === 'channels_first' };
 }
@@ -32,7 +33,7 @@ export const pooling1d: LayerKind = {
   classNames: ['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D'],
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
-    if (shape.length !== 3) throw new UnsupportedFeatureError(`${layer.className} "${layer.name}" needs an N×T×D input, got rank ${shape.length}.`);
+    if (shape.length !== 3) throw new UnsupportedFeatureError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);
     const s = settings(layer);
     const L = s.channelsFirst ? shape[2] : shape[1];
     const out = convLength(L, s.size, s.stride, 1, s.padding);
@@ -44,11 +45,11 @@ export const pooling1d: LayerKind = {
   forward(layer, inputs) {
     const s = settings(layer);
     let x: Tensor = oneTensor(layer, inputs.tensors);
-    if (x.shape.length !== 3) throw new InputError(`${layer.className} "${layer.name}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
+    if (x.shape.length !== 3) throw new InputError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got shape [${x.shape.join(', ')}].`);
     if (s.channelsFirst) x = transpose(x, [0, 2, 1]);
     const [N, L, D] = x.shape;
     const outL = convLength(L, s.size, s.stride, 1, s.padding) as number;
-    if (outL <= 0) throw new InputError(`${layer.className} "${layer.name}" needs at least ${s.size} time steps; the input has ${L}.`);
+    if (outL <= 0) throw new InputError(`${showName(layer.className)} "${showName(layer.name)}" needs at least ${s.size} time steps; the input has ${L}.`);
     const pad = leftPad(L, s.size, s.stride, 1, s.padding);
     const isMax = layer.className.startsWith('Max');
     const out = new Float64Array(N * outL * D);

@@ -9,6 +9,7 @@ import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import { configFlag, configInt, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, type TermSpec } from './common';
 import type { ForwardContext, LayerEnv, LayerInputs, LayerKind, LayerOutput, ParamFormula, RecurrentTrace, ShapeResult } from './types';
+import { showName } from '../safeText';
 
 export type CellName = RecurrentTrace['cell'];
 /** Per-step quantities a cell records besides h (and c): see RecurrentTrace. */
@@ -93,7 +94,7 @@ export function inputDimOf(layer: LayerNode, inputs: Shape[]): number | null {
 
 export function requireInputDim(layer: LayerNode, inputs: Shape[]): number {
   const d = inputDimOf(layer, inputs);
-  if (d === null) throw new UnsupportedFeatureError(`The input feature size D of "${layer.name}" is unknown, so its parameters cannot be counted.`);
+  if (d === null) throw new UnsupportedFeatureError(`The input feature size D of "${showName(layer.name)}" is unknown, so its parameters cannot be counted.`);
   return d;
 }
 
@@ -128,22 +129,22 @@ export function recurrentWeights(layer: LayerNode, D: number, M: number, G: numb
   const recRef = findWeight(layer, ['recurrent_kernel', 'U'], 1);
   const biasRef = findWeight(layer, ['bias', 'b'], 2);
   if (!kernelRef || !recRef) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" (${layer.className}) has no stored kernel and recurrent_kernel, so it cannot be run.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className)}) has no stored kernel and recurrent_kernel, so it cannot be run.`);
   }
   const kernel = kernelRef.values();
   const recurrent = recRef.values();
   const GM = G * M;
   if (kernel.length !== D * GM && kernelRef.shape.length === 2 && kernelRef.shape[1] === GM) {
-    throw new InputError(`"${layer.name}" was built for D=${kernelRef.shape[0]} input features per time step but receives ${D}.`);
+    throw new InputError(`"${showName(layer.name)}" was built for D=${kernelRef.shape[0]} input features per time step but receives ${D}.`);
   }
   if (kernel.length !== D * GM) {
     throw new UnsupportedFeatureError(
-      `The layer "${layer.name}" stores a kernel of shape [${kernelRef.shape.join(', ')}] but D=${D} inputs and M=${M} units need ${D}×${GM}.`,
+      `The layer "${showName(layer.name)}" stores a kernel of shape [${kernelRef.shape.join(', ')}] but D=${D} inputs and M=${M} units need ${D}×${GM}.`,
     );
   }
   if (recurrent.length !== M * GM) {
     throw new UnsupportedFeatureError(
-      `The layer "${layer.name}" stores a recurrent_kernel of shape [${recRef.shape.join(', ')}] but M=${M} units need ${M}×${GM}.`,
+      `The layer "${showName(layer.name)}" stores a recurrent_kernel of shape [${recRef.shape.join(', ')}] but M=${M} units need ${M}×${GM}.`,
     );
   }
   let k64 = toF64(kernel);
@@ -178,7 +179,7 @@ export function fromCudnnLayout(kernel: Float64Array, recurrent: Float64Array, D
 export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonly number[], what: string): Float64Array | null {
   if (!w.bias) return null;
   if (!sizes.includes(w.bias.length)) {
-    throw new UnsupportedFeatureError(`The layer "${layer.name}" stores a bias of shape [${w.biasShape!.join(', ')}]; ${what}.`);
+    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" stores a bias of shape [${w.biasShape!.join(', ')}]; ${what}.`);
   }
   return toF64(w.bias);
 }
@@ -240,14 +241,14 @@ function maskReader(mask: Mask | null, N: number, T: number, layer: string): ((n
 export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec: RunSpec, ctx: ForwardContext): Promise<RecurrentRun> {
   const name = spec.traceName;
   if (x.shape.length !== 3) {
-    throw new InputError(`"${name}" (${cell.name}) needs a 3-D input (N, T, D) but got shape [${x.shape.join(', ')}].`);
+    throw new InputError(`"${showName(name)}" (${cell.name}) needs a 3-D input (N, T, D) but got shape [${x.shape.join(', ')}].`);
   }
   const { N, T } = batchAndTime(x, opts);
   const D = cell.inputDim;
   const M = cell.units;
   const S = cell.stateCount;
   if (x.shape[2] !== D) {
-    throw new InputError(`"${name}" was built for D=${D} input features per step but received ${x.shape[2]}.`);
+    throw new InputError(`"${showName(name)}" was built for D=${D} input features per step but received ${x.shape[2]}.`);
   }
   const isMasked = maskReader(spec.mask, N, T, name);
   const prev: Float64Array[] = [];
@@ -258,9 +259,9 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   }
   const init = spec.initialState ?? [];
   if (init.length > 0) {
-    if (init.length !== S) throw new InputError(`"${name}" (${cell.name}) takes ${S} initial state tensor(s) but got ${init.length}.`);
+    if (init.length !== S) throw new InputError(`"${showName(name)}" (${cell.name}) takes ${S} initial state tensor(s) but got ${init.length}.`);
     init.forEach((s, k) => {
-      if (s.data.length !== N * M) throw new InputError(`Initial state ${k} of "${name}" has shape [${s.shape.join(', ')}]; it must be (N, M) = (${N}, ${M}).`);
+      if (s.data.length !== N * M) throw new InputError(`Initial state ${k} of "${showName(name)}" has shape [${s.shape.join(', ')}]; it must be (N, M) = (${N}, ${M}).`);
       prev[k].set(s.data);
     });
   }
@@ -333,7 +334,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
 /** The recurrent input shape in (N, T, D) order whatever the layout. */
 function inputShape3(layer: LayerNode, inputs: Shape[]): Shape {
   const shape = oneInput(layer, inputs);
-  if (shape.length !== 3) throw new UnsupportedFeatureError(`"${layer.name}" (${layer.className}) needs a 3-D input (N, T, D), got rank ${shape.length}.`);
+  if (shape.length !== 3) throw new UnsupportedFeatureError(`"${showName(layer.name)}" (${showName(layer.className)}) needs a 3-D input (N, T, D), got rank ${shape.length}.`);
   return shape;
 }
 

@@ -3,12 +3,13 @@
 import { UnsupportedFeatureError } from '../errors';
 import type { LayerKind } from './types';
 import { configInt, oneInput, oneTensor } from './common';
+import { showName } from '../safeText';
 
 export const repeatVector: LayerKind = {
   classNames: ['RepeatVector'],
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
-    if (shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${layer.name}" needs an N×D input, got rank ${shape.length}.`);
+    if (shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${showName(layer.name)}" needs an N×D input, got rank ${shape.length}.`);
     return { shapes: [[shape[0], configInt(layer, ['n']), shape[1]]], letters: [['N', 'T', null]] };
   },
   params() {
@@ -16,7 +17,7 @@ export const repeatVector: LayerKind = {
   },
   forward(layer, inputs) {
     const x = oneTensor(layer, inputs.tensors);
-    if (x.shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${layer.name}" needs an N×D input, got rank ${x.shape.length}.`);
+    if (x.shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${showName(layer.name)}" needs an N×D input, got rank ${x.shape.length}.`);
     const [N, D] = x.shape;
     const n = configInt(layer, ['n']);
     const out = new Float64Array(N * n * D);

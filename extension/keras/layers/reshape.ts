@@ -5,14 +5,15 @@ import type { LayerNode } from '../model';
 import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configShapeDim, oneInput, oneTensor } from './common';
+import { showName } from '../safeText';
 
 function target(layer: LayerNode): number[] {
   const v = layer.config.target_shape ?? layer.config.dims;
-  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Reshape "${layer.name}" has no target_shape in its config.`);
+  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`Reshape "${showName(layer.name)}" has no target_shape in its config.`);
   // -1 (or None) is the one inferred entry; every other entry is a size the file claims.
   const dims = v.map((d, i) => (d === null || d === -1 ? -1 : configShapeDim(layer, d, `target_shape entry ${i + 1}`)!));
   if (dims.filter((d) => d === -1).length > 1) {
-    throw new UnsupportedFeatureError(`Reshape "${layer.name}" has more than one unknown (-1) entry in target_shape ${JSON.stringify(v)}.`);
+    throw new UnsupportedFeatureError(`Reshape "${showName(layer.name)}" has more than one unknown (-1) entry in target_shape ${JSON.stringify(v)}.`);
   }
   return dims;
 }
@@ -23,12 +24,12 @@ function resolve(layer: LayerNode, dims: number[], perSample: number): number[] 
   const unknownAt = dims.indexOf(-1);
   if (unknownAt < 0) {
     if (known !== perSample) {
-      throw new InputError(`Reshape "${layer.name}" cannot turn ${perSample} values per sample into target shape (${dims.join(', ')}) of ${known} values.`);
+      throw new InputError(`Reshape "${showName(layer.name)}" cannot turn ${perSample} values per sample into target shape (${dims.join(', ')}) of ${known} values.`);
     }
     return dims;
   }
   if (known === 0 || perSample % known !== 0) {
-    throw new InputError(`Reshape "${layer.name}" cannot split ${perSample} values per sample into target shape (${dims.join(', ')}).`);
+    throw new InputError(`Reshape "${showName(layer.name)}" cannot split ${perSample} values per sample into target shape (${dims.join(', ')}).`);
   }
   const out = [...dims];
   out[unknownAt] = perSample / known;

@@ -7,17 +7,18 @@ import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { oneInput, oneTensor } from './common';
 import { childForward, childParams, childShape } from './dispatch';
+import { showName } from '../safeText';
 
 function inner(layer: LayerNode): LayerNode {
   const child = layer.children[0];
-  if (!child) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" has no inner layer in its config.`);
+  if (!child) throw new UnsupportedFeatureError(`TimeDistributed "${showName(layer.name)}" has no inner layer in its config.`);
   // The wrapper lists the inner layer's weights; give them to the child when the reader left it bare.
   if (child.weights.length === 0 && layer.weights.length > 0 && !child.model) return { ...child, weights: layer.weights };
   return child;
 }
 
 function innerShape(layer: LayerNode, shape: Shape): Shape {
-  if (shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" needs an N×T×... input, got rank ${shape.length}.`);
+  if (shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${showName(layer.name)}" needs an N×T×... input, got rank ${shape.length}.`);
   return [shape[0] === null || shape[1] === null ? null : (shape[0] as number) * (shape[1] as number), ...shape.slice(2)];
 }
 
@@ -38,7 +39,7 @@ export const timeDistributed: LayerKind = {
   },
   async forward(layer, inputs, ctx) {
     const x = oneTensor(layer, inputs.tensors);
-    if (x.shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${layer.name}" needs an N×T×... input, got rank ${x.shape.length}.`);
+    if (x.shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${showName(layer.name)}" needs an N×T×... input, got rank ${x.shape.length}.`);
     const [N, T] = x.shape;
     const flat = { shape: [N * T, ...x.shape.slice(2)], data: x.data };
     const res = await childForward(inner(layer), { tensors: [flat], masks: [null] }, ctx);
