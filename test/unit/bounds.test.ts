@@ -242,6 +242,16 @@ describe('a forward pass estimates its memory first', () => {
     assert.ok(!e.message.includes('shorter T') && e.message.includes('fewer samples N') && e.message.includes('trace of h only'), e.message);
   });
 
+  it('a weightless layer with a legal but huge size (RepeatVector n = 10^9 after Dense) is refused by the estimate', async () => {
+    const file = crafted((l) =>
+      l.push({ module: 'keras.layers', class_name: 'RepeatVector', registered_name: null, config: { name: 'repeat', n: 1e9 }, build_config: { input_shape: [null, 2] } }),
+    );
+    assert.deepEqual(summarize(await loadModel(file)).layers.at(-1)!.outputShape, [null, 1e9, 2]);
+    const e = await failsQuickly(() => runCore(file));
+    assert.ok(e instanceof InputError, `${e.constructor.name}: ${e.message}`);
+    assert.match(e.message, /would need about 14\.9 GB/);
+  });
+
   it('a fill of T = 10^9 (as --T or the panel asks) is refused before it is filled', async () => {
     const file = freeT();
     const e = await failsQuickly(() => run(file, { kind: 'zeros', t: 1e9 }));
