@@ -5,20 +5,20 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadModel } from '../../extension/keras/document';
 import { InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError } from '../../extension/keras/errors';
 import { checkFillMemory, estimateMemory, runForward } from '../../extension/keras/forward';
-import { fillInputs } from '../../extension/keras/inputs';
+import { fillInputs, fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { layerKind } from '../../extension/keras/layers/index';
 import { formatBytes } from '../../extension/keras/limits';
 import type { LayerNode } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
 import { RunFailure, classify, executeRun } from '../../extension/runJob';
-import { goldenB, kerasZip } from '../helpers/craft';
+import { goldenB, kerasZip, sharedDir } from '../helpers/craft';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bounds-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -218,7 +218,7 @@ with h5py.File(src, 'r') as a, h5py.File(out, 'w') as b:
             b.require_group(name)
     a.visititems(copy)
 `, src, out, dtype]);
-      return new Uint8Array(require('node:fs').readFileSync(out));
+      return new Uint8Array(readFileSync(out));
     };
     const asInt = crafted(() => {}, rewrite('int32'));
     const e = await failsQuickly(() => run(asInt));
@@ -278,6 +278,29 @@ describe('a forward pass estimates its memory first', () => {
     assert.equal(est.traces, 3 * 400 * 5 * 2 * 8);
     assert.equal(estimateMemory(doc, inputs.map((t) => t.shape), 'h').traces, 3 * 400 * 5 * 8);
     assert.equal(estimateMemory(doc, inputs.map((t) => t.shape), false).traces, 0);
+  });
+
+  it('on every real model with a reference, the estimate covers the buffers a run holds, and not three times over', async () => {
+    const modelsDir = path.join(sharedDir, 'models');
+    const catalog = JSON.parse(readFileSync(path.join(modelsDir, 'catalog.json'), 'utf8')) as { id: string; file: string; companion_config?: { file: string } }[];
+    const withExpected = catalog.filter((c) => existsSync(path.join(modelsDir, 'expected', `${c.id}.json`)));
+    assert.ok(withExpected.length >= 17);
+    for (const entry of withExpected) {
+      const configPath = entry.companion_config ? path.join(modelsDir, entry.companion_config.file) : undefined;
+      const doc = await loadModel(path.join(modelsDir, 'files', entry.file), configPath ? { configPath } : {});
+      const { tensors } = prepareInputs(doc, fromJsonValue(JSON.parse(readFileSync(path.join(modelsDir, 'inputs', `${entry.id}.json`), 'utf8'))));
+      const est = estimateMemory(doc, tensors.map((t) => t.shape));
+      const result = await runForward(doc, tensors);
+      // Each distinct buffer once: pass-through layers hand on their input's buffer.
+      const buffers = new Set<ArrayBufferLike>();
+      const add = (a: unknown) => ArrayBuffer.isView(a) && a instanceof Float64Array && buffers.add(a.buffer);
+      tensors.forEach((t) => add(t.data));
+      result.layers.forEach((l) => l.outputs.forEach((t) => add(t.data)));
+      result.traces.forEach((tr) => Object.values(tr).forEach(add));
+      const held = [...buffers].reduce((a, b) => a + b.byteLength, 0);
+      const counted = est.inputs + est.outputs + est.traces;
+      assert.ok(counted >= held && counted <= 3 * held, `${entry.id}: estimate ${counted} vs held ${held}`);
+    }
   });
 
   it('a big run within the limit runs; the same run just above the limit is refused with its estimate', async () => {
