@@ -13,6 +13,7 @@ import { loadModel } from '../../extension/keras/document';
 import { InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError } from '../../extension/keras/errors';
 import { checkFillMemory, estimateMemory, runForward } from '../../extension/keras/forward';
 import { fillInputs, fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
+import { allLayers } from '../../extension/keras/graph';
 import { layerKind } from '../../extension/keras/layers/index';
 import { formatBytes } from '../../extension/keras/limits';
 import type { LayerNode } from '../../extension/keras/model';
@@ -183,6 +184,32 @@ describe('weights that contradict the config stop the run with both shapes', () 
     const e = await failsQuickly(() => runCore(file));
     assert.ok(e instanceof NotAKerasFileError);
     assert.ok(e.message.includes('(3, 5)') && e.message.includes('(4, 5)'), e.message);
+  });
+
+  it('on every real model, each layer with weights is checked: one stored shape changed and the run is refused naming it', async () => {
+    const modelsDir = path.join(sharedDir, 'models');
+    const catalog = JSON.parse(readFileSync(path.join(modelsDir, 'catalog.json'), 'utf8')) as { id: string; file: string; companion_config?: { file: string } }[];
+    let checked = 0;
+    for (const entry of catalog.filter((c) => existsSync(path.join(modelsDir, 'expected', `${c.id}.json`)))) {
+      const configPath = entry.companion_config ? path.join(modelsDir, entry.companion_config.file) : undefined;
+      const doc = await loadModel(path.join(modelsDir, 'files', entry.file), configPath ? { configPath } : {});
+      const { tensors } = prepareInputs(doc, fromJsonValue(JSON.parse(readFileSync(path.join(modelsDir, 'inputs', `${entry.id}.json`), 'utf8'))));
+      for (const layer of allLayers(doc.root).filter((l) => l.weights.length > 0)) {
+        const w = layer.weights[0];
+        const wrong = { ...w, shape: [...w.shape.slice(0, -1), w.shape[w.shape.length - 1] + 1] };
+        // Wrappers hand the same refs to their inner layers: change it everywhere it is seen.
+        const swap = (to: typeof w, from: typeof w) => [layer, ...layer.children].forEach((l) => (l.weights = l.weights.map((x) => (x === from ? to : x))));
+        swap(wrong, w);
+        await assert.rejects(
+          () => runForward(doc, tensors),
+          (e: Error) => e instanceof NotAKerasFileError && e.message.includes(`"${layer.name}"`) && e.message.includes(`(${wrong.shape.join(', ')}`),
+          `${entry.id}: ${layer.name}`,
+        );
+        swap(w, wrong);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 40, `${checked} layers checked`);
   });
 
   it('a transposed kernel of the right size is not computed anyway', async () => {
