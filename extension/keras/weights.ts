@@ -77,6 +77,7 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
   // The first layer of each name, as a linear search would find it, in one map.
   const byName = new Map<string, LayerNode>();
   for (const l of allLayersOf(layers)) if (!byName.has(l.name)) byName.set(l.name, l);
+  let listed = 0;
   for (const groupName of names) {
     const group = weightsRoot.child(groupName);
     if (!group || group.kind !== 'group') {
@@ -85,6 +86,10 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
     }
     const stored = attrStrings(group.attrs().weight_names);
     if (stored.length === 0) continue;
+    listed += stored.length;
+    if (listed > MAX_GROUPS) {
+      throw new NotAKerasFileError(`The file lists more than ${MAX_GROUPS.toLocaleString('en-US')} weight names, far beyond any real model: the file is damaged or crafted.`);
+    }
     const layer = byName.get(groupName);
     if (!layer) {
       warnings.push(`The file stores weights for "${groupName}", which the model config does not declare.`);

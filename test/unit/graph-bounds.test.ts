@@ -17,7 +17,7 @@ import { inputSpecs } from '../../extension/keras/inputs';
 import { MAX_LAYERS, MAX_NESTING_DEPTH } from '../../extension/keras/limits';
 import type { ModelDocument } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
-import { goldenB, kerasZip } from '../helpers/craft';
+import { goldenB, goldenDir, kerasZip } from '../helpers/craft';
 
 const PYTHON = '/usr/bin/python3'; // Debian's Python with python3-h5py
 const hasH5py = spawnSync(PYTHON, ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0;
@@ -345,6 +345,32 @@ describe('HDF5 structures that loop', { skip: hasH5py ? false : NO_H5PY }, () =>
     // g0 holds x and y, both g1; g1 holds x and y, both g2; ... 2^40 paths through 40 groups.
     python(`import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    gs = [f.create_group('layers/junk%d' % i) for i in range(41)]\n    for i in range(40):\n        gs[i]['x'] = gs[i + 1]\n        gs[i]['y'] = gs[i + 1]\n`, h5);
     await refuses(write(kerasZip({ config: b.config, weights: readFileSync(h5) })), /reaches the same weight groups through more than 10,000 extra paths \(hard links that repeat them\): the file is damaged or crafted/);
+  });
+
+  it('refuses a soft link back to an enclosing group, and ignores a soft link to itself', async () => {
+    const loop = path.join(dir, 'soft.weights.h5');
+    writeFileSync(loop, b.weights);
+    python(`import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    f['layers/up'] = h5py.SoftLink('/layers')\n`, loop);
+    await refuses(write(kerasZip({ config: b.config, weights: readFileSync(loop) })), loopSentence);
+    const self = path.join(dir, 'self.weights.h5');
+    writeFileSync(self, b.weights);
+    python(`import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    f['me'] = h5py.SoftLink('/me')\n`, self);
+    const { doc } = await open(write(kerasZip({ config: b.config, weights: readFileSync(self) })));
+    assert.equal(doc.root.layers.find((l) => l.className === 'Dense')!.weights.length, 2);
+  });
+
+  it('does not follow a legacy weight path 20,000 parts long through a group linked to itself', async () => {
+    const h5 = path.join(dir, 'legacy-loop.h5');
+    writeFileSync(h5, readFileSync(path.join(goldenDir, 'b_simplernn5_tanh.h5')));
+    python(
+      `import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    g = f['model_weights/dense']\n    g['loop'] = g\n    g.attrs['weight_names'] = ['loop/' * 20000 + 'dense/kernel:0', 'dense/bias:0']\n`,
+      h5,
+    );
+    const t0 = performance.now();
+    const { doc } = await open(h5);
+    assert.ok(performance.now() - t0 < 2000);
+    assert.deepEqual(doc.root.layers.find((l) => l.className === 'Dense')!.weights.map((w) => w.name), ['bias']);
+    assert.ok(doc.warnings.some((w) => /is listed but missing from the file/.test(w)));
   });
 
   /** Golden model b's weights with a group of 600 members, whose B-tree then has a level-1 root over leaf nodes. */

@@ -207,6 +207,7 @@ function checkObject(cx: FileContext, addr: number): void {
 class Group implements H5Group {
   readonly kind = 'group' as const;
   private keySet?: Set<string>;
+  private readonly children = new Map<string, H5Group | H5Dataset | undefined>();
   constructor(
     private readonly g: jsfive.Group,
     readonly path: string,
@@ -225,6 +226,14 @@ class Group implements H5Group {
     // jsfive copies its key list on every call: keep a set, so a group with many children is not quadratic.
     this.keySet ??= new Set(this.keys());
     if (!this.keySet.has(name)) return undefined;
+    // Each child is opened (and its B-tree checked and read) once, however often a path names it.
+    if (this.children.has(name)) return this.children.get(name);
+    const opened = this.open(name);
+    this.children.set(name, opened);
+    return opened;
+  }
+
+  private open(name: string): H5Group | H5Dataset | undefined {
     const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
     const target = (this.g as unknown as { _links?: Record<string, unknown> })._links?.[name];
     if (typeof target === 'number') checkObject(this.cx, target);
@@ -256,10 +265,16 @@ export function openHdf5(buffer: ArrayBuffer, fileName: string, data?: Hdf5DataA
   return guard('superblock', fileName, () => new Group(new jsfive.File(buffer, fileName), '/', cx));
 }
 
+/** Parts of a weight path that lookup follows (`model_weights/lstm/sequential/lstm/lstm_cell/kernel:0` has 6). */
+const MAX_PATH_PARTS = 64;
+
 /** Follows a slash path from a group; undefined when any part is missing. */
 export function lookup(group: H5Group, path: string): H5Group | H5Dataset | undefined {
   let node: H5Group | H5Dataset | undefined = group;
-  for (const part of path.split('/').filter(Boolean)) {
+  const parts = path.split('/').filter(Boolean);
+  // Keras weight paths have a handful of parts; a longer one (through a group linked to itself) is not followed.
+  if (parts.length > MAX_PATH_PARTS) return undefined;
+  for (const part of parts) {
     if (!node || node.kind !== 'group') return undefined;
     node = node.child(part);
   }

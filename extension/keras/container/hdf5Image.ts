@@ -56,7 +56,7 @@ export class Hdf5BudgetError extends Error {}
 class Hdf5TextError extends Error {}
 
 /** Object headers, B-tree nodes, symbol nodes and heap blocks one walk visits at most; real Keras files have thousands. */
-export const MAX_HDF5_NODES = 200_000;
+export const MAX_HDF5_NODES = 1_000_000;
 
 /** The sentence for a file whose structure loops (hard links are fine; B-trees and heaps must be trees). */
 export const loopSentence = (name: string): string => `${name} cannot be read: its group structure loops back on itself: the file is damaged or crafted.`;
