@@ -106,8 +106,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showErrorMessage(plainText(error));
       return { error, errorKind: 'file' };
     }
-    if (loaded.doc.notExecutable) {
-      const error = oneSentence(loaded.doc.notExecutable);
+    if (loaded.notExecutable) {
+      const error = oneSentence(loaded.notExecutable);
       void vscode.window.showErrorMessage(plainText(error));
       return { error, errorKind: 'unsupported' };
     }

@@ -25,7 +25,8 @@ export interface ExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('Keras RNN Inspector', { log: true });
-  const models = new ModelStore(log);
+  // Untrusted files are read in a worker thread (dist/summaryWorker.js), never on the extension host.
+  const models = new ModelStore(log, path.join(context.extensionPath, 'dist', 'summaryWorker.js'));
   const deps: SessionDeps = {
     extensionUri: context.extensionUri,
     models,

@@ -259,7 +259,7 @@ export class InspectorSession implements vscode.Disposable {
       fileName,
       summary: loaded.summary,
       inputs: loaded.inputs,
-      ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}),
+      ...(loaded.notExecutable ? { notExecutable: loaded.notExecutable } : {}),
       ...(this.restoreUi !== undefined ? { restore: this.restoreUi } : {}),
       host: this.host,
     });
@@ -333,7 +333,7 @@ export class InspectorSession implements vscode.Disposable {
             return [l, ...l.children.flatMap(all)];
           }).find((l) => l.name === msg.params.layer);
           if (!layer) throw new Error(`The model has no layer "${showName(msg.params.layer)}".`);
-          const ref = findWeightRef(loaded, msg.params.layer, msg.params.weight);
+          const ref = findWeightRef(await loaded.document(), msg.params.layer, msg.params.weight);
           if (!ref) throw new Error(`The layer "${showName(msg.params.layer)}" has no weight "${showName(msg.params.weight)}".`);
           const values = ref.values();
           result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
@@ -554,7 +554,7 @@ function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= PNG_MAGIC.length && PNG_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-function findWeightRef(loaded: LoadedModel, layerName: string, weight: string) {
+function findWeightRef(doc: import('./keras/model').ModelDocument, layerName: string, weight: string) {
   const visit = (layers: import('./keras/model').LayerNode[]): import('./keras/model').WeightRef | undefined => {
     for (const l of layers) {
       if (l.name === layerName) {
@@ -570,12 +570,12 @@ function findWeightRef(loaded: LoadedModel, layerName: string, weight: string) {
     }
     return undefined;
   };
-  return visit(loaded.doc.root.layers);
+  return visit(doc.root.layers);
 }
 
 /** The NumPy replay script of a run, with the run's own input; the generator is the core's (`--numpy`). */
 async function numpyScript(loaded: LoadedModel, run: RunResult): Promise<string> {
-  return exportNumpy(loaded.doc, run.inputs, { title: path.basename(loaded.uri.fsPath) });
+  return exportNumpy(await loaded.document(), run.inputs, { title: path.basename(loaded.uri.fsPath) });
 }
 
 interface PanelEntry {

@@ -57,7 +57,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
     state.loading = (async () => {
       try {
         const loaded = await this.models.get(uri);
-        state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.doc.notExecutable ? { notExecutable: loaded.doc.notExecutable } : {}) };
+        state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.notExecutable ? { notExecutable: loaded.notExecutable } : {}) };
       } catch (e) {
         const text = e instanceof ModelLoadError ? e.message : String(e);
         // The tree is this error's view state: Inspect RNN shows it here instead of in a notification too.

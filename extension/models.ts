@@ -1,21 +1,135 @@
 // Loaded models, cached by file and modification time, shared by the tree, the panels, the editors and the
-// status bar. Reading uses the core's async loader; the forward pass never runs here (see forwardRunner.ts).
+// status bar. An untrusted file is read, summarized and its input specs computed in a worker thread
+// (summaryWorker.ts) with a time and heap limit, so the extension host never does work proportional to what the
+// file claims; the host parses the file itself only later, for weight values or a NumPy export, once the worker has
+// read it within the limits. The forward pass never runs here (see forwardRunner.ts).
 
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { loadModel } from './keras/document';
-import { summarize, type ModelSummary } from './keras/summary';
-import { inputSpecs, type InputSpec as ModelInputSpec } from './keras/inputs';
-import { describeThrown, InspectorError, MissingArchitectureError } from './keras/errors';
+import type { ModelSummary } from './keras/summary';
+import type { InputSpec as ModelInputSpec } from './keras/inputs';
+import { describeThrown, oneSentence } from './keras/errors';
+import { showName } from './keras/safeText';
 import type { ModelDocument } from './keras/model';
+import { summarizeFile, type SummaryIn, type SummaryOut } from './summaryWorker';
 
 export interface LoadedModel {
   uri: vscode.Uri;
-  doc: ModelDocument;
   summary: ModelSummary;
   inputs: ModelInputSpec[];
+  /** Why the model cannot run (custom model, npz weights), from the reader. */
+  notExecutable?: string;
+  /** The parsed document, read on the host on first use (weight values, NumPy export). */
+  document(): Promise<ModelDocument>;
   /** Milliseconds spent reading and summarizing (shown in the log, checked by tests). */
   loadMs: number;
+}
+
+/** How long the reading worker may take for one file, and the heap it may use. */
+export const READ_TIME_LIMIT_MS = 30_000;
+export const READ_HEAP_LIMIT_MB = 1024;
+
+/** A worker kept after an answer is reused for the next file for this long, then terminated (its heap freed). */
+const IDLE_WORKER_MS = 20_000;
+
+/**
+ * Reads files in worker threads. One idle worker is kept warm for the next file (starting a thread and loading the
+ * reader costs a few hundred ms); a busy one is never shared, so a slow hostile file delays no other file. A worker
+ * that times out, runs out of heap or fails is terminated at once.
+ */
+export class ReadWorkers {
+  private idle?: { worker: Worker; timer: NodeJS.Timeout };
+  private readonly busy = new Set<Worker>();
+  private nextId = 1;
+
+  constructor(private readonly workerPath: string, private readonly timeLimitMs = READ_TIME_LIMIT_MS) {}
+
+  private acquire(): Worker {
+    if (this.idle) {
+      const { worker, timer } = this.idle;
+      this.idle = undefined;
+      clearTimeout(timer);
+      return worker;
+    }
+    return new Worker(this.workerPath, { resourceLimits: { maxOldGenerationSizeMb: READ_HEAP_LIMIT_MB } });
+  }
+
+  private release(worker: Worker): void {
+    this.busy.delete(worker);
+    if (this.idle) {
+      void worker.terminate();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.idle?.worker === worker) this.idle = undefined;
+      void worker.terminate();
+    }, IDLE_WORKER_MS);
+    timer.unref?.();
+    this.idle = { worker, timer };
+  }
+
+  /** Reads one file; always resolves (an error is a SummaryOut with one sentence). */
+  read(file: string, configPath?: string): Promise<SummaryOut> {
+    const name = showName(file.split(/[\\/]/).pop() ?? file);
+    const id = this.nextId++;
+    const worker = this.acquire();
+    this.busy.add(worker);
+    return new Promise((resolve) => {
+      let settled = false;
+      const detach = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const done = (out: SummaryOut, keep: boolean) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        if (keep) this.release(worker);
+        else {
+          this.busy.delete(worker);
+          worker.on('error', () => undefined);
+          void worker.terminate();
+        }
+        resolve(out);
+      };
+      const fail = (message: string) => done({ type: 'error', message: oneSentence(message), expected: true, needsArchitecture: false }, false);
+      const onMessage = (m: SummaryOut & { id?: number }) => {
+        if (m.id !== id) return;
+        const { id: _id, ...out } = m;
+        done(out as SummaryOut, true);
+      };
+      const onError = (e: Error & { code?: string }) =>
+        fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `Reading ${name} needed more than ${READ_HEAP_LIMIT_MB} MB, far beyond what its layers need: the file is damaged or crafted.`
+          : `Reading ${name} failed: ${describeThrown(e)}.`);
+      const onExit = (code: number) => fail(`Reading ${name} stopped unexpectedly (exit code ${code}).`);
+      const timer = setTimeout(() => fail(`Reading ${name} took longer than ${this.timeLimitMs / 1000} s, far beyond any real model: the file is damaged or crafted.`), this.timeLimitMs);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ type: 'summarize', id, file, ...(configPath ? { configPath } : {}) } satisfies SummaryIn);
+    });
+  }
+
+  /** Terminates every worker (the extension deactivates). */
+  dispose(): void {
+    if (this.idle) {
+      clearTimeout(this.idle.timer);
+      void this.idle.worker.terminate();
+      this.idle = undefined;
+    }
+    for (const w of this.busy) void w.terminate();
+    this.busy.clear();
+  }
+
+  /** Threads alive now (tests check that none is left behind). */
+  get alive(): number {
+    return this.busy.size + (this.idle ? 1 : 0);
+  }
 }
 
 /** A model file that could not be read: the core's one sentence, ready to show. */
@@ -53,7 +167,12 @@ export class ModelStore implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly watcher: vscode.FileSystemWatcher;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  /** `workerPath`: dist/summaryWorker.js; without it (or when it is missing) files are read in-process. */
+  /** The reading threads (undefined when files are read in-process). */
+  readonly workers?: ReadWorkers;
+
+  constructor(private readonly log: vscode.LogOutputChannel, workerPath?: string) {
+    if (workerPath && existsSync(workerPath)) this.workers = new ReadWorkers(workerPath);
     this.watcher = vscode.workspace.createFileSystemWatcher(MODEL_GLOB);
     const onFile = (uri: vscode.Uri) => {
       if (this.cache.delete(uri.toString())) this.changed.fire(uri);
@@ -97,24 +216,24 @@ export class ModelStore implements vscode.Disposable {
 
   private async load(uri: vscode.Uri): Promise<LoadedModel> {
     const t0 = performance.now();
-    try {
-      const configPath = this.configs.get(uri.toString());
-      const doc = await loadModel(uri.fsPath, configPath ? { configPath } : {});
-      const summary = summarize(doc);
-      const inputs = inputSpecs(doc);
-      const loadMs = performance.now() - t0;
-      this.log.info(`read ${uri.fsPath}: ${doc.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
-      return { uri, doc, summary, inputs, loadMs };
-    } catch (e) {
-      const expected = e instanceof InspectorError;
-      if (!expected) this.log.error(`reading ${uri.fsPath} failed unexpectedly`, e instanceof Error ? e : new Error(describeThrown(e)));
-      else this.log.warn(`${uri.fsPath}: ${describeThrown(e)}`);
-      const message = expected ? describeThrown(e) : `${uri.fsPath.split(/[\\/]/).pop()} could not be read as a Keras model: ${describeThrown(e)}`;
-      throw new ModelLoadError(uri, message, expected, e instanceof MissingArchitectureError);
+    const configPath = this.configs.get(uri.toString());
+    const useWorker = !!this.workers;
+    const out = this.workers ? await this.workers.read(uri.fsPath, configPath) : await summarizeFile(uri.fsPath, configPath);
+    const loadMs = performance.now() - t0;
+    if (out.type === 'error') {
+      if (!out.expected) this.log.error(`reading ${uri.fsPath} failed unexpectedly: ${out.message}`);
+      else this.log.warn(`${uri.fsPath}: ${out.message}`);
+      throw new ModelLoadError(uri, out.message, out.expected, out.needsArchitecture);
     }
+    const { summary, inputs, notExecutable } = out;
+    this.log.info(`read ${uri.fsPath}${useWorker ? ' (worker)' : ''}: ${summary.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
+    let doc: Promise<ModelDocument> | undefined;
+    const document = () => (doc ??= loadModel(uri.fsPath, configPath ? { configPath } : {}));
+    return { uri, summary, inputs, ...(notExecutable ? { notExecutable } : {}), document, loadMs };
   }
 
   dispose(): void {
+    this.workers?.dispose();
     this.watcher.dispose();
     this.changed.dispose();
     this.cache.clear();

@@ -255,10 +255,32 @@ suite('security: hostile files and a hostile panel', function () {
     assert.ok(Date.now() - t1 < 3_000, `the next file took ${Date.now() - t1} ms`);
   });
 
+  test('a file declaring 10^5 layers is read off the extension host: the host keeps answering, the file gets one sentence', async () => {
+    const b = goldenB();
+    const dense = b.config.config.layers[2];
+    for (let i = 0; i < 100_000; i++) b.config.config.layers.push({ ...dense, config: { ...dense.config, name: `d${i}` } });
+    const uri = write('layers-1e5.keras', kerasZip({ config: b.config, metadata: b.metadata, weights: b.weights }));
+    // The host's event loop is sampled while the file is read: a long gap would mean the host did the work.
+    let last = Date.now();
+    let worstGap = 0;
+    const tick = setInterval(() => {
+      worstGap = Math.max(worstGap, Date.now() - last);
+      last = Date.now();
+    }, 20);
+    const t0 = Date.now();
+    const error = await api.models.get(uri).then(() => undefined, (e: Error) => e.message);
+    clearInterval(tick);
+    assert.ok(error && error.length <= 300 && /20,000 layers|layers/.test(error), `one sentence: ${error}`);
+    assert.ok(worstGap < 1_000, `the extension host stalled for ${worstGap} ms while reading (${Date.now() - t0} ms in all)`);
+  });
+
   test('afterwards: no terminal was created, no panel or editor is left, and no model file changed', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await waitFor('panels disposed', () => api.panels.all().length === 0, 10_000);
     await waitFor('editors disposed', () => api.editors.entries().length === 0, 10_000);
+    // Reading threads: at most one idle one is kept warm for the next file.
+    assert.ok(api.models.workers, 'files are read in worker threads');
+    assert.ok(api.models.workers.alive <= 1, `${api.models.workers.alive} reading threads alive`);
     assert.equal(vscode.window.terminals.length, terminalsBefore, 'terminals');
     assert.equal(terminalsOpened, 0, 'a terminal opened');
     assert.ok(written.size >= HOSTILE_STRINGS.length, `${written.size} crafted files`);
