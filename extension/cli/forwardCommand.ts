@@ -16,7 +16,7 @@ import { traceCsvLines, tracesToJson } from '../keras/traceExport';
 import type { RecurrentTrace } from '../keras/layers/types';
 import type { CliIo } from './io';
 import { checkOutputPaths } from './outputPaths';
-import { cell, jsonText, listCell, textLine, WORD_CELL } from './text';
+import { cell, jsonText, listCell, textLine, WORD_CELL, wrapped } from './text';
 
 export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [options]
   --input FILE          .json ([N][T][D], {"inputs": ...}, a list or a name->array map for several inputs),
@@ -221,7 +221,7 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
   inputs.tensors.forEach((t, k) => {
     lines.push(`Input "${cell(specs[k].name)}": ${inputLetters(specs[k]).join('×')} = ${t.shape.join('×')}`);
   });
-  for (const note of inputs.notes) lines.push(textLine(`  note: ${note}`));
+  for (const note of inputs.notes) lines.push(...wrapped(`note: ${note}`, '  '));
   lines.push('');
   const rows = result.layers.map((l) => [`${cell(l.name)} (${cell(l.className, WORD_CELL)})`, textLine(l.outputShapes.map((s) => s.join('×')).join(', '), 120)]);
   const nameW = rows.reduce((w, r) => Math.max(w, r[0].length + 2), 24);

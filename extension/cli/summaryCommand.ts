@@ -6,7 +6,7 @@ import { LETTER_MEANING, type Shape } from '../keras/shapes';
 import { summarize, type LayerSummary, type ModelSummary } from '../keras/summary';
 import { InputError } from '../keras/errors';
 import type { CliIo } from './io';
-import { cell, jsonText, listCell, textLine, WORD_CELL } from './text';
+import { cell, jsonText, listCell, textLine, WORD_CELL, wrapped } from './text';
 
 export interface SummaryArgs {
   model: string;
@@ -66,7 +66,7 @@ export function summaryText(s: ModelSummary): string {
   const visit = (l: LayerSummary, depth: number) => {
     const kind = l.declaredClassName ? `${cell(l.className, WORD_CELL)}, saved as ${cell(l.declaredClassName, WORD_CELL)}` : cell(l.className, WORD_CELL);
     const inbound = functional ? listCell(l.inbound.map((n) => cell(n, 32)), 120) : '';
-    rows.push([`${'  '.repeat(Math.min(depth, MAX_INDENT))}${cell(l.name)} (${kind})`, cell(l.outputShapeText, 64), n(l.params), inbound]);
+    rows.push([`${'  '.repeat(Math.min(depth, MAX_INDENT))}${cell(l.name)} (${kind})`, cell(l.outputShapeText, 100), n(l.params), inbound]);
     for (const c of l.children) visit(c, depth + 1);
   };
   for (const l of s.layers) visit(l, 0);
@@ -86,8 +86,8 @@ export function summaryText(s: ModelSummary): string {
   lines.push(`Non-trainable params: ${n(s.nonTrainableParams)}`);
   const explained: string[] = [];
   const explain = (l: LayerSummary) => {
-    if (l.paramsFormula) explained.push(textLine(`  ${cell(l.name)}: ${l.paramsFormula}`));
-    if (l.formula?.note) explained.push(textLine(`      ${l.formula.note}`));
+    if (l.paramsFormula) explained.push(...wrapped(`${cell(l.name)}: ${l.paramsFormula}`, '  '));
+    if (l.formula?.note) explained.push(...wrapped(l.formula.note, '      '));
     for (const c of l.children) explain(c);
   };
   s.layers.forEach(explain);
@@ -99,9 +99,9 @@ export function summaryText(s: ModelSummary): string {
   };
   s.layers.forEach(collect);
   if (used.size) lines.push('', `Letters: ${[...used].map((k) => `${k} = ${LETTER_MEANING[k as keyof typeof LETTER_MEANING]}`).join(', ')}.`);
-  const notes = s.layers.flatMap((l) => l.notes.map((t) => textLine(`  ${cell(l.name)}: ${t}`)));
+  const notes = s.layers.flatMap((l) => l.notes.flatMap((t) => wrapped(`${cell(l.name)}: ${t}`, '  ')));
   if (notes.length) lines.push('', 'Notes:', ...notes);
-  if (s.warnings.length) lines.push('', 'Warnings:', ...s.warnings.map((w) => textLine(`  ${w}`)));
+  if (s.warnings.length) lines.push('', 'Warnings:', ...s.warnings.flatMap((w) => wrapped(w, '  ')));
   return lines.join('\n');
 }
 

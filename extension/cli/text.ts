@@ -39,3 +39,32 @@ const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
 export function jsonText(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * Prose (a note, a warning, an explained formula) as lines of at most `width` characters, broken at spaces and
+ * each starting with `indent`; controls visible, and the whole cut at `max` characters (a note can quote a name).
+ */
+export function wrapped(text: unknown, indent: string, width = 120, max = 1000): string[] {
+  const words = showName(text, max).split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    // A word longer than a line (a long name) is cut into pieces of the line's width.
+    for (let w = word; w.length > 0; ) {
+      const room = width - indent.length - (line ? line.length + 1 : 0);
+      if (w.length <= room) {
+        line = line ? `${line} ${w}` : w;
+        w = '';
+      } else if (line) {
+        lines.push(indent + line);
+        line = '';
+      } else {
+        const piece = Array.from(w).slice(0, Math.max(1, width - indent.length)).join('');
+        lines.push(indent + piece);
+        w = w.slice(piece.length);
+      }
+    }
+  }
+  if (line || lines.length === 0) lines.push(indent + line);
+  return lines;
+}
