@@ -352,9 +352,10 @@ export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly 
   if (Number.isFinite(est.total) && est.total <= limit) return est;
   // Say only what the user can change: N and T where the model leaves them free, the trace when there is one.
   const free = doc.root.inputs.some((i) => i.shape[0] === null);
-  const freeT = doc.root.inputs.some((i) => i.shape.length >= 3 && i.shape[1] === null);
-  const ways = [freeT ? 'a shorter T' : null, free ? 'fewer samples N' : null];
-  if (est.traces > 0 && trace !== false) ways.push(trace === 'h' ? 'no trace' : 'a trace of h only (or none)');
+  const freeT = doc.root.inputs.some((i) => i.shape.length >= 2 && i.shape[1] === null);
+  // Weights do not shrink with T or N: when they alone do not fit, only a higher limit helps.
+  const ways = est.weights > limit / 2 ? [] : [freeT ? 'a shorter T' : null, free ? 'fewer samples N' : null];
+  if (est.weights <= limit / 2 && est.traces > 0 && trace !== false) ways.push(trace === 'h' ? 'no trace' : 'a trace of h only (or none)');
   ways.push(`a memory limit above ${formatBytes(est.total)}`);
   const parts = [`outputs ${formatBytes(est.outputs + est.inputs)}`, est.traces ? `trace ${formatBytes(est.traces)}` : null, est.weights ? `weights ${formatBytes(est.weights)}` : null]
     .filter(Boolean)

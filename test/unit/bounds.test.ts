@@ -279,6 +279,18 @@ describe('a forward pass estimates its memory first', () => {
     assert.match(e.message, /would need about 14\.9 GB/);
   });
 
+  it('weights the file claims are counted before any is read: an extra 10^5×10^5 weight asks only for a higher limit', async () => {
+    const doc = await loadModel(crafted(() => {}));
+    const dense = doc.root.layers.find((l) => l.name === 'dense')!;
+    let read = false;
+    dense.weights.push({ ...dense.weights[0], name: 'extra', shape: [1e5, 1e5], values: () => ((read = true), new Float32Array(0)) });
+    const e = await failsQuickly(() => runForward(doc, fillInputs(doc, 'ramp').tensors));
+    assert.ok(e instanceof InputError, e.message);
+    assert.match(e.message, /weights 37\.3 GB/);
+    assert.ok(e.message.includes('a memory limit above') && !e.message.includes('fewer samples'), e.message);
+    assert.equal(read, false);
+  });
+
   it('a fill of T = 10^9 (as --T or the panel asks) is refused before it is filled', async () => {
     const file = freeT();
     const e = await failsQuickly(() => run(file, { kind: 'zeros', t: 1e9 }));
