@@ -31,11 +31,13 @@ export interface OpenOptions {
   extra?: (dir: string) => void;
   /** Prefix of the screenshot names. */
   name: string;
+  /** More user settings (e.g. a shorter hover delay for tooltip tests). */
+  settings?: Record<string, unknown>;
 }
 
 export async function openWorkbench(opts: OpenOptions): Promise<Workbench> {
   const ws = makeWorkspace(opts.extra);
-  const cs = await startCodeServer({ workspace: ws.dir });
+  const cs = await startCodeServer({ workspace: ws.dir, settings: opts.settings });
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
