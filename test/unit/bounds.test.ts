@@ -301,6 +301,14 @@ describe('a forward pass estimates its memory first', () => {
     assert.ok(direct.message.includes('a shorter T'), direct.message);
   });
 
+  it('fill sizes N and T from the user are whole numbers, else an input error', async () => {
+    const file = freeT();
+    for (const input of [{ kind: 'zeros', n: -1, t: 5 }, { kind: 'ramp', n: 2.5, t: 5 }, { kind: 'random', seed: 1, t: Number.NaN }]) {
+      const e = await failsQuickly(() => run(file, input));
+      assert.ok(e instanceof RunFailure && e.kind === 'input', `${JSON.stringify(input)}: ${e.message}`);
+    }
+  });
+
   it('the estimate covers what a run really holds, within a small margin', async () => {
     const doc = await loadModel(freeT());
     const inputs = fillInputs(doc, 'random', { N: 3, T: 400 }).tensors;
