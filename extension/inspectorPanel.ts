@@ -8,7 +8,7 @@ import { readInputText } from './modelPicker';
 import * as path from 'node:path';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
-import { DEFAULT_MEMORY_BUDGET_MB } from './keras/limits';
+import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget } from './keras/limits';
 import { tracesToCsv, tracesToJson } from './keras/traceExport';
 import { toNested } from './keras/tensor';
 import { exportNumpy } from './keras/numpyExport';
@@ -335,6 +335,9 @@ export class InspectorSession implements vscode.Disposable {
           if (!layer) throw new Error(`The model has no layer "${showName(msg.params.layer)}".`);
           const ref = findWeightRef(await loaded.document(), msg.params.layer, msg.params.weight);
           if (!ref) throw new Error(`The layer "${showName(msg.params.layer)}" has no weight "${showName(msg.params.weight)}".`);
+          // The shape is the file's claim: sized against the memory budget before a single value is read.
+          const count = ref.shape.reduce((n, d) => n * d, 1);
+          checkBudget(count, 8, budgetBytes(memoryLimitMB()), `Showing ${showName(shortName(ref.name))} (${ref.shape.join(' × ')})`, 'raise kerasRnnInspector.memoryLimitMB to see it');
           const values = ref.values();
           result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
           break;
@@ -548,6 +551,8 @@ export class InspectorSession implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 }
+
+const shortName = (n: string) => (n.split('/').pop() ?? n).replace(/:\d+$/, '');
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 function isPng(bytes: Uint8Array): boolean {

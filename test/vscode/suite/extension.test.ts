@@ -343,6 +343,23 @@ suite('Keras RNN Inspector extension', function () {
     assert.ok(session.sent.includes('runCancelled'));
   });
 
+  test('the memoryLimitMB setting reaches the run: at 16 MB the sunspots run over T = 15000 is refused with the estimate, in one report', async () => {
+    const config = vscode.workspace.getConfiguration('kerasRnnInspector');
+    assert.equal(config.inspect('memoryLimitMB')?.defaultValue, 256, 'documented default');
+    await config.update('memoryLimitMB', 16, vscode.ConfigurationTarget.Global);
+    try {
+      const uri = sample('sunspot-rnn.h5');
+      const { session } = api.panels.show(uri);
+      const out = await session.run({ kind: 'ramp', t: 15000 });
+      assert.equal(out.result, undefined);
+      assert.match(out.error ?? '', /16(\.0)? MB/, out.error);
+      assert.ok((out.error ?? '').length <= 300);
+      await waitFor('runError on the page', () => session.sent.includes('runError'));
+    } finally {
+      await config.update('memoryLimitMB', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('Python hover: Dense(2, input_dim=5) shows 5·2 + 2 = 12; SimpleRNN(5, input_shape=(10, 3)) shows 45', async () => {
     const content = 'from keras.layers import SimpleRNN, Dense\nrnn = SimpleRNN(5, input_shape=(10, 3))\nout = Dense(2, input_dim=5)\n';
     const doc = await vscode.workspace.openTextDocument({ language: 'python', content });
