@@ -241,6 +241,8 @@ const PY_RESERVED = new Set([
   'weights', 'data', 'record', 'shown', 'main', 'forward', 'layers', 'LAYERS', 'WEIGHTS', 'INPUTS', 'MODEL_FILE',
   'KERAS_VERSION', 'FILE_FORMAT', 'outputs', 'mean', 'var', 'scores', 'E', 'bn_shape', 'ln_axes', 'dot_axes', 'x', 'y',
   'h', 'c', 'b', 'W', 'W_x', 'W_h', 'mask', 'v', '__debug__',
+  // loop variables of the comprehensions the emitters write (a layer variable `a` would be shadowed inside them)
+  'a', 'p', 'q',
   ...HELPER_FUNCTIONS,
 ]);
 

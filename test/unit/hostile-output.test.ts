@@ -404,6 +404,14 @@ test('NumPy export: layer names that are the script\'s own functions or keywords
   const want = Array.from(result.outputs[0].data);
   flat(json.output).forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-6, `output ${i} is ${v}, the forward pass gave ${want[i]}`));
   assert.deepEqual(json.layers.map((l) => l.name), result.layers.map((l) => l.name));
+  // Before: an input named `a` was shadowed by the loop variable of LayerNormalization's comprehensions.
+  const ln = sequentialDoc([null, 3], [layerNode('LayerNormalization', { axis: -1, epsilon: 0.001 }, { weights: [weightRef('gamma', [3], [1, 2, 3]), weightRef('beta', [3], [0, 0, 1])] })], 3, 'a');
+  const x = [1, 2, 4];
+  const lnRun = await runScript(exportNumpy(ln, [{ shape: [1, 3], data: Float64Array.from(x) }] as never), 'an input named a');
+  // By hand: mean 7/3, variance 14/9; y = (x - mean) / sqrt(var + 0.001) * gamma + beta.
+  const sd = Math.sqrt(14 / 9 + 0.001);
+  const byHand = x.map((v, i) => ((v - 7 / 3) / sd) * [1, 2, 3][i] + [0, 0, 1][i]);
+  flat(lnRun.json.output).forEach((v, i) => assert.ok(Math.abs(v - byHand[i]) <= 1e-9, `LayerNormalization ${i}: ${v} vs ${byHand[i]}`));
 });
 
 test('trace CSV: a name that starts like a formula stays text, and quotes and line breaks are quoted per RFC 4180', () => {
