@@ -57,7 +57,7 @@ async function readArchitecture(file: ByteSource, opts: LoadOptions): Promise<{ 
     return { json: parseJsonText(text, path.basename(c)), from: c };
   }
   throw new MissingArchitectureError(
-    `${file.name} holds only weights (saved with save_weights); give its architecture JSON (model.to_json()) with --config ARCH.json, or put it beside the file as ${file.name.replace(/\.(weights\.)?h5$/i, '')}.json.`,
+    `${showName(file.name)} holds only weights (saved with save_weights); give its architecture JSON (model.to_json()) with --config ARCH.json, or put it beside the file as ${showName(file.name).replace(/\.(weights\.)?h5$/i, '')}.json.`,
   );
 }
 
@@ -84,7 +84,7 @@ async function readHdf5(source: ByteSource, superblockOffset: number, opts: Load
     const version = attrText(attrs.keras_version) ?? null;
     const kerasMajor = kerasMajorOf(version, 1); // Keras 1 wrote no backend and sometimes no version
     const env: ParseEnv = { kerasMajor, warnings };
-    const { graph, notExecutable } = graphFrom(parseJsonText(modelConfig, `${source.name}'s model_config`), env);
+    const { graph, notExecutable } = graphFrom(parseJsonText(modelConfig, `${showName(source.name)}'s model_config`), env);
     const weightsRoot = lookup(root, 'model_weights');
     if (weightsRoot?.kind === 'group') bindLegacyWeights(weightsRoot, graph.layers, warnings);
     else warnings.push('The file has a model config but no model_weights group: shapes are shown, values cannot be computed.');
@@ -96,7 +96,7 @@ async function readHdf5(source: ByteSource, superblockOffset: number, opts: Load
   const keras3 = !legacy && (lookup(root, 'layers') !== undefined || lookup(root, '_layer_checkpoint_dependencies') !== undefined || root.keys().some((k) => k.startsWith('layers\\')));
   if (!legacy && !keras3) {
     throw new NotAKerasFileError(
-      `${source.name} is an HDF5 file but not a Keras model: it has no model_config and no Keras weights layout (its top-level entries are ${root.keys().slice(0, 5).map((k) => showName(k, 40)).join(', ') || 'none'}).`,
+      `${showName(source.name)} is an HDF5 file but not a Keras model: it has no model_config and no Keras weights layout (its top-level entries are ${root.keys().slice(0, 5).map((k) => showName(k, 40)).join(', ') || 'none'}).`,
     );
   }
   const arch = await readArchitecture(source, opts);
@@ -121,12 +121,12 @@ async function readKerasZip(source: ByteSource, opts: LoadOptions): Promise<Mode
   }
   const configEntry = entry('config.json');
   if (!configEntry) {
-    throw new NotAKerasFileError(`${source.name} is a zip but not a Keras .keras file: it has no config.json (members: ${dir.entries.slice(0, 5).map((e) => showName(e.name, 40)).join(', ') || 'none'}).`);
+    throw new NotAKerasFileError(`${showName(source.name)} is a zip but not a Keras .keras file: it has no config.json (members: ${dir.entries.slice(0, 5).map((e) => showName(e.name, 40)).join(', ') || 'none'}).`);
   }
   const text = (e: typeof configEntry) => readZipText(source, e);
-  const config = parseJsonText(await text(configEntry), `${source.name}'s config.json`);
+  const config = parseJsonText(await text(configEntry), `${showName(source.name)}'s config.json`);
   const metadataEntry = entry('metadata.json');
-  const metadata = metadataEntry ? (parseJsonText(await text(metadataEntry), `${source.name}'s metadata.json`) as Record<string, unknown>) : {};
+  const metadata = metadataEntry ? (parseJsonText(await text(metadataEntry), `${showName(source.name)}'s metadata.json`) as Record<string, unknown>) : {};
   const version = typeof metadata.keras_version === 'string' ? metadata.keras_version : null;
   const kerasMajor = kerasMajorOf(version, 3);
   const env: ParseEnv = { kerasMajor, warnings };
@@ -181,7 +181,7 @@ export async function loadModelFromSource(source: ByteSource, opts: LoadOptions 
   if (container.kind === 'hdf5') return readHdf5(source, container.superblockOffset, opts);
   if (container.kind === 'zip') return readKerasZip(source, opts);
   throw new InputError(
-    `${source.name} is an architecture JSON without weights: open the weights file (.h5 / .weights.h5) and give this file with --config.`,
+    `${showName(source.name)} is an architecture JSON without weights: open the weights file (.h5 / .weights.h5) and give this file with --config.`,
   );
 }
 

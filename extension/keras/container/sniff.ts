@@ -2,6 +2,7 @@
 // a Git LFS pointer, an empty or truncated file, or some other binary.
 
 import { NotAKerasFileError } from '../errors';
+import { showName } from '../safeText';
 import type { ByteSource } from './bytes';
 
 export type Container = { kind: 'hdf5'; superblockOffset: number } | { kind: 'zip' } | { kind: 'json' };
@@ -15,14 +16,14 @@ function startsWith(bytes: Uint8Array, magic: number[], at = 0): boolean {
 }
 
 export async function sniff(source: ByteSource): Promise<Container> {
-  const name = source.name;
+  const name = showName(source.name);
   if (source.size === 0) throw new NotAKerasFileError(`${name} is empty (0 bytes), not a model: save the model again or fetch the real file.`);
   const head = await source.read(0, Math.min(source.size, 1024));
   if (startsWith(head, HDF5_MAGIC)) return { kind: 'hdf5', superblockOffset: 0 };
   if (startsWith(head, ZIP_MAGIC)) return { kind: 'zip' };
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 200));
   if (text.startsWith('version https://git-lfs')) {
-    const size = /size (\d+)/.exec(text)?.[1];
+    const size = /size (\d{1,16})\b/.exec(text)?.[1]; // a longer number is not a real size
     throw new NotAKerasFileError(
       `${name} is a Git LFS pointer${size ? ` to a ${Number(size).toLocaleString('en-US')}-byte file` : ''}, not the model: run \`git lfs pull\` to fetch it.`,
     );
