@@ -14,7 +14,7 @@ import { toNested } from './keras/tensor';
 import { exportNumpy } from './keras/numpyExport';
 import { runInWorker } from './forwardRunner';
 import { RunFailure, type RunRequest } from './runJob';
-import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
+import { ModelLoadError, isModelPath, type LoadedModel, type ModelStore } from './models';
 import {
   PROTOCOL_VERSION,
   parsePersistedState,
@@ -658,7 +658,8 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
       panel.dispose();
       return;
     }
-    if (uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') {
+    // The page wrote this state: reopen only a model file on disk, never whatever path it names.
+    if ((uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') || !isModelPath(uri.path)) {
       panel.dispose();
       return;
     }
