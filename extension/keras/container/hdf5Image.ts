@@ -64,7 +64,12 @@ export const budgetSentence = (name: string): string =>
   `${name} has more than ${MAX_HDF5_NODES.toLocaleString('en-US')} HDF5 objects and tree nodes, far beyond any real model: the file is damaged or crafted.`;
 
 function readMetadataImage(pread: Pread, superblockOffset: number, size: number, fillOnFallback = true): MetadataImage {
-  const image = new ArrayBuffer(size); // zero pages are mapped lazily: untouched pages cost no memory or time
+  let image: ArrayBuffer;
+  try {
+    image = new ArrayBuffer(size); // zero pages are mapped lazily: untouched pages cost no memory or time
+  } catch {
+    throw new WholeReadRefused(size, ''); // a (sparse) file larger than the address space this machine will map
+  }
   const u8 = new Uint8Array(image);
   const dv = new DataView(image);
   const loaded = new Uint8Array(Math.ceil(size / PAGE));
@@ -493,6 +498,7 @@ class WholeReadRefused extends Error {
 }
 
 function wholeReadSentence(name: string, size: number, reason: string): string {
+  if (!reason) return `${showName(name)} is ${formatBytes(size)}, more than this machine can map to find its HDF5 metadata; a Keras model this large is not something this tool can open.`;
   return `${showName(name)} is ${formatBytes(size)} and uses an HDF5 layout (${showName(reason, 60)}) that is read only whole, which this tool does up to ${formatBytes(MAX_WHOLE_READ_BYTES)}; re-save it with h5py's default settings or model.save().`;
 }
 
