@@ -4,11 +4,11 @@
 // no control, bidi or separator character and with bounded lines; its JSON parses in Node and in Python with the
 // names intact. And the CLI never writes an output onto the model, its architecture JSON or the input file.
 
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -33,6 +33,8 @@ const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v 
 const python = PYTHON_WITH_NUMPY;
 let dirCount = 0;
 const freshDir = (tag: string) => mkdtempSync(path.join(tmp, `${tag}-${dirCount++}-`));
+
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 before(() => {
   const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, encoding: 'utf8' });
