@@ -109,6 +109,37 @@ function nameField(v: unknown, what: string): string | undefined {
   return v;
 }
 
+/** Layer runs one pass of the model makes, each call of a nested model counting its layers again. */
+const MAX_LAYER_RUNS = 2 * MAX_LAYERS;
+const graphRuns = new WeakMap<ModelGraph, number>();
+const layerRunsMemo = new WeakMap<LayerNode, number>();
+
+/** How many layer runs one call of `layer` makes: itself, its wrapped children and its nested model's runs. */
+function layerRuns(layer: LayerNode): number {
+  const known = layerRunsMemo.get(layer);
+  if (known !== undefined) return known;
+  let runs = 1 + (layer.model ? graphRuns.get(layer.model) ?? 0 : 0);
+  for (const child of layer.children) runs += layerRuns(child);
+  layerRunsMemo.set(layer, runs);
+  return runs;
+}
+
+/**
+ * Refuses a graph whose nested models are called so often, inside models that are themselves called often, that
+ * one pass would run more than MAX_LAYER_RUNS layers: shapes and forward passes walk every call. Each graph is
+ * counted once, when it is parsed, from its nested graphs' counts.
+ */
+function checkRuns(graph: ModelGraph): void {
+  let runs = 0;
+  for (const l of graph.layers) runs += Math.max(1, l.calls.length) * layerRuns(l);
+  graphRuns.set(graph, runs);
+  if (runs > MAX_LAYER_RUNS) {
+    throw damaged(
+      `The model "${showName(graph.name, 60)}" calls its nested models so often that one pass would run more than ${MAX_LAYER_RUNS.toLocaleString('en-US')} layers (calls inside calls multiply)`,
+    );
+  }
+}
+
 /** True when a Bidirectional sits anywhere inside `layer` (wrappers and nested models looked through). */
 function holdsBidirectional(layer: LayerNode): boolean {
   const stack = [layer];
@@ -316,7 +347,11 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
     }
     seen.add(l.name);
   }
-  if (className === 'Sequential') return sequentialGraph(name, layers, raw, env);
+  if (className === 'Sequential') {
+    const graph = sequentialGraph(name, layers, raw, env);
+    checkRuns(graph);
+    return graph;
+  }
   // Functional: inbound nodes per layer, explicit inputs and outputs.
   layerList.forEach((rawLayer, i) => {
     const nodes = isObject(rawLayer) ? rawLayer.inbound_nodes ?? [] : [];
@@ -333,6 +368,7 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
   });
   const graph: ModelGraph = { name, className, inputs, layers, inputRefs, outputRefs, sequential: false };
   checkGraph(graph);
+  checkRuns(graph);
   return graph;
 }
 

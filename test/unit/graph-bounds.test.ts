@@ -199,6 +199,26 @@ describe('layer count and execution order', () => {
     await refuses(write(kerasZip({ config, weights: null })), /declares more than 20,000 layers/);
   });
 
+  /** A functional model that calls its nested model twice, `depth` levels deep: 2^depth runs of the innermost Dense. */
+  function calledTwice(depth: number): unknown {
+    const inputOf = (i: number) => ({ class_name: 'InputLayer', config: { batch_shape: [null, 4], name: `in${i}` }, inbound_nodes: [] });
+    let inner: any = { class_name: 'Functional', config: { name: 'f0', layers: [inputOf(0), { class_name: 'Dense', config: { name: 'd0', units: 4 }, inbound_nodes: [[['in0', 0, 0, {}]]] }], input_layers: [['in0', 0, 0]], output_layers: [['d0', 0, 0]] } };
+    for (let i = 1; i <= depth; i++) {
+      const called = { ...inner, inbound_nodes: [[[`in${i}`, 0, 0, {}]], [[`f${i - 1}`, 0, 0, {}]]] };
+      inner = { class_name: 'Functional', config: { name: `f${i}`, layers: [inputOf(i), called], input_layers: [[`in${i}`, 0, 0]], output_layers: [[`f${i - 1}`, 1, 0]] } };
+    }
+    return inner;
+  }
+
+  it('refuses nested models called twice per level, 30 deep (2^30 runs), before shapes walk every call', async () => {
+    await refuses(write(kerasZip({ config: calledTwice(30), weights: null })), /The model "f1[0-9]" calls its nested models so often that one pass would run more than 40,000 layers \(calls inside calls multiply\)/);
+  });
+
+  it('still opens a shared nested model called twice per level, 6 deep', async () => {
+    const { doc } = await open(write(kerasZip({ config: calledTwice(6), weights: null })));
+    assert.deepEqual(summarize(doc).outputs.map((o) => o.shape), [[null, 4]]);
+  });
+
   it('orders 19,000 functional layers declared in reverse in linear time', () => {
     const n = 19_000;
     const layers: unknown[] = [input];
