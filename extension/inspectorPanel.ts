@@ -484,7 +484,7 @@ export class InspectorSession implements vscode.Disposable {
     const label = plainText(showName(describeInput(input), 120));
     const fileName = displayName(this.uri);
     const promise = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Forward pass of ${fileName} (${label})`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: plainText(`Forward pass of ${fileName} (${label})`), cancellable: true },
       async (progress, token): Promise<RunOutcome> => {
         token.onCancellationRequested(() => abort.abort());
         this.post({ type: 'runStarted', runId, inputLabel: label });

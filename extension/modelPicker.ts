@@ -130,7 +130,7 @@ const positiveInt = (label: string) => (v: string) => (/^\s*[1-9]\d*\s*$/.test(v
 async function askT(spec: ModelInputSpec | undefined, fallback = 10): Promise<number | undefined> {
   const v = await vscode.window.showInputBox({
     title: 'Time steps T',
-    prompt: `The model leaves T free${spec ? ` (${describeExpected(spec)})` : ''}: how many time steps?`,
+    prompt: `The model leaves T free${spec ? ` (${showName(describeExpected(spec), 200)})` : ''}: how many time steps?`,
     value: String(fallback),
     validateInput: positiveInt('T'),
   });
@@ -181,7 +181,7 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
     case 'text': {
       const text = await vscode.window.showInputBox({
         title: 'Input values',
-        prompt: `JSON or NumPy-style list; expected ${specs.map((s) => describeExpected(s)).join('; ')}`,
+        prompt: `JSON or NumPy-style list; expected ${showName(specs.map((s) => describeExpected(s)).join('; '), 200)}`,
         placeHolder: '[[1], [2], [3]]',
         validateInput: (v) => {
           if (v.trim() === '') return 'Type the values, e.g. [[1], [2], [3]].';
@@ -189,7 +189,7 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
             parseInputText(v);
             return undefined;
           } catch (e) {
-            return e instanceof InputError ? e.message : describeThrown(e);
+            return oneSentence(e instanceof InputError ? e.message : describeThrown(e));
           }
         },
       });
