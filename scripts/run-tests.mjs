@@ -2,6 +2,8 @@
 // `, N skipped` when some were skipped). Exits non-zero when anything failed.
 //
 // Stages: build (extension bundles + test bundles), typecheck, unit (Node's test runner + tsx, test/unit/**),
+// fuzz (test/unit/fuzz*.test.ts: 2,000 seeded hostile cases in two worker processes, ~3 min; its own stage so its
+// time shows and the unit stage stays quick),
 // vscode (mocha suites inside the real VS Code = code-server 4.100.3 offline, driven by headless Chromium),
 // ui (Playwright tests against the real workbench, test/ui/*.test.ts).
 // build and typecheck count one test each; the others count their own tests. A stage that cannot run (no
@@ -15,7 +17,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const stages = ['build', 'typecheck', 'unit', 'vscode', 'ui'];
+const stages = ['build', 'typecheck', 'unit', 'fuzz', 'vscode', 'ui'];
 
 function argList(name, envName) {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,6 +64,8 @@ function run(cmd, args, opts = {}) {
     });
   });
 }
+
+const isFuzz = (f) => /(^|\/)fuzz[^/]*\.test\.ts$/.test(f);
 
 function testFiles(dir, pattern) {
   const abs = join(root, dir);
@@ -130,9 +134,14 @@ const impl = {
     return { passed, failed, skipped: 0 };
   },
   async unit() {
-    const files = testFiles('test/unit', /\.test\.ts$/);
+    const files = testFiles('test/unit', /\.test\.ts$/).filter((f) => !isFuzz(f));
     if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no unit tests found under test/unit' };
     return nodeTests('unit', files, 20 * 60_000);
+  },
+  async fuzz() {
+    const files = testFiles('test/unit', /\.test\.ts$/).filter(isFuzz);
+    if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no fuzz tests found (test/unit/fuzz*.test.ts)' };
+    return nodeTests('fuzz', files, 15 * 60_000);
   },
   async vscode() {
     const missing = vscodeMissing();

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { KINDS } from '../fuzz/cases';
 import type { Outcome, Probe } from '../fuzz/protocol';
+import { NO_NUMPY_REASON, PYTHON_WITH_NUMPY } from './helpers/python';
 import { formatReport, reproduce, runFuzz, writeReport, type FuzzReport } from '../fuzz/runner';
 
 const SEED = Number(process.env.KRI_FUZZ_SEED ?? 1);
@@ -35,6 +36,10 @@ describe(`fuzz: ${CASES} cases, seed ${SEED}`, () => {
     writeReport(report);
     console.log(formatReport(report, 60));
   }, { timeout: 8 * 60_000 });
+
+  test('exported NumPy scripts of hostile cases ran with python3', { skip: PYTHON_WITH_NUMPY ? false : NO_NUMPY_REASON }, () => {
+    assert.ok(report.results.some((r) => r.hostile && r.outcome === 'correct'), 'no hostile case reached the export');
+  });
 
   test('the run covers every kind', () => {
     assert.equal(report.results.length, CASES);
