@@ -343,6 +343,22 @@ test('CLI errors: one terminal-safe sentence of at most 300 characters when a ho
   }
 });
 
+test('CLI: hostile class names are shown inert in the summary, and forward stops at them with one sentence', async () => {
+  for (const [k, h] of [H[0], H[6], H[10], H[12]].entries()) {
+    const b = goldenB();
+    b.config.config.layers[2].class_name = h;
+    const file = path.join(tmp, `bad-class-${k}.keras`);
+    writeFileSync(file, kerasZip({ config: b.config, metadata: b.metadata, weights: b.weights }));
+    const summary = await cliInProcess('summary', file);
+    assert.equal(summary.code, 0, summary.stderr);
+    assertTerminalSafe(summary.stdout, `summary with class ${label(h)}`);
+    const forward = await cliInProcess('forward', file, '--fill', 'ramp');
+    assert.equal(forward.code, 3, `forward with class ${label(h)}: ${forward.stderr}`);
+    assertTerminalSafe(forward.stdout, `forward with class ${label(h)}`);
+    assertOneSentence(forward.stderr, `forward with class ${label(h)}`);
+  }
+});
+
 test('CLI: an unexpected internal error is one generic sentence naming the file, with no JS internals', async () => {
   const file = path.join(freshDir('unexpected'), 'evil\u001b[31m\u202e.keras');
   writeFileSync(file, goldenBNamed('m'));
