@@ -407,8 +407,30 @@ function sequentialGraph(name: string, layers: LayerNode[], raw: Json, env: Pars
   };
 }
 
+/** JSON nesting kept in a config: 64 nested models at a handful of levels each; deeper values break JSON.stringify. */
+const MAX_JSON_DEPTH = 8 * MAX_NESTING_DEPTH;
+
+/** True when any value inside `v` sits more than `max` arrays or objects deep (an iterative walk: no recursion). */
+function deeperThan(v: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth >= max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (typeof y === 'object' && y !== null) stack.push([y, depth + 1]);
+  }
+  return false;
+}
+
 /** The top of a model config: a graph, or a subclassed model that only declares itself. */
 export function parseModelConfig(raw: unknown, env: ParseEnv): { graph: ModelGraph; notExecutable?: string } {
+  const parsed = parseModelTop(raw, env);
+  // The config is kept (layer configs are shown and sent as JSON); a value nested deeper than any model needs is refused.
+  if (deeperThan(raw, MAX_JSON_DEPTH)) throw damaged(`The model config nests its values more than ${MAX_JSON_DEPTH} levels deep`);
+  return parsed;
+}
+
+function parseModelTop(raw: unknown, env: ParseEnv): { graph: ModelGraph; notExecutable?: string } {
   if (!isObject(raw) || typeof raw.class_name !== 'string') {
     throw new NotAKerasFileError('The model config is not a Keras model description (no class_name).');
   }

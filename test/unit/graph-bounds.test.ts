@@ -118,6 +118,12 @@ describe('nesting depth', () => {
     await refuses(write(kerasWithText(text)), /inputs of the layer "d" are nested more than 64 lists deep/);
   });
 
+  it('refuses a value nested 20,000 deep inside a layer config, which JSON.stringify could not write back', async () => {
+    const junk = '['.repeat(20_000) + ']'.repeat(20_000);
+    const text = `{"class_name":"Sequential","config":{"name":"s","layers":[${JSON.stringify(inputLayer)},{"class_name":"Dense","config":{"name":"d","units":2,"junk":${junk}}}]}}`;
+    await refuses(write(kerasWithText(text)), /The model config nests its values more than 512 levels deep/);
+  });
+
   /** Golden model b's layers inside `depth` Sequentials without input layers (the old Embedding search doubled per level). */
   function nested(depth: number): string {
     let text = JSON.stringify(b.config);
