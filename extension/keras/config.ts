@@ -135,7 +135,7 @@ function checkRuns(graph: ModelGraph): void {
   graphRuns.set(graph, runs);
   if (runs > MAX_LAYER_RUNS) {
     throw damaged(
-      `The model "${showName(graph.name, 60)}" calls its nested models so often that one pass would run more than ${MAX_LAYER_RUNS.toLocaleString('en-US')} layers (calls inside calls multiply)`,
+      `The model "${showName(graph.name, 40)}" calls its nested models so often that one pass would run more than ${MAX_LAYER_RUNS.toLocaleString('en-US')} layers (calls inside calls multiply)`,
     );
   }
 }
@@ -206,7 +206,7 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
     // The inner layer is parsed once; the backward copy shares its (immutable) children instead of a second parse.
     const forward = parseLayer(config.layer, env, depth + 1);
     if (holdsBidirectional(forward)) {
-      throw damaged(`The Bidirectional layer "${showName(name, 80)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
+      throw damaged(`The Bidirectional layer "${showName(name, 60)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
     }
     const innerName = forward.name.replace(/^forward_/, '');
     const backward: LayerNode = config.backward_layer
@@ -219,7 +219,7 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
           calls: [],
         };
     if (config.backward_layer && holdsBidirectional(backward)) {
-      throw damaged(`The Bidirectional layer "${showName(name, 80)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
+      throw damaged(`The Bidirectional layer "${showName(name, 60)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
     }
     forward.name = `forward_${innerName}`;
     node.children.push(forward, backward);
@@ -257,7 +257,7 @@ function tensorRefOf(v: unknown): TensorRef | undefined {
 
 /** Call arguments nest lists of tensors a few levels at most; deeper is a crafted config, refused before recursing. */
 function checkArgDepth(depth: number, layer: LayerNode): void {
-  if (depth > MAX_NESTING_DEPTH) throw damaged(`The inputs of the layer "${showName(layer.name, 80)}" are nested more than ${MAX_NESTING_DEPTH} lists deep`);
+  if (depth > MAX_NESTING_DEPTH) throw damaged(`The inputs of the layer "${showName(layer.name, 60)}" are nested more than ${MAX_NESTING_DEPTH} lists deep`);
 }
 
 function collectRefs(v: unknown, out: TensorRef[], layer: LayerNode, depth = 0): void {
@@ -293,14 +293,14 @@ function parseCall(rawNode: unknown, layer: LayerNode): LayerCall {
     // Keras 1/2: [[layer, node, tensor, kwargs], ...]; a recurrent layer's extra inputs are its initial states.
     for (const entry of rawNode) {
       const ref = tensorRefOf(entry);
-      if (!ref) throw damaged(`An inbound node of the layer "${showName(layer.name, 80)}" holds an entry that is not [layer name, node, tensor]`);
+      if (!ref) throw damaged(`An inbound node of the layer "${showName(layer.name, 60)}" holds an entry that is not [layer name, node, tensor]`);
       inputs.push(ref);
       if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3], layer) as Json) };
     }
     const recurrent = RECURRENT.has(layer.className) || (layer.className === 'Bidirectional');
     if (recurrent && inputs.length > 1) initialState = inputs.splice(1);
   } else {
-    throw damaged(`The layer "${showName(layer.name, 80)}" has an inbound node that is neither a list nor a Keras 3 call`);
+    throw damaged(`The layer "${showName(layer.name, 60)}" has an inbound node that is neither a list nor a Keras 3 call`);
   }
   return { inputs, ...(initialState ? { initialState } : {}), kwargs };
 }
@@ -342,7 +342,7 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
   for (const l of layers) {
     if (seen.has(l.name)) {
       // Functional graphs are wired by layer name, so a repeated name makes the wiring ambiguous.
-      if (functional) throw damaged(`Two layers of the model "${showName(name, 60)}" are named "${showName(l.name, 80)}", so its wiring is ambiguous`);
+      if (functional) throw damaged(`Two layers of the model "${showName(name, 40)}" are named "${showName(l.name, 60)}", so its wiring is ambiguous`);
       env.warnings.push(`Two layers are named "${showName(l.name)}"; the second is shown as it is declared.`);
     }
     seen.add(l.name);
@@ -355,7 +355,7 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
   // Functional: inbound nodes per layer, explicit inputs and outputs.
   layerList.forEach((rawLayer, i) => {
     const nodes = isObject(rawLayer) ? rawLayer.inbound_nodes ?? [] : [];
-    if (!Array.isArray(nodes)) throw damaged(`The inbound_nodes of the layer "${showName(layers[i].name, 80)}" are not a list`);
+    if (!Array.isArray(nodes)) throw damaged(`The inbound_nodes of the layer "${showName(layers[i].name, 60)}" are not a list`);
     layers[i].calls = nodes.map((n) => parseCall(n, layers[i]));
   });
   const c = isObject(cfg) ? cfg : {};

@@ -97,7 +97,7 @@ export function checkGraph(graph: ModelGraph): void {
   const { cycle } = walk(graph);
   if (cycle) {
     throw new NotAKerasFileError(
-      `The layer "${showName(cycle.name, 80)}" of the model "${showName(graph.name, 60)}" is fed by its own output, directly or through other layers, so the graph has no order to run in: the file is damaged or crafted.`,
+      `The layer "${showName(cycle.name, 60)}" of the model "${showName(graph.name, 40)}" is fed by its own output, directly or through other layers: the file is damaged or crafted.`,
     );
   }
 }

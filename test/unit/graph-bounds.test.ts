@@ -17,7 +17,7 @@ import { inputSpecs } from '../../extension/keras/inputs';
 import { MAX_LAYERS, MAX_NESTING_DEPTH } from '../../extension/keras/limits';
 import type { ModelDocument } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
-import { goldenB, goldenDir, kerasZip } from '../helpers/craft';
+import { HOSTILE_STRINGS, goldenB, goldenDir, kerasZip } from '../helpers/craft';
 
 const PYTHON = '/usr/bin/python3'; // Debian's Python with python3-h5py
 const hasH5py = spawnSync(PYTHON, ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0;
@@ -315,6 +315,22 @@ describe('cycles, names and malformed nodes', () => {
     await refuses(withNodes([[['in', -1, 0, {}]]]), /refers to "in" with the index -1, which is not a whole number/);
     await refuses(withNodes([[['in', 0.5, 0, {}]]]), /with the index 0\.5/);
     await refuses(withNodes([{ args: [{ class_name: '__keras_tensor__', config: { keras_history: 5 } }], kwargs: {} }]), /keras_history that is not \[layer name, node, tensor\]/);
+  });
+
+  it('keeps every sentence under 300 characters and on one line for hostile and 10 KB names', async () => {
+    for (const name of HOSTILE_STRINGS) {
+      const model = (layers: unknown[], outputs: string[]) => {
+        const config = functional(layers, ['in'], outputs) as any;
+        config.config.name = name;
+        return write(kerasZip({ config, weights: null }));
+      };
+      await refuses(model([input, dense(name, ['in']), dense(name, ['in'])], [name]), /Two layers of the model ".*" are named ".*", so its wiring is ambiguous/);
+      await refuses(model([input, dense(name, [name])], [name]), /is fed by its own output/);
+      await refuses(model([input, { class_name: 'Dense', config: { name, units: 2 }, inbound_nodes: [7] }], [name]), /has an inbound node that is neither/);
+      await refuses(model([input, dense('d', [name]), { class_name: 'Dense', config: { name: 'e', units: 2 }, inbound_nodes: [[[name, -3, 0, {}]]] }], ['d']), /with the index -3/);
+      const bi = { class_name: 'Bidirectional', config: { name, layer: { class_name: 'Bidirectional', config: { name: 'inner', layer: rnnLayer } } } };
+      await refuses(write(kerasZip({ config: { class_name: 'Sequential', config: { name, layers: [inputLayer, bi] } }, weights: null })), /wraps another Bidirectional/);
+    }
   });
 
   it('refuses input_layers that are not a list', async () => {
