@@ -80,13 +80,22 @@ async function readOpenInput(handle: FileHandle, size: number, path: string, ext
   return textResult(new TextDecoder('utf-8').decode(bytes), extension, options, budget);
 }
 
-/** Two streaming passes: the scan keeps only offsets, the second reads just the byte range of the rows used. */
+/** Two streaming passes through one reused buffer: the scan keeps only offsets, the second reads just the rows used. */
 async function streamCsv(handle: FileHandle, size: number, options: CsvOptions): Promise<{ raw: RawArray; notes: string[] }> {
+  const buffer = new Uint8Array(Math.min(CSV_CHUNK, Math.max(1, size)));
+  const each = async (from: number, to: number, use: (chunk: Uint8Array) => void) => {
+    for (let at = from; at < to; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
+      if (bytesRead === 0) break;
+      use(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  };
   const scanner = new CsvScanner(options);
-  for (let at = 0; at < size; at += CSV_CHUNK) scanner.push(await readAt(handle, size, at, CSV_CHUNK));
+  await each(0, size, (chunk) => scanner.push(chunk));
   const plan = scanner.end();
   const reader = new CsvRowReader(plan);
-  for (let at = plan.start; at < plan.end; at += CSV_CHUNK) reader.push(await readAt(handle, size, at, Math.min(CSV_CHUNK, plan.end - at)));
+  await each(plan.start, plan.end, (chunk) => reader.push(chunk));
   const { array, notes } = reader.end();
   return { raw: array, notes };
 }

@@ -211,22 +211,30 @@ export function fromNested(value: unknown, what = 'the input', memoryBudget = bu
   const data = new Float64Array(size);
   let integer = true;
   let k = 0;
-  const leaf = (v: unknown, path: () => number[]): void => {
-    const num = toNumber(v);
+  const leaf = (v: unknown, path: number[]): void => {
+    const num = typeof v === 'number' ? v : toNumber(v);
     if (num === undefined) {
       const shown = typeof v === 'string' ? JSON.stringify(showName(v, 40)) : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
-      throw new InputError(`${capital(what)} holds ${shown} at position [${path().join(', ')}], which is not a number.`);
+      throw new InputError(`${capital(what)} holds ${shown} at position [${path.join(', ')}], which is not a number.`);
     }
     if (!Number.isInteger(num)) integer = false;
     data[k++] = num;
   };
   const fill = (list: unknown[], depth: number, path: number[]): void => {
+    if (depth + 1 < rank) {
+      for (let i = 0; i < list.length; i++) fill(list[i] as unknown[], depth + 1, [...path, i]);
+      return;
+    }
+    // The innermost lists hold the values: the position is built only for a bad one.
     for (let i = 0; i < list.length; i++) {
-      if (depth + 1 < rank) fill(list[i] as unknown[], depth + 1, [...path, i]);
-      else leaf(list[i], () => [...path, i]);
+      const v = list[i];
+      if (typeof v === 'number') {
+        if (!Number.isInteger(v)) integer = false;
+        data[k++] = v;
+      } else leaf(v, [...path, i]);
     }
   };
-  if (rank === 0) leaf(value, () => []);
+  if (rank === 0) leaf(value, []);
   else fill(value as unknown[], 0, []);
   return { shape, data, integer };
 }
@@ -401,6 +409,11 @@ export function parseNumpyText(text: string, memoryBudget = budgetBytes()): RawA
         }
         if (nt.kind === ',') {
           advance();
+          continue;
+        }
+        if (nt.kind === 'num') {
+          advance();
+          items.push(nt.value);
           continue;
         }
         items.push(parseValue([...path, items.length]));
