@@ -174,6 +174,12 @@ test('a 90:1, 440 MB deflated weights member is not inflated whole: over the mem
   const zeros = deflatedRepeat(440, 0);
   const z = file('weights-zeros.keras', rawZip([...members, { name: 'model.weights.h5', method: 8, data: zeros.data, size: 200 * MB }]));
   await refuses(() => loadModel(z), NotAKerasFileError, /expands more than 100-fold, which looks like a zip bomb/);
+  // The directory's ratio looks fine (150 MB from 2 MB), but the stream itself inflates 1000:1: caught per chunk.
+  const padded = new Uint8Array(2 * MB);
+  padded.set(deflatedRepeat(150, 0).data);
+  const sly = file('weights-sly.keras', rawZip([...members, { name: 'model.weights.h5', method: 8, data: padded, size: 150 * MB }]));
+  await refuses(() => loadModel(sly), NotAKerasFileError, /expands more than 100-fold, which looks like a zip bomb; it was not opened/);
+  assert.ok(process.memoryUsage().rss - before < 200 * MB);
 });
 
 test('a real deflated weights member under the budget still loads, with the same values as the stored one', async () => {
