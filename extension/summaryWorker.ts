@@ -3,11 +3,12 @@
 // never the extension host's. Protocol with models.ts (ReadWorkers): `summarize` with an id in, one `summary` or
 // `error` with that id out; the host terminates the thread on its time or heap limit, or when it has been idle.
 
-import { parentPort } from 'node:worker_threads';
+import { Worker, parentPort } from 'node:worker_threads';
 import { loadModel } from './keras/document';
 import { summarize, type ModelSummary } from './keras/summary';
 import { inputSpecs, type InputSpec } from './keras/inputs';
 import { InspectorError, MissingArchitectureError, describeThrown, oneSentence } from './keras/errors';
+import { showName } from './keras/safeText';
 
 export type SummaryIn = { type: 'summarize'; id: number; file: string; configPath?: string };
 export type SummaryOut =
@@ -26,6 +27,118 @@ export async function summarizeFile(file: string, configPath?: string): Promise<
     const name = file.split(/[\\/]/).pop() ?? file;
     const message = expected ? describeThrown(e) : `${name} could not be read as a Keras model: ${describeThrown(e)}`;
     return { type: 'error', message: oneSentence(message), expected, needsArchitecture: e instanceof MissingArchitectureError };
+  }
+}
+
+/** How long the reading worker may take for one file, and the heap it may use. */
+export const READ_TIME_LIMIT_MS = 30_000;
+export const READ_HEAP_LIMIT_MB = 1024;
+
+/** A worker kept after an answer is reused for the next file for this long, then terminated (its heap freed). */
+const IDLE_WORKER_MS = 20_000;
+
+/**
+ * Reads files in worker threads. One idle worker is kept warm for the next file (starting a thread and loading the
+ * reader costs a few hundred ms); a busy one is never shared, so a slow hostile file delays no other file. A worker
+ * that times out, runs out of heap or fails is terminated at once.
+ */
+export class ReadWorkers {
+  private idle?: { worker: Worker; timer: NodeJS.Timeout };
+  private readonly busy = new Set<Worker>();
+  private nextId = 1;
+
+  constructor(
+    private readonly workerPath: string,
+    private readonly timeLimitMs = READ_TIME_LIMIT_MS,
+    private readonly idleMs = IDLE_WORKER_MS,
+  ) {}
+
+  private acquire(): Worker {
+    if (this.idle) {
+      const { worker, timer } = this.idle;
+      this.idle = undefined;
+      clearTimeout(timer);
+      worker.ref();
+      return worker;
+    }
+    return new Worker(this.workerPath, { resourceLimits: { maxOldGenerationSizeMb: READ_HEAP_LIMIT_MB } });
+  }
+
+  private release(worker: Worker): void {
+    this.busy.delete(worker);
+    if (this.idle) {
+      void worker.terminate();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.idle?.worker === worker) this.idle = undefined;
+      void worker.terminate();
+    }, this.idleMs);
+    timer.unref?.();
+    // An idle thread never keeps the process alive.
+    worker.unref();
+    this.idle = { worker, timer };
+  }
+
+  /** Reads one file; always resolves (an error is a SummaryOut with one sentence). */
+  read(file: string, configPath?: string): Promise<SummaryOut> {
+    const name = showName(file.split(/[\\/]/).pop() ?? file);
+    const id = this.nextId++;
+    const worker = this.acquire();
+    this.busy.add(worker);
+    return new Promise((resolve) => {
+      let settled = false;
+      const detach = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const done = (out: SummaryOut, keep: boolean) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        if (keep) this.release(worker);
+        else {
+          this.busy.delete(worker);
+          worker.on('error', () => undefined);
+          void worker.terminate();
+        }
+        resolve(out);
+      };
+      const fail = (message: string) => done({ type: 'error', message: oneSentence(message), expected: true, needsArchitecture: false }, false);
+      const onMessage = (m: SummaryOut & { id?: number }) => {
+        if (m.id !== id) return;
+        const { id: _id, ...out } = m;
+        done(out as SummaryOut, true);
+      };
+      const onError = (e: Error & { code?: string }) =>
+        fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `Reading ${name} needed more than ${READ_HEAP_LIMIT_MB} MB, far beyond what its layers need: the file is damaged or crafted.`
+          : `Reading ${name} failed: ${describeThrown(e)}.`);
+      const onExit = (code: number) => fail(`Reading ${name} stopped unexpectedly (exit code ${code}).`);
+      const timer = setTimeout(() => fail(`Reading ${name} took longer than ${this.timeLimitMs / 1000} s, far beyond any real model: the file is damaged or crafted.`), this.timeLimitMs);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ type: 'summarize', id, file, ...(configPath ? { configPath } : {}) } satisfies SummaryIn);
+    });
+  }
+
+  /** Terminates every worker (the extension deactivates). */
+  dispose(): void {
+    if (this.idle) {
+      clearTimeout(this.idle.timer);
+      void this.idle.worker.terminate();
+      this.idle = undefined;
+    }
+    for (const w of this.busy) void w.terminate();
+    this.busy.clear();
+  }
+
+  /** Threads alive now (tests check that none is left behind). */
+  get alive(): number {
+    return this.busy.size + (this.idle ? 1 : 0);
   }
 }
 

@@ -212,3 +212,47 @@ test('tooltips of a model whose names, paths and version are hostile stay inert 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Reading untrusted files off the extension host (summaryWorker.ts): the answer, the one-sentence errors, the time
+// limit, and that no thread is left behind (one idle thread is kept warm, then ends).
+import { ReadWorkers } from '../../extension/summaryWorker';
+
+const READER = path.join(here, 'helpers/summaryWorker.tsx.cjs');
+
+test('the reading threads: golden b reads as 57 params, a broken file as one sentence, both in parallel threads', async () => {
+  const workers = new ReadWorkers(READER);
+  try {
+    const [ok, broken] = await Promise.all([workers.read(path.join(golden, 'b_simplernn5_tanh.keras')), workers.read(path.join(models, 'truncated-2byte.h5'))]);
+    assert.equal(ok.type, 'summary');
+    if (ok.type === 'summary') assert.equal(ok.summary.totalParams, 57); // golden README: 45 + 12
+    assert.equal(broken.type, 'error');
+    if (broken.type === 'error') {
+      assert.ok(broken.expected);
+      assert.ok(broken.message.length > 10 && broken.message.length <= 300 && !broken.message.includes('\n'), broken.message);
+    }
+    // Two reads ran at once in two threads; one is kept warm for the next file, the other ended.
+    assert.equal(workers.alive, 1);
+    const again = await workers.read(path.join(golden, 'a_simplernn2_linear.keras'));
+    assert.equal(again.type, 'summary');
+    assert.equal(workers.alive, 1);
+  } finally {
+    workers.dispose();
+  }
+  assert.equal(workers.alive, 0);
+});
+
+test('the reading thread past its time limit is terminated and the file gets one sentence', async () => {
+  const workers = new ReadWorkers(READER, 1);
+  const out = await workers.read(path.join(golden, 'b_simplernn5_tanh.keras'));
+  assert.equal(out.type, 'error');
+  if (out.type === 'error') assert.match(out.message, /took longer than 0\.001 s.*damaged or crafted/);
+  assert.equal(workers.alive, 0, 'the slow thread is not kept');
+});
+
+test('an idle reading thread ends by itself', async () => {
+  const workers = new ReadWorkers(READER, 30_000, 50);
+  await workers.read(path.join(golden, 'c_simplernn1_tanh.keras'));
+  assert.equal(workers.alive, 1);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(workers.alive, 0);
+});
