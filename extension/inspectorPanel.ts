@@ -491,7 +491,7 @@ export class InspectorSession implements vscode.Disposable {
         let reported = 0;
         try {
           const configPath = this.deps.models.architectureOf(this.uri);
-          const request: RunRequest & { memoryLimitMB: number } = { runId, file: this.uri.fsPath, input, memoryLimitMB: memoryLimitMB(), ...(configPath ? { configPath } : {}) };
+          const request: RunRequest = { runId, file: this.uri.fsPath, input, memoryLimitMB: memoryLimitMB(), ...(configPath ? { configPath } : {}) };
           const result = await runInWorker(
             { workerPath: this.deps.workerPath },
             request,
