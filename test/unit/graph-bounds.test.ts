@@ -54,8 +54,21 @@ async function open(file: string): Promise<{ doc: ModelDocument; ms: number }> {
   return { doc, ms: performance.now() - t0 };
 }
 
+/**
+ * Asserts the 2 s budget on this process's CPU time (the suite runs beside other test files on 2 cores, so wall time
+ * measures the machine's load), and wall time within 10 s as the hang guard.
+ */
+function withinBudget(cpu0: NodeJS.CpuUsage, t0: number): void {
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const wallMs = performance.now() - t0;
+  assert.ok(cpuMs < 2000, `took ${cpuMs.toFixed(0)} ms of CPU`);
+  assert.ok(wallMs < 10_000, `took ${wallMs.toFixed(0)} ms`);
+}
+
 /** Asserts that opening ends within 2 s with one plain sentence matching `pattern`. */
 async function refuses(file: string, pattern: RegExp): Promise<string> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let message: string | undefined;
   try {
@@ -65,12 +78,11 @@ async function refuses(file: string, pattern: RegExp): Promise<string> {
     assert.equal(e.name, 'NotAKerasFileError', `${e.name}: ${e.message}`);
     message = e.message;
   }
-  const ms = performance.now() - t0;
+  withinBudget(cpu0, t0);
   assert.ok(message !== undefined, 'the file opened instead of being refused');
   assert.match(message, pattern);
   assert.ok(message.length <= 300, `message is ${message.length} characters`);
   assert.doesNotMatch(message, /\[object|undefined|\n|\bat .*:\d+:\d+/);
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
   return message;
 }
 
@@ -145,23 +157,28 @@ describe('nesting depth', () => {
   });
 
   it('opens a model nested 30 deep and computes its input specs in milliseconds', async () => {
-    const { doc, ms } = await open(write(kerasWithText(nested(30))));
-    const t0 = performance.now();
+    const file = write(kerasWithText(nested(30)));
+    const [cpu0, t0] = [process.cpuUsage(), performance.now()];
+    const { doc } = await open(file);
+    withinBudget(cpu0, t0);
+    const cpu1 = process.cpuUsage();
     const specs = inputSpecs(doc);
-    const specMs = performance.now() - t0;
+    const spent = process.cpuUsage(cpu1);
+    const specMs = (spent.user + spent.system) / 1000;
     assert.equal(specs.length, 1);
-    assert.ok(specMs < 50, `input specs took ${specMs.toFixed(1)} ms`);
-    assert.ok(ms < 2000, `opening took ${ms.toFixed(0)} ms`);
+    // The old search doubled per level: 2^30 steps. Each level once is well under a millisecond.
+    assert.ok(specMs < 100, `input specs took ${specMs.toFixed(1)} ms of CPU`);
   });
 
   it('finds an Embedding 30 levels down, looking at each level once', async () => {
     const emb = { class_name: 'Embedding', config: { name: 'emb', input_dim: 50, output_dim: 4, batch_input_shape: [null, 7] } };
     let text = JSON.stringify({ class_name: 'Sequential', config: { name: 'core', layers: [emb] } });
     for (let i = 0; i < 30; i++) text = `{"class_name":"Sequential","config":{"name":"level${i}","layers":[${text}]}}`;
-    const t0 = performance.now();
-    const { doc } = await open(write(kerasWithText(text, null)));
+    const file = write(kerasWithText(text, null));
+    const [cpu0, t0] = [process.cpuUsage(), performance.now()];
+    const { doc } = await open(file);
     const specs = inputSpecs(doc);
-    assert.ok(performance.now() - t0 < 1000);
+    withinBudget(cpu0, t0);
     assert.deepEqual(specs[0].embedding, { layer: 'emb', vocabulary: 50, maskZero: false });
   });
 
@@ -231,14 +248,13 @@ describe('layer count and execution order', () => {
     for (let i = 0; i < n; i++) layers.push(dense(`d${i}`, [i === 0 ? 'in' : `d${i - 1}`]));
     layers.reverse(); // the old order search took one pass per layer here: n^2/2 checks, over a minute
     const { graph } = parseModelConfig(functional(layers, ['in'], [`d${n - 1}`]), { kerasMajor: 2, warnings: [] });
-    const t0 = performance.now();
+    const [cpu0, t0] = [process.cpuUsage(), performance.now()];
     const { order, unreachable } = executionOrder(graph);
-    const ms = performance.now() - t0;
+    withinBudget(cpu0, t0);
     assert.equal(unreachable.length, 0);
     assert.equal(order.length, n);
     assert.deepEqual(order.slice(0, 3).map((s) => s.layer.name), ['d0', 'd1', 'd2']);
     assert.equal(order[n - 1].layer.name, `d${n - 1}`);
-    assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
   });
 
   it('orders a graph declared in order exactly as declared, shared layers after their producers', () => {
@@ -408,9 +424,9 @@ describe('HDF5 structures that loop', { skip: hasH5py ? false : NO_H5PY }, () =>
       `import h5py, sys\nwith h5py.File(sys.argv[1], 'r+') as f:\n    g = f['model_weights/dense']\n    g['loop'] = g\n    g.attrs['weight_names'] = ['loop/' * 20000 + 'dense/kernel:0', 'dense/bias:0']\n`,
       h5,
     );
-    const t0 = performance.now();
+    const [cpu0, t0] = [process.cpuUsage(), performance.now()];
     const { doc } = await open(h5);
-    assert.ok(performance.now() - t0 < 2000);
+    withinBudget(cpu0, t0);
     assert.deepEqual(doc.root.layers.find((l) => l.className === 'Dense')!.weights.map((w) => w.name), ['bias']);
     assert.ok(doc.warnings.some((w) => /is listed but missing from the file/.test(w)));
   });

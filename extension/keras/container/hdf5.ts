@@ -120,15 +120,18 @@ function spend(cx: FileContext): void {
 }
 
 /**
- * The symbol-table B-tree roots of the object header at `addr`, found the way jsfive finds them (version 1 and 2
- * headers, each continuation block once). Whatever this cannot parse is left for jsfive to report.
+ * The group B-tree roots of the object header at `addr` (symbol tables; name and creation-order indexes of link
+ * info), found the way jsfive finds them (version 1 and 2 headers, each continuation block once). Whatever this
+ * cannot parse is left for jsfive to report.
  */
-function symbolTableTrees(cx: FileContext, addr: number): number[] {
+function groupTrees(cx: FileContext, addr: number): { trees: number[]; v2Trees: number[] } {
   const dv = cx.view;
   const size = dv.byteLength;
   const fits = (at: number, n: number) => at >= 0 && at + n <= size;
   const u64 = (at: number) => Number(dv.getBigUint64(at, true));
   const trees: number[] = [];
+  const v2Trees: number[] = [];
+  const found = { trees, v2Trees };
   const blocks: Array<[number, number]> = [];
   const seen = new Set<number>();
   const queue = (at: number, length: number) => {
@@ -137,7 +140,7 @@ function symbolTableTrees(cx: FileContext, addr: number): number[] {
     spend(cx);
     blocks.push([at, length]);
   };
-  if (!fits(addr, 16)) return trees;
+  if (!fits(addr, 16)) return found;
   let v2 = false;
   let crt = 0;
   if (dv.getUint8(addr) === 1) {
@@ -148,11 +151,11 @@ function symbolTableTrees(cx: FileContext, addr: number): number[] {
     crt = flags & 0x04 ? 2 : 0;
     const p = addr + 6 + (flags & 0x20 ? 16 : 0);
     const sizeBytes = 1 << (flags & 3);
-    if (!fits(p, sizeBytes)) return trees;
+    if (!fits(p, sizeBytes)) return found;
     let chunk = 0;
     for (let i = sizeBytes - 1; i >= 0; i--) chunk = chunk * 256 + dv.getUint8(p + i);
     queue(p + sizeBytes, chunk);
-  } else return trees;
+  } else return found;
   for (let b = 0; b < blocks.length; b++) {
     const [start, length] = blocks[b];
     const end = Math.min(size, start + length);
@@ -162,16 +165,24 @@ function symbolTableTrees(cx: FileContext, addr: number): number[] {
       const msgSize = v2 ? dv.getUint16(p + 1, true) : dv.getUint16(p + 2, true);
       const data = p + prefix;
       if (type === 0x0011 && fits(data, 8)) trees.push(u64(data));
+      if (type === 0x0002 && fits(data, 2 + 8 + 24) && dv.getUint8(data) === 0) {
+        const flags = dv.getUint8(data + 1);
+        const q = data + 2 + (flags & 1 ? 8 : 0);
+        const undefinedAddress = 0xffffffffffffffffn;
+        if (dv.getBigUint64(q + 8, true) !== undefinedAddress) v2Trees.push(u64(q + 8));
+        if (flags & 2 && dv.getBigUint64(q + 16, true) !== undefinedAddress) v2Trees.push(u64(q + 16));
+      }
       if (type === 0x0010 && fits(data, 16)) queue(u64(data) + (v2 ? 4 : 0), u64(data + 8) - (v2 ? 4 : 0));
       p = data + msgSize;
     }
   }
-  return trees;
+  return found;
 }
 
 /**
- * Walks a group B-tree level by level, as jsfive does, refusing it when a node is met twice (a cycle, or a DAG
- * that jsfive would read an exponential number of times). Runs before jsfive opens the group.
+ * Walks a group B-tree level by level, as jsfive does (it checks levels, not signatures), refusing it when a node is
+ * met twice (a cycle, or a DAG that jsfive would read an exponential number of times). Runs before jsfive opens the
+ * group; what jsfive would refuse by itself (a level mismatch, an address past the end) ends the check.
  */
 function checkGroupTree(cx: FileContext, root: number): void {
   const dv = cx.view;
@@ -185,12 +196,15 @@ function checkGroupTree(cx: FileContext, root: number): void {
       if (seen.has(at)) throw new NotAKerasFileError(loopSentence(showName(cx.fileName)));
       seen.add(at);
       spend(cx);
-      if (at < 0 || at + 24 > dv.byteLength || dv.getUint32(at, true) !== 0x45455254 /* TREE */) return; // jsfive reports it
+      if (at < 0 || at + 24 > dv.byteLength) return;
       level = dv.getUint8(at + 5);
-      if (expect !== null && level !== expect) return; // jsfive refuses a level mismatch itself
+      if (expect !== null && level !== expect) return;
       const used = dv.getUint16(at + 6, true);
       if (level > 0) {
-        for (let i = 0; i < used && at + 40 + i * 16 <= dv.byteLength; i++) next.push(Number(dv.getBigUint64(at + 32 + i * 16, true)));
+        for (let i = 0; i < used && at + 40 + i * 16 <= dv.byteLength; i++) {
+          spend(cx);
+          next.push(Number(dv.getBigUint64(at + 32 + i * 16, true)));
+        }
       }
     }
     if (level === 0) return;
@@ -199,9 +213,70 @@ function checkGroupTree(cx: FileContext, root: number): void {
   }
 }
 
-/** Checks every symbol-table B-tree of the object at `addr` before jsfive reads it. */
+/** Little-endian unsigned integer of 0..8 bytes (0 bytes reads as 0), as jsfive reads B-tree counts. */
+function uintAt(dv: DataView, at: number, bytes: number): number {
+  let v = 0;
+  for (let i = bytes - 1; i >= 0; i--) v = v * 256 + dv.getUint8(at + i);
+  return v;
+}
+
+/**
+ * A version 2 B-tree (dense groups' link index), walked level by level with jsfive's node arithmetic: each node
+ * once, every child pointer counted against the budget, a node met twice refused.
+ */
+function checkV2Tree(cx: FileContext, addr: number): void {
+  const dv = cx.view;
+  if (addr < 0 || addr + 38 > dv.byteLength) return;
+  const nodeSize = dv.getUint32(addr + 6, true);
+  const recordSize = dv.getUint16(addr + 10, true);
+  const depth = dv.getUint16(addr + 12, true);
+  const root = Number(dv.getBigUint64(addr + 16, true));
+  const rootRecords = dv.getUint16(addr + 24, true);
+  const bytesFor = (n: number) => Math.ceil(n.toString(2).length / 8);
+  // Child pointer widths per level, computed the way jsfive does.
+  const formats: Array<[number, number]> = [];
+  let maxRecords = 0;
+  let maxTotal = 0;
+  for (let level = 0; level <= depth; level++) {
+    spend(cx);
+    const num1 = level === 0 ? 0 : bytesFor(maxRecords);
+    const num2 = level <= 1 ? 0 : bytesFor(maxTotal);
+    formats.push([num1, num2]);
+    if (level < depth) {
+      const pointer = (level === 0 ? 0 : 8) + num1 + num2;
+      maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+      maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
+    }
+  }
+  const seen = new Set<number>();
+  let frontier: Array<[number, number]> = [[root, rootRecords]];
+  for (let level = depth; level > 0 && frontier.length; level--) {
+    const [num1, num2] = formats[level];
+    const next: Array<[number, number]> = [];
+    for (const [at, n] of frontier) {
+      if (seen.has(at)) throw new NotAKerasFileError(loopSentence(showName(cx.fileName)));
+      seen.add(at);
+      spend(cx);
+      let q = at + 6 + n * recordSize;
+      for (let j = 0; j <= n; j++, q += 8 + num1 + num2) {
+        if (q < 0 || q + 8 + num1 > dv.byteLength) return; // jsfive fails reading past the end
+        spend(cx);
+        next.push([Number(dv.getBigUint64(q, true)), uintAt(dv, q + 8, num1)]);
+      }
+    }
+    frontier = next;
+  }
+  for (const [at] of frontier) {
+    if (seen.has(at)) throw new NotAKerasFileError(loopSentence(showName(cx.fileName)));
+    seen.add(at);
+  }
+}
+
+/** Checks every group B-tree (symbol tables, and the link indexes of dense groups) of the object at `addr` before jsfive reads it. */
 function checkObject(cx: FileContext, addr: number): void {
-  for (const tree of symbolTableTrees(cx, addr)) checkGroupTree(cx, tree);
+  const { trees, v2Trees } = groupTrees(cx, addr);
+  for (const tree of trees) checkGroupTree(cx, tree);
+  for (const tree of v2Trees) checkV2Tree(cx, tree);
 }
 
 class Group implements H5Group {
