@@ -469,6 +469,53 @@ describe('HDF5 structures that loop', { skip: hasH5py ? false : NO_H5PY }, () =>
     await refuses(write(kerasZip({ config: b.config, weights: patchChild(bytes, 1, first) })), loopSentence);
   });
 
+  /** Golden model b's weights rewritten with libver='latest' plus a dense group of 2,000 links (a v2 B-tree of depth 2). */
+  function denseGroup(compound: boolean): Uint8Array {
+    const src = path.join(dir, `k3-${count++}.weights.h5`);
+    const dst = path.join(dir, `dense-${count++}.weights.h5`);
+    writeFileSync(src, b.weights);
+    python(
+      `import h5py, sys, numpy as np\nwith h5py.File(sys.argv[1], 'r') as s, h5py.File(sys.argv[2], 'w', libver='latest') as d:\n    for k in s:\n        s.copy(s[k], d, name=k)\n    g = d.create_group('junk')\n    ds = g.create_dataset('one', data=np.zeros(1, 'f4'))\n    for i in range(2000):\n        g['l%04d' % i] = ds\n    if sys.argv[3] == '1':\n        d.attrs.create('compound', np.zeros(1, dtype=[('a', 'i4'), ('b', 'f4')]))\n`,
+      src,
+      dst,
+      compound ? '1' : '0',
+    );
+    return new Uint8Array(readFileSync(dst));
+  }
+
+  /** Points the second child of the v2 B-tree's root at its first child: a DAG, with jsfive's pointer widths. */
+  function v2Dag(bytes: Uint8Array): Uint8Array {
+    const out = bytes.slice();
+    const dv = new DataView(out.buffer);
+    const header = Buffer.from(out).indexOf('BTHD');
+    assert.ok(header > 0, 'no v2 B-tree in the crafted file');
+    const [nodeSize, recordSize, depth] = [dv.getUint32(header + 6, true), dv.getUint16(header + 10, true), dv.getUint16(header + 12, true)];
+    const root = Number(dv.getBigUint64(header + 16, true));
+    const rootRecords = dv.getUint16(header + 24, true);
+    assert.ok(depth >= 1 && rootRecords >= 1, `v2 B-tree of depth ${depth}`);
+    const bytesFor = (n: number) => Math.ceil(n.toString(2).length / 8);
+    let [maxRecords, maxTotal, num1, num2] = [0, 0, 0, 0];
+    for (let level = 0; level <= depth; level++) {
+      num1 = level === 0 ? 0 : bytesFor(maxRecords);
+      num2 = level <= 1 ? 0 : bytesFor(maxTotal);
+      const pointer = (level === 0 ? 0 : 8) + num1 + num2;
+      maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+      maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
+    }
+    const first = root + 6 + rootRecords * recordSize;
+    out.copyWithin(first + 8 + num1 + num2, first, first + 8);
+    return out;
+  }
+
+  it('refuses a dense group whose v2 B-tree is a DAG, from the metadata walk and behind a whole-file fallback', async () => {
+    for (const compound of [false, true]) {
+      const bytes = denseGroup(compound);
+      const { doc } = await open(write(kerasZip({ config: b.config, weights: bytes })));
+      assert.equal(doc.root.layers.find((l) => l.className === 'Dense')!.weights.length, 2, 'the unpatched file opens');
+      await refuses(write(kerasZip({ config: b.config, weights: v2Dag(bytes) })), loopSentence);
+    }
+  });
+
   it('still opens the unpatched file with the big group', async () => {
     const { doc } = await open(write(kerasZip({ config: b.config, weights: bigGroup() })));
     assert.equal(doc.root.layers.find((l) => l.className === 'Dense')!.weights.length, 2);
