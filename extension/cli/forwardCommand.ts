@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { loadModel } from '../keras/document';
 import { InputError, describeThrown, oneSentence } from '../keras/errors';
-import { runForward, type ForwardResult } from '../keras/forward';
+import { checkFillMemory, runForward, type ForwardResult } from '../keras/forward';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../keras/limits';
 import { readInputFile } from '../keras/inputFiles';
 import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
 import type { ModelDocument } from '../keras/model';
@@ -32,6 +33,7 @@ export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE |
   --json                {output, outputShape, layers, trace} as JSON
   --numpy OUT.py        also write a standalone NumPy script that recomputes the same forward pass
   --trace-csv OUT.csv   also write the trace as long-format CSV
+  --memory-limit MB     refuse a run whose outputs and trace would need more (default ${DEFAULT_MEMORY_BUDGET_MB} MB)
   --debug               show the stack trace of an error
 JSON: {output, outputShape, layers: [{name, className, node, outputShape, output}],
        trace: {<layer>: {h: [step][n][m], c, i, f, g, o (LSTM), z, r, hh (GRU), pre (SimpleRNN), timeIndex: [step]}}}
@@ -54,6 +56,7 @@ interface ForwardArgs {
   json: boolean;
   numpy?: string;
   traceCsv?: string;
+  memoryLimitMB?: number;
   debug: boolean;
 }
 
@@ -125,6 +128,9 @@ export function parseForwardArgs(argv: string[]): ForwardArgs {
       case '--json':
         args.json = true;
         break;
+      case '--memory-limit':
+        args.memoryLimitMB = positiveInt('--memory-limit', takeValue());
+        break;
       case '--debug':
         args.debug = true;
         break;
@@ -141,7 +147,12 @@ export function parseForwardArgs(argv: string[]): ForwardArgs {
   return { ...args, model: positional[0] } as ForwardArgs;
 }
 
+/** Whether the run records a trace: not when nothing would print or write it. */
+const wantsTrace = (args: ForwardArgs): boolean => !(args.json && args.noTrace && !args.traceCsv);
+
 async function prepare(doc: ModelDocument, args: ForwardArgs): Promise<PreparedInputs> {
+  // A fill is sized by --N/--T: estimate the run before the fill allocates anything.
+  if (args.fill) checkFillMemory(doc, { N: args.N, T: args.T }, { memoryLimitMB: args.memoryLimitMB, trace: wantsTrace(args) });
   if (args.fill) return fillInputs(doc, args.fill.kind, { N: args.N, T: args.T, seed: args.fill.seed });
   const read = await readInputFile(args.input!, { column: args.column, window: args.window });
   const prepared = prepareInputs(doc, read.raw, { T: args.T });
@@ -304,7 +315,7 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
   );
   const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
   const inputs = await prepare(doc, args);
-  const result = await runForward(doc, inputs.tensors, { trace: true });
+  const result = await runForward(doc, inputs.tensors, { trace: wantsTrace(args), memoryLimitMB: args.memoryLimitMB });
   if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
   if (args.json) io.stdout(jsonText(forwardJson(result, !args.noTrace, inputs.notes)));
   else {

@@ -191,3 +191,16 @@ test('a weights-only file runs with --config; a missing architecture file is nam
   assert.equal(bad.code, 2);
   oneLineError(bad.stderr, /nope\.json does not exist/);
 });
+
+test('--memory-limit: a fill past the limit is refused with the estimate before it is built; --no-trace fits in less', () => {
+  const start = process.hrtime.bigint();
+  const big = run(model('sunspot-rnn.h5'), '--fill', 'ramp', '--T', '300000000');
+  assert.equal(big.code, 2, big.stderr);
+  oneLineError(big.stderr, /would need about [\d.]+ GB .* over the 256\.0 MB memory limit; choose a shorter T/);
+  assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 10_000, 'refused before any allocation');
+  // Golden b with T = 10: 1 MB holds outputs and trace; a limit of 1 MB with --no-trace still runs.
+  const small = run(golden('b_simplernn5_tanh.h5'), '--fill', 'ramp', '--memory-limit', '1', '--json', '--no-trace');
+  assert.equal(small.code, 0, small.stderr);
+  assert.equal(JSON.parse(small.stdout).trace, undefined);
+  oneLineError(run(golden('b_simplernn5_tanh.h5'), '--fill', 'ramp', '--memory-limit', '0').stderr, /--memory-limit needs a positive whole number/);
+});
