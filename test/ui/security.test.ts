@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import type { Frame, Page } from 'playwright-core';
 import { explorerContextAction, explorerRow, missingPrerequisite, pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
-import { HOSTILE_STRINGS, goldenB, goldenBNamed, kerasZip } from '../helpers/craft';
+import { HOSTILE_STRINGS, goldenB, goldenBNamed, goldenDir, kerasZip } from '../helpers/craft';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
 
 const pick = (pred: (s: string) => boolean, what: string): string => {
@@ -71,6 +71,24 @@ let failed = false;
 const dialogs: string[] = [];
 let modelBytesAtStart = new Map<string, Buffer>();
 
+/** Golden model b saved as weights only (save_weights layout) with its architecture JSON beside it, via h5py. */
+const WEIGHTS_ONLY = 'b-weights-only.h5';
+const ARCH_JSON = 'b-weights-only.json';
+function writeWeightsOnly(dir: string): void {
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  try {
+    execFileSync(python, ['-c', [
+      'import sys, h5py',
+      'src = h5py.File(sys.argv[1], "r")',
+      'with h5py.File(sys.argv[2], "w") as dst:',
+      '    for k, v in src["model_weights"].attrs.items(): dst.attrs[k] = v',
+      '    for name in src["model_weights"]: src.copy(src["model_weights"][name], dst, name)',
+      'mc = src.attrs["model_config"]',
+      'open(sys.argv[3], "w").write(mc if isinstance(mc, str) else mc.decode())',
+    ].join('\n'), path.join(goldenDir, 'b_simplernn5_tanh.h5'), path.join(dir, WEIGHTS_ONLY), path.join(dir, ARCH_JSON)], { stdio: 'pipe' });
+  } catch { /* without h5py the export test says so */ }
+}
+
 function writeHostileFiles(dir: string): void {
   for (const [file, name] of Object.entries(HOSTILE_MODELS)) fs.writeFileSync(path.join(dir, file), goldenBNamed(name));
   fs.writeFileSync(path.join(dir, PYTHON_MODEL), goldenBNamed(S.docstring, { keras_version: S.newline }));
@@ -78,6 +96,7 @@ function writeHostileFiles(dir: string): void {
     [S.commandLink]: [strToU8('{}'), { level: 0 }],
     [`${S.commandLink}.json`]: [strToU8('{}'), { level: 0 }],
   }));
+  writeWeightsOnly(dir);
   const b = goldenB();
   b.config.config.layers[1].class_name = S.commandLink;
   fs.writeFileSync(path.join(dir, BROKEN_CLASS), kerasZip({ config: b.config, metadata: b.metadata, weights: b.weights }));
@@ -88,7 +107,7 @@ before(async () => {
   wb = await openWorkbench({ readyFile: 'cmdlink.keras', name: 'security', extra: writeHostileFiles, settings: { 'workbench.hover.delay': 200 } });
   await wb.page.setViewportSize({ width: 1280, height: 800 });
   wb.page.on('dialog', (d) => { dialogs.push(`${d.type()}: ${d.message()}`); void d.dismiss().catch(() => undefined); });
-  modelBytesAtStart = new Map(fs.readdirSync(wb.ws.dir).filter((f) => f.endsWith('.keras')).map((f) => [f, fs.readFileSync(path.join(wb!.ws.dir, f))]));
+  modelBytesAtStart = new Map(fs.readdirSync(wb.ws.dir).filter((f) => /\.(keras|h5|json)$/.test(f)).map((f) => [f, fs.readFileSync(path.join(wb!.ws.dir, f))]));
 }, { timeout: 240_000 });
 
 after(async () => {
@@ -436,7 +455,7 @@ function hasNumpy(): string | undefined {
   }
 }
 
-test('export: the NumPy script of a model with Python in its names runs without running them, and never overwrites the model', { skip: SKIP ?? hasNumpy(), timeout: 300_000 }, () => guard('export', async () => {
+test('export: the NumPy script of a model with Python in its names runs without running them; an export never overwrites a model\'s files', { skip: SKIP ?? hasNumpy(), timeout: 300_000 }, () => guard('export', async () => {
   const { page, ws } = wb!;
   const findings: string[] = [];
   await runPaletteCommand(page, 'Run Forward Pass…');
@@ -464,27 +483,44 @@ test('export: the NumPy script of a model with Python in its names runs without 
     if (run.status !== 0 || !/output/.test(run.out)) findings.push(`export: the script did not run cleanly (exit ${run.status}): ${run.out}`);
   }
 
-  // 2. Export onto the model file itself and confirm VS Code's "replace?" question: the model must stay as it was.
-  await frame.locator('[data-testid="export-numpy"]').click();
-  await pathBox.waitFor({ state: 'visible', timeout: 15_000 });
-  await pathBox.fill(path.join(ws.dir, PYTHON_MODEL));
-  await pathBox.press('Enter');
-  const replace = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Replace|Overwrite|Yes|OK/i }).first();
-  if (await replace.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) {
+  await closeAllEditors(page);
+
+  // 2. Export onto a file that belongs to the model, and confirm VS Code's "replace?" question: the file must stay as
+  //    it was. (The NumPy script cannot be aimed at the .keras itself: the save dialog appends .py. A trace JSON can
+  //    be aimed at a weights-only model's architecture JSON.)
+  if (!fs.existsSync(path.join(ws.dir, ARCH_JSON))) {
+    findings.push(`export: ${ARCH_JSON} could not be written (python3 + h5py), so overwriting it was not tried`);
+  } else {
+    await runPaletteCommand(page, 'Run Forward Pass…');
+    await pickQuickItem(page, WEIGHTS_ONLY, { filter: WEIGHTS_ONLY });
+    await pickQuickItem(page, 'Ramp 1..T');
+    const wframe = webviewFrame(page);
+    await wframe.locator('[data-testid="export-trace-json"]').waitFor({ state: 'visible', timeout: 60_000 });
+    await wframe.locator('[data-testid="export-trace-json"]').click();
+    await pathBox.waitFor({ state: 'visible', timeout: 15_000 });
+    await pathBox.fill(path.join(ws.dir, ARCH_JSON));
+    await pathBox.press('Enter');
+    // code-server's simple dialog asks inside the quick input ("… already exists. Are you sure you want to
+    // overwrite it?" with OK); a native-style dialog would be a .monaco-dialog-box. Say yes, as a user might.
+    const question = page.locator('.quick-input-widget', { hasText: /already exists/i });
+    const dialogYes = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Replace|Overwrite|Yes|OK/i }).first();
+    await question.or(dialogYes).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
     await sleep(300);
     await wb!.shot('export-replace-question');
-    await replace.click();
-  } else if (await pathBox.isVisible()) {
-    await pathBox.press('Enter'); // some versions ask inside the quick input
+    if (await question.isVisible().catch(() => false)) {
+      await question.locator('.monaco-button', { hasText: /^OK$/ }).first().click().catch(async () => pathBox.press('Enter'));
+    } else if (await dialogYes.isVisible().catch(() => false)) {
+      await dialogYes.click();
+    } else {
+      findings.push('export: VS Code did not ask whether to overwrite the architecture JSON, so the overwrite was not confirmed');
+    }
+    await sleep(2000);
+    await page.mouse.move(640, 5);
+    await wb!.shot('export-onto-architecture-json');
   }
-  await sleep(2000);
-  await page.mouse.move(640, 5);
-  await wb!.shot('export-onto-model');
-  const now = fs.readFileSync(path.join(ws.dir, PYTHON_MODEL));
-  if (!now.equals(modelBytesAtStart.get(PYTHON_MODEL)!)) findings.push(`export: the model file ${PYTHON_MODEL} was overwritten (${now.length} bytes now, was ${modelBytesAtStart.get(PYTHON_MODEL)!.length})`);
   for (const [f, bytes] of modelBytesAtStart) {
     const cur = fs.existsSync(path.join(ws.dir, f)) ? fs.readFileSync(path.join(ws.dir, f)) : null;
-    if (!cur || !cur.equals(bytes)) findings.push(`export: model ${f} changed`);
+    if (!cur || !cur.equals(bytes)) findings.push(`export: ${f}, a model file or its architecture, was ${cur ? `overwritten (${cur.length} bytes now, was ${bytes.length})` : 'removed'}`);
   }
   await page.keyboard.press('Escape');
   await closeAllEditors(page);
