@@ -3,7 +3,7 @@
 // everything that leaves this module is a NotAKerasFileError with a readable sentence.
 
 import * as jsfive from 'jsfive';
-import { NotAKerasFileError, describeThrown } from '../errors';
+import { NotAKerasFileError, describeThrown, oneSentence } from '../errors';
 import { MAX_TEXT_BYTES, formatBytes } from '../limits';
 import { showName } from '../safeText';
 import { numberReader } from '../tensor';
@@ -35,7 +35,10 @@ function guard<T>(what: string, fileName: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof NotAKerasFileError) throw e;
-    throw new NotAKerasFileError(`${fileName} has a damaged or unsupported HDF5 structure (${what}: ${describeThrown(e)}).`);
+    // jsfive throws its own findings as strings; anything else (a TypeError from its asserts, a RangeError) is a JS
+    // internal ("thing is not a function"), not a reason a user can act on, so only where it happened is said.
+    const reason = typeof e === 'string' ? `: ${showName(describeThrown(e), 80)}` : '';
+    throw new NotAKerasFileError(oneSentence(`${showName(fileName, 80)} has a damaged or unsupported HDF5 structure (${showName(what, 100)}${reason}).`));
   }
 }
 
