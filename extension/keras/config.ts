@@ -82,6 +82,8 @@ export interface ParseEnv {
   warnings: string[];
   /** Layers declared so far in this config, nested ones included (set by the parser; callers leave it out). */
   layerCount?: number;
+  /** Layer inputs (tensor refs) wired so far, nested graphs included (set by the parser). */
+  refCount?: number;
 }
 
 /** Every error about the config's structure ends the same way: the file, not the user, is at fault. */
@@ -91,6 +93,17 @@ const damaged = (what: string) => new NotAKerasFileError(`${what}: the file is d
 function checkDepth(depth: number): void {
   if (depth > MAX_NESTING_DEPTH) {
     throw damaged(`The model config nests models and wrappers more than ${MAX_NESTING_DEPTH} levels deep (real models use fewer than 10)`);
+  }
+}
+
+/** Tensor refs one config may wire: a few inputs per layer; a Concatenate of 100,000 copies is a crafted file. */
+const MAX_REFS = 4 * MAX_LAYERS;
+
+/** Counts one more wired input, refusing past MAX_REFS (every later walk is proportional to the refs). */
+function countRef(env: ParseEnv): void {
+  env.refCount = (env.refCount ?? 0) + 1;
+  if (env.refCount > MAX_REFS) {
+    throw damaged(`The model config wires more than ${MAX_REFS.toLocaleString('en-US')} layer inputs, far beyond any real model`);
   }
 }
 
@@ -260,11 +273,13 @@ function checkArgDepth(depth: number, layer: LayerNode): void {
   if (depth > MAX_NESTING_DEPTH) throw damaged(`The inputs of the layer "${showName(layer.name, 60)}" are nested more than ${MAX_NESTING_DEPTH} lists deep`);
 }
 
-function collectRefs(v: unknown, out: TensorRef[], layer: LayerNode, depth = 0): void {
+function collectRefs(v: unknown, out: TensorRef[], layer: LayerNode, env: ParseEnv, depth = 0): void {
   checkArgDepth(depth, layer);
   const ref = tensorRefOf(v);
-  if (ref) out.push(ref);
-  else if (Array.isArray(v)) for (const x of v) collectRefs(x, out, layer, depth + 1);
+  if (ref) {
+    countRef(env);
+    out.push(ref);
+  } else if (Array.isArray(v)) for (const x of v) collectRefs(x, out, layer, env, depth + 1);
 }
 
 function stripTensors(v: unknown, layer: LayerNode, depth = 0): unknown {
@@ -275,17 +290,17 @@ function stripTensors(v: unknown, layer: LayerNode, depth = 0): unknown {
   return v;
 }
 
-function parseCall(rawNode: unknown, layer: LayerNode): LayerCall {
+function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall {
   const inputs: TensorRef[] = [];
   let initialState: TensorRef[] | undefined;
   let kwargs: Json = {};
   if (isObject(rawNode) && 'args' in rawNode) {
     // Keras 3: {args: [tensor | [tensors]], kwargs: {initial_state: [...], mask: ..., training: ...}}
-    collectRefs(rawNode.args, inputs, layer);
+    collectRefs(rawNode.args, inputs, layer, env);
     const kw = isObject(rawNode.kwargs) ? rawNode.kwargs : {};
     if (kw.initial_state != null) {
       initialState = [];
-      collectRefs(kw.initial_state, initialState, layer);
+      collectRefs(kw.initial_state, initialState, layer, env);
     }
     const { initial_state: _ignored, ...rest } = kw;
     kwargs = stripTensors(rest, layer) as Json;
@@ -294,6 +309,7 @@ function parseCall(rawNode: unknown, layer: LayerNode): LayerCall {
     for (const entry of rawNode) {
       const ref = tensorRefOf(entry);
       if (!ref) throw damaged(`An inbound node of the layer "${showName(layer.name, 60)}" holds an entry that is not [layer name, node, tensor]`);
+      countRef(env);
       inputs.push(ref);
       if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3], layer) as Json) };
     }
@@ -356,7 +372,7 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
   layerList.forEach((rawLayer, i) => {
     const nodes = isObject(rawLayer) ? rawLayer.inbound_nodes ?? [] : [];
     if (!Array.isArray(nodes)) throw damaged(`The inbound_nodes of the layer "${showName(layers[i].name, 60)}" are not a list`);
-    layers[i].calls = nodes.map((n) => parseCall(n, layers[i]));
+    layers[i].calls = nodes.map((n) => parseCall(n, layers[i], env));
   });
   const c = isObject(cfg) ? cfg : {};
   const inputRefs = refsList(c.input_layers, 'input_layers');
@@ -417,7 +433,14 @@ function deeperThan(v: unknown, max: number): boolean {
     const [x, depth] = stack.pop()!;
     if (typeof x !== 'object' || x === null) continue;
     if (depth >= max) return true;
-    for (const y of Array.isArray(x) ? x : Object.values(x)) if (typeof y === 'object' && y !== null) stack.push([y, depth + 1]);
+    if (Array.isArray(x)) {
+      for (const y of x) if (typeof y === 'object' && y !== null) stack.push([y, depth + 1]);
+    } else {
+      for (const k in x) {
+        const y = (x as Json)[k];
+        if (typeof y === 'object' && y !== null) stack.push([y, depth + 1]);
+      }
+    }
   }
   return false;
 }

@@ -222,6 +222,13 @@ describe('layer count and execution order', () => {
     await refuses(write(kerasZip({ config, weights: null })), /declares more than 20,000 layers/);
   });
 
+  it('refuses a Concatenate of 100,000 copies of one tensor, counting inputs as they are read', async () => {
+    const tensor = '{"class_name":"__keras_tensor__","config":{"shape":[null,2],"dtype":"float32","keras_history":["d",0,0]}}';
+    const cat = `{"class_name":"Concatenate","config":{"name":"cat","axis":-1},"inbound_nodes":[{"args":[[${Array(100_000).fill(tensor).join(',')}]],"kwargs":{}}]}`;
+    const text = `{"class_name":"Functional","config":{"name":"f","layers":[${JSON.stringify(input)},${JSON.stringify(dense('d', ['in']))},${cat}],"input_layers":[["in",0,0]],"output_layers":[["cat",0,0]]}}`;
+    await refuses(write(kerasWithText(text, null)), /The model config wires more than 80,000 layer inputs, far beyond any real model: the file is damaged or crafted/);
+  });
+
   /** A functional model that calls its nested model twice, `depth` levels deep: 2^depth runs of the innermost Dense. */
   function calledTwice(depth: number): unknown {
     const inputOf = (i: number) => ({ class_name: 'InputLayer', config: { batch_shape: [null, 4], name: `in${i}` }, inbound_nodes: [] });
