@@ -153,6 +153,13 @@ test('a config.json that lies about its size stops inflating as soon as it passe
     await refuses(() => loadModel(p), NotAKerasFileError, /the member "config\.json" inflates to more than the (1\.0 KB|2\.0 MB) its directory declares; the file is damaged or crafted/);
     assert.ok(process.memoryUsage().rss - before < 100 * MB, 'the 600 MB were never inflated');
   }
+  // Damaged and cut-off streams end in a sentence too (no stray stream error escapes).
+  const garbage = new Uint8Array(5000).map((_, i) => (i * 7919) & 0xff);
+  const cut = deflatedRepeat(2, 208).data.subarray(0, 3000);
+  for (const [name, data] of [['garbage', garbage], ['cut', cut]] as const) {
+    const p = file(`${name}.keras`, rawZip([{ name: 'config.json', method: 8, data, size: 4000 }, stored('metadata.json', metadataText)]));
+    await refuses(() => loadModel(p), NotAKerasFileError, /the member "config\.json" (could not be decompressed \(damaged data\)|inflates to more than the 3\.9 KB)/);
+  }
 });
 
 test('a 90:1, 440 MB deflated weights member is not inflated whole: over the memory budget it gets a sentence', async () => {
