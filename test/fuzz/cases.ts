@@ -1006,8 +1006,8 @@ function hostileH5(r: Rng): [CaseFile[], string] {
   };
   const which = r.int(0, 3);
   if (which === 0) {
-    const versions = findAll(bytes, '2.15.0').length ? '2.15.0' : findAll(bytes, '3.').length ? '' : '';
-    const v = versions || (new TextDecoder('latin1').decode(bytes).match(/[23]\.\d+\.\d+/)?.[0] ?? '2.15.0');
+    // The keras_version attribute's value (e.g. 2.15.0), wherever it is stored.
+    const v = /\b[23]\.\d+\.\d+\b/.exec(new TextDecoder('latin1').decode(bytes))?.[0] ?? '2.15.0';
     const n = replaceAll(v, fit(v.length, false));
     return [[{ name: src, bytes }], `${src}: keras_version (${n}×) := ${hLabel}`];
   }

@@ -46,10 +46,16 @@ export interface FuzzReport {
   worstTime: { ms: number; index: number; kind: Kind; label: string } | null;
   worstMemory: { mb: number; index: number; kind: Kind; label: string } | null;
   failures: CaseResult[];
+  /** The failures grouped by cause, most cases first. */
+  causes: { cause: string; cases: number[] }[];
   results: CaseResult[];
 }
 
-/** Bundles the worker (with the core) and the CLI with esbuild, so no case pays for TypeScript. */
+/**
+ * Bundles the worker (with the core) and the CLI with esbuild, so no case pays for TypeScript. The CLI is bundled
+ * here from extension/cli/main.ts with dist/cli.js's options, so the cases test the sources as they are now, not a
+ * dist/ left over from an earlier build.
+ */
 let built: Promise<{ worker: string; cli: string }> | undefined;
 export function buildBundles(): Promise<{ worker: string; cli: string }> {
   built ??= build();
@@ -58,9 +64,12 @@ export function buildBundles(): Promise<{ worker: string; cli: string }> {
 
 async function build(): Promise<{ worker: string; cli: string }> {
   const esbuild = await import('esbuild');
-  mkdirSync(artifacts, { recursive: true });
-  const worker = path.join(artifacts, 'worker.cjs');
-  const cli = path.join(artifacts, 'cli.cjs');
+  // One folder per run: two runs at once (a developer's and npm test) must not rebuild each other's bundles.
+  const dir = path.join(artifacts, `bundle-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const worker = path.join(dir, 'worker.cjs');
+  const cli = path.join(dir, 'cli.cjs');
   const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', sourcemap: 'inline' as const, logLevel: 'warning' as const, absWorkingDir: root, external: ['vscode'] };
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'test/fuzz/worker.ts')], outfile: worker }),
@@ -73,6 +82,15 @@ function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   try {
     const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+/** CPU time (user + system) a process has used, ms; 0 without /proc. */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s
   } catch {
     return 0;
   }
@@ -189,26 +207,29 @@ async function runCase(w: Worker, seed: number, index: number, cliPath: string, 
     }
   }, 10);
   const t0 = performance.now();
+  const cpu0 = procCpuMs(pid);
   w.send({ type: 'go', cliPath, probe });
   let stray: Finding | undefined;
   w.onStray = (m) => (stray = worse({ outcome: 'crash', phase: 'after the run', message: m.message, where: m.where }, stray));
   const coreMsg = await w.next(timeoutMs);
   const ms = performance.now() - t0;
+  // For a worker stopped mid-case, its CPU time tells a real hang (≈ wall) from a starved one on a busy machine.
+  const cpuMs = procCpuMs(pid) - cpu0;
   const peak = Math.max(0, procStatus(pid, 'VmHWM') - baseline, over);
   clearInterval(poll);
   const memMB = Math.round((peak / MB) * 10) / 10;
   if (over) {
     await w.kill();
-    return { ...base, ms, memMB, outcome: 'over memory', phase: 'core', message: `resident memory rose by over ${limitMB} MB; the worker was stopped` };
+    return { ...base, ms, cpuMs, memMB, outcome: 'over memory', phase: 'core', message: `resident memory rose by over ${limitMB} MB; the worker was stopped` };
   }
   if (coreMsg === 'timeout') {
     await w.kill();
-    return { ...base, ms, memMB, outcome: 'hang', phase: 'core', message: `no result after ${timeoutMs / 1000} s; the worker was stopped` };
+    return { ...base, ms, cpuMs, memMB, outcome: 'hang', phase: 'core', message: `no result after ${timeoutMs / 1000} s; the worker was stopped` };
   }
   if (coreMsg === 'exit') {
     const oom = /heap out of memory|Allocation failed|Reached heap limit/.test(w.stderrTail);
     const tail = w.stderrTail.trim().split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 300);
-    return { ...base, ms, memMB, outcome: oom ? 'over memory' : 'crash', phase: 'core', message: `the worker died (${w.proc?.exitCode ?? w.proc?.signalCode}): ${tail}` };
+    return { ...base, ms, cpuMs, memMB, outcome: oom ? 'over memory' : 'crash', phase: 'core', message: `the worker died (${w.proc?.exitCode ?? w.proc?.signalCode}): ${tail}` };
   }
   if (coreMsg.type !== 'core') return harness(`expected the core result, got ${coreMsg.type}: ${'message' in coreMsg ? coreMsg.message : ''}`);
   let finding: Finding = coreMsg.finding;
@@ -267,6 +288,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     worstTime: tw ? { ms: Math.round(tw.ms), index: tw.index, kind: tw.kind, label: tw.label } : null,
     worstMemory: mw ? { mb: mw.memMB, index: mw.index, kind: mw.kind, label: mw.label } : null,
     failures: results.filter((r) => !PASSING.includes(r.outcome)),
+    causes: groupFailures(results.filter((r) => !PASSING.includes(r.outcome))),
     results,
   };
 }
@@ -290,6 +312,11 @@ export function formatReport(r: FuzzReport, maxFailures = Infinity): string {
   lines.push('');
   if (r.worstTime) lines.push(`worst time:   ${r.worstTime.ms} ms   case ${r.worstTime.index} (${r.worstTime.kind}: ${r.worstTime.label.slice(0, 100)})`);
   if (r.worstMemory) lines.push(`worst memory: ${r.worstMemory.mb} MB   case ${r.worstMemory.index} (${r.worstMemory.kind}: ${r.worstMemory.label.slice(0, 100)})`);
+  const causes = groupFailures(r.failures);
+  if (causes.length) {
+    lines.push('', `failing cases by cause (${causes.length}):`);
+    for (const c of causes) lines.push(`  ${String(c.cases.length).padStart(4)} × ${c.cause}   e.g. #${c.cases.slice(0, 5).join(', #')}`);
+  }
   lines.push('', r.failures.length ? `${r.failures.length} failing case(s):` : 'no failing case: every case ended correct or with one clear sentence.');
   for (const f of r.failures.slice(0, maxFailures)) {
     lines.push(`  #${f.index} [${f.kind}] ${f.outcome} in ${f.phase}${f.where ? ` at ${f.where}` : ''}: ${JSON.stringify(f.message.slice(0, 200))}${f.detail ? ` (${f.detail.slice(0, 100)})` : ''}`);
@@ -298,6 +325,17 @@ export function formatReport(r: FuzzReport, maxFailures = Infinity): string {
   }
   if (r.failures.length > maxFailures) lines.push(`  … and ${r.failures.length - maxFailures} more in test-artifacts/fuzz/report.json`);
   return lines.join('\n');
+}
+
+/** Failures grouped by what went wrong where: outcome, phase, file:function and the message with numbers and quoted names blurred. */
+export function groupFailures(failures: CaseResult[]): { cause: string; cases: number[] }[] {
+  const groups = new Map<string, number[]>();
+  for (const f of failures) {
+    const msg = f.message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\d+(\.\d+)?/g, 'N').slice(0, 140);
+    const key = `${f.outcome} in ${f.phase}${f.where ? ` at ${f.where.replace(/:\d+$/, '')}` : ''}: ${msg}${f.detail && f.outcome === 'unclear message' ? ` (${f.detail.replace(/"[^"]*"/, '…')})` : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), f.index]);
+  }
+  return [...groups].map(([cause, cases]) => ({ cause, cases })).sort((a, b) => b.cases.length - a.cases.length);
 }
 
 export function writeReport(r: FuzzReport, file = path.join(artifacts, 'report.json')): string {
