@@ -498,7 +498,13 @@ test('export: the NumPy script of a model with Python in its names runs without 
     await wframe.locator('[data-testid="export-trace-json"]').waitFor({ state: 'visible', timeout: 60_000 });
     await wframe.locator('[data-testid="export-trace-json"]').click();
     await pathBox.waitFor({ state: 'visible', timeout: 15_000 });
-    await pathBox.fill(path.join(ws.dir, ARCH_JSON));
+    // The simple dialog fills in its suggestion after it opens: wait for it, then type ours and check it stuck.
+    await page.waitForFunction(() => /trace\.json$/.test((globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('.quick-input-widget input')?.value ?? ''), undefined, { timeout: 10_000 }).catch(() => undefined);
+    const target = path.join(ws.dir, ARCH_JSON);
+    for (let i = 0; i < 3 && (await pathBox.inputValue()) !== target; i++) {
+      await pathBox.fill(target);
+      await sleep(300);
+    }
     await pathBox.press('Enter');
     // code-server's simple dialog asks inside the quick input ("… already exists. Are you sure you want to
     // overwrite it?" with OK); a native-style dialog would be a .monaco-dialog-box. Say yes, as a user might.
