@@ -171,10 +171,10 @@ function customReason(raw: Json, className: string): string | undefined {
   const registered = typeof raw.registered_name === 'string' ? raw.registered_name : undefined;
   const module = typeof raw.module === 'string' ? raw.module : undefined;
   if (registered && registered !== className && registered.includes('>')) {
-    return `"${registered}" is a custom class${module ? ` from the Python module "${module}"` : ''}; its code is not in the file, and this tool never imports or runs it.`;
+    return `"${showName(registered, 60)}" is a custom class${module ? ` from the Python module "${showName(module, 60)}"` : ''}; its code is not in the file, and this tool never imports or runs it.`;
   }
   if (module && !module.startsWith('keras') && !module.startsWith('tf_keras') && !module.startsWith('tensorflow')) {
-    return `"${className}" comes from the Python module "${module}", not Keras; this tool never imports or runs it.`;
+    return `"${showName(className, 60)}" comes from the Python module "${showName(module, 60)}", not Keras; this tool never imports or runs it.`;
   }
   return undefined;
 }
@@ -195,7 +195,7 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
   }
   const declaredName = nameField(config.name, `A ${showName(declared, 60)} layer`) ?? nameField(raw.name, `A ${showName(declared, 60)} layer`);
   if (className === 'Merge') ({ className, config, notExecutable } = mergeClass(config));
-  if (className === 'Lambda') notExecutable = `The Lambda layer "${declaredName ?? ''}" holds Python code (${typeof config.function_type === 'string' ? config.function_type : 'function'}) that this tool never runs.`;
+  if (className === 'Lambda') notExecutable = `The Lambda layer "${showName(declaredName ?? '', 60)}" holds Python code (${typeof config.function_type === 'string' ? showName(config.function_type, 20) : 'function'}) that this tool never runs.`;
   notExecutable ??= customReason(raw, className);
   const name = declaredName ?? className.toLowerCase();
   const node: LayerNode = {
@@ -405,7 +405,7 @@ function sequentialGraph(name: string, layers: LayerNode[], raw: Json, env: Pars
     shape ??= isObject(raw.build_config) ? asShape(raw.build_config.input_shape) : undefined;
     if (first?.className === 'Embedding') dtype = 'int32';
   }
-  if (!shape) env.warnings.push(`The Sequential model "${name}" does not declare its input shape; shapes are shown as unknown.`);
+  if (!shape) env.warnings.push(`The Sequential model "${showName(name, 80)}" does not declare its input shape; shapes are shown as unknown.`);
   let prev: TensorRef = { layer: inputName, node: 0, tensor: 0 };
   for (const layer of layers) {
     if (layer.className === 'InputLayer') continue;
@@ -467,7 +467,7 @@ function parseModelTop(raw: unknown, env: ParseEnv): { graph: ModelGraph; notExe
   const buildShape = isObject(raw.build_config) ? asShape(raw.build_config.input_shape) : undefined;
   const reason =
     custom ??
-    `"${className}" is a subclassed model: its layers are defined in Python code that is not in the file, so only its weights can be shown.`;
+    `"${showName(className, 60)}" is a subclassed model: its layers are defined in Python code that is not in the file, so only its weights can be shown.`;
   return {
     graph: {
       name: isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : className,

@@ -55,7 +55,7 @@ function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], wa
             ? inner.find((l) => parts.some((p) => p.startsWith(l.name)))
             : undefined;
       if (!owner) {
-        warnings.push(`The weight "${stored[i]}" of the nested model "${layer.name}" matches none of its layers.`);
+        warnings.push(`The weight "${showName(stored[i], 80)}" of the nested model "${showName(layer.name, 60)}" matches none of its layers.`);
         return;
       }
       const entry = byLayer.get(owner) ?? { w: [], s: [] };
@@ -81,7 +81,7 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
   for (const groupName of names) {
     const group = weightsRoot.child(groupName);
     if (!group || group.kind !== 'group') {
-      warnings.push(`The file lists weights for "${groupName}" but has no group for them.`);
+      warnings.push(`The file lists weights for "${showName(groupName, 80)}" but has no group for them.`);
       continue;
     }
     const stored = attrStrings(group.attrs().weight_names);
@@ -92,14 +92,14 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
     }
     const layer = byName.get(groupName);
     if (!layer) {
-      warnings.push(`The file stores weights for "${groupName}", which the model config does not declare.`);
+      warnings.push(`The file stores weights for "${showName(groupName, 80)}", which the model config does not declare.`);
       continue;
     }
     const refs: WeightRef[] = [];
     for (const s of stored) {
       const ds = lookup(group, s);
       if (!ds || ds.kind !== 'dataset') {
-        warnings.push(`The weight "${s}" of "${groupName}" is listed but missing from the file.`);
+        warnings.push(`The weight "${showName(s, 80)}" of "${showName(groupName, 60)}" is listed but missing from the file.`);
         continue;
       }
       refs.push(weightRef(ds, shortWeightName(s), layer));
@@ -279,7 +279,7 @@ export function bindKeras3Container(
     const generated = `${base}/${n === 0 ? snake : `${snake}_${n}`}`;
     const path = byRealName.get(layer.name) ?? generated;
     if (!index.groups.has(path) && !hasChildren(path)) {
-      if (layer.className !== 'InputLayer') warnings.push(`No weights group was found for the layer "${layer.name}" (looked for ${path}).`);
+      if (layer.className !== 'InputLayer') warnings.push(`No weights group was found for the layer "${showName(layer.name, 80)}" (looked for ${showName(path, 100)}).`);
       continue;
     }
     all.push(...bindKeras3Layer(index, path, layer, warnings));
