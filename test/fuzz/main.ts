@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     kinds,
     workers: num('workers', 2),
     onResult(r, done, total) {
-      if (only) console.log(`case ${r.index} [${r.kind}] ${r.label}\n  ${r.outcome} in ${r.phase}${r.where ? ` at ${r.where}` : ''}: ${r.message}${r.detail ? ` (${r.detail})` : ''}  ${r.ms} ms, ${r.memMB} MB`);
+      if (only) console.log(`case ${r.index} [${r.kind}] ${r.label}\n  ${r.outcome} in ${r.phase}${r.where ? ` at ${r.where}` : ''}: ${r.message}${r.detail ? ` (${r.detail})` : ''}  ${Math.round(r.ms)} ms wall, ${r.cpuMs} ms CPU, ${r.memMB} MB`);
       else if (process.stderr.isTTY && (done - last >= 50 || done === total)) {
         last = done;
         process.stderr.write(`\r${done}/${total}`);

@@ -332,7 +332,9 @@ export function groupFailures(failures: CaseResult[]): { cause: string; cases: n
   const groups = new Map<string, number[]>();
   for (const f of failures) {
     const msg = f.message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\d+(\.\d+)?/g, 'N').slice(0, 140);
-    const key = `${f.outcome} in ${f.phase}${f.where ? ` at ${f.where.replace(/:\d+$/, '')}` : ''}: ${msg}${f.detail && f.outcome === 'unclear message' ? ` (${f.detail.replace(/"[^"]*"/, '…')})` : ''}`;
+    // Without a throw site (a hang, a memory stop) the case's own description says what it was.
+    const what = f.where ? ` at ${f.where.replace(/:\d+$/, '')}` : ` [${f.kind}: ${f.label.replace(/^[^:]*\.(h5|keras|json|csv): /, '').replace(/@\d+/g, '@N').replace(/\d+(\.\d+)?/g, 'N').slice(0, 70)}]`;
+    const key = `${f.outcome} in ${f.phase}${what}: ${msg}${f.detail && f.outcome === 'unclear message' ? ` (${f.detail.replace(/"[^"]*"/, '…')})` : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), f.index]);
   }
   return [...groups].map(([cause, cases]) => ({ cause, cases })).sort((a, b) => b.cases.length - a.cases.length);

@@ -230,6 +230,9 @@ async function cliCheck(dir: string, model: string, T: number | undefined, cliPa
     if (r.code === 1 || (r.code !== 0 && r.code !== 2 && r.code !== 3 && r.code !== 4)) {
       return { outcome: 'crash', phase: what, message: `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n')[0]?.slice(0, 200)}` };
     }
+    if (r.code === 0 && r.stderr.trim()) {
+      return { outcome: 'unclear message', phase: what, message: r.stderr.trim().split('\n')[0].slice(0, 200), detail: 'stderr output on success (a Node warning reached the user)' };
+    }
     if (r.code !== 0) {
       const lines = r.stderr.trim().split('\n');
       const msg = lines[lines.length - 1].replace(/^keras-inspect: /, '');
@@ -276,7 +279,12 @@ async function go(cliPath: string, probe?: Probe): Promise<void> {
   const { c, dir, model } = current!;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  warnings.length = 0;
   const r = probe ? await probeCore(probe) : await core();
+  // A Node warning (MaxListenersExceeded, a deprecation) is printed to the user's terminal by the CLI.
+  if (warnings.length && (r.finding.outcome === 'correct' || r.finding.outcome === 'clear')) {
+    r.finding = { outcome: 'unclear message', phase: r.finding.phase, message: warnings[0].slice(0, 200), detail: 'a Node warning was emitted' };
+  }
   const cpu = process.cpuUsage(cpu0);
   send({ type: 'core', ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, finding: r.finding });
   if (probe) return send({ type: 'done' });
@@ -308,6 +316,8 @@ process.on('message', (m: WorkerRequest) => {
     process.exit(0);
   }
 });
+const warnings: string[] = [];
+process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
 // Work the core left running after its promise settled still belongs to the case: report it, do not die silently.
 for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
   process.on(ev, (e: unknown) => send({ type: 'stray', message: describeThrown(e), where: whereThrown(e instanceof Error ? e.stack : undefined, repoRoot) }));
