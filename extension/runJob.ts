@@ -2,11 +2,11 @@
 // forward pass and gather what the panel shows (outputs, every layer, traces and the recurrent weights).
 // Node only, no `vscode`: runs inside the worker thread and in unit tests.
 
-import { readFile } from 'node:fs/promises';
 import { loadModel } from './keras/document';
 import { checkFillMemory, checkModel, runForward } from './keras/forward';
 import { fillInputs, parseInputText, prepareInputs, type RawArray } from './keras/inputs';
-import { parseInputBytes } from './keras/inputFiles';
+import { parseInputBytes, readInputFile, type ReadInputResult } from './keras/inputFiles';
+import { budgetBytes } from './keras/limits';
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
 import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
 import type { RecurrentTrace } from './keras/layers/types';
@@ -48,26 +48,22 @@ export function classify(e: unknown): RunFailure {
 }
 
 /** The tensors for the user's input choice, checked against the model by the core (inputs.ts). */
-export async function buildInputs(doc: ModelDocument, input: InputChoice): Promise<{ tensors: Tensor[]; notes: string[] }> {
+export async function buildInputs(doc: ModelDocument, input: InputChoice, memoryBudgetBytes?: number): Promise<{ tensors: Tensor[]; notes: string[] }> {
   switch (input.kind) {
     case 'zeros':
     case 'ramp':
-      return fillInputs(doc, input.kind, { N: input.n, T: input.t });
+      return fillInputs(doc, input.kind, { N: input.n, T: input.t, memoryBudgetBytes });
     case 'random':
-      return fillInputs(doc, 'random', { N: input.n, T: input.t, seed: input.seed });
+      return fillInputs(doc, 'random', { N: input.n, T: input.t, seed: input.seed, memoryBudgetBytes });
     case 'text':
       return prepareInputs(doc, parseInputText(input.text), { T: input.t });
     case 'csv': {
-      let bytes: Uint8Array;
-      if (input.text !== undefined) bytes = new TextEncoder().encode(input.text);
-      else if (input.path) {
-        try {
-          bytes = await readFile(input.path);
-        } catch (e) {
-          throw new InputError(`The CSV file ${input.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
-        }
-      } else throw new InputError('Choose a CSV file (or paste its text) for the CSV input.');
-      const read = parseInputBytes(bytes, '.csv', { column: input.column, window: { length: input.window, start: input.start } });
+      const cut = { column: input.column, window: { length: input.window, start: input.start }, memoryBudgetBytes };
+      let read: ReadInputResult;
+      if (input.text !== undefined) read = parseInputBytes(new TextEncoder().encode(input.text), '.csv', cut);
+      // Streamed and bounded: only the window's rows are parsed; a pipe or device path gets a sentence.
+      else if (input.path) read = await readInputFile(input.path, cut, '.csv');
+      else throw new InputError('Choose a CSV file (or paste its text) for the CSV input.');
       const prepared = prepareInputs(doc, read.raw, { T: input.window });
       return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
     }
@@ -155,14 +151,15 @@ export interface JobHooks {
 export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise<RunResult> {
   const t0 = performance.now();
   try {
-    const doc = await loadModel(req.file, req.configPath ? { configPath: req.configPath } : {});
+    const memoryBudgetBytes = req.memoryLimitMB !== undefined ? budgetBytes(req.memoryLimitMB) : undefined;
+    const doc = await loadModel(req.file, { ...(req.configPath ? { configPath: req.configPath } : {}), memoryBudgetBytes });
     if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
     const limits = { trace: true, memoryLimitMB: req.memoryLimitMB };
     // The file's claims and the memory of a fill are checked before the fill allocates anything.
     checkModel(doc);
     const input = req.input;
     if (input.kind === 'zeros' || input.kind === 'ramp' || input.kind === 'random') checkFillMemory(doc, { N: input.n, T: input.t }, limits);
-    const { tensors, notes } = await buildInputs(doc, input);
+    const { tensors, notes } = await buildInputs(doc, input, memoryBudgetBytes);
     const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress });
     const recurrentWeights: RecurrentWeights[] = [];
     for (const tr of result.traces) {

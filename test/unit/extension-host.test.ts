@@ -256,3 +256,19 @@ test('an idle reading thread ends by itself', async () => {
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(workers.alive, 0);
 });
+
+test('a run with a CSV path reads only the window (streamed) and refuses a device with a sentence', async () => {
+  const file = path.join(models, 'sunspot-rnn.h5');
+  const csv = path.join(models, 'sunspots-data.csv');
+  const rows = readFileSync(csv, 'utf8').trim().split('\n');
+  // Semicolon-separated with no header (year; monthly mean; ...): column 1 is the sunspot number.
+  const column = 1;
+  const r = await executeRun({ runId: 1, file, input: { kind: 'csv', path: csv, column, window: 12, start: -12 } });
+  // The input the run used is the series' last 12 values of that column, in order.
+  const expected = rows.slice(-12).map((l) => Number(l.split(';')[column]));
+  assert.deepEqual(Array.from(r.inputs[0].data), expected);
+  await assert.rejects(
+    executeRun({ runId: 2, file, input: { kind: 'csv', path: '/dev/zero', column: 0, window: 12 } }),
+    (e: unknown) => e instanceof RunFailure && e.kind === 'input' && /not a regular file|device/i.test(e.message) && e.message.length <= 300,
+  );
+});
