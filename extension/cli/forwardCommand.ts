@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { loadModel } from '../keras/document';
 import { InputError, describeThrown, oneSentence } from '../keras/errors';
 import { checkFillMemory, runForward, type ForwardResult } from '../keras/forward';
-import { DEFAULT_MEMORY_BUDGET_MB } from '../keras/limits';
+import { budgetBytes, DEFAULT_MEMORY_BUDGET_MB } from '../keras/limits';
 import { readInputFile } from '../keras/inputFiles';
 import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
 import type { ModelDocument } from '../keras/model';
@@ -153,8 +153,9 @@ const wantsTrace = (args: ForwardArgs): boolean => !(args.json && args.noTrace &
 async function prepare(doc: ModelDocument, args: ForwardArgs): Promise<PreparedInputs> {
   // A fill is sized by --N/--T: estimate the run before the fill allocates anything.
   if (args.fill) checkFillMemory(doc, { N: args.N, T: args.T }, { memoryLimitMB: args.memoryLimitMB, trace: wantsTrace(args) });
-  if (args.fill) return fillInputs(doc, args.fill.kind, { N: args.N, T: args.T, seed: args.fill.seed });
-  const read = await readInputFile(args.input!, { column: args.column, window: args.window });
+  const memoryBudgetBytes = args.memoryLimitMB !== undefined ? budgetBytes(args.memoryLimitMB) : undefined;
+  if (args.fill) return fillInputs(doc, args.fill.kind, { N: args.N, T: args.T, seed: args.fill.seed, memoryBudgetBytes });
+  const read = await readInputFile(args.input!, { column: args.column, window: args.window, memoryBudgetBytes });
   const prepared = prepareInputs(doc, read.raw, { T: args.T });
   return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
 }
@@ -313,7 +314,8 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
     ],
     { model: args.model, config: args.config, input: args.input },
   );
-  const doc = await loadModel(args.model, args.config ? { configPath: args.config } : {});
+  const memoryBudgetBytes = args.memoryLimitMB !== undefined ? budgetBytes(args.memoryLimitMB) : undefined;
+  const doc = await loadModel(args.model, { ...(args.config ? { configPath: args.config } : {}), memoryBudgetBytes });
   const inputs = await prepare(doc, args);
   const result = await runForward(doc, inputs.tensors, { trace: wantsTrace(args), memoryLimitMB: args.memoryLimitMB });
   if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
