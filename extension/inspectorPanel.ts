@@ -3,9 +3,10 @@
 
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { readInputText } from './modelPicker';
 import * as path from 'node:path';
+import { architectureCandidates } from './keras/document';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
 import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget } from './keras/limits';
@@ -63,7 +64,10 @@ async function realTarget(p: string): Promise<string> {
 /** True when `a` and `b` are the same file (case-insensitively on Windows and macOS, whose file systems usually are). */
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [ra, rb] = await Promise.all([realTarget(a), realTarget(b)]);
-  return process.platform === 'linux' ? ra === rb : ra.toLowerCase() === rb.toLowerCase();
+  if (process.platform === 'linux' ? ra === rb : ra.toLowerCase() === rb.toLowerCase()) return true;
+  // A hard link has another path but the same inode.
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return !!sa && !!sb && sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
 /** What a run ended with; commands return it so tests can drive runs without UI. */
@@ -435,7 +439,8 @@ export class InspectorSession implements vscode.Disposable {
     }
     if (!dest) return { savedTo: null };
     // Whatever the dialog returned, an export never replaces the model or the architecture JSON it was read with.
-    const protectedFiles = [this.uri.fsPath, this.deps.models.architectureOf(this.uri)].filter((p): p is string => !!p);
+    const chosen = this.deps.models.architectureOf(this.uri);
+    const protectedFiles = [this.uri.fsPath, ...(chosen ? [chosen] : []), ...architectureCandidates(this.uri.fsPath)];
     for (const p of protectedFiles) {
       if (await sameFile(dest.fsPath, p)) {
         throw new Error(`The export would overwrite ${showName(path.basename(p))}, which the model is read from; choose another file name.`);

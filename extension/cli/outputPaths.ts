@@ -3,6 +3,7 @@
 
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { architectureCandidates } from '../keras/document';
 import { InputError } from '../keras/errors';
 import { cell } from './text';
 
@@ -33,14 +34,6 @@ async function identify(file: string): Promise<{ real: string; stat: Stats } | u
   }
 }
 
-/** The architecture JSON the loader looks for beside a weights-only file (document.ts readArchitecture). */
-function besideCandidates(model: string): string[] {
-  const dir = path.dirname(model);
-  const base = path.basename(model);
-  const stems = new Set([base.replace(/\.weights\.h5$/i, ''), base.replace(/\.(h5|hdf5|keras)$/i, '')]);
-  return [...stems].flatMap((stem) => ['.config.json', '.json'].map((ext) => path.join(dir, stem + ext)));
-}
-
 const sameFile = (a: { real: string; stat: Stats }, b: Known) => a.real === b.real || (a.stat.dev === b.stat.dev && a.stat.ino === b.stat.ino);
 
 /**
@@ -57,7 +50,7 @@ export async function checkOutputPaths(outputs: readonly OutputRequest[], files:
   };
   await add(files.model, 'the model file');
   if (files.config) await add(files.config, 'the architecture JSON');
-  else for (const c of besideCandidates(files.model)) await add(c, 'the architecture JSON beside the model');
+  else for (const c of architectureCandidates(files.model)) await add(c, 'the architecture JSON beside the model');
   await add(files.input, 'the input file');
   const newFiles = new Map<string, string>();
   for (const out of outputs) {

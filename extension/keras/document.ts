@@ -37,15 +37,19 @@ function chunkedAttr(attrs: Record<string, unknown>, name: string): string | und
   return text || undefined;
 }
 
+/**
+ * The architecture JSON files looked for beside a weights-only model, in order (`m.weights.h5` → `m.config.json`,
+ * `m.json`, ...). Exports refuse to write onto any of them, as onto the model.
+ */
+export function architectureCandidates(modelPath: string): string[] {
+  const dir = path.dirname(modelPath);
+  const base = path.basename(modelPath);
+  const stems = new Set([base.replace(/\.weights\.h5$/i, ''), base.replace(/\.(h5|hdf5|keras)$/i, '')]);
+  return [...stems].flatMap((stem) => ['.config.json', '.json'].map((ext) => path.join(dir, stem + ext)));
+}
+
 async function readArchitecture(file: ByteSource, opts: LoadOptions): Promise<{ json: unknown; from: string }> {
-  const candidates: string[] = [];
-  if (opts.configPath) candidates.push(opts.configPath);
-  else if (file.path) {
-    const dir = path.dirname(file.path);
-    const base = path.basename(file.path);
-    const stems = new Set([base.replace(/\.weights\.h5$/i, ''), base.replace(/\.(h5|hdf5|keras)$/i, '')]);
-    for (const stem of stems) for (const ext of ['.config.json', '.json']) candidates.push(path.join(dir, stem + ext));
-  }
+  const candidates = opts.configPath ? [opts.configPath] : file.path ? architectureCandidates(file.path) : [];
   for (const c of candidates) {
     if (!existsSync(c)) {
       if (c === opts.configPath) throw new InputError(`The architecture file ${showName(c, 160)} does not exist.`);
