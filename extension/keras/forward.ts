@@ -110,9 +110,11 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       if (e instanceof StopAt || e instanceof CancelledError) throw e;
       const name = prefix + layer.name;
       // A layer that cannot be computed stops the run; bad input and unreadable files still fail the whole run.
-      const shown = `"${showName(name)}" (${showName(layer.declaredClassName ?? layer.className)})`;
+      const shown = `"${showName(name, 40)}" (${showName(layer.declaredClassName ?? layer.className, 40)})`;
       if (e instanceof UnsupportedFeatureError) {
-        throw new StopAt({ layer: name, position, message: oneSentence(`The run stopped at layer ${position}, ${shown}: ${e.message}`) });
+        // An UnsupportedLayerError already names the layer and its class: say them once.
+        const at = e instanceof UnsupportedLayerError ? `layer ${position}` : `layer ${position}, ${shown}`;
+        throw new StopAt({ layer: name, position, message: oneSentence(`The run stopped at ${at}: ${e.message}`) });
       }
       if (!(e instanceof InspectorError)) {
         // JS internals ("Invalid typed array length") say nothing to a user: one sentence, the detail kept apart.

@@ -3,6 +3,7 @@
 // the tree, hovers and panel header show.
 
 import { NotAKerasFileError, describeThrown } from './errors';
+import { showName } from './safeText';
 import { callKey, executionOrder, refKey } from './graph';
 import { weightContradiction } from './layers/common';
 import { layerKind } from './layers/index';
@@ -122,7 +123,7 @@ function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         else {
           const kind = layerKind(layer.className);
           if (kind) result = kind.outputShape(layer, ins, env);
-          else note(walk, layer, `${layer.declaredClassName ?? layer.className} is not a layer kind this tool knows, so its output shape is unknown.`);
+          else note(walk, layer, `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool knows, so its output shape is unknown.`);
         }
       } catch (e) {
         if (e instanceof NotAKerasFileError && !walk.invalid.has(layer)) walk.invalid.set(layer, e.message);
