@@ -43,6 +43,8 @@ export interface CaseFile {
   bytes?: Uint8Array;
   /** A sparse file of this many bytes whose tail is `bytes` (a > 2 GB file that costs no disk). */
   sparseSize?: number;
+  /** A symbolic link to this path instead of a file (/dev/zero), or 'fifo' for a named pipe no one writes. */
+  linkTo?: string;
 }
 
 export interface FuzzCase {
@@ -808,7 +810,12 @@ function bomb(r: Rng): [CaseFile[], string] {
   const b = goldenB();
   const cfgText = JSON.stringify(b.config);
   const meta = strToU8(JSON.stringify(b.metadata));
-  const variant = r.int(0, 9);
+  const variant = r.int(0, 10);
+  if (variant === 9) {
+    // The model is a device or a pipe: endless zeros, endless noise, or a FIFO that never delivers a byte.
+    const to = r.pick(['/dev/zero', '/dev/urandom', 'fifo']);
+    return [[{ name: r.pick(['model.keras', 'model.h5']), linkTo: to }], `the model is ${to === 'fifo' ? 'a named pipe with no writer' : `a link to ${to}`}`];
+  }
   if (variant === 0) {
     // config.json inflating at a ratio near the guard (MAX_INFLATE_RATIO = 100), 1 MB to 96 MB.
     const ratio = r.pick([50, 90, 95, 99, 101, 150, 1000]);

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       const c = makeCase(seed, i);
       const dir = path.resolve(keep, `case-${i}`);
       mkdirSync(dir, { recursive: true });
-      for (const f of c.files) writeFileSync(path.join(dir, f.name), f.bytes!);
+      for (const f of c.files) if (f.bytes) writeFileSync(path.join(dir, f.name), f.bytes);
       console.log(`case ${i} [${c.kind}] ${c.label}\n  files in ${dir}${c.files.some((f) => f.sparseSize) ? ' (the sparse padding is left out)' : ''}`);
     }
   }

@@ -4,7 +4,7 @@
 // The runner times and measures only the core phase; a hang or an out-of-memory kills only this process.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../extension/keras/document';
@@ -34,7 +34,9 @@ function prepare(seed: number, index: number): void {
   mkdirSync(dir, { recursive: true });
   for (const f of c.files) {
     const p = path.join(dir, f.name);
-    if (f.sparseSize) {
+    if (f.linkTo === 'fifo') spawnSync('mkfifo', [p]);
+    else if (f.linkTo) symlinkSync(f.linkTo, p);
+    else if (f.sparseSize) {
       const fd = openSync(p, 'w');
       writeSync(fd, f.bytes!, 0, f.bytes!.length, 0);
       ftruncateSync(fd, f.sparseSize);
