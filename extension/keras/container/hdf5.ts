@@ -7,7 +7,7 @@ import { NotAKerasFileError, describeThrown, oneSentence } from '../errors';
 import { MAX_TEXT_BYTES, formatBytes } from '../limits';
 import { showName } from '../safeText';
 import { numberReader } from '../tensor';
-import { MAX_HDF5_NODES, budgetSentence, loopSentence, type Hdf5DataAccess } from './hdf5Image';
+import { MAX_HDF5_NODES, budgetSentence, loopSentence, v2BtreePointerWidths, type Hdf5DataAccess } from './hdf5Image';
 
 export interface H5Group {
   readonly kind: 'group';
@@ -235,22 +235,9 @@ function checkV2Tree(cx: FileContext, addr: number): void {
   const depth = dv.getUint16(addr + 12, true);
   const root = Number(dv.getBigUint64(addr + 16, true));
   const rootRecords = dv.getUint16(addr + 24, true);
-  const bytesFor = (n: number) => Math.ceil(n.toString(2).length / 8);
-  // Child pointer widths per level, computed the way jsfive does.
-  const formats: Array<[number, number]> = [];
-  let maxRecords = 0;
-  let maxTotal = 0;
-  for (let level = 0; level <= depth; level++) {
-    spend(cx);
-    const num1 = level === 0 ? 0 : bytesFor(maxRecords);
-    const num2 = level <= 1 ? 0 : bytesFor(maxTotal);
-    formats.push([num1, num2]);
-    if (level < depth) {
-      const pointer = (level === 0 ? 0 : 8) + num1 + num2;
-      maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
-      maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
-    }
-  }
+  // Each level costs a step of the node budget, as each node does (a crafted depth can be 65,535).
+  for (let level = 0; level <= depth; level++) spend(cx);
+  const formats = v2BtreePointerWidths(nodeSize, recordSize, depth);
   const seen = new Set<number>();
   let frontier: Array<[number, number]> = [[root, rootRecords]];
   for (let level = depth; level > 0 && frontier.length; level--) {

@@ -59,6 +59,28 @@ class Hdf5TextError extends Error {}
 export const MAX_HDF5_NODES = 1_000_000;
 
 /** The sentence for a file whose structure loops (hard links are fine; B-trees and heaps must be trees). */
+/**
+ * Per level of a v2 B-tree, the byte widths of a child pointer's record count and total count, computed the way
+ * jsfive computes them (the metadata walk and the pre-check before jsfive must agree with it).
+ */
+export function v2BtreePointerWidths(nodeSize: number, recordSize: number, depth: number): Array<[number, number]> {
+  const bytesFor = (n: number) => Math.ceil(n.toString(2).length / 8);
+  const formats: Array<[number, number]> = [];
+  let maxRecords = 0;
+  let maxTotal = 0;
+  for (let level = 0; level <= depth; level++) {
+    const num1 = level === 0 ? 0 : bytesFor(maxRecords);
+    const num2 = level <= 1 ? 0 : bytesFor(maxTotal);
+    formats.push([num1, num2]);
+    if (level < depth) {
+      const pointer = (level === 0 ? 0 : 8) + num1 + num2;
+      maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+      maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
+    }
+  }
+  return formats;
+}
+
 export const loopSentence = (name: string): string => `${name} cannot be read: its group structure loops back on itself: the file is damaged or crafted.`;
 export const budgetSentence = (name: string): string =>
   `${name} has more than ${MAX_HDF5_NODES.toLocaleString('en-US')} HDF5 objects and tree nodes, far beyond any real model: the file is damaged or crafted.`;
@@ -311,20 +333,7 @@ function readMetadataImage(pread: Pread, superblockOffset: number, size: number,
       if (depth > 8 || recordSize === 0) throw new Fallback('v2 B-tree shape');
       const records: number[] = [];
       if (root < 0) return records;
-      // Child pointer widths per level, computed the way jsfive does.
-      const formats: Array<[number, number]> = [];
-      let maxRecords = 0;
-      let maxTotal = 0;
-      for (let level = 0; level <= depth; level++) {
-        const num1 = level === 0 ? 0 : bytesFor(maxRecords);
-        const num2 = level <= 1 ? 0 : bytesFor(maxTotal);
-        formats.push([num1, num2]);
-        if (level < depth) {
-          const pointer = (level === 0 ? 0 : 8) + num1 + num2;
-          maxRecords = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
-          maxTotal = maxTotal > 0 ? maxTotal * maxRecords : maxRecords;
-        }
-      }
+      const formats = v2BtreePointerWidths(nodeSize, recordSize, depth);
       const inTree = new Set<number>();
       const node = (at: number, n: number, level: number) => {
         if (inTree.has(at)) throw new Hdf5LoopError(`v2 B-tree node ${at} met twice`);

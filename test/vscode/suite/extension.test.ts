@@ -12,6 +12,7 @@ import type { ExtensionApi } from '../../../extension/extension';
 import type { LayerTreeNode } from '../../../extension/layerTree';
 import type { RunOutcome } from '../../../extension/inspectorPanel';
 import type { InspectOutcome } from '../../../extension/commands';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'keras-rnn-inspector.keras-rnn-inspector';
 
@@ -70,15 +71,6 @@ async function closeAll(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && (v as unknown) !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 suite('Keras RNN Inspector extension', function () {
   this.timeout(120_000);

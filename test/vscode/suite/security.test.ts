@@ -16,6 +16,7 @@ import type { InspectorSession, RunOutcome } from '../../../extension/inspectorP
 import type { InspectOutcome } from '../../../extension/commands';
 import { HOSTILE_STRINGS, goldenB, goldenBNamed, kerasZip } from '../../helpers/craft';
 import { plainText } from '../../../extension/keras/safeText';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'keras-rnn-inspector.keras-rnn-inspector';
 const RLO = '\u202e';
@@ -41,15 +42,6 @@ function write(name: string, bytes: Uint8Array): vscode.Uri {
   return vscode.Uri.file(p);
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && (v as unknown) !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every node of the tree under the root (layers, inner layers, weights) with its item. */
 async function allItems(uri: vscode.Uri): Promise<{ node: LayerTreeNode; item: vscode.TreeItem }[]> {
