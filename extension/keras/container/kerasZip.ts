@@ -169,9 +169,15 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry, limit: 
     consumed += raw.length;
     if (failure || inflater.destroyed) break;
     if (!inflater.write(raw)) {
+      // Wait for room or for the end; both listeners go once either fires (they piled up past Node's warning limit).
       await new Promise<void>((resolve) => {
-        inflater.once('drain', resolve);
-        inflater.once('close', resolve);
+        const done = () => {
+          inflater.off('drain', done);
+          inflater.off('close', done);
+          resolve();
+        };
+        inflater.on('drain', done);
+        inflater.on('close', done);
       });
     }
   }
