@@ -253,7 +253,9 @@ interface Tally {
 }
 
 /** Trace values one call of `layer` records on an input of `shape` (wrappers count their inner layers). */
-function traceValues(layer: LayerNode, shape: Shape, gates: boolean): number {
+function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean): number {
+  // A call with no inputs (a crafted node) feeds nothing to trace; the run refuses it at that layer.
+  if (!shape) return 0;
   if (RECURRENT.test(layer.className) && shape.length === 3) {
     const timeMajor = layer.config.time_major === true;
     const [N, T] = timeMajor ? [shape[1], shape[0]] : [shape[0], shape[1]];

@@ -364,6 +364,10 @@ export function recurrentShapes(layer: LayerNode, inputs: Shape[], M: number, st
 /** The input tensor and the initial states of a call (Keras 2 may pass the states as extra inputs). */
 export function callInputs(layer: LayerNode, inputs: LayerInputs): { x: Tensor; mask: Mask | null; initialState?: Tensor[] } {
   const x = oneTensor(layer, inputs.tensors);
+  // Checked before a cell is built from x's last axis (a 2-D input would give it D = undefined).
+  if (x.shape.length !== 3) {
+    throw new InputError(`"${showName(layer.name)}" (${showName(layer.className, 40)}) needs a 3-D input (N, T, D) but got shape [${x.shape.join(', ')}].`);
+  }
   const initialState = inputs.initialState?.length ? inputs.initialState : inputs.tensors.length > 1 ? inputs.tensors.slice(1) : undefined;
   return { x, mask: inputs.masks[0] ?? null, ...(initialState ? { initialState } : {}) };
 }
