@@ -68,7 +68,13 @@ function elementwise(name: string, kerasMajor: 1 | 2 | 3, config: Record<string,
       const alpha = Number(config.negative_slope ?? config.alpha ?? 0);
       const maxValue = config.max_value == null ? Infinity : Number(config.max_value);
       const threshold = Number(config.threshold ?? 0);
-      return (x) => Math.min(x >= threshold ? x : alpha * (x - threshold), maxValue);
+      const clip = config.max_value != null;
+      // As Keras computes it: x where x > threshold (strictly), else 0; clipped to [0, max_value]; minus the slope part.
+      return (x) => {
+        let y = threshold !== 0 ? (x > threshold ? x : 0) : Math.max(x, 0);
+        if (clip) y = Math.min(Math.max(y, 0), maxValue);
+        return alpha !== 0 ? y - alpha * Math.max(threshold - x, 0) : y;
+      };
     }
     case 'relu6':
       return (x) => Math.min(Math.max(x, 0), 6);

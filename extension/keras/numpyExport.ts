@@ -336,8 +336,10 @@ function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>
     case 'relu': {
       const alpha = configNumber(config.negative_slope ?? config.alpha ?? 0, 'a relu negative_slope', layerName);
       const threshold = configNumber(config.threshold ?? 0, 'a relu threshold', layerName);
-      let expr = alpha === 0 && threshold === 0 ? 'np.maximum(x, 0.0)' : `np.where(x >= ${pyFloat(threshold)}, x, ${pyFloat(alpha)} * (x - ${pyFloat(threshold)}))`;
-      if (config.max_value != null) expr = `np.minimum(${expr}, ${num(config.max_value, 'a relu max_value')})`;
+      // Keras: x where x > threshold (strictly), else 0; clipped to [0, max_value]; minus negative_slope·relu(threshold − x).
+      let expr = threshold === 0 ? 'np.maximum(x, 0.0)' : `np.where(x > ${pyFloat(threshold)}, x, 0.0)`;
+      if (config.max_value != null) expr = `np.clip(${expr}, 0.0, ${num(config.max_value, 'a relu max_value')})`;
+      if (alpha !== 0) expr = `${expr} - ${pyFloat(alpha)} * np.maximum(${pyFloat(threshold)} - x, 0.0)`;
       return `(lambda x: ${expr})`;
     }
     case 'relu6':

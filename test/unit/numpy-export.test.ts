@@ -11,6 +11,7 @@ import { loadModel } from '../../extension/keras/document';
 import { UnsupportedFeatureError, UnsupportedLayerError } from '../../extension/keras/errors';
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { base64, exportNumpy } from '../../extension/keras/numpyExport';
+import { runForward } from '../../extension/keras/forward';
 import { assertClose, layerNode, weightRef } from './helpers/layerNode';
 import { sequentialDoc } from './helpers/modelDoc';
 import { PYTHON_WITH_NUMPY } from './helpers/python';
@@ -322,4 +323,24 @@ test('initial_state from another input, and return_state outputs', async (t) => 
   const res = runScript(exportNumpy(doc, [{ shape: [1, 2, 1], data: Float64Array.from([1, 2]) }, { shape: [1, 1], data: Float64Array.from([10]) }]), 'init_state');
   assertClose(flat(res.output), [5], 1e-12, 0, 'the returned state h_T');
   assert.deepEqual(res.outputShape, [1, 1]);
+});
+
+test('ReLU with threshold, max_value and negative_slope follows Keras (x > threshold strictly), in the core and the script', async (t) => {
+  // Keras: y = x·[x > θ] (relu when θ = 0), clipped to [0, max_value], minus slope·relu(θ − x). Worked by hand:
+  // ReLU(max_value=8, threshold=5) on [4, 5, 6, 9] → [0, 0, 6, 8] (5 is not > 5);
+  // ReLU(negative_slope=0.5, threshold=1) on [-1, 1, 2, 3] → [0 − 0.5·2, 0, 2, 3] = [-1, 0, 2, 3].
+  const cases = [
+    { config: { max_value: 8, threshold: 5, negative_slope: 0 }, x: [4, 5, 6, 9], y: [0, 0, 6, 8] },
+    { config: { max_value: null, threshold: 1, negative_slope: 0.5 }, x: [-1, 1, 2, 3], y: [-1, 0, 2, 3] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const doc = sequentialDoc([null, 4], [layerNode('ReLU', c.config, { name: `relu_${i}` })]);
+    const input = { shape: [1, 4], data: Float64Array.from(c.x) };
+    const res = await runForward(doc, [input]);
+    assert.deepEqual(Array.from(res.outputs[0].data), c.y, `core, case ${i}`);
+    if (!hasNumpy) continue;
+    const script = runScript(exportNumpy(doc, [input], { title: `relu_${i}` }), `relu_${i}`);
+    assert.deepEqual(flat(script.output), c.y, `NumPy script, case ${i}`);
+  }
+  if (!hasNumpy) t.diagnostic(NO_NUMPY);
 });
