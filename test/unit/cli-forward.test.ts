@@ -151,7 +151,7 @@ test('exit 2: bad usage and bad input, one line each', () => {
 test('exit 3: a layer or model that cannot be computed is named; exit 4: not a Keras model', () => {
   let r = run(model('attention-merge-lambda.h5'), '--fill', 'random:1');
   assert.equal(r.code, 3);
-  oneLineError(r.stderr, /stopped at layer \d+, "dim_reduction" \(Lambda\)/);
+  oneLineError(r.stderr, /stopped at layer \d+: The Lambda layer "dim_reduction" holds Python code/);
   r = run(model('malicious-custom-model.keras'), '--fill', 'zeros');
   assert.equal(r.code, 3);
   oneLineError(r.stderr, /custom class/);
