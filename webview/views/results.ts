@@ -366,7 +366,9 @@ export class ResultsView {
       this.explorer = new TraceExplorer(result, this.host, traceSel);
       this.el.append(h('h2', {}, 'Hidden state, step by step'), h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Recurrent layer'), this.traceDd.el)), this.explorer.el);
     } else {
-      this.el.append(h('p', { class: 'muted' }, 'This model has no recurrent layer, so there is no per-step trace.'));
+      // A stopped run may have stopped before its recurrent layers: say that, not that the model has none.
+      const why = result.stopped ? 'The run stopped before any recurrent layer, so there is no per-step trace.' : 'This model has no recurrent layer, so there is no per-step trace.';
+      this.el.append(h('p', { class: 'muted' }, why));
     }
     const list = h('div', { class: 'layer-outputs' });
     result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
