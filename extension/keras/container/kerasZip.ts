@@ -142,7 +142,8 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry, limit: 
   let failure: Error | undefined;
   // Node's zlib (native: a 200 MB member inflates in a fraction of the 2 s a hostile file is allowed), as a stream
   // whose every output chunk is checked before it is kept; the first one over a bound stops it.
-  const inflater = createInflateRaw();
+  // 1 MB output chunks: a 200 MB member took 3× longer in 16 KB events (0.85 s vs 0.29 s); bounds are checked per chunk.
+  const inflater = createInflateRaw({ chunkSize: 1 << 20 });
   const settled = new Promise<void>((resolve) => {
     inflater.on('end', resolve);
     inflater.on('close', resolve);
