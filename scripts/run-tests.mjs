@@ -2,7 +2,7 @@
 // `, N skipped` when some were skipped). Exits non-zero when anything failed.
 //
 // Stages: build (extension bundles + test bundles), typecheck, unit (Node's test runner + tsx, test/unit/**),
-// fuzz (test/unit/fuzz*.test.ts: 2,000 seeded hostile cases in two worker processes, ~3 min; its own stage so its
+// fuzz (test/unit/fuzz*.test.ts: 2,000 seeded hostile cases, one at a time in a worker process, ~3-4 min; its own stage so its
 // time shows and the unit stage stays quick),
 // vscode (mocha suites inside the real VS Code = code-server 4.100.3 offline, driven by headless Chromium),
 // ui (Playwright tests against the real workbench, test/ui/*.test.ts).

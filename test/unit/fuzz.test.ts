@@ -32,8 +32,8 @@ describe('the fuzz harness classifies known failures', () => {
 describe(`fuzz: ${CASES} cases, seed ${SEED}`, () => {
   let report: FuzzReport;
   before(async () => {
-    // One case at a time: this machine's two cores can share one physical core, so a second worker doubled the CPU
-    // time of a compute-heavy legal case (an LSTM over T = 10^5: 0.9 s alone, 1.97 s beside another case).
+    // One case at a time: on this 2-vCPU machine a second worker doubled the CPU time of a compute-heavy legal case
+    // (an LSTM over T = 10^5: 0.9 s alone, 1.97 s beside another), so each case's 2 s would depend on its neighbour.
     report = await runFuzz({ seed: SEED, cases: CASES, workers: 1 });
     writeReport(report);
     console.log(formatReport(report, 60));
