@@ -43,4 +43,6 @@ export interface CaseResult extends Finding {
   memMB: number;
   cli: boolean;
   hostile: boolean;
+  /** Set when the case went past the time limit in the long-lived worker and was measured again in a fresh one. */
+  firstMs?: number;
 }
