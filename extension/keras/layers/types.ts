@@ -105,9 +105,29 @@ export interface LayerOutput {
   traces?: RecurrentTrace[];
 }
 
+/** How a layer's constructor reads in Python code, for the hovers over `LSTM(64, ...)` in notebooks. */
+export interface PythonSignature {
+  /** Positional parameter names in Keras 2/3 order, e.g. ['units', 'activation']. */
+  positional: readonly string[];
+}
+
+/** Keras 1 spellings of a kind: old class names and config keys renamed in Keras 2 (old → new). */
+export interface Keras1Names {
+  classNames?: readonly string[];
+  keys?: Readonly<Record<string, string>>;
+}
+
 export interface LayerKind {
   /** Class names this module handles, e.g. ['LSTM', 'CuDNNLSTM']. */
   classNames: readonly string[];
+  /** Keras 1 class and key aliases of this kind. */
+  keras1?: Keras1Names;
+  /** Weight names by position in a Keras 3 `vars` group, which stores them by index only. */
+  keras3WeightNames?(layer: LayerNode): string[];
+  /** Dimension letters this kind introduces, with what they stand for (H, W, C for frames; F for filters). */
+  letters?: Readonly<Record<string, string>>;
+  /** The constructor's signature for hovers over Python code. */
+  python?: PythonSignature;
   /** Output shape(s) given the input shapes (one per input tensor). Throws to mean "unknown" (`?`). */
   outputShape(layer: LayerNode, inputs: Shape[], env: LayerEnv): ShapeResult;
   /** Parameter formula; null for layers with no weights. */
