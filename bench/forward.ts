@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mulberry32 } from '../extension/keras/inputs';
+import { layerEnv } from '../extension/keras/layers/index';
 import { gru } from '../extension/keras/layers/gru';
 import { lstm } from '../extension/keras/layers/lstm';
 import { simpleRnn } from '../extension/keras/layers/simpleRnn';
@@ -97,7 +98,7 @@ function weight(name: string, shape: number[], values: Float32Array): WeightRef 
 function context(): ForwardContext {
   let last = Date.now();
   return {
-    kerasMajor: 3,
+    ...layerEnv(3),
     trace: true,
     checkCancelled() {},
     async yieldNow() {

@@ -5,7 +5,7 @@
 import type { LayerNode } from './keras/model';
 import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
 import type { ParamFormula } from './keras/layers/types';
-import { layerKind } from './keras/layers/index';
+import { layerEnv, layerKind } from './keras/layers/index';
 import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
 import { showName } from './keras/safeText';
@@ -220,7 +220,7 @@ function tryParams(node: LayerNode, input: Shape): ParamFormula | null {
   const kind = layerKind(node.className);
   if (!kind) return null;
   try {
-    return kind.params(node, [input], { kerasMajor: 3 });
+    return kind.params(node, [input], layerEnv(3));
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@
 
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown, oneSentence } from './errors';
 import { callKey, executionOrder, refKey } from './graph';
-import { layerKind } from './layers/index';
+import { layerEnv, layerKind } from './layers/index';
 import type { ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_DIM, MAX_RANK, budgetBytes, checkDim, formatBytes } from './limits';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
@@ -180,7 +180,7 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
   const signal = options.signal;
   let lastYield = Date.now();
   const ctx: ForwardContext = {
-    kerasMajor: doc.kerasMajor,
+    ...layerEnv(doc.kerasMajor),
     trace: options.trace !== false,
     traceGates: options.trace !== 'h',
     checkCancelled() {
@@ -329,7 +329,7 @@ export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readon
   // gates: null without a trace, false for a trace of h only.
   const gates = trace === false ? null : trace !== 'h';
   const env: LayerEnv = {
-    kerasMajor: doc.kerasMajor,
+    ...layerEnv(doc.kerasMajor),
     // A nested model inside a wrapper (TimeDistributed(Sequential)) allocates what its layers do.
     nestedShape(layer, ins) {
       const outs = tallyGraph(layer.model!, ins, env, gates, tally);

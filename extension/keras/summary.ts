@@ -6,7 +6,7 @@ import { NotAKerasFileError, describeThrown } from './errors';
 import { showName } from './safeText';
 import { callKey, executionOrder, refKey } from './graph';
 import { weightContradiction } from './layers/common';
-import { layerKind } from './layers/index';
+import { layerEnv, layerKind } from './layers/index';
 import type { LayerEnv, ParamFormula, ShapeResult } from './layers/types';
 import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from './model';
 import { annotateShape, formatShape, shapeSize, type DimLetter, type Shape } from './shapes';
@@ -279,7 +279,7 @@ function summarizeLayers(graph: ModelGraph, walk: ShapeWalk, env: LayerEnv, warn
 
 /** Shapes and parameter counts of the whole model, with the explanations. */
 export function summarize(doc: ModelDocument): ModelSummary {
-  const env: LayerEnv = { kerasMajor: doc.kerasMajor };
+  const env: LayerEnv = layerEnv(doc.kerasMajor);
   const warnings = [...doc.warnings];
   const walk: ShapeWalk = { shapes: new Map(), firstInputs: new Map(), notes: new Map(), invalid: new Map() };
   const outs = walkShapes(doc.root, doc.root.inputs.map((i) => i.shape), env, walk, warnings);

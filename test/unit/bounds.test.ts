@@ -14,7 +14,7 @@ import { InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError
 import { checkFillMemory, estimateMemory, runForward } from '../../extension/keras/forward';
 import { fillInputs, fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { allLayers } from '../../extension/keras/graph';
-import { layerKind } from '../../extension/keras/layers/index';
+import { layerEnv, layerKind } from '../../extension/keras/layers/index';
 import { formatBytes } from '../../extension/keras/limits';
 import type { LayerNode } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
@@ -137,7 +137,7 @@ describe('sizes in a config are whole numbers before anything is sized by them',
           const value = Array.isArray(config[key]) ? (key === 'batch_shape' || key === 'target_shape' ? [...(config[key] as unknown[]).slice(0, -1), bad] : [bad]) : bad;
           const layer: LayerNode = { name: 'crafted', className, config: { ...config, [key]: value }, weights: [], children: [], calls: [] };
           const kind = layerKind(className)!;
-          const env = { kerasMajor: 3 as const };
+          const env = layerEnv(3);
           // The summary and the forward pass call both rules; the size must be refused by one before any math.
           assert.throws(
             () => {

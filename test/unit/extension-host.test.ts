@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../extension/keras/document';
 import { summarize } from '../../extension/keras/summary';
-import { layerKind } from '../../extension/keras/layers/index';
+import { layerEnv, layerKind } from '../../extension/keras/layers/index';
 import { findCallAt } from '../../extension/keras/pythonCall';
 import { CancelledError } from '../../extension/keras/errors';
 import { layerTooltip, modelTooltip, pythonHover, paramsLabel } from '../../extension/hovers';
@@ -30,7 +30,7 @@ function moduleReady(className = 'SimpleRNN'): boolean {
   const cell = { name: 'c', className: className === 'Bidirectional' ? 'LSTM' : className, config: { units: 5 }, weights: [], children: [], calls: [] };
   const node = className === 'Bidirectional' ? { ...cell, name: 'b', className, config: { layer: { class_name: 'LSTM', config: { units: 5 } } }, children: [cell, { ...cell, name: 'c2' }] } : cell;
   try {
-    return layerKind(className)!.params(node, [[null, 10, 3]], { kerasMajor: 3 }) !== null;
+    return layerKind(className)!.params(node, [[null, 10, 3]], layerEnv(3)) !== null;
   } catch {
     return false;
   }

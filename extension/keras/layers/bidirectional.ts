@@ -7,8 +7,6 @@ import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Tensor } from '../tensor';
 import { refuseQuantized } from './common';
-import { gruCell } from './gru';
-import { lstmCell } from './lstm';
 import {
   batchAndTime,
   callInputs,
@@ -21,19 +19,17 @@ import {
   type RecurrentRun,
   type RnnOptions,
 } from './recurrent';
-import { simpleRnnCell } from './simpleRnn';
-import type { LayerKind, LayerOutput, ParamFormula } from './types';
+import type { LayerEnv, LayerKind, LayerOutput, ParamFormula } from './types';
 import { showName } from '../safeText';
-
-const CELLS: readonly CellKind[] = [simpleRnnCell, lstmCell, gruCell];
 
 type MergeMode = 'concat' | 'sum' | 'ave' | 'mul' | null;
 
-function cellKindOf(layer: LayerNode, child: LayerNode): CellKind {
-  const kind = CELLS.find((k) => k.classNames.includes(child.className));
+/** The inner layer's cell, from its own module (any recurrent kind the registry knows). */
+function cellKindOf(layer: LayerNode, child: LayerNode, env: LayerEnv): CellKind {
+  const kind = env.layerKind(child.className)?.recurrentCell;
   if (!kind) {
     throw new UnsupportedFeatureError(
-      `Bidirectional "${showName(layer.name)}" wraps ${showName(child.declaredClassName ?? child.className)}; only SimpleRNN, LSTM and GRU (and CuDNNLSTM/CuDNNGRU) can be run.`,
+      `Bidirectional "${showName(layer.name)}" wraps ${showName(child.declaredClassName ?? child.className)}, which is not a recurrent layer this tool can run.`,
     );
   }
   return kind;
@@ -109,10 +105,10 @@ const expression = (f: ParamFormula): string => f.substituted.replace(/\s*=\s*\d
 
 export const bidirectional: LayerKind = {
   classNames: ['Bidirectional'],
-  outputShape(layer, inputs) {
+  outputShape(layer, inputs, env) {
     const [fwd, bwd] = sides(layer);
-    const kf = cellKindOf(layer, fwd);
-    const kb = cellKindOf(layer, bwd);
+    const kf = cellKindOf(layer, fwd, env);
+    const kb = cellKindOf(layer, bwd, env);
     const f = recurrentShapes(fwd, inputs, unitsOf(fwd), kf.stateCount);
     const b = recurrentShapes(bwd, inputs, unitsOf(bwd), kb.stateCount);
     const mode = mergeModeOf(layer);
@@ -138,8 +134,8 @@ export const bidirectional: LayerKind = {
   params(layer, inputs, env) {
     const [fwd, bwd] = sides(layer);
     const D = requireInputDim(fwd, inputs);
-    const f = cellKindOf(layer, fwd).params(fwd, D, env);
-    const b = cellKindOf(layer, bwd).params(bwd, D, env);
+    const f = cellKindOf(layer, fwd, env).params(fwd, D, env);
+    const b = cellKindOf(layer, bwd, env).params(bwd, D, env);
     const terms = [
       ...f.terms.map((t) => ({ ...t, name: `${fwd.name}/${t.name}` })),
       ...b.terms.map((t) => ({ ...t, name: `${bwd.name}/${t.name}` })),
@@ -167,8 +163,8 @@ export const bidirectional: LayerKind = {
     const D = x.shape[2];
     const fo = sideOptions(fwd);
     const bo = sideOptions(bwd);
-    const fCell = cellKindOf(layer, fwd).build(fwd, D, ctx);
-    const bCell = cellKindOf(layer, bwd).build(bwd, D, ctx);
+    const fCell = cellKindOf(layer, fwd, ctx).build(fwd, D, ctx);
+    const bCell = cellKindOf(layer, bwd, ctx).build(bwd, D, ctx);
     // Keras splits initial states in half: the first half starts the forward layer, the second the backward one.
     const half = initialState ? initialState.length / 2 : 0;
     const run = (cell: typeof fCell, opts: RnnOptions, direction: 'forward' | 'backward', init?: Tensor[]): Promise<RecurrentRun> =>

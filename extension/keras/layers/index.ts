@@ -23,10 +23,9 @@ import { layerNormalization } from './layerNormalization';
 import { merge } from './merge';
 import { dot } from './dot';
 import { attention } from './attention';
-import type { LayerKind } from './types';
+import type { LayerEnv, LayerKind } from './types';
 
-// Built on first use: wrapper modules import dispatch.ts, which imports this registry (an import cycle).
-const all = (): LayerKind[] => [
+const ALL: readonly LayerKind[] = [
   simpleRnn,
   lstm,
   gru,
@@ -58,7 +57,7 @@ let byClass: Map<string, LayerKind> | undefined;
 export function layerKind(className: string): LayerKind | undefined {
   if (!byClass) {
     byClass = new Map();
-    for (const kind of all()) for (const name of kind.classNames) byClass.set(name, kind);
+    for (const kind of ALL) for (const name of kind.classNames) byClass.set(name, kind);
   }
   return byClass.get(className);
 }
@@ -66,4 +65,9 @@ export function layerKind(className: string): LayerKind | undefined {
 export function knownLayerClasses(): string[] {
   layerKind('');
   return [...byClass!.keys()].sort();
+}
+
+/** The environment layers see for a file of this Keras version, with the registry lookup wrappers use. */
+export function layerEnv(kerasMajor: 1 | 2 | 3): LayerEnv {
+  return { kerasMajor, layerKind };
 }

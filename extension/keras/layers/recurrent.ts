@@ -384,6 +384,7 @@ export function runTensors(run: RecurrentRun, opts: RnnOptions, N: number, T: nu
 export function recurrentLayer(kind: CellKind): LayerKind {
   return {
     classNames: kind.classNames,
+    recurrentCell: kind,
     outputShape(layer, inputs) {
       return recurrentShapes(layer, inputs, unitsOf(layer), kind.stateCount);
     },

@@ -4,11 +4,14 @@
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
+import type { CellKind } from './recurrent';
 
 /** What a layer needs to know about the file it came from. */
 export interface LayerEnv {
   /** Keras major version of the file: hard_sigmoid and some defaults differ between 2 and 3. */
   kerasMajor: 1 | 2 | 3;
+  /** The registry's module for a class name: how wrappers reach their inner layer's kind without importing the registry. */
+  layerKind(className: string): LayerKind | undefined;
   /** Shape rule of a nested model used as a layer (installed by the graph walker; see dispatch.ts). */
   nestedShape?(layer: LayerNode, inputs: Shape[]): ShapeResult;
 }
@@ -128,6 +131,8 @@ export interface LayerKind {
   letters?: Readonly<Record<string, string>>;
   /** The constructor's signature for hovers over Python code. */
   python?: PythonSignature;
+  /** For a recurrent layer: the cell a wrapper (Bidirectional) runs in each direction. */
+  recurrentCell?: CellKind;
   /** Output shape(s) given the input shapes (one per input tensor). Throws to mean "unknown" (`?`). */
   outputShape(layer: LayerNode, inputs: Shape[], env: LayerEnv): ShapeResult;
   /** Parameter formula; null for layers with no weights. */

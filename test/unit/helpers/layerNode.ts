@@ -2,6 +2,7 @@
 // a forward context, and a seeded random source. No file is read.
 
 import type { LayerNode, WeightRef } from '../../../extension/keras/model';
+import { layerEnv } from '../../../extension/keras/layers/index';
 import type { ForwardContext, LayerEnv } from '../../../extension/keras/layers/types';
 import type { Tensor } from '../../../extension/keras/tensor';
 
@@ -33,12 +34,12 @@ export function layerNode(className: string, config: Record<string, unknown> = {
 }
 
 export function env(kerasMajor: 1 | 2 | 3 = 3): LayerEnv {
-  return { kerasMajor };
+  return layerEnv(kerasMajor);
 }
 
 export function ctx(kerasMajor: 1 | 2 | 3 = 3, trace = true): ForwardContext {
   return {
-    kerasMajor,
+    ...layerEnv(kerasMajor),
     trace,
     checkCancelled() {},
     yieldNow: () => Promise.resolve(),
