@@ -1,5 +1,7 @@
 // LayerNormalization: normalizes each sample (each time step) over `axis`, then y = gamma·x̂ + beta.
 // Unlike BatchNormalization there are no stored statistics: mean and variance come from the input itself.
+// Keras 3's rms_scaling=True computes y = x·rsqrt(var(x) + ε)·gamma: the variance about the mean, yet x is not
+// centred and there is no beta (Keras 3.0 to 3.16 alike; Keras warns the name promises a root mean square it is not).
 
 import { UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
@@ -15,11 +17,10 @@ function axes(layer: LayerNode, rank: number): number[] {
   return [...new Set(list)].sort((p, q) => p - q);
 }
 
+/** Which weights exist: Keras 3 makes gamma when scale or rms_scaling, and beta only when center without rms_scaling. */
 function flags(layer: LayerNode) {
-  if (configFlag(layer, ['rms_scaling'], false)) {
-    throw new UnsupportedFeatureError(`LayerNormalization "${showName(layer.name)}" uses rms_scaling, whose formula changed between Keras 3 releases; it is not supported.`);
-  }
-  return { center: configFlag(layer, ['center'], true), scale: configFlag(layer, ['scale'], true) };
+  const rms = configFlag(layer, ['rms_scaling'], false);
+  return { rms, center: configFlag(layer, ['center'], true) && !rms, scale: configFlag(layer, ['scale'], true) || rms };
 }
 
 function paramShape(layer: LayerNode, shape: Shape): number[] {
@@ -32,24 +33,32 @@ function paramShape(layer: LayerNode, shape: Shape): number[] {
 
 export const layerNormalization: LayerKind = {
   classNames: ['LayerNormalization'],
+  keras3WeightNames(layer) {
+    const { center, scale } = flags(layer);
+    return [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : [])];
+  },
+  python: { positional: ['axis', 'epsilon', 'center', 'scale', 'rms_scaling'] },
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };
   },
   params(layer, inputs) {
     const pshape = paramShape(layer, oneInput(layer, inputs));
     const C = pshape.reduce((p, d) => p * d, 1);
-    const { center, scale } = flags(layer);
+    const { rms, center, scale } = flags(layer);
     const specs: TermSpec[] = [];
     if (scale) specs.push({ name: 'gamma', shape: pshape, trainable: true });
     if (center) specs.push({ name: 'beta', shape: pshape, trainable: true });
     if (specs.length === 0) return null;
-    return makeFormula(specs.length === 2 ? '2·C' : 'C', { C }, specs, 'gamma scales and beta shifts each normalized feature; nothing is stored from training data.');
+    const note = rms
+      ? 'rms_scaling: y = x·gamma/√(var(x) + ε), one gamma per feature and no beta; nothing is stored from training data.'
+      : 'gamma scales and beta shifts each normalized feature; nothing is stored from training data.';
+    return makeFormula(specs.length === 2 ? '2·C' : 'C', { C }, specs, note);
   },
   forward(layer, inputs) {
     const x = oneTensor(layer, inputs.tensors);
     const rank = x.shape.length;
     const ax = axes(layer, rank);
-    const { center, scale } = flags(layer);
+    const { rms, center, scale } = flags(layer);
     const pshape = ax.map((a) => x.shape[a]);
     const C = pshape.reduce((p, d) => p * d, 1);
     let pos = 0;
@@ -92,8 +101,10 @@ export const layerNormalization: LayerKind = {
       for (let j = 0; j < C; j++) variance += (vals[j] - mean) ** 2;
       variance /= C;
       const inv = 1 / Math.sqrt(variance + eps);
+      // rms_scaling keeps x uncentred (the mean only enters the variance).
+      const shift = rms ? 0 : mean;
       for (let j = 0; j < C; j++) {
-        out[offsets[j]] = (vals[j] - mean) * inv * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+        out[offsets[j]] = (vals[j] - shift) * inv * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
       }
     }
     return { tensors: [{ shape: [...x.shape], data: out }], masks: [inputs.masks[0] ?? null] };
