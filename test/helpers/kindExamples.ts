@@ -20,8 +20,68 @@ export interface KindExample {
   exempt?: Partial<Record<'numpy' | 'python' | 'forward', string>>;
 }
 
+const lstm = (units: number, extra: Record<string, unknown> = {}): KindExample => ({ className: 'LSTM', config: { units, ...extra }, inputs: [] });
+
 export const KIND_EXAMPLES: KindExample[] = [
+  // Recurrent layers and wrappers
   { className: 'SimpleRNN', config: { units: 4, return_sequences: true }, inputs: [[2, 5, 3]] },
-  { className: 'LSTM', config: { units: 3 }, inputs: [[2, 4, 3]] },
-  { className: 'GRU', config: { units: 3, reset_after: true }, inputs: [[2, 4, 2]] },
+  { className: 'LSTM', config: { units: 3, return_state: true }, inputs: [[2, 4, 3]] },
+  { className: 'GRU', config: { units: 3, reset_after: true, go_backwards: true }, inputs: [[2, 4, 2]] },
+  { className: 'CuDNNLSTM', config: { units: 3, return_sequences: true }, inputs: [[1, 3, 2]], kerasMajor: 2 },
+  { className: 'CuDNNGRU', config: { units: 2 }, inputs: [[1, 3, 2]], kerasMajor: 2 },
+  {
+    className: 'Bidirectional',
+    config: { merge_mode: 'concat' },
+    inputs: [[2, 4, 3]],
+    children: [lstm(3, { return_sequences: true }), { ...lstm(3, { return_sequences: true, go_backwards: true }), config: { units: 3, return_sequences: true, go_backwards: true, name: 'backward_lstm' } }],
+  },
+  { className: 'TimeDistributed', config: {}, inputs: [[2, 3, 4]], children: [{ className: 'Dense', config: { units: 2, activation: 'tanh' }, inputs: [] }] },
+  // Dense family and activations
+  { className: 'Dense', config: { units: 3, activation: 'relu' }, inputs: [[2, 4]] },
+  { className: 'Activation', config: { activation: 'softmax' }, inputs: [[2, 5]] },
+  { className: 'ReLU', config: { max_value: 1.5, threshold: 0.1, negative_slope: 0.2 }, inputs: [[2, 6]] },
+  { className: 'LeakyReLU', config: { negative_slope: 0.3 }, inputs: [[2, 6]] },
+  { className: 'ELU', config: { alpha: 0.7 }, inputs: [[2, 6]] },
+  { className: 'Softmax', config: { axis: -1 }, inputs: [[2, 3, 4]] },
+  { className: 'ThresholdedReLU', config: { theta: 0.2 }, inputs: [[2, 6]], kerasMajor: 2 },
+  // Sequences in, tokens in
+  { className: 'Embedding', config: { input_dim: 7, output_dim: 3 }, inputs: [[2, 5]], tokensBelow: 7 },
+  { className: 'Masking', config: { mask_value: 0 }, inputs: [[2, 4, 3]] },
+  // Identities at inference
+  { className: 'Dropout', config: { rate: 0.5 }, inputs: [[2, 4]] },
+  { className: 'SpatialDropout1D', config: { rate: 0.5 }, inputs: [[2, 3, 4]] },
+  { className: 'GaussianNoise', config: { stddev: 0.1 }, inputs: [[2, 4]] },
+  { className: 'GaussianDropout', config: { rate: 0.1 }, inputs: [[2, 4]] },
+  { className: 'AlphaDropout', config: { rate: 0.1 }, inputs: [[2, 4]] },
+  // Shaping
+  { className: 'RepeatVector', config: { n: 3 }, inputs: [[2, 4]] },
+  { className: 'Flatten', config: {}, inputs: [[2, 3, 4]] },
+  { className: 'Reshape', config: { target_shape: [4, 3] }, inputs: [[2, 12]] },
+  { className: 'Permute', config: { dims: [2, 1] }, inputs: [[2, 3, 4]] },
+  // Convolution and pooling over time
+  { className: 'Conv1D', config: { filters: 3, kernel_size: [2], padding: 'same', strides: [1], dilation_rate: [2], activation: 'relu' }, inputs: [[2, 6, 2]] },
+  { className: 'MaxPooling1D', config: { pool_size: [2], strides: [2], padding: 'valid' }, inputs: [[2, 5, 3]] },
+  { className: 'AveragePooling1D', config: { pool_size: [3], strides: [1], padding: 'same' }, inputs: [[2, 5, 3]] },
+  { className: 'MaxPool1D', config: { pool_size: [2] }, inputs: [[2, 4, 2]] },
+  { className: 'AvgPool1D', config: { pool_size: [2] }, inputs: [[2, 4, 2]] },
+  { className: 'GlobalAveragePooling1D', config: {}, inputs: [[2, 5, 3]] },
+  { className: 'GlobalMaxPooling1D', config: {}, inputs: [[2, 5, 3]] },
+  { className: 'GlobalAvgPool1D', config: {}, inputs: [[2, 5, 3]] },
+  { className: 'GlobalMaxPool1D', config: { keepdims: true }, inputs: [[2, 5, 3]] },
+  // Normalization
+  { className: 'BatchNormalization', config: { epsilon: 0.001 }, inputs: [[2, 3, 4]] },
+  { className: 'LayerNormalization', config: { epsilon: 0.001 }, inputs: [[2, 3, 4]] },
+  // Merging
+  { className: 'Add', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Subtract', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Multiply', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Average', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Maximum', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Minimum', config: {}, inputs: [[2, 3], [2, 3]] },
+  { className: 'Concatenate', config: { axis: -1 }, inputs: [[2, 3, 2], [2, 3, 4]] },
+  { className: 'Merge', config: { mode: 'sum' }, inputs: [[2, 3], [2, 3]], kerasMajor: 1 },
+  { className: 'Dot', config: { axes: [2, 2] }, inputs: [[2, 3, 4], [2, 5, 4]] },
+  { className: 'Attention', config: { use_scale: true }, inputs: [[2, 3, 4], [2, 5, 4]] },
+  // The model's input: every other example runs through one.
+  { className: 'InputLayer', config: {}, inputs: [[2, 3]], exempt: { forward: 'an InputLayer is the model input itself; every other example runs through one', numpy: 'the model input itself; every exported script starts with one', python: 'written Input(shape=...) in code, not as a layer call' } },
 ];
