@@ -1,45 +1,51 @@
 // Writes a standalone Python script (NumPy only) that recomputes a model's forward pass by hand, step by step as
 // the classic notebooks do, with the weights and the input embedded exactly (base64 of the stored float32 bytes).
-// One emitter per layer kind, in the EMITTERS table; the graph is walked in the same order as the forward runner.
+// Each layer module writes its own kind (`numpy` in its LayerKind, helpers in layers/numpyEmit.ts); this file keeps
+// the graph walk, in the same order as the forward runner, and the script template.
 
-import { activationName } from './activations';
 import { UnsupportedFeatureError, UnsupportedLayerError } from './errors';
 import type { LayerCall, LayerNode, ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
 import type { Tensor } from './tensor';
 import { executionOrder } from './graph';
-import { MAX_SHOWN_NAME, pyStr, showName } from './safeText';
+import { knownLayerClasses, layerKind } from './layers';
+import {
+  cfg,
+  cfgChoice,
+  cfgFloat,
+  cfgInt,
+  dims,
+  findWeight,
+  helperName,
+  knownActivation,
+  needWeight,
+  one,
+  passMask,
+  passThrough,
+  pyActivation,
+  pyBool,
+  pyInt,
+  pyInts,
+  quoted,
+  SHARED_HELPERS,
+  shortName,
+  word,
+  type EmitContext,
+  type Emitted,
+  type NumpyEmitter,
+} from './layers/numpyEmit';
+import { pyStr, showName } from './safeText';
 
 // Every name, string and number from the model file is untrusted: names reach the script only as Python string
 // literals (pyStr), also inside comments; numbers only after a check that they are numbers; config strings only
 // when they are one of the values the script knows (padding, activation). Nothing from a file becomes code.
+// layers/numpyEmit.ts holds the checked conversions every emitter uses.
 
 export interface NumpyExportOptions {
   /** A line naming where the script came from (file name), shown in its docstring. */
   title?: string;
 }
 
-/** Python expressions for the tensors of one layer call's output, and their time masks ('None' when none). */
-interface Emitted {
-  vars: string[];
-  masks: string[];
-}
-
-interface EmitContext {
-  doc: ModelDocument;
-  /** Lines of main()'s body (without indentation). */
-  out: string[];
-  helpers: Set<string>;
-  weights: { key: string; shape: number[]; b64: string }[];
-  names: Set<string>;
-  fresh(base: string): string;
-  /** Python expression for a weight: `weights('lstm_1/kernel')`, registered for the data section. */
-  weight(layer: LayerNode, w: WeightRef, prefix?: string): string;
-  act(spec: unknown): string;
-  /** The layer being written, for messages. */
-  layerName: string;
-}
-
-type Emitter = (layer: LayerNode, call: LayerCall, inputs: Emitted, cx: EmitContext, target: string) => Emitted;
+type Emitter = NumpyEmitter;
 
 // ---------------------------------------------------------------------------------------------
 // Base64 of little-endian bytes (no Buffer: this module also runs in the browser)
@@ -80,24 +86,9 @@ function chunk(s: string, width = 100): string {
 // ---------------------------------------------------------------------------------------------
 // Python helpers, emitted only when used
 
-const HELPERS: Record<string, string> = {
-  linear: 'def linear(x):\n    return x',
-  sigmoid: 'def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))',
-  hard_sigmoid_k2: 'def hard_sigmoid_k2(x):\n    """Keras 2: clip(0.2x + 0.5, 0, 1)."""\n    return np.clip(0.2 * x + 0.5, 0.0, 1.0)',
-  hard_sigmoid_k3: 'def hard_sigmoid_k3(x):\n    """Keras 3: relu6(x + 3) / 6."""\n    return np.clip(x + 3.0, 0.0, 6.0) / 6.0',
-  hard_silu: 'def hard_silu(x):\n    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0',
-  relu6: 'def relu6(x):\n    return np.clip(x, 0.0, 6.0)',
-  selu: 'def selu(x):\n    return 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0)))',
-  softplus: 'def softplus(x):\n    return np.logaddexp(0.0, x)',
-  softsign: 'def softsign(x):\n    return x / (1.0 + np.abs(x))',
-  swish: 'def swish(x):\n    return x * sigmoid(x)',
-  gelu_exact: 'def gelu_exact(x):\n    """0.5·x·(1 + erf(x/√2))."""\n    return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))',
-  gelu_tanh:
-    'def gelu_tanh(x):\n    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))',
-  mish: 'def mish(x):\n    return x * np.tanh(softplus(x))',
-  softmax: 'def softmax(x):\n    """Over the last axis."""\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)',
-  log_softmax: 'def log_softmax(x):\n    s = x - x.max(axis=-1, keepdims=True)\n    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))',
-  simple_rnn: `def run_simple_rnn(x, W_x, W_h, b, act, h0=None, mask=None, go_backwards=False, return_sequences=False,
+// Kind-specific helpers not yet moved into their layer modules (keyed by function name, as numpyHelpers are).
+const UNMOVED_HELPERS: Record<string, string> = {
+  run_simple_rnn: `def run_simple_rnn(x, W_x, W_h, b, act, h0=None, mask=None, go_backwards=False, return_sequences=False,
                zero_output_for_mask=False):
     """SimpleRNN over x (N×T×D): h_t = act(x_t·W_x + h_{t-1}·W_h + b), with W_x D×M, W_h M×M, b M."""
     N, T, D = x.shape
@@ -115,7 +106,7 @@ const HELPERS: Record<string, string> = {
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
     return (np.stack(ys, axis=1) if return_sequences else y), [h]`,
-  lstm: `def run_lstm(x, W_x, W_h, b, act, rec_act, h0=None, mask=None, go_backwards=False, return_sequences=False,
+  run_lstm: `def run_lstm(x, W_x, W_h, b, act, rec_act, h0=None, mask=None, go_backwards=False, return_sequences=False,
          zero_output_for_mask=False):
     """LSTM over x (N×T×D): z = x_t·W_x + h_{t-1}·W_h + b is split into the gates i, f, c~ (g), o (each M wide);
     c_t = f·c_{t-1} + i·g and h_t = o·act(c_t). W_x is D×4M, W_h M×4M, b 4M."""
@@ -142,7 +133,7 @@ const HELPERS: Record<string, string> = {
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
     return (np.stack(ys, axis=1) if return_sequences else y), [h, c]`,
-  gru: `def run_gru(x, W_x, W_h, b, act, rec_act, reset_after, h0=None, mask=None, go_backwards=False,
+  run_gru: `def run_gru(x, W_x, W_h, b, act, rec_act, reset_after, h0=None, mask=None, go_backwards=False,
         return_sequences=False, zero_output_for_mask=False):
     """GRU over x (N×T×D) with gates z (update), r (reset) and the candidate h~ (hh), each M wide.
     reset_after=True (Keras 2.x tf.keras and 3 default): b is 2×3M (input bias, recurrent bias) and
@@ -174,7 +165,7 @@ const HELPERS: Record<string, string> = {
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
     return (np.stack(ys, axis=1) if return_sequences else y), [h]`,
-  conv1d: `def run_conv1d(x, W, b, strides, padding, dilation, act):
+  run_conv1d: `def run_conv1d(x, W, b, strides, padding, dilation, act):
     """Conv1D over x (N×T×C): y[n, t, f] = sum_j sum_c x[n, t·s + j·dil, c]·W[j, c, f] + b[f]; W is k×C×F."""
     N, T, C = x.shape
     k, _, F = W.shape
@@ -191,7 +182,7 @@ const HELPERS: Record<string, string> = {
         start = j * dilation
         y += x[:, start:start + (T_out - 1) * strides + 1:strides] @ W[j]
     return act(y)`,
-  pool1d: `def run_pool1d(x, size, strides, padding, kind):
+  run_pool1d: `def run_pool1d(x, size, strides, padding, kind):
     """Max or average pooling over time (N×T×C). 'same' pads so that T_out = ceil(T / strides);
     the average counts only real (unpadded) steps, as Keras does."""
     N, T, C = x.shape
@@ -211,6 +202,30 @@ const HELPERS: Record<string, string> = {
     return y`,
 };
 
+let helperTable: Map<string, string> | undefined;
+
+/**
+ * Every Python helper a script may define, by function name: the shared ones, then each registered kind's
+ * numpyHelpers. A name two kinds define differently is a programming error, caught on first use.
+ */
+function pythonHelpers(): Map<string, string> {
+  if (helperTable) return helperTable;
+  const table = new Map<string, string>();
+  const add = (name: string, source: string, owner: string) => {
+    if (helperName(source) !== name) throw new Error(`The NumPy helper "${name}" of ${owner} does not define a function of that name.`);
+    const had = table.get(name);
+    if (had !== undefined && had !== source) throw new Error(`The NumPy helper "${name}" is defined twice, differently (${owner}).`);
+    table.set(name, source);
+  };
+  for (const [name, source] of Object.entries(SHARED_HELPERS)) add(name, source, 'numpyEmit.ts');
+  for (const cls of knownLayerClasses()) {
+    for (const [name, source] of Object.entries(layerKind(cls)?.numpyHelpers ?? {})) add(name, source, cls);
+  }
+  for (const [name, source] of Object.entries(UNMOVED_HELPERS)) add(name, source, 'numpyExport.ts');
+  helperTable = table;
+  return table;
+}
+
 /** The longest Python variable made from a layer name (a 10 KB name would make every line 10 KB). */
 const MAX_VARIABLE = 40;
 
@@ -222,12 +237,10 @@ function sanitize(name: string): string {
   const clean = (t: string) => t.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   let s = clean(clean(name).slice(0, MAX_VARIABLE));
   if (!/^[A-Za-z]/.test(s)) s = s ? `v_${s}` : 'v';
-  if (PY_RESERVED.has(s)) s = `${s}_v`;
+  // The script's helper functions are reserved too: a variable named like one would hide it inside forward().
+  if (PY_RESERVED.has(s) || pythonHelpers().has(s)) s = `${s}_v`;
   return s;
 }
-
-/** Functions the script defines: no variable may take their name. */
-const HELPER_FUNCTIONS = Object.values(HELPERS).map((src) => /^def (\w+)/.exec(src)![1]);
 
 const PY_RESERVED = new Set([
   // keywords
@@ -243,207 +256,10 @@ const PY_RESERVED = new Set([
   'h', 'c', 'b', 'W', 'W_x', 'W_h', 'mask', 'v', '__debug__',
   // loop variables of the comprehensions the emitters write (a layer variable `a` would be shadowed inside them)
   'a', 'p', 'q',
-  ...HELPER_FUNCTIONS,
 ]);
-
-/** A name from the file inside a comment: as a Python string literal (nothing can end the comment), cut to 80. */
-function quoted(name: string): string {
-  const chars = Array.from(String(name));
-  return chars.length <= MAX_SHOWN_NAME ? pyStr(name) : `${pyStr(chars.slice(0, MAX_SHOWN_NAME).join(''))}… (${chars.length} characters)`;
-}
-
-/** A class name in a comment: as it is when it is a plain identifier (all real ones), else quoted. */
-function word(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) ? name : quoted(name);
-}
-
-/** A number from the config, or an UnsupportedFeatureError: JSON numbers, or strings that spell one. */
-function configNumber(v: unknown, what: string, layerName: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) return Number(v);
-  throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} ${showName(JSON.stringify(v) ?? String(v), 40)}, which is not a number, so it cannot be exported.`);
-}
-
-/** A whole number from the config as a Python int literal, or an UnsupportedFeatureError. */
-function pyInt(v: unknown, what: string, layerName: string): string {
-  const n = configNumber(v, what, layerName);
-  if (!Number.isSafeInteger(n)) throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} ${n}, which is not a whole number, so it cannot be exported.`);
-  return String(n);
-}
-
-/** A list of whole numbers from the config (axes, dims, a target shape). */
-function pyInts(v: unknown, what: string, layerName: string): string[] {
-  if (!Array.isArray(v)) throw new UnsupportedFeatureError(`The layer "${showName(layerName)}" has ${what} that is not a list, so it cannot be exported.`);
-  return v.map((x) => pyInt(x, what, layerName));
-}
-
-/** A stored tensor's shape as Python ints (from the file's headers, so checked too). */
-function dims(shape: readonly unknown[], layerName: string): string[] {
-  return pyInts(shape, 'a weight shape', layerName);
-}
-
-function pyFloat(v: number): string {
-  if (Number.isNaN(v)) return 'float("nan")';
-  if (!Number.isFinite(v)) return v > 0 ? 'float("inf")' : 'float("-inf")';
-  const s = String(v);
-  return /[.eE]/.test(s) ? s : `${s}.0`;
-}
-
-function pyBool(v: boolean): string {
-  return v ? 'True' : 'False';
-}
-
-/** The activations the script can write out; any other name is refused, never written into the script. */
-const KNOWN_ACTIVATIONS = new Set([
-  'linear', 'None', 'tanh', 'sigmoid', 'hard_sigmoid', 'hard_silu', 'hard_swish', 'relu', 'relu6', 'elu', 'selu', 'softplus',
-  'softsign', 'swish', 'silu', 'gelu', 'exponential', 'leaky_relu', 'mish', 'softmax', 'log_softmax',
-]);
-const ACTIVATION_CLASSES: Record<string, string> = { ReLU: 'relu', LeakyReLU: 'leaky_relu', ELU: 'elu', Softmax: 'softmax' };
-
-/** A Keras activation spec as one of KNOWN_ACTIVATIONS (module paths like `keras.activations.relu` allowed). */
-function knownActivation(spec: unknown, layerName: string): { name: string; config: Record<string, unknown> } {
-  const { name: raw, config } = activationName(spec);
-  const m = /^(?:[A-Za-z_][A-Za-z0-9_]*\.){0,4}([A-Za-z_][A-Za-z0-9_]*)$/.exec(String(raw));
-  const name = m ? (ACTIVATION_CLASSES[m[1]] ?? m[1]) : '';
-  if (!KNOWN_ACTIVATIONS.has(name)) {
-    throw new UnsupportedFeatureError(`The activation "${showName(raw, 40)}" of layer "${showName(layerName)}" is not supported by the NumPy export.`);
-  }
-  return { name, config: config && typeof config === 'object' ? config : {} };
-}
-
-/** The Python function (or lambda) for a Keras activation spec; registers the helpers it needs. */
-function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<string>, layerName: string): string {
-  const { name, config } = knownActivation(spec, layerName);
-  const num = (v: unknown, what: string) => pyFloat(configNumber(v, what, layerName));
-  const use = (h: string, ...deps: string[]) => {
-    for (const d of deps) helpers.add(d);
-    helpers.add(h);
-    return h;
-  };
-  switch (name) {
-    case 'linear':
-    case 'None':
-      return use('linear');
-    case 'tanh':
-      return 'np.tanh';
-    case 'sigmoid':
-      return use('sigmoid');
-    case 'hard_sigmoid':
-      return kerasMajor >= 3 ? use('hard_sigmoid_k3') : use('hard_sigmoid_k2');
-    case 'hard_silu':
-    case 'hard_swish':
-      return use('hard_silu');
-    case 'relu': {
-      const alpha = configNumber(config.negative_slope ?? config.alpha ?? 0, 'a relu negative_slope', layerName);
-      const threshold = configNumber(config.threshold ?? 0, 'a relu threshold', layerName);
-      // Keras: x where x > threshold (strictly), else 0; clipped to [0, max_value]; minus negative_slope·relu(threshold − x).
-      let expr = threshold === 0 ? 'np.maximum(x, 0.0)' : `np.where(x > ${pyFloat(threshold)}, x, 0.0)`;
-      if (config.max_value != null) expr = `np.clip(${expr}, 0.0, ${num(config.max_value, 'a relu max_value')})`;
-      if (alpha !== 0) expr = `${expr} - ${pyFloat(alpha)} * np.maximum(${pyFloat(threshold)} - x, 0.0)`;
-      return `(lambda x: ${expr})`;
-    }
-    case 'relu6':
-      return use('relu6');
-    case 'elu': {
-      return `(lambda x: np.where(x > 0, x, ${num(config.alpha ?? 1, 'an elu alpha')} * np.expm1(np.minimum(x, 0))))`;
-    }
-    case 'selu':
-      return use('selu');
-    case 'softplus':
-      return use('softplus');
-    case 'softsign':
-      return use('softsign');
-    case 'swish':
-    case 'silu':
-      return use('swish', 'sigmoid');
-    case 'gelu':
-      return config.approximate === true ? use('gelu_tanh') : use('gelu_exact');
-    case 'exponential':
-      return 'np.exp';
-    case 'leaky_relu': {
-      return `(lambda x: np.where(x >= 0, x, ${num(config.negative_slope ?? config.alpha ?? 0.2, 'a leaky_relu slope')} * x))`;
-    }
-    case 'mish':
-      return use('mish', 'softplus');
-    case 'softmax':
-    case 'log_softmax': {
-      const axis = config.axis;
-      if (axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
-        throw new UnsupportedFeatureError(`The NumPy export supports softmax over the last axis only, but "${showName(layerName)}" uses axis ${showName(JSON.stringify(axis) ?? String(axis), 40)}.`);
-      }
-      return use(name);
-    }
-    default:
-      throw new UnsupportedFeatureError(`The activation "${name}" of layer "${showName(layerName)}" is not supported by the NumPy export.`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Weights by name (any alias), else by position when the file names them only by position
-
-function shortName(w: WeightRef): string {
-  return (w.name.split('/').pop() ?? w.name).replace(/:\d+$/, '');
-}
-
-function findWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef | undefined {
-  for (const w of weights) if (aliases.includes(shortName(w))) return w;
-  const named = weights.some((w) => /^(kernel|recurrent_kernel|bias|embeddings|gamma|beta|moving_mean|moving_variance|W|U|b)$/.test(shortName(w)));
-  return !named && position < weights.length ? weights[position] : undefined;
-}
-
-function needWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef {
-  const w = findWeight(layer, aliases, position, weights);
-  if (!w) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className, 40)}) has no stored "${aliases[0]}" weight, so it cannot be exported.`);
-  return w;
-}
-
-function cfg(layer: LayerNode, key: string, fallback: unknown): unknown {
-  const v = layer.config[key];
-  return v === undefined || v === null ? fallback : v;
-}
-
-/** A whole number from the config (Keras 2/3 store `strides` as `[2]`), as a Python int literal. */
-function cfgInt(layer: LayerNode, key: string, fallback: number): string {
-  let v = cfg(layer, key, fallback);
-  if (Array.isArray(v)) v = v[0];
-  return pyInt(v, `a "${key}"`, layer.name);
-}
-
-/** A number from the config as a Python float literal (NaN and infinities spelled as float('nan') etc.). */
-function cfgFloat(layer: LayerNode, key: string, fallback: number): string {
-  return pyFloat(configNumber(cfg(layer, key, fallback), `a "${key}"`, layer.name));
-}
-
-/** A config string that must be one of `allowed` (compared in lower case, as the forward pass does). */
-function cfgChoice<T extends string>(layer: LayerNode, keys: readonly string[], fallback: T, allowed: readonly T[]): T {
-  let v: unknown = fallback;
-  for (const k of keys) {
-    if (layer.config[k] !== undefined && layer.config[k] !== null) {
-      v = layer.config[k];
-      break;
-    }
-  }
-  const low = typeof v === 'string' ? v.toLowerCase() : v;
-  if (!allowed.includes(low as T)) {
-    throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" has ${keys[0]} ${showName(JSON.stringify(v) ?? String(v), 40)}; the NumPy export handles ${allowed.join(', ')}.`);
-  }
-  return low as T;
-}
-
-function one(layer: LayerNode, inputs: Emitted): string {
-  if (inputs.vars.length < 1) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" received no input.`);
-  return inputs.vars[0];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Emitters, one per layer kind
-
-const passMask = (inputs: Emitted): string[] => [inputs.masks[0] ?? 'None'];
-
-const identity: Emitter = (layer, _call, inputs, cx, target) => {
-  cx.out.push(`${target} = ${one(layer, inputs)}  # ${word(layer.className)} does nothing at inference`);
-  return { vars: [target], masks: passMask(inputs) };
-};
 
 const inputLayer: Emitter = (layer, _call, inputs, cx, target) => {
   cx.out.push(`${target} = ${one(layer, inputs)}`);
@@ -563,13 +379,13 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   const zeroOutput = overrides.zeroOutput ?? cfg(layer, 'zero_output_for_mask', false) === true;
   const common = `h0=${h0}, mask=${mask}, go_backwards=${pyBool(goBackwards)}, return_sequences=${pyBool(returnSequences)}, zero_output_for_mask=${pyBool(zeroOutput)}`;
   if (spec.cell === 'SimpleRNN') {
-    cx.helpers.add('simple_rnn');
+    cx.helpers.add('run_simple_rnn');
     cx.out.push(`${target}, ${target}__states = run_simple_rnn(${x}, W_x, W_h, b, ${act}, ${common})`);
   } else if (spec.cell === 'LSTM') {
-    cx.helpers.add('lstm');
+    cx.helpers.add('run_lstm');
     cx.out.push(`${target}, ${target}__states = run_lstm(${x}, W_x, W_h, b, ${act}, ${recAct}, ${common})`);
   } else {
-    cx.helpers.add('gru');
+    cx.helpers.add('run_gru');
     cx.out.push(`${target}, ${target}__states = run_gru(${x}, W_x, W_h, b, ${act}, ${recAct}, reset_after=${pyBool(resetAfter)}, ${common})`);
   }
   return target;
@@ -711,7 +527,7 @@ const conv1d: Emitter = (layer, _call, inputs, cx, target) => {
   const strides = cfg(layer, 'strides', null) === null ? cfgInt(layer, 'subsample_length', 1) : cfgInt(layer, 'strides', 1);
   const dilation = cfgInt(layer, 'dilation_rate', 1);
   const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same', 'causal']);
-  cx.helpers.add('conv1d');
+  cx.helpers.add('run_conv1d');
   cx.out.push(`W = ${cx.weight(layer, W)}  # kernel k×C×F = ${dims(W.shape, layer.name).join('×')}`);
   cx.out.push(b ? `b = ${cx.weight(layer, b)}  # bias F` : 'b = None');
   cx.out.push(`${target} = run_conv1d(${one(layer, inputs)}, W, b, strides=${strides}, padding=${pyStr(padding)}, dilation=${dilation}, act=${cx.act(cfg(layer, 'activation', 'linear'))})`);
@@ -725,7 +541,7 @@ const pooling1d: Emitter = (layer, _call, inputs, cx, target) => {
   const size = cfg(layer, 'pool_size', null) === null ? cfgInt(layer, 'pool_length', 2) : cfgInt(layer, 'pool_size', 2);
   const strides = cfg(layer, 'strides', null) === null ? size : cfgInt(layer, 'strides', 1);
   const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same']);
-  cx.helpers.add('pool1d');
+  cx.helpers.add('run_pool1d');
   const kind = layer.className.startsWith('Max') ? 'max' : 'average';
   cx.out.push(`${target} = run_pool1d(${one(layer, inputs)}, size=${size}, strides=${strides}, padding=${pyStr(padding)}, kind='${kind}')`);
   return { vars: [target], masks: ['None'] };
@@ -870,8 +686,8 @@ const attention: Emitter = (layer, call, inputs, cx, target) => {
   return { vars: [target], masks: [qMask] };
 };
 
-/** One emitter per Keras class name: the same kinds the forward runner computes. */
-export const EMITTERS: Record<string, Emitter> = {
+/** Emitters of kinds whose module does not yet own one (moving into the modules, one by one). */
+const UNMOVED: Record<string, Emitter> = {
   InputLayer: inputLayer,
   Dense: dense,
   Activation: activationLayer,
@@ -881,12 +697,7 @@ export const EMITTERS: Record<string, Emitter> = {
   Softmax: activationLayer,
   Embedding: embedding,
   Masking: masking,
-  Dropout: identity,
-  SpatialDropout1D: identity,
-  GaussianNoise: identity,
-  GaussianDropout: identity,
-  AlphaDropout: identity,
-  ActivityRegularization: identity,
+  ActivityRegularization: passThrough,
   SimpleRNN: recurrent,
   LSTM: recurrent,
   GRU: recurrent,
@@ -920,9 +731,9 @@ export const EMITTERS: Record<string, Emitter> = {
   Attention: attention,
 };
 
-/** The emitter for a class name; own entries only (a class named `constructor` or `__proto__` has none). */
+/** The emitter for a class name, from its layer module (the registry is a Map: `__proto__` finds nothing). */
 function emitterFor(className: string): Emitter | undefined {
-  return Object.prototype.hasOwnProperty.call(EMITTERS, className) ? EMITTERS[className] : undefined;
+  return layerKind(className)?.numpy ?? (Object.prototype.hasOwnProperty.call(UNMOVED, className) ? UNMOVED[className] : undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -990,15 +801,13 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   if (doc.notExecutable) throw new UnsupportedFeatureError(doc.notExecutable);
   const helpers = new Set<string>();
   const names = new Set<string>();
-  const weightsTable: EmitContext['weights'] = [];
+  const weightsTable: { key: string; shape: number[]; b64: string }[] = [];
   const weightKeys = new Map<WeightRef, string>();
   const usedKeys = new Set<string>();
   const cx: EmitContext = {
     doc,
     out: [],
     helpers,
-    weights: weightsTable,
-    names,
     fresh(base) {
       // sanitize() never gives `__`, so `<name>_<k>` stays clear of every derived `<target>__mask`-style name.
       const s = sanitize(base);
@@ -1022,6 +831,14 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
     act(spec) {
       return pyActivation(spec, doc.kerasMajor, helpers, cx.layerName);
     },
+    emitterOf(inner, wrapper) {
+      const emit = inner.model ? undefined : emitterFor(inner.className);
+      if (!emit) {
+        const what = inner.model ? 'a nested model' : `"${showName(inner.name)}" (${showName(inner.declaredClassName ?? inner.className, 40)})`;
+        throw new UnsupportedLayerError(`The NumPy export cannot write out ${what} inside the wrapper "${showName(wrapper.name)}".`, inner.name, 0);
+      }
+      return emit;
+    },
     layerName: '',
   };
   const graph = doc.root;
@@ -1040,7 +857,10 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   cx.out.push(`outputs = [${outputs.vars.join(', ')}]`);
   cx.out.push('return outputs');
 
-  const order = Object.keys(HELPERS).filter((h) => helpers.has(h));
+  const table = pythonHelpers();
+  const unknown = [...helpers].find((h) => !table.has(h));
+  if (unknown !== undefined) throw new Error(`An emitter asked for the NumPy helper "${unknown}", which no module defines.`);
+  const order = [...table.keys()].filter((h) => helpers.has(h));
   const lines: string[] = [];
   lines.push('#!/usr/bin/env python3');
   lines.push('"""The forward pass of a Keras model recomputed by hand with NumPy, step by step as the classic notebooks do.');
@@ -1096,7 +916,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   for (const h of order) {
     lines.push('');
     lines.push('');
-    lines.push(HELPERS[h]);
+    lines.push(table.get(h)!);
   }
   lines.push('');
   lines.push('');

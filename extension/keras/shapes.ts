@@ -4,7 +4,7 @@ export type Dim = number | null;
 export type Shape = Dim[];
 
 /** The letters the notebooks use: N samples, T time steps, D input features, M hidden units, K outputs. */
-export type DimLetter = 'N' | 'T' | 'D' | 'M' | '2M' | 'K' | 'V' | 'E' | 'F' | null;
+export type DimLetter = 'N' | 'T' | 'D' | 'M' | '2M' | 'K' | 'V' | 'E' | 'F' | 'H' | 'W' | 'C' | null;
 
 export const LETTER_MEANING: Record<Exclude<DimLetter, null>, string> = {
   N: 'samples (batch size)',
@@ -16,6 +16,9 @@ export const LETTER_MEANING: Record<Exclude<DimLetter, null>, string> = {
   V: 'vocabulary size',
   E: 'embedding size',
   F: 'filters',
+  H: 'frame height (rows)',
+  W: 'frame width (columns)',
+  C: 'channels per pixel',
 };
 
 /** `(None, 10, 5)` exactly as Keras's model.summary() prints it. */

@@ -3,6 +3,7 @@
 
 import type { LayerKind } from './types';
 import { oneInput } from './common';
+import { passThrough } from './numpyEmit';
 
 export const identity: LayerKind = {
   classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'],
@@ -15,4 +16,5 @@ export const identity: LayerKind = {
   forward(_layer, inputs) {
     return { tensors: [inputs.tensors[0]], masks: [inputs.masks[0] ?? null] };
   },
+  numpy: passThrough,
 };

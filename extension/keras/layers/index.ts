@@ -23,6 +23,8 @@ import { layerNormalization } from './layerNormalization';
 import { merge } from './merge';
 import { dot } from './dot';
 import { attention } from './attention';
+import { conv2d } from './conv2d';
+import { spatialPooling } from './spatialPooling';
 import type { LayerEnv, LayerKind } from './types';
 
 const ALL: readonly LayerKind[] = [
@@ -49,6 +51,8 @@ const ALL: readonly LayerKind[] = [
   merge,
   dot,
   attention,
+  conv2d,
+  spatialPooling,
 ];
 
 let byClass: Map<string, LayerKind> | undefined;

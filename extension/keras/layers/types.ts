@@ -5,6 +5,7 @@ import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import type { CellKind } from './recurrent';
+import type { NumpyEmitter } from './numpyEmit';
 
 /** What a layer needs to know about the file it came from. */
 export interface LayerEnv {
@@ -133,6 +134,10 @@ export interface LayerKind {
   python?: PythonSignature;
   /** For a recurrent layer: the cell a wrapper (Bidirectional) runs in each direction. */
   recurrentCell?: CellKind;
+  /** Writes this kind into the NumPy export's script (numpyEmit.ts); a kind the forward pass runs must have one. */
+  numpy?: NumpyEmitter;
+  /** Python helper functions only this kind's emitter calls, by function name; the emitter adds the name to `cx.helpers` to have it defined. */
+  numpyHelpers?: Readonly<Record<string, string>>;
   /** Output shape(s) given the input shapes (one per input tensor). Throws to mean "unknown" (`?`). */
   outputShape(layer: LayerNode, inputs: Shape[], env: LayerEnv): ShapeResult;
   /** Parameter formula; null for layers with no weights. */
