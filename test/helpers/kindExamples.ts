@@ -43,6 +43,8 @@ export const KIND_EXAMPLES: KindExample[] = [
   { className: 'LeakyReLU', config: { negative_slope: 0.3 }, inputs: [[2, 6]] },
   { className: 'ELU', config: { alpha: 0.7 }, inputs: [[2, 6]] },
   { className: 'Softmax', config: { axis: -1 }, inputs: [[2, 3, 4]] },
+  { className: 'Softmax', config: { axis: 1 }, inputs: [[2, 5]] },
+  { className: 'Softmax', config: { axis: [0, 2] }, inputs: [[2, 3, 4]] },
   { className: 'ThresholdedReLU', config: { theta: 0.2 }, inputs: [[2, 6]], kerasMajor: 2 },
   // Sequences in, tokens in
   { className: 'Embedding', config: { input_dim: 7, output_dim: 3 }, inputs: [[2, 5]], tokensBelow: 7 },
@@ -71,6 +73,7 @@ export const KIND_EXAMPLES: KindExample[] = [
   // Normalization
   { className: 'BatchNormalization', config: { epsilon: 0.001 }, inputs: [[2, 3, 4]] },
   { className: 'LayerNormalization', config: { epsilon: 0.001 }, inputs: [[2, 3, 4]] },
+  { className: 'LayerNormalization', config: { rms_scaling: true, axis: [1, 2], epsilon: 1e-5 }, inputs: [[2, 3, 4]] },
   // Merging
   { className: 'Add', config: {}, inputs: [[2, 3], [2, 3]] },
   { className: 'Subtract', config: {}, inputs: [[2, 3], [2, 3]] },
@@ -82,6 +85,7 @@ export const KIND_EXAMPLES: KindExample[] = [
   { className: 'Merge', config: { mode: 'sum' }, inputs: [[2, 3], [2, 3]], kerasMajor: 1 },
   { className: 'Dot', config: { axes: [2, 2] }, inputs: [[2, 3, 4], [2, 5, 4]] },
   { className: 'Attention', config: { use_scale: true }, inputs: [[2, 3, 4], [2, 5, 4]] },
+  { className: 'AdditiveAttention', config: { use_scale: true }, inputs: [[2, 3, 4], [2, 5, 4]] },
   // The model's input: every other example runs through one.
   { className: 'InputLayer', config: {}, inputs: [[2, 3]], exempt: { forward: 'an InputLayer is the model input itself; every other example runs through one', numpy: 'the model input itself; every exported script starts with one', python: 'written Input(shape=...) in code, not as a layer call' } },
 ];

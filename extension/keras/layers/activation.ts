@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { normalizeAxis, oneInput, oneTensor, strides } from './common';
 import { showName } from '../safeText';
+import { cfg, configNumber, one, passMask, pyFloat, pyInts, type NumpyEmitter } from './numpyEmit';
 
 /** The activation spec a layer applies, in the form activations.ts understands. */
 function activationSpec(layer: LayerNode): unknown {
@@ -83,6 +84,23 @@ function softmaxOver(x: Tensor, axes: number[]): Float64Array {
   return out;
 }
 
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const x = one(layer, inputs);
+  const c = layer.config;
+  if (layer.className === 'Softmax') {
+    const raw = cfg(layer, 'axis', -1);
+    const axes = pyInts(Array.isArray(raw) ? raw : [raw], 'an axis', layer.name);
+    cx.helpers.add('softmax_axes');
+    cx.out.push(`${target} = softmax_axes(${x}, (${axes.join(', ')},))  # Softmax over the axes ${axes.join(', ')}`);
+  } else if (layer.className === 'ThresholdedReLU') {
+    const theta = pyFloat(configNumber(c.theta ?? 1, 'a theta', layer.name));
+    cx.out.push(`${target} = np.where(${x} > ${theta}, ${x}, 0.0)  # ThresholdedReLU: x where x > theta, else 0`);
+  } else {
+    cx.out.push(`${target} = ${cx.act(layer.className === 'Activation' ? (c.activation ?? 'linear') : activationSpec(layer))}(${x})`);
+  }
+  return { vars: [target], masks: passMask(inputs) };
+};
+
 export const activation: LayerKind = {
   classNames: ['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax', 'ThresholdedReLU'],
   outputShape(layer, inputs) {
@@ -110,5 +128,10 @@ export const activation: LayerKind = {
       applyActivation(spec, data, lastDim, ctx.kerasMajor);
     }
     return { tensors: [{ shape: [...x.shape], data }], masks: [inputs.masks[0] ?? null] };
+  },
+  numpy,
+  numpyHelpers: {
+    softmax_axes:
+      'def softmax_axes(x, axes):\n    # Keras Softmax(axis): exp(x - max) / sum over the given axes (negative ones count from the end).\n    axes = tuple(a % x.ndim for a in axes)\n    e = np.exp(x - x.max(axis=axes, keepdims=True))\n    return e / e.sum(axis=axes, keepdims=True)',
   },
 };

@@ -23,6 +23,7 @@ import { layerNormalization } from './layerNormalization';
 import { merge } from './merge';
 import { dot } from './dot';
 import { attention } from './attention';
+import { additiveAttention } from './additiveAttention';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
 import type { LayerEnv, LayerKind } from './types';
@@ -51,6 +52,7 @@ const ALL: readonly LayerKind[] = [
   merge,
   dot,
   attention,
+  additiveAttention,
   conv2d,
   spatialPooling,
 ];

@@ -10,6 +10,7 @@ import type { LayerKind } from './types';
 import { configFlag, configValue, makeFormula, normalizeAxis, oneInput, oneTensor, strides, weightValues } from './common';
 import type { TermSpec } from './common';
 import { showName } from '../safeText';
+import { cfg, cfgFloat, needWeight, one, passMask, pyInts, type NumpyEmitter } from './numpyEmit';
 
 function axes(layer: LayerNode, rank: number): number[] {
   const a = configValue(layer, ['axis']) ?? -1;
@@ -30,6 +31,25 @@ function paramShape(layer: LayerNode, shape: Shape): number[] {
     return d;
   });
 }
+
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const raw = cfg(layer, 'axis', -1);
+  const axes = pyInts(Array.isArray(raw) ? raw : [raw], 'an axis', layer.name);
+  const { rms, center, scale } = flags(layer);
+  let pos = 0;
+  const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
+  const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
+  const eps = cfgFloat(layer, 'epsilon', 1e-3);
+  const x = one(layer, inputs);
+  cx.out.push(`ln_axes = tuple(a % ${x}.ndim for a in (${axes.join(', ')},))`);
+  cx.out.push(`var = ${x}.var(axis=ln_axes, keepdims=True)`);
+  if (rms) cx.out.push(`${target} = ${x} / np.sqrt(var + ${eps})  # rms_scaling: x is not centred, only its variance is used`);
+  else cx.out.push(`${target} = (${x} - ${x}.mean(axis=ln_axes, keepdims=True)) / np.sqrt(var + ${eps})`);
+  const pshape = `[${x}.shape[a] if a in ln_axes else 1 for a in range(${x}.ndim)]`;
+  if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(${pshape})  # gamma`);
+  if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(${pshape})  # beta`);
+  return { vars: [target], masks: passMask(inputs) };
+};
 
 export const layerNormalization: LayerKind = {
   classNames: ['LayerNormalization'],
@@ -109,4 +129,5 @@ export const layerNormalization: LayerKind = {
     }
     return { tensors: [{ shape: [...x.shape], data: out }], masks: [inputs.masks[0] ?? null] };
   },
+  numpy,
 };
