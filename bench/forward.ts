@@ -111,7 +111,7 @@ function context(): ForwardContext {
 
 function traceBytes(tr: RecurrentTrace): number {
   let bytes = tr.timeIndex.byteLength + (tr.masked?.byteLength ?? 0);
-  for (const k of ['h', 'c', 'i', 'f', 'g', 'o', 'z', 'r', 'hh', 'pre'] as const) bytes += tr[k]?.byteLength ?? 0;
+  for (const v of Object.values(tr.values)) bytes += v.byteLength;
   return bytes;
 }
 

@@ -7,7 +7,7 @@
 // transfers their buffers without turning them into JSON number lists.
 
 import type { ModelSummary } from './keras/summary';
-import type { RecurrentTrace } from './keras/layers/types';
+import type { CellWeights, RecurrentTrace } from './keras/layers/types';
 import type { LayerRecord, ForwardStop } from './keras/forward';
 import type { Tensor } from './keras/tensor';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
@@ -42,31 +42,10 @@ export type InputChoice =
 export type InputKind = InputChoice['kind'];
 
 /**
- * The weights of one recurrent layer (one direction), enough to write the step equation with numbers:
- * h_t = tanh(x_t·W_x + h_{t-1}·W_h + b). Gate blocks are concatenated along the last axis in Keras order.
+ * The weights of one recurrent layer (one direction), enough for its cell to write one step out with the numbers
+ * (the cell's `walkStep`, found by `cell`): the stored kernel, recurrent kernel and bias, and the options it reads.
  */
-export interface RecurrentWeights {
-  layer: string;
-  direction?: 'forward' | 'backward';
-  cell: 'SimpleRNN' | 'LSTM' | 'GRU';
-  /** D (input features) and M (hidden units). */
-  inputDim: number;
-  units: number;
-  /** Gate letters in the order their blocks appear in W_x/W_h/b: '' for SimpleRNN, 'ifco' for LSTM, 'zrh' for GRU. */
-  gateOrder: string;
-  /** W_x, D × (gates·M), row-major. */
-  kernel: Float32Array;
-  /** W_h, M × (gates·M), row-major. */
-  recurrentKernel: Float32Array;
-  /** b: gates·M; for GRU with reset_after 2 × gates·M (input bias row, then recurrent bias row). Null when use_bias=False. */
-  bias: Float32Array | null;
-  biasShape: number[] | null;
-  /** Activation names from the config, e.g. 'tanh', 'sigmoid', 'hard_sigmoid', 'linear'. */
-  activation: string;
-  recurrentActivation?: string;
-  /** GRU only: where the reset gate applies (Keras 2.3+ default true). */
-  resetAfter?: boolean;
-}
+export type RecurrentWeights = CellWeights;
 
 /** A finished forward pass (same content as the core's ForwardResult, typed arrays throughout). */
 export interface RunResult {

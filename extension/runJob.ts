@@ -9,9 +9,10 @@ import { parseInputBytes, readInputFile, type ReadInputResult } from './keras/in
 import { budgetBytes } from './keras/limits';
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
 import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
-import type { RecurrentTrace } from './keras/layers/types';
+import { cellKind, layerEnv } from './keras/layers/index';
+import type { CellWeights, RecurrentTrace } from './keras/layers/types';
 import type { Tensor } from './keras/tensor';
-import { describeInput, type InputChoice, type RecurrentWeights, type RunResult } from './protocol';
+import { describeInput, type InputChoice, type RunResult } from './protocol';
 
 export interface RunRequest {
   runId: number;
@@ -92,53 +93,30 @@ function findLayer(graph: ModelGraph, name: string): LayerNode | undefined {
   return undefined;
 }
 
-const GATES: Record<RecurrentTrace['cell'], string> = { SimpleRNN: '', LSTM: 'ifco', GRU: 'zrh' };
-
-function shortName(n: string): string {
-  return (n.split('/').pop() ?? n).replace(/:\d+$/, '');
-}
-
-/** Own copy of the values: a view into a larger buffer must not drag that buffer across threads. */
-function own(a: Float32Array): Float32Array {
-  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice();
-}
-
-/** W_x, W_h and b of the layer (one direction) that produced `trace`, or null when they cannot be found. */
-export function recurrentWeightsFor(doc: ModelDocument, trace: RecurrentTrace): RecurrentWeights | null {
+/** The stored weights and step options of the layer (one direction) that produced `trace`, or null when they cannot be found. */
+export function recurrentWeightsFor(doc: ModelDocument, trace: RecurrentTrace): CellWeights | null {
   const layer = findLayer(doc.root, trace.layer);
-  if (!layer) return null;
+  const kind = cellKind(trace.cell.key);
+  if (!layer || !kind) return null;
+  const env = layerEnv(doc.kerasMajor);
   let cell = layer;
-  let weights = layer.weights;
-  if (layer.children.length > 0 && layer.className !== trace.cell && !layer.className.endsWith(trace.cell)) {
+  // A wrapper (Bidirectional) runs its inner layers' cells: the one for this direction holds the weights.
+  if (env.layerKind(layer.className)?.recurrentCell !== kind && layer.children.length > 0) {
     const idx = trace.direction === 'backward' ? 1 : 0;
-    cell = layer.children[Math.min(idx, layer.children.length - 1)];
-    if (cell.weights.length > 0) weights = cell.weights;
-    else {
-      // The wrapper holds both directions' weights in Keras order: forward first, then backward.
-      const half = layer.weights.length / 2;
-      weights = idx === 0 ? layer.weights.slice(0, half) : layer.weights.slice(half);
-    }
+    const child = layer.children[Math.min(idx, layer.children.length - 1)];
+    // Without weights of its own, the wrapper holds both directions' weights in Keras order: forward first, then backward.
+    const half = layer.weights.length / 2;
+    cell = child.weights.length > 0 ? child : { ...child, weights: idx === 0 ? layer.weights.slice(0, half) : layer.weights.slice(half) };
   }
-  const byName = (n: string) => weights.find((w) => shortName(w.name) === n);
-  const kernel = byName('kernel');
-  const recurrent = byName('recurrent_kernel');
-  const bias = byName('bias');
-  if (!kernel || !recurrent) return null;
-  const cfg = cell.config;
+  const step = kind.stepWeights(cell, env);
+  if (!step) return null;
   return {
     layer: trace.layer,
     ...(trace.direction ? { direction: trace.direction } : {}),
-    cell: trace.cell,
-    inputDim: kernel.shape[0],
-    units: trace.units,
-    gateOrder: GATES[trace.cell],
-    kernel: own(kernel.values()),
-    recurrentKernel: own(recurrent.values()),
-    bias: bias ? own(bias.values()) : null,
-    biasShape: bias ? [...bias.shape] : null,
-    activation: typeof cfg.activation === 'string' ? cfg.activation : 'tanh',
-    ...(typeof cfg.recurrent_activation === 'string' ? { recurrentActivation: cfg.recurrent_activation } : {}),
-    ...(trace.cell === 'GRU' ? { resetAfter: bias ? bias.shape.length === 2 : cfg.reset_after === true } : {}),
+    cell: trace.cell.key,
+    inputShape: [...trace.inputShape],
+    stateShape: [...trace.stateShape],
+    ...step,
   };
 }
 
@@ -161,7 +139,7 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     if (input.kind === 'zeros' || input.kind === 'ramp' || input.kind === 'random') checkFillMemory(doc, { N: input.n, T: input.t }, limits);
     const { tensors, notes } = await buildInputs(doc, input, memoryBudgetBytes);
     const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress });
-    const recurrentWeights: RecurrentWeights[] = [];
+    const recurrentWeights: CellWeights[] = [];
     for (const tr of result.traces) {
       const w = recurrentWeightsFor(doc, tr);
       if (w) recurrentWeights.push(w);

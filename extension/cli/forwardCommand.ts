@@ -251,7 +251,7 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
       const units = Math.min(tr.units, 8);
       lines.push('');
       lines.push(
-        `Hidden state h_t of ${cell(tr.layer)}${tr.direction ? ` (${cell(tr.direction, WORD_CELL)})` : ''}, ${cell(tr.cell, WORD_CELL)} with M = ${tr.units}` +
+        `Hidden state h_t of ${cell(tr.layer)}${tr.direction ? ` (${cell(tr.direction, WORD_CELL)})` : ''}, ${cell(tr.cell.title, WORD_CELL)} with ${tr.stateShape.length > 1 ? `state ${tr.stateShape.join('×')}, ${tr.units} values` : `M = ${tr.units}`}` +
           `${tr.units > units ? ` (first ${units} units)` : ''}${tr.batch > samples ? ` (first ${samples} samples)` : ''}:`,
       );
       lines.push(`  ${pad('step', 6)}${pad('t', 6)}${pad('n', 4)}${Array.from({ length: units }, (_, m) => pad(`h[${m}]`, 14)).join('')}`);
@@ -260,7 +260,7 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
         for (let n = 0; n < samples; n++) {
           const off = (s * tr.batch + n) * tr.units;
           const masked = tr.masked && tr.masked[s * tr.batch + n] ? '  (masked: carried over)' : '';
-          lines.push(`  ${pad(String(s), 6)}${pad(String(tr.timeIndex[s]), 6)}${pad(String(n), 4)}${Array.from({ length: units }, (_, m) => pad(num(tr.h[off + m]), 14)).join('')}${masked}`);
+          lines.push(`  ${pad(String(s), 6)}${pad(String(tr.timeIndex[s]), 6)}${pad(String(n), 4)}${Array.from({ length: units }, (_, m) => pad(num(tr.values.h[off + m]), 14)).join('')}${masked}`);
         }
       }
       if (maxSteps < tr.steps) lines.push(`  … ${tr.steps - maxSteps} more steps (--trace shows all)`);

@@ -3,29 +3,29 @@
 
 import type { RecurrentTrace } from './layers/types';
 
-/** Quantities a trace can hold, in the order they are written. */
-export const TRACE_QUANTITIES = ['h', 'c', 'i', 'f', 'g', 'o', 'z', 'r', 'hh', 'pre'] as const;
-export type TraceQuantity = (typeof TRACE_QUANTITIES)[number];
+/** The quantity keys a trace holds, in the order its cell describes them (states, then gates). */
+export function traceQuantityKeys(tr: RecurrentTrace): string[] {
+  return tr.cell.quantities.map((q) => q.key).filter((k) => tr.values[k] !== undefined);
+}
 
-/** One direction of one recurrent layer call: arrays are [step][sample][unit]; timeIndex[step] is the input time index. */
+/**
+ * One direction of one recurrent layer call: each quantity (h, c, i, f, g, o, z, r, hh, pre: the keys its cell
+ * describes) is [step][sample][unit], a unit being one value of the flattened state (channels last for a feature
+ * map of shape `stateShape`); timeIndex[step] is the input time index.
+ */
 export interface TraceJson {
-  cell: RecurrentTrace['cell'];
+  /** The cell's key, e.g. 'LSTM'. */
+  cell: string;
   steps: number;
   batch: number;
   units: number;
+  /** One sample's state: [M], or [rows, cols, F] for a feature map. */
+  stateShape: number[];
   timeIndex: number[];
   /** [step][sample]: 1 where the step was masked out and the state carried over. Present only with a mask. */
   masked?: number[][];
   h: number[][][];
-  c?: number[][][];
-  i?: number[][][];
-  f?: number[][][];
-  g?: number[][][];
-  o?: number[][][];
-  z?: number[][][];
-  r?: number[][][];
-  hh?: number[][][];
-  pre?: number[][][];
+  [quantity: string]: number[][][] | number[][] | number[] | number | string | undefined;
 }
 
 /** A Bidirectional layer gives both directions, each in its own processing order. */
@@ -55,21 +55,22 @@ function nest(data: Float64Array, steps: number, batch: number, units: number): 
 
 export function traceJson(tr: RecurrentTrace): TraceJson {
   const out: TraceJson = {
-    cell: tr.cell,
+    cell: tr.cell.key,
     steps: tr.steps,
     batch: tr.batch,
     units: tr.units,
+    stateShape: [...tr.stateShape],
     timeIndex: Array.from(tr.timeIndex),
-    h: nest(tr.h, tr.steps, tr.batch, tr.units),
+    h: nest(tr.values.h, tr.steps, tr.batch, tr.units),
   };
   if (tr.masked) {
     out.masked = [];
     for (let s = 0; s < tr.steps; s++) out.masked.push(Array.from(tr.masked.subarray(s * tr.batch, (s + 1) * tr.batch)));
   }
-  for (const q of TRACE_QUANTITIES) {
-    if (q === 'h') continue;
-    const data = tr[q];
-    if (data) out[q] = nest(data, tr.steps, tr.batch, tr.units);
+  for (const q of traceQuantityKeys(tr)) {
+    // Keys the record itself uses stay theirs: a cell cannot describe a quantity named 'steps'.
+    if (q === 'h' || q in out) continue;
+    out[q] = nest(tr.values[q], tr.steps, tr.batch, tr.units);
   }
   return out;
 }
@@ -116,13 +117,13 @@ export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<str
   for (const tr of traces) {
     const layer = csvField(tr.layer);
     const dir = csvField(tr.direction ?? '');
-    const present = TRACE_QUANTITIES.filter((q) => tr[q] !== undefined);
+    const present = traceQuantityKeys(tr);
     for (let s = 0; s < tr.steps; s++) {
       const ti = tr.timeIndex[s];
       for (let n = 0; n < tr.batch; n++) {
         const off = (s * tr.batch + n) * tr.units;
         for (const q of present) {
-          const data = tr[q] as Float64Array;
+          const data = tr.values[q];
           const prefix = `${layer},${dir},${s},${ti},${n},${q},`;
           for (let m = 0; m < tr.units; m++) yield `${prefix}${m},${data[off + m]}`;
         }

@@ -70,7 +70,7 @@ test('Run Forward Pass… with a ramp on golden model b shows the core\'s hidden
     const seen = new Set<string>();
     for (const c of cells) {
       seen.add(`${c.step},${c.unit}`);
-      const expected = trace.h[(c.step * trace.batch + 0) * trace.units + c.unit];
+      const expected = trace.values.h[(c.step * trace.batch + 0) * trace.units + c.unit];
       assert.ok(Math.abs(c.value - expected) <= 1e-6, `h[step ${c.step}][unit ${c.unit}]: the panel shows ${c.value}, the core ${expected}`);
     }
     assert.equal(seen.size, T * M, 'no cell shown twice');

@@ -318,7 +318,7 @@ describe('a forward pass estimates its memory first', () => {
     const held =
       inputs.reduce((a, t) => a + bytes(t.data), 0) +
       result.layers.filter((l) => l.className !== 'InputLayer').reduce((a, l) => a + l.outputs.reduce((b, t) => b + bytes(t.data), 0), 0) +
-      result.traces.reduce((a, tr) => a + bytes(tr.h) + (tr.pre ? bytes(tr.pre) : 0), 0);
+      result.traces.reduce((a, tr) => a + bytes(tr.values.h) + (tr.values.pre ? bytes(tr.values.pre) : 0), 0);
     const counted = est.inputs + est.outputs + est.traces;
     assert.ok(counted >= held && counted <= held * 1.05, `estimate ${counted} vs held ${held}`);
     // The trace of 3 samples × 400 steps × 5 units × (h, pre) in float64.
@@ -343,7 +343,7 @@ describe('a forward pass estimates its memory first', () => {
       const add = (a: unknown) => ArrayBuffer.isView(a) && a instanceof Float64Array && buffers.add(a.buffer);
       tensors.forEach((t) => add(t.data));
       result.layers.forEach((l) => l.outputs.forEach((t) => add(t.data)));
-      result.traces.forEach((tr) => Object.values(tr).forEach(add));
+      result.traces.forEach((tr) => Object.values(tr.values).forEach(add));
       const held = [...buffers].reduce((a, b) => a + b.byteLength, 0);
       const counted = est.inputs + est.outputs + est.traces;
       assert.ok(counted >= held && counted <= 3 * held, `${entry.id}: estimate ${counted} vs held ${held}`);
@@ -375,8 +375,8 @@ describe('a forward pass estimates its memory first', () => {
     const limit = (hOnly + (full - hOnly) / 2) / MB;
     await assert.rejects(() => runForward(doc, inputs, { memoryLimitMB: limit }), InputError);
     const r = await runForward(doc, inputs, { memoryLimitMB: limit, trace: 'h' });
-    assert.equal(r.traces[0].h.length, 1000 * 5);
-    assert.equal(r.traces[0].pre, undefined);
+    assert.equal(r.traces[0].values.h.length, 1000 * 5);
+    assert.equal(r.traces[0].values.pre, undefined);
   });
 });
 

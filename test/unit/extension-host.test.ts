@@ -103,11 +103,12 @@ test('forward job on golden b with the Keras input gives Keras output within 1e-
   assert.equal(result.traces[0].steps, 10);
   const w = result.recurrentWeights[0];
   assert.equal(w.cell, 'SimpleRNN');
-  assert.equal(w.inputDim, 3);
-  assert.equal(w.units, 5);
-  assert.equal(w.kernel.length, 15); // D×M
-  assert.equal(w.recurrentKernel.length, 25); // M×M
-  assert.equal(w.bias?.length, 5); // M
+  assert.deepEqual(w.inputShape, [3]);
+  assert.deepEqual(w.stateShape, [5]);
+  assert.equal(w.tensors.kernel.values.length, 15); // D×M
+  assert.equal(w.tensors.recurrent_kernel.values.length, 25); // M×M
+  assert.equal(w.tensors.bias?.values.length, 5); // M
+  assert.equal(w.options.activation, 'tanh');
 });
 
 test('the worker thread runs golden a on x = [1, 2, 3] to Keras -3.068111', async (t) => {

@@ -38,7 +38,7 @@ for (const c of golden.cases) {
       // One SimpleRNN trace with T steps in input order, and its last h feeding the Dense.
       const T = c.input[0].length;
       assert.equal(result.traces.length, 1);
-      assert.equal(result.traces[0].cell, 'SimpleRNN');
+      assert.equal(result.traces[0].cell.key, 'SimpleRNN');
       assert.deepEqual([...result.traces[0].timeIndex], Array.from({ length: T }, (_, t) => t));
     });
   }

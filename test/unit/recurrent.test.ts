@@ -44,10 +44,10 @@ test('SimpleRNN linear: the notebook recurrence, sequences, last step, pre-activ
   assert.deepEqual(seq.tensors[0].shape, [1, 3, 1]);
   assertClose(seq.tensors[0].data, [3, 6.5, 10.25]);
   const tr = seq.traces![0];
-  assert.equal(tr.cell, 'SimpleRNN');
+  assert.equal(tr.cell.key, 'SimpleRNN');
   assert.deepEqual([...tr.timeIndex], [0, 1, 2]);
-  assertClose(tr.pre!, [3, 6.5, 10.25]); // linear: pre = h
-  assertClose(tr.h, [3, 6.5, 10.25]);
+  assertClose(tr.values.pre!, [3, 6.5, 10.25]); // linear: pre = h
+  assertClose(tr.values.h, [3, 6.5, 10.25]);
   assert.equal(tr.masked, undefined);
   const lastOnly = await run(simpleRnn, linRnn(), x123);
   assert.deepEqual(lastOnly.tensors[0].shape, [1, 1]);
@@ -80,11 +80,11 @@ test('masking: state carried over a masked step; output is the previous h, or ze
   const carried = await run(simpleRnn, linRnn({ return_sequences: true }), x123, { mask: m });
   assertClose(carried.tensors[0].data, [3, 3, 8.5]);
   assert.deepEqual([...carried.traces![0].masked!], [0, 1, 0]);
-  assertClose(carried.traces![0].h, [3, 3, 8.5]);
+  assertClose(carried.traces![0].values.h, [3, 3, 8.5]);
   assert.equal(carried.masks![0], m, 'return_sequences passes the input mask on');
   const zeroed = await run(simpleRnn, linRnn({ return_sequences: true, zero_output_for_mask: true }), x123, { mask: m });
   assertClose(zeroed.tensors[0].data, [3, 0, 8.5]);
-  assertClose(zeroed.traces![0].h, [3, 3, 8.5], 0, 0, 'the state itself is still carried');
+  assertClose(zeroed.traces![0].values.h, [3, 3, 8.5], 0, 0, 'the state itself is still carried');
   const last = await run(simpleRnn, linRnn(), x123, { mask: m });
   assertClose(last.tensors[0].data, [8.5]);
   assert.equal(last.masks![0], null, 'no mask without return_sequences');
@@ -102,7 +102,7 @@ test('masking is per sample: two samples, one masked', async () => {
   const out = await run(simpleRnn, linRnn({ return_sequences: true }), x, { mask: mask(2, 3, [1, 1, 1, 1, 0, 0]) });
   assertClose(out.tensors[0].data, [3, 6.5, 10.25, 3, 3, 3]);
   // Trace is [step][n][unit]: step 1 is (sample 0: 6.5, sample 1: 3).
-  assertClose(out.traces![0].h, [3, 3, 6.5, 3, 10.25, 3]);
+  assertClose(out.traces![0].values.h, [3, 3, 6.5, 3, 10.25, 3]);
   assert.deepEqual([...out.traces![0].masked!], [0, 0, 0, 1, 0, 1]);
 });
 
@@ -144,13 +144,13 @@ test('LSTM: gate order i, f, c~, o, the cell state, and the trace of every gate'
   assertClose(out.tensors[1].data, [30], 0, 0, 'h state');
   assertClose(out.tensors[2].data, [15], 0, 0, 'c state');
   const tr = out.traces![0];
-  assert.equal(tr.cell, 'LSTM');
-  assertClose(tr.i!, [1, 3]);
-  assertClose(tr.f!, [1, 1.5]);
-  assertClose(tr.g!, [2, 4]);
-  assertClose(tr.o!, [1, 2]);
-  assertClose(tr.c!, [2, 15]);
-  assertClose(tr.h, [2, 30]);
+  assert.equal(tr.cell.key, 'LSTM');
+  assertClose(tr.values.i!, [1, 3]);
+  assertClose(tr.values.f!, [1, 1.5]);
+  assertClose(tr.values.g!, [2, 4]);
+  assertClose(tr.values.o!, [1, 2]);
+  assertClose(tr.values.c!, [2, 15]);
+  assertClose(tr.values.h, [2, 30]);
 });
 
 test('LSTM: initial state [h0, c0] and the default tanh/sigmoid', async () => {
@@ -172,9 +172,9 @@ test('GRU reset_after=False: h~ = act(x·W_h + (r⊙h)·U_h + b)', async () => {
   const out = await run(gru, node, t([1, 2, 1], [1, 1]));
   assertClose(out.tensors[0].data, [1, 2.25]);
   const tr = out.traces![0];
-  assertClose(tr.z!, [0.5, 0.5]);
-  assertClose(tr.r!, [0.5, 0.5]);
-  assertClose(tr.hh!, [2, 3.5]);
+  assertClose(tr.values.z!, [0.5, 0.5]);
+  assertClose(tr.values.r!, [0.5, 0.5]);
+  assertClose(tr.values.hh!, [2, 3.5]);
 });
 
 test('GRU reset_after=True: h~ = act(x·W_h + b_in + r⊙(h·U_h + b_rec)) with a (2, 3M) bias', async () => {
@@ -185,7 +185,7 @@ test('GRU reset_after=True: h~ = act(x·W_h + b_in + r⊙(h·U_h + b_rec)) with 
   const node = rnnNode('GRU', { activation: 'linear', recurrent_activation: 'linear', reset_after: true, return_sequences: true }, 1, 1, 3, [0.5, 0.5, 2], [0, 0, 3], { shape: [2, 3], values: [0, 0, 1, 0, 0, 1] });
   const out = await run(gru, node, t([1, 2, 1], [1, 1]));
   assertClose(out.tensors[0].data, [1.75, 3.9375]);
-  assertClose(out.traces![0].hh!, [3.5, 6.125]);
+  assertClose(out.traces![0].values.hh!, [3.5, 6.125]);
 });
 
 test('GRU without reset_after in the config: the stored bias shape decides, then the version', async () => {
@@ -293,7 +293,7 @@ test('Bidirectional: backward sequence flipped back, then each merge mode', asyn
   assert.equal(tb.direction, 'backward');
   assert.equal(tb.layer, 'bidirectional');
   assert.deepEqual([...tb.timeIndex], [2, 1, 0]);
-  assertClose(tb.h, [7, 8.5, 7.25]);
+  assertClose(tb.values.h, [7, 8.5, 7.25]);
 });
 
 test('Bidirectional with a mask: Keras forces zero outputs at masked steps when returning sequences', async () => {

@@ -68,7 +68,7 @@ for (const entry of withExpected) {
     // step's h is the output of a layer that returns only the last state.
     let checkedTraces = 0;
     for (const tr of result.traces) {
-      assert.equal(tr.h.length, tr.steps * tr.batch * tr.units, `${tr.layer} trace size`);
+      assert.equal(tr.values.h.length, tr.steps * tr.batch * tr.units, `${tr.layer} trace size`);
       assert.equal(tr.timeIndex.length, tr.steps);
       const ref = expected.layers?.find((l) => l.name === tr.layer);
       if (!ref) continue;
@@ -77,7 +77,7 @@ for (const entry of withExpected) {
       if (tr.direction && width !== 2 * M) continue; // merge modes other than concat mix the two directions
       const offset = tr.direction === 'backward' ? M : 0;
       const refFlat = flat(ref.output);
-      const hRow = (s: number, n: number) => Array.from(tr.h.subarray((s * tr.batch + n) * M, (s * tr.batch + n + 1) * M));
+      const hRow = (s: number, n: number) => Array.from(tr.values.h.subarray((s * tr.batch + n) * M, (s * tr.batch + n + 1) * M));
       for (let n = 0; n < tr.batch; n++) {
         if (ref.output_shape.length === 3) {
           const T = ref.output_shape[1];

@@ -4,19 +4,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecurrentTrace } from '../../extension/keras/layers/types';
+import { cellDescription } from './helpers/layerNode';
 import { TRACE_CSV_HEADER, tracesToCsv, tracesToJson, type TraceJson, type BidirectionalTraceJson } from '../../extension/keras/traceExport';
 
 // 2 steps, 2 samples, 3 units: h[s][n][m] = 100·s + 10·n + m.
 const h = Float64Array.from({ length: 12 }, (_, k) => 100 * Math.floor(k / 6) + 10 * (Math.floor(k / 3) % 2) + (k % 3));
 const simple: RecurrentTrace = {
   layer: 'rnn',
-  cell: 'SimpleRNN',
+  cell: cellDescription('SimpleRNN', { units: 3 }),
   steps: 2,
   batch: 2,
   units: 3,
+  stateShape: [3],
+  inputShape: [1],
   timeIndex: Int32Array.from([0, 1]),
-  h,
-  pre: h.map((v) => v + 0.5),
+  values: { h, pre: h.map((v) => v + 0.5) },
 };
 
 test('JSON: [step][sample][unit] with timeIndex, only the quantities present', () => {
@@ -26,21 +28,21 @@ test('JSON: [step][sample][unit] with timeIndex, only the quantities present', (
     [[0, 1, 2], [10, 11, 12]],
     [[100, 101, 102], [110, 111, 112]],
   ]);
-  assert.deepEqual(rnn.pre?.[1][0], [100.5, 101.5, 102.5]);
+  assert.deepEqual((rnn.pre as number[][][])[1][0], [100.5, 101.5, 102.5]);
   assert.deepEqual(rnn.timeIndex, [0, 1]);
   assert.equal(rnn.c, undefined);
   assert.equal(rnn.masked, undefined);
 });
 
 test('JSON: Bidirectional gives {forward, backward}; a shared layer called twice gets name@2', () => {
-  const fwd: RecurrentTrace = { ...simple, layer: 'bi', cell: 'LSTM', direction: 'forward', c: h, i: h, f: h, g: h, o: h, pre: undefined };
+  const fwd: RecurrentTrace = { ...simple, layer: 'bi', cell: cellDescription('LSTM', { units: 3 }), direction: 'forward', values: { h, c: h, i: h, f: h, g: h, o: h } };
   const bwd: RecurrentTrace = { ...fwd, direction: 'backward', timeIndex: Int32Array.from([1, 0]), masked: Uint8Array.from([0, 1, 0, 0]) };
   const json = tracesToJson([fwd, bwd, simple, simple]);
   const bi = json.bi as BidirectionalTraceJson;
   assert.deepEqual(bi.forward?.timeIndex, [0, 1]);
   assert.deepEqual(bi.backward?.timeIndex, [1, 0]);
   assert.deepEqual(bi.backward?.masked, [[0, 1], [0, 0]]);
-  assert.deepEqual(Object.keys(bi.forward ?? {}).filter((k) => Array.isArray((bi.forward as never)[k])).sort(), ['c', 'f', 'g', 'h', 'i', 'o', 'timeIndex']);
+  assert.deepEqual(Object.keys(bi.forward ?? {}).filter((k) => Array.isArray((bi.forward as never)[k])).sort(), ['c', 'f', 'g', 'h', 'i', 'o', 'stateShape', 'timeIndex']);
   assert.deepEqual(Object.keys(json).sort(), ['bi', 'rnn', 'rnn@2']);
 });
 

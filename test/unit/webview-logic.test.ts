@@ -11,6 +11,7 @@ import { layerInputSequence, traceQuantities, kerasMajorOf, traceKey } from '../
 import { explainParams, explainShape } from '../../webview/logic/explain';
 import type { RunResult } from '../../extension/protocol';
 import type { LayerSummary, ModelSummary } from '../../extension/keras/summary';
+import { cellDescription } from './helpers/layerNode';
 
 test('matrixStats: min, max, mean, population std and Frobenius norm of [[1, 2], [3, 4]]', () => {
   const s = matrixStats([1, 2, 3, 4], 2, 2);
@@ -131,13 +132,17 @@ test('layerInputSequence: previous layer in a Sequential, inbound in a functiona
   assert.equal(layerInputSequence(result, fnSummary, 'gru')!.features, 4);
   assert.equal(layerInputSequence(result, fnSummary, 'emb')!.features, 3);
   // A D that does not match W_x's rows is refused rather than shown wrong.
-  assert.equal(layerInputSequence(result, fnSummary, 'gru', { inputDim: 9 } as never), null);
+  assert.equal(layerInputSequence(result, fnSummary, 'gru', { inputShape: [9] } as never), null);
 });
 
 test('trace helpers: quantities in teaching order, keys, Keras major from the version', () => {
-  const q = traceQuantities({ cell: 'LSTM', c: 1, i: 1, f: 1, g: 1, o: 1 });
+  const v = new Float64Array(1);
+  const q = traceQuantities({ cell: cellDescription('LSTM', { units: 1 }), values: { h: v, c: v, i: v, f: v, g: v, o: v } });
   assert.deepEqual(q.map((x) => x.key), ['h', 'c', 'i', 'f', 'g', 'o']);
-  assert.deepEqual(traceQuantities({ cell: 'GRU', z: 1, r: 1, hh: 1 }).map((x) => x.key), ['h', 'z', 'r', 'hh']);
+  assert.match(q[3].label, /forget gate/);
+  assert.deepEqual(traceQuantities({ cell: cellDescription('GRU', { units: 1 }), values: { h: v, z: v, r: v, hh: v } }).map((x) => x.key), ['h', 'z', 'r', 'hh']);
+  // Without traceGates only the states are there.
+  assert.deepEqual(traceQuantities({ cell: cellDescription('LSTM', { units: 1 }), values: { h: v, c: v } }).map((x) => x.key), ['h', 'c']);
   assert.equal(traceKey({ layer: 'bi', direction: 'backward' }), 'bi|backward');
   assert.equal(kerasMajorOf('2.15.0'), 2);
   assert.equal(kerasMajorOf('3.4.1'), 3);

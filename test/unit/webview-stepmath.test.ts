@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { walkthrough, agreesToFloat32, vecMat, type SequenceInput } from '../../webview/logic/stepMath';
 import type { RecurrentWeights } from '../../extension/protocol';
 import type { RecurrentTrace } from '../../extension/keras/layers/types';
+import { cellDescription } from './helpers/layerNode';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 const f64 = (...v: number[]) => Float64Array.from(v);
@@ -13,17 +14,68 @@ function seq(values: number[][], batch = 1): SequenceInput {
   return { steps: values.length, features: values[0].length, data: values.flat(), batch };
 }
 
-function trace(cell: RecurrentTrace['cell'], units: number, steps: number, parts: Partial<RecurrentTrace>): RecurrentTrace {
-  return { layer: 'rnn', cell, steps, batch: 1, units, timeIndex: Int32Array.from({ length: steps }, (_, s) => s), h: new Float64Array(steps * units), ...parts };
+type Values = Record<string, Float64Array>;
+
+/** A hand-made trace of a cell, described by the cell's own module. */
+function trace(cell: string, units: number, steps: number, values: Values, parts: Partial<RecurrentTrace> = {}): RecurrentTrace {
+  return {
+    layer: 'rnn',
+    cell: cellDescription(cell, { units }),
+    steps,
+    batch: 1,
+    units,
+    stateShape: [units],
+    inputShape: [1],
+    timeIndex: Int32Array.from({ length: steps }, (_, s) => s),
+    ...parts,
+    values: { h: new Float64Array(steps * units), ...values },
+  };
+}
+
+interface OldWeights {
+  layer: string;
+  cell: string;
+  direction?: 'forward' | 'backward';
+  inputDim: number;
+  units: number;
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array | null;
+  biasShape: number[] | null;
+  activation: string;
+  recurrentActivation?: string;
+  resetAfter?: boolean;
+}
+
+/** The weights as the host sends them: stored tensors by name, and the options the step reads. */
+function weights(o: OldWeights): RecurrentWeights {
+  const G = o.kernel.length / (o.inputDim * o.units);
+  return {
+    layer: o.layer,
+    cell: o.cell,
+    ...(o.direction ? { direction: o.direction } : {}),
+    inputShape: [o.inputDim],
+    stateShape: [o.units],
+    tensors: {
+      kernel: { shape: [o.inputDim, G * o.units], values: o.kernel },
+      recurrent_kernel: { shape: [o.units, G * o.units], values: o.recurrentKernel },
+      ...(o.bias ? { bias: { shape: o.biasShape!, values: o.bias } } : {}),
+    },
+    options: {
+      activation: o.activation,
+      ...(o.recurrentActivation ? { recurrent_activation: o.recurrentActivation } : {}),
+      ...(o.resetAfter !== undefined ? { reset_after: o.resetAfter } : {}),
+    },
+  };
 }
 
 test('SimpleRNN, M = 2, D = 1: h_2 = tanh(x_2·W_x + h_1·W_h + b) written out', () => {
   // W_x = [[1, -1]], W_h = [[0.5, 0.25], [0, 0.5]], b = [0, 0.1]; x = [2, 1].
-  const w: RecurrentWeights = {
-    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 2, gateOrder: '',
+  const w = weights({
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 2,
     kernel: new Float32Array([1, -1]), recurrentKernel: new Float32Array([0.5, 0.25, 0, 0.5]),
     bias: new Float32Array([0, 0.1]), biasShape: [2], activation: 'tanh',
-  };
+  });
   // Step 1 by hand: a1 = [2, -2 + 0.1] = [2, -1.9]; h1 = tanh(a1).
   const h1 = [Math.tanh(2), Math.tanh(-1.9)];
   // Step 2: x·W_x = [1, -1]; h1·W_h = [0.5·h1[0], 0.25·h1[0] + 0.5·h1[1]]; a2 = that + b.
@@ -45,10 +97,10 @@ test('SimpleRNN, M = 2, D = 1: h_2 = tanh(x_2·W_x + h_1·W_h + b) written out',
 });
 
 test('SimpleRNN step 1 notes h_0 = 0, and a wrong trace is flagged as disagreeing', () => {
-  const w: RecurrentWeights = {
-    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1, gateOrder: '',
+  const w = weights({
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1,
     kernel: new Float32Array([0.5]), recurrentKernel: new Float32Array([1]), bias: null, biasShape: null, activation: 'linear',
-  };
+  });
   // Linear, no bias: h1 = 0.5·x1 = 1.5; trace says 1.5001 (off by 1e-4, far beyond float32 rounding).
   const wt = walkthrough({ weights: w, trace: trace('SimpleRNN', 1, 1, { h: f64(1.5001) }), input: seq([[3]]), step: 0, sample: 0, kerasMajor: 3 });
   assert.equal(wt.equations[0], 'h₁ = x₁·W_x + h₀·W_h + b');
@@ -60,11 +112,11 @@ test('SimpleRNN step 1 notes h_0 = 0, and a wrong trace is flagged as disagreein
 
 test('LSTM, M = 1, D = 1: gates i, f, g, o and c, h by hand', () => {
   // Columns i f c o: W_x = [1, 2, 3, 4]; W_h = [0.5, -0.5, 1, 0.25]; b = [0, 1, 0, 0]; x = 1; h0 = 0.5, c0 = 0.25 (from step 1).
-  const w: RecurrentWeights = {
-    layer: 'lstm', cell: 'LSTM', inputDim: 1, units: 1, gateOrder: 'ifco',
+  const w = weights({
+    layer: 'lstm', cell: 'LSTM', inputDim: 1, units: 1,
     kernel: new Float32Array([1, 2, 3, 4]), recurrentKernel: new Float32Array([0.5, -0.5, 1, 0.25]),
     bias: new Float32Array([0, 1, 0, 0]), biasShape: [4], activation: 'tanh', recurrentActivation: 'sigmoid',
-  };
+  });
   const hPrev = 0.5;
   const cPrev = 0.25;
   const i = sig(1 + 0.25);
@@ -87,14 +139,14 @@ test('GRU reset_after = true (bias 2×3M) and false (bias 3M), M = 1, by hand', 
   // Columns z r h: W_x = [1, -1, 2]; W_h = [0.5, 1, -1]; x = 0.5; h_prev = 0.2.
   const x = 0.5;
   const hp = 0.2;
-  const base = { layer: 'gru', cell: 'GRU' as const, inputDim: 1, units: 1, gateOrder: 'zrh', kernel: new Float32Array([1, -1, 2]), recurrentKernel: new Float32Array([0.5, 1, -1]), activation: 'tanh', recurrentActivation: 'sigmoid' };
+  const base = { layer: 'gru', cell: 'GRU' as const, inputDim: 1, units: 1, kernel: new Float32Array([1, -1, 2]), recurrentKernel: new Float32Array([0.5, 1, -1]), activation: 'tanh', recurrentActivation: 'sigmoid' };
   // reset_after: input bias [0.1, 0.2, 0.3], recurrent bias [0.4, 0.5, 0.6].
   {
     const z = sig(x * 1 + 0.1 + hp * 0.5 + 0.4);
     const r = sig(x * -1 + 0.2 + hp * 1 + 0.5);
     const hh = Math.tanh(x * 2 + 0.3 + r * (hp * -1 + 0.6));
     const h = z * hp + (1 - z) * hh;
-    const w: RecurrentWeights = { ...base, bias: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), biasShape: [2, 3], resetAfter: true };
+    const w = weights({ ...base, bias: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), biasShape: [2, 3], resetAfter: true });
     const tr = trace('GRU', 1, 2, { h: f64(hp, h), z: f64(0, z), r: f64(0, r), hh: f64(0, hh) });
     const wt = walkthrough({ weights: w, trace: tr, input: seq([[0], [x]]), step: 1, sample: 0, kerasMajor: 3 });
     for (const [key, want] of Object.entries({ z, r, hh, h })) {
@@ -108,7 +160,7 @@ test('GRU reset_after = true (bias 2×3M) and false (bias 3M), M = 1, by hand', 
     const r = sig(x * -1 + 0.2 + hp * 1);
     const hh = Math.tanh(x * 2 + 0.3 + r * hp * -1);
     const h = z * hp + (1 - z) * hh;
-    const w: RecurrentWeights = { ...base, bias: new Float32Array([0.1, 0.2, 0.3]), biasShape: [3], resetAfter: false };
+    const w = weights({ ...base, bias: new Float32Array([0.1, 0.2, 0.3]), biasShape: [3], resetAfter: false });
     const tr = trace('GRU', 1, 2, { h: f64(hp, h) });
     const wt = walkthrough({ weights: w, trace: tr, input: seq([[0], [x]]), step: 1, sample: 0, kerasMajor: 2 });
     const chk = wt.checks.find((c) => c.key === 'h')!;
@@ -118,12 +170,12 @@ test('GRU reset_after = true (bias 2×3M) and false (bias 3M), M = 1, by hand', 
 });
 
 test('go_backwards: step k reads x at t = T - k + 1; masked steps carry the state', () => {
-  const w: RecurrentWeights = {
-    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1, gateOrder: '', direction: 'backward',
+  const w = weights({
+    layer: 'rnn', cell: 'SimpleRNN', inputDim: 1, units: 1, direction: 'backward',
     kernel: new Float32Array([1]), recurrentKernel: new Float32Array([1]), bias: null, biasShape: null, activation: 'linear',
-  };
+  });
   // Backward over x = [10, 20, 30]: step 1 reads 30, step 2 reads 20 (h2 = 20 + 30 = 50), step 3 reads 10.
-  const tr = trace('SimpleRNN', 1, 3, { direction: 'backward', timeIndex: Int32Array.from([2, 1, 0]), h: f64(30, 50, 60) });
+  const tr = trace('SimpleRNN', 1, 3, { h: f64(30, 50, 60) }, { direction: 'backward', timeIndex: Int32Array.from([2, 1, 0]) });
   const wt = walkthrough({ weights: w, trace: tr, input: seq([[10], [20], [30]]), step: 1, sample: 0, kerasMajor: 3 });
   assert.equal(wt.equations[0], 'h₂ = x₂·W_x + h₁·W_h + b');
   const first = walkthrough({ weights: w, trace: tr, input: seq([[10], [20], [30]]), step: 0, sample: 0, kerasMajor: 3 });
@@ -131,7 +183,7 @@ test('go_backwards: step k reads x at t = T - k + 1; masked steps carry the stat
   assert.equal(first.equations[0], 'h₁ = x₃·W_x + h₀·W_h + b');
   assert.equal(wt.checks[0].recomputed[0], 50);
   // Masked step 2: its state is carried, and step 3 continues from h1 = 30 (the last unmasked state).
-  const masked = trace('SimpleRNN', 1, 3, { timeIndex: Int32Array.from([0, 1, 2]), masked: Uint8Array.from([0, 1, 0]), h: f64(10, 10, 40) });
+  const masked = trace('SimpleRNN', 1, 3, { h: f64(10, 10, 40) }, { timeIndex: Int32Array.from([0, 1, 2]), masked: Uint8Array.from([0, 1, 0]) });
   const m2 = walkthrough({ weights: w, trace: masked, input: seq([[10], [0], [30]]), step: 1, sample: 0, kerasMajor: 3 });
   assert.equal(m2.masked, true);
   const m3 = walkthrough({ weights: w, trace: masked, input: seq([[10], [0], [30]]), step: 2, sample: 0, kerasMajor: 3 });

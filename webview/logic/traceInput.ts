@@ -2,19 +2,22 @@
 // the previous layer of a Sequential), or the model input. The walk-through needs it for x_t.
 
 import type { RunResult, RecurrentWeights } from '../../extension/protocol';
+import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import type { ModelSummary } from '../../extension/keras/summary';
 import type { Tensor } from '../../extension/keras/tensor';
 import type { SequenceInput } from './stepMath';
 
+/** N × T × (one step's values): a step may be a vector (D) or a frame (rows, cols, C), flattened. */
 function asSequence(t: Tensor | undefined): SequenceInput | null {
-  if (!t || t.shape.length !== 3) return null;
-  const [batch, steps, features] = t.shape;
-  return { batch, steps, features, data: t.data };
+  if (!t || t.shape.length < 3) return null;
+  const [batch, steps, ...step] = t.shape;
+  return { batch, steps, features: step.reduce((a, b) => a * b, 1), data: t.data };
 }
 
 /** The N×T×D sequence that recurrent layer `layer` read in this run, or null when it cannot be found. */
 export function layerInputSequence(result: RunResult, summary: ModelSummary | null, layer: string, weights?: RecurrentWeights): SequenceInput | null {
-  const check = (s: SequenceInput | null) => (s && (!weights || s.features === weights.inputDim) ? s : null);
+  const perStep = weights ? weights.inputShape.reduce((a, b) => a * b, 1) : 0;
+  const check = (s: SequenceInput | null) => (s && (!weights || s.features === perStep) ? s : null);
   const own = weights as (RecurrentWeights & { input?: Tensor }) | undefined;
   if (own?.input) return check(asSequence(own.input));
   const records = result.layers;
@@ -40,22 +43,11 @@ export function traceKey(t: { layer: string; direction?: string }): string {
   return `${t.layer}|${t.direction ?? ''}`;
 }
 
-/** The quantities a trace holds, in teaching order, with their names. */
-export function traceQuantities(t: { cell: string; c?: unknown; i?: unknown; f?: unknown; g?: unknown; o?: unknown; z?: unknown; r?: unknown; hh?: unknown; pre?: unknown }): { key: string; label: string }[] {
-  const q: { key: string; label: string }[] = [{ key: 'h', label: 'h_t (hidden state)' }];
-  const add = (key: keyof typeof t, label: string) => {
-    if (t[key]) q.push({ key, label });
-  };
-  add('c', 'c_t (cell state)');
-  add('i', 'i (input gate)');
-  add('f', 'f (forget gate)');
-  add('g', 'g = c̃ (cell candidate)');
-  add('o', 'o (output gate)');
-  add('z', 'z (update gate)');
-  add('r', 'r (reset gate)');
-  add('hh', 'h̃ (candidate)');
-  add('pre', 'a_t = x_t·W_x + h_{t-1}·W_h + b');
-  return q;
+/** The quantities a trace holds, in its cell's order (states, then gates), with their names. */
+export function traceQuantities(t: Pick<RecurrentTrace, 'cell' | 'values'>): { key: string; label: string }[] {
+  return t.cell.quantities
+    .filter((q) => t.values[q.key] !== undefined)
+    .map((q) => ({ key: q.key, label: `${q.role === 'state' ? `${q.symbol}_t` : q.symbol} (${q.label})` }));
 }
 
 /** kerasMajor from the summary's version string (hard_sigmoid differs between 2 and 3). */

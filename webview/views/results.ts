@@ -34,8 +34,6 @@ export interface ResultsHost {
   selectionChanged(sel: TraceSelection): void;
 }
 
-type TraceArrayKey = 'h' | 'c' | 'i' | 'f' | 'g' | 'o' | 'z' | 'r' | 'hh' | 'pre';
-
 function shapeText(shape: number[]): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
@@ -103,7 +101,7 @@ class TraceExplorer {
   }
 
   private quantityData(): Float64Array {
-    return (this.trace[this.sel.quantity as TraceArrayKey] as Float64Array | undefined) ?? this.trace.h;
+    return this.trace.values[this.sel.quantity] ?? this.trace.values.h;
   }
 
   /** Value of (step, unit) of the current sample. */
@@ -202,7 +200,7 @@ class TraceExplorer {
 
   private refreshControls(): void {
     const t = this.trace;
-    this.heading.textContent = `${showName(t.layer)}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell} · T = ${t.steps}, M = ${t.units}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
+    this.heading.textContent = `${showName(t.layer)}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell.title} · T = ${t.steps}, ${t.stateShape.length > 1 ? `state ${t.stateShape.join('×')}` : `M = ${t.units}`}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
     this.sampleDd.setOptions(Array.from({ length: t.batch }, (_, n) => ({ value: String(n), label: `sample ${n}` })), String(this.sel.sample));
     this.sampleDd.setDisabled(t.batch <= 1);
     this.quantityDd.setOptions(traceQuantities(t).map((q) => ({ value: q.key, label: q.label })), this.sel.quantity);
@@ -361,7 +359,7 @@ export class ResultsView {
     if (result.traces.length > 0) {
       const traceSel: TraceSelection = sel ?? { key: traceKey(result.traces[0]), sample: 0, quantity: 'h', step: -1, units: `0-${Math.min(3, result.traces[0].units - 1)}` };
       if (!result.traces.some((t) => traceKey(t) === traceSel.key)) Object.assign(traceSel, { key: traceKey(result.traces[0]), step: -1 });
-      const opts = result.traces.map((t) => ({ value: traceKey(t), label: `${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} · ${t.cell}(${t.units})` }));
+      const opts = result.traces.map((t) => ({ value: traceKey(t), label: `${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} · ${t.cell.title}(${t.stateShape.join('×')})` }));
       this.traceDd = dropdown(opts, traceSel.key, (v) => this.explorer?.setKey(v), { testid: 'trace-layer', ariaLabel: 'Recurrent layer' });
       this.explorer = new TraceExplorer(result, this.host, traceSel);
       this.el.append(h('h2', {}, 'Hidden state, step by step'), h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Recurrent layer'), this.traceDd.el)), this.explorer.el);

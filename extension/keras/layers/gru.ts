@@ -4,9 +4,22 @@
 // (Keras 1, Keras 2 before 2.3) applies it before, h~ = act(x·W_h + (r⊙h)·U_h + b), with one (3M,) bias.
 
 import type { LayerNode } from '../model';
+import { activationFn } from '../activations';
 import { configFlag, findWeight } from './common';
 import {
+  activationNameOf,
   activationOf,
+  activationRange,
+  actSymbol,
+  addVectors,
+  fillEquation,
+  mulVectors,
+  sliceOf,
+  storedCellTensors,
+  vecMat,
+  walkOption,
+  walkTensor,
+  wrapAct,
   biasVector,
   copyInto,
   defaultRecurrentActivation,
@@ -19,7 +32,7 @@ import {
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
-import type { LayerEnv } from './types';
+import type { CellDescription, LayerEnv, WalkRow } from './types';
 
 /** reset_after from the config; when the key is absent (Keras < 2.0.4, hand-made configs), from the stored bias, then the version's default. */
 export function resetAfterOf(layer: LayerNode, env: LayerEnv): boolean {
@@ -29,6 +42,44 @@ export function resetAfterOf(layer: LayerNode, env: LayerEnv): boolean {
   const bias = findWeight(layer, ['bias', 'b'], 2);
   if (bias) return bias.shape.length === 2 || bias.shape[0] === 6 * unitsOf(layer);
   return env.kerasMajor === 3;
+}
+
+function activations(layer: LayerNode, env: LayerEnv): { act: string; rec: string } {
+  return { act: activationNameOf(layer, 'activation', 'tanh'), rec: activationNameOf(layer, 'recurrent_activation', defaultRecurrentActivation(env)) };
+}
+
+/** The equations in letters; `recBias` names the recurrent bias b′_h of reset_after. */
+function equations(a: string, ra: string, after: boolean, recBias: boolean): string[] {
+  const hh = after ? `x{t}·W_h + b_h + r⊙(h{k-1}·U_h${recBias ? ' + b′_h' : ''})` : 'x{t}·W_h + b_h + (r⊙h{k-1})·U_h';
+  return [
+    `z = ${ra}(x{t}·W_z + h{k-1}·U_z + b_z)    r = ${ra}(x{t}·W_r + h{k-1}·U_r + b_r)`,
+    `h̃ = ${wrapAct(a, hh)}`,
+    'h{k} = z⊙h{k-1} + (1−z)⊙h̃',
+  ];
+}
+
+function describe(layer: LayerNode, env: LayerEnv): CellDescription {
+  const { act, rec } = activations(layer, env);
+  const after = resetAfterOf(layer, env);
+  const useBias = layer.className === 'CuDNNGRU' || configFlag(layer, ['use_bias'], true);
+  const gate = activationRange(rec);
+  const cand = activationRange(act);
+  const r = (range: [number, number] | undefined) => (range ? { range } : {});
+  // h is a convex mix of h_{t-1} and h̃: it stays in h̃'s range when it starts there (h_0 = 0).
+  const hRange = gate && cand && gate[0] >= 0 && gate[1] <= 1 && cand[0] <= 0 && cand[1] >= 0 ? cand : undefined;
+  return {
+    key: 'GRU',
+    title: 'GRU',
+    quantities: [
+      { key: 'h', label: 'hidden state', symbol: 'h', role: 'state', ...r(hRange) },
+      { key: 'z', label: 'update gate', symbol: 'z', role: 'gate', ...r(gate) },
+      { key: 'r', label: 'reset gate', symbol: 'r', role: 'gate', ...r(gate) },
+      { key: 'hh', label: 'candidate', symbol: 'h̃', role: 'value', ...r(cand) },
+    ],
+    equations: equations(actSymbol(act), actSymbol(rec), after, after && useBias),
+    gateOrder: 'zrh',
+    product: 'matmul',
+  };
 }
 
 export const gruCell: CellKind = {
@@ -69,7 +120,7 @@ export const gruCell: CellKind = {
     const act = activationOf(layer, 'activation', 'tanh', env);
     const rec = activationOf(layer, 'recurrent_activation', defaultRecurrentActivation(env), env);
     const { kernel, recurrent } = w;
-    const base = { name: 'GRU' as const, units: M, inputDim: D, stateCount: 1 as const, gates: ['z', 'r', 'hh'] as const, flopsPerStep: 2 * (D + M) * GM };
+    const base = { name: 'GRU', description: describe(layer, env), units: M, inputDim: D, stateCount: 1 as const, gates: ['z', 'r', 'hh'] as const, flopsPerStep: 2 * (D + M) * GM };
 
     if (after) {
       const bIn = b ? b.subarray(0, GM) : null;
@@ -149,6 +200,90 @@ export const gruCell: CellKind = {
         }
       },
     };
+  },
+  describe,
+  stepWeights(layer, env) {
+    const tensors = storedCellTensors(layer);
+    if (!tensors) return null;
+    const { act, rec } = activations(layer, env);
+    return { tensors, options: { activation: act, recurrent_activation: rec, reset_after: resetAfterOf(layer, env) } };
+  },
+  walkStep(q) {
+    const { weights: w, x, names } = q;
+    const M = w.stateShape[0];
+    const D = x.length;
+    const cols = 3 * M;
+    const kernel = walkTensor(w, 'kernel', D * cols)!;
+    const recurrent = walkTensor(w, 'recurrent_kernel', M * cols)!;
+    const resetAfter = w.options.reset_after === true;
+    const bias = walkTensor(w, 'bias', null);
+    // reset_after keeps an input bias row and a recurrent bias row (2, 3M), CuDNNGRU the same flat (6M).
+    const hasRecBias = resetAfter && !!bias && bias.length === 2 * cols;
+    if (bias && bias.length !== cols && !hasRecBias) throw new RangeError(`bias holds ${bias.length} values but this step needs ${resetAfter ? 2 * cols : cols}`);
+    const actName = walkOption(w, 'activation', 'tanh');
+    const recName = walkOption(w, 'recurrent_activation', 'sigmoid');
+    const act = activationFn(actName, q.kerasMajor);
+    const ract = activationFn(recName, q.kerasMajor);
+    const a = actSymbol(actName);
+    const ra = actSymbol(recName);
+    const { t, kPrev, k } = names;
+    const hPrev = q.prev.h;
+    const zeros = new Float64Array(M);
+    const xz = vecMat(x, kernel, cols, 0, M);
+    const xr = vecMat(x, kernel, cols, M, M);
+    const xh = vecMat(x, kernel, cols, 2 * M, M);
+    const bz = sliceOf(bias, 0, M);
+    const br = sliceOf(bias, M, M);
+    const bh = sliceOf(bias, 2 * M, M);
+    const rbz = hasRecBias ? sliceOf(bias, cols, M) : zeros;
+    const rbr = hasRecBias ? sliceOf(bias, cols + M, M) : zeros;
+    const rbh = hasRecBias ? sliceOf(bias, cols + 2 * M, M) : zeros;
+    const uz = vecMat(hPrev, recurrent, cols, 0, M);
+    const ur = vecMat(hPrev, recurrent, cols, M, M);
+    const z = addVectors(xz, bz, uz, rbz).map((v) => ract(v));
+    const r = addVectors(xr, br, ur, rbr).map((v) => ract(v));
+    const rows: WalkRow[] = [
+      { label: `x${t}·W_z`, expr: `(1×${D})·(${D}×${M})`, values: xz, group: 'update gate z' },
+      { label: `h${kPrev}·U_z`, expr: `(1×${M})·(${M}×${M})`, values: uz },
+      { label: hasRecBias ? 'b_z + b′_z' : 'b_z', expr: 'bias', values: addVectors(bz, rbz) },
+      { label: 'z', expr: wrapAct(ra, 'sum'), values: z },
+      { label: `x${t}·W_r`, expr: `(1×${D})·(${D}×${M})`, values: xr, group: 'reset gate r' },
+      { label: `h${kPrev}·U_r`, expr: `(1×${M})·(${M}×${M})`, values: ur },
+      { label: hasRecBias ? 'b_r + b′_r' : 'b_r', expr: 'bias', values: addVectors(br, rbr) },
+      { label: 'r', expr: wrapAct(ra, 'sum'), values: r },
+    ];
+    let hh: Float64Array;
+    if (resetAfter) {
+      const uh = addVectors(vecMat(hPrev, recurrent, cols, 2 * M, M), rbh);
+      const ruh = mulVectors(r, uh);
+      hh = addVectors(xh, bh, ruh).map((v) => act(v));
+      const rb = hasRecBias ? ' + b′_h' : '';
+      rows.push(
+        { label: `x${t}·W_h + b_h`, expr: `(1×${D})·(${D}×${M}) + bias`, values: addVectors(xh, bh), group: 'candidate h̃ (reset after)' },
+        { label: `h${kPrev}·U_h${rb}`, expr: `(1×${M})·(${M}×${M})`, values: uh },
+        { label: `r⊙(h${kPrev}·U_h${rb})`, expr: 'reset applied after the product', values: ruh },
+        { label: 'h̃', expr: wrapAct(a, 'sum'), values: hh },
+      );
+    } else {
+      const rh = mulVectors(r, hPrev);
+      const rhu = vecMat(rh, recurrent, cols, 2 * M, M);
+      hh = addVectors(xh, bh, rhu).map((v) => act(v));
+      rows.push(
+        { label: `x${t}·W_h + b_h`, expr: `(1×${D})·(${D}×${M}) + bias`, values: addVectors(xh, bh), group: 'candidate h̃ (reset before)' },
+        { label: `r⊙h${kPrev}`, expr: 'reset applied before the product', values: rh },
+        { label: `(r⊙h${kPrev})·U_h`, expr: `(1×${M})·(${M}×${M})`, values: rhu },
+        { label: 'h̃', expr: wrapAct(a, 'sum'), values: hh },
+      );
+    }
+    const zh = mulVectors(z, hPrev);
+    const zhh = mulVectors(z.map((v) => 1 - v), hh);
+    const h = addVectors(zh, zhh);
+    rows.push(
+      { label: `z⊙h${kPrev}`, expr: 'keep part of the old state', values: zh, group: 'state update' },
+      { label: '(1−z)⊙h̃', expr: 'take part of the candidate', values: zhh },
+      { label: `h${k}`, expr: `z⊙h${kPrev} + (1−z)⊙h̃`, values: h },
+    );
+    return { rows, values: { z, r, hh, h }, equations: equations(a, ra, resetAfter, hasRecBias).map((l) => fillEquation(l, names)) };
   },
 };
 

@@ -26,6 +26,7 @@ import { attention } from './attention';
 import { additiveAttention } from './additiveAttention';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
+import type { CellKind } from './recurrent';
 import type { LayerEnv, LayerKind } from './types';
 
 const ALL: readonly LayerKind[] = [
@@ -76,4 +77,10 @@ export function knownLayerClasses(): string[] {
 /** The environment layers see for a file of this Keras version, with the registry lookup wrappers use. */
 export function layerEnv(kerasMajor: 1 | 2 | 3): LayerEnv {
   return { kerasMajor, layerKind };
+}
+
+/** The recurrent cell with this key (a trace's `cell.key`): the host's step weights and the webview's step walk find it so. */
+export function cellKind(key: string): CellKind | undefined {
+  for (const kind of ALL) if (kind.recurrentCell?.name === key) return kind.recurrentCell;
+  return undefined;
 }

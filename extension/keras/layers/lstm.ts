@@ -2,9 +2,23 @@
 // h_t = o⊙act(c_t) (keras/src/layers/rnn/lstm.py). CuDNNLSTM (Keras 2) keeps an input and a recurrent bias (8M)
 // and a cuDNN kernel layout; its math is the same LSTM with the two biases summed.
 
+import { activationFn, type ActivationFn } from '../activations';
+import type { LayerNode } from '../model';
 import { configFlag } from './common';
 import {
+  activationNameOf,
   activationOf,
+  activationRange,
+  actSymbol,
+  addVectors,
+  fillEquation,
+  mulVectors,
+  sliceOf,
+  storedCellTensors,
+  vecMat,
+  walkOption,
+  walkTensor,
+  wrapAct,
   biasVector,
   copyInto,
   defaultRecurrentActivation,
@@ -18,8 +32,46 @@ import {
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
+import type { CellDescription, LayerEnv, WalkRow } from './types';
 
 const isCudnn = (className: string): boolean => className === 'CuDNNLSTM';
+
+/** The equations in letters with the layer's activations (a: activation, ra: recurrent activation). */
+function equations(a: string, ra: string): string[] {
+  return [
+    `i = ${ra}(x{t}·W_i + h{k-1}·U_i + b_i)    f = ${ra}(x{t}·W_f + h{k-1}·U_f + b_f)`,
+    `g = ${wrapAct(a, 'x{t}·W_g + h{k-1}·U_g + b_g')}    o = ${ra}(x{t}·W_o + h{k-1}·U_o + b_o)`,
+    `c{k} = f⊙c{k-1} + i⊙g    h{k} = o⊙${wrapAct(a, 'c{k}')}`,
+  ];
+}
+
+function activations(layer: LayerNode, env: LayerEnv): { act: string; rec: string } {
+  return { act: activationNameOf(layer, 'activation', 'tanh'), rec: activationNameOf(layer, 'recurrent_activation', defaultRecurrentActivation(env)) };
+}
+
+function describe(layer: LayerNode, env: LayerEnv): CellDescription {
+  const { act, rec } = activations(layer, env);
+  const gate = activationRange(rec);
+  const cand = activationRange(act);
+  const r = (range: [number, number] | undefined) => (range ? { range } : {});
+  // |h| ≤ |o|·|act(c)|: bounded when both activations are.
+  const hRange = gate && cand ? ([Math.min(0, gate[0] * cand[1], gate[1] * cand[0]), Math.max(gate[1] * cand[1], gate[0] * cand[0])] as [number, number]) : undefined;
+  return {
+    key: 'LSTM',
+    title: 'LSTM',
+    quantities: [
+      { key: 'h', label: 'hidden state', symbol: 'h', role: 'state', ...r(hRange) },
+      { key: 'c', label: 'cell state', symbol: 'c', role: 'state' },
+      { key: 'i', label: 'input gate', symbol: 'i', role: 'gate', ...r(gate) },
+      { key: 'f', label: 'forget gate', symbol: 'f', role: 'gate', ...r(gate) },
+      { key: 'g', label: 'cell candidate c̃', symbol: 'g', role: 'value', ...r(cand) },
+      { key: 'o', label: 'output gate', symbol: 'o', role: 'gate', ...r(gate) },
+    ],
+    equations: equations(actSymbol(act), actSymbol(rec)),
+    gateOrder: 'ifco',
+    product: 'matmul',
+  };
+}
 
 export const lstmCell: CellKind = {
   name: 'LSTM',
@@ -58,6 +110,7 @@ export const lstmCell: CellKind = {
     const [z, v] = ws.vectors;
     return {
       name: 'LSTM',
+      description: describe(layer, env),
       units: M,
       inputDim: D,
       stateCount: 2,
@@ -88,6 +141,67 @@ export const lstmCell: CellKind = {
         }
       },
     };
+  },
+  describe,
+  stepWeights(layer, env) {
+    const tensors = storedCellTensors(layer);
+    if (!tensors) return null;
+    const { act, rec } = activations(layer, env);
+    return { tensors, options: { activation: act, recurrent_activation: rec } };
+  },
+  walkStep(q) {
+    const { weights: w, x, names } = q;
+    const M = w.stateShape[0];
+    const D = x.length;
+    const cols = 4 * M;
+    const kernel = walkTensor(w, 'kernel', D * cols)!;
+    const recurrent = walkTensor(w, 'recurrent_kernel', M * cols)!;
+    let bias = walkTensor(w, 'bias', null);
+    // CuDNNLSTM keeps an input and a recurrent bias (8M): the step adds them.
+    if (bias && bias.length === 2 * cols) bias = bias.subarray(0, cols).map((v, j) => v + bias![cols + j]);
+    if (bias && bias.length !== cols) throw new RangeError(`bias holds ${bias.length} values but this step needs ${cols}`);
+    const actName = walkOption(w, 'activation', 'tanh');
+    const recName = walkOption(w, 'recurrent_activation', 'sigmoid');
+    const act = activationFn(actName, q.kerasMajor);
+    const ract = activationFn(recName, q.kerasMajor);
+    const a = actSymbol(actName);
+    const ra = actSymbol(recName);
+    const { t, k, kPrev } = names;
+    const hPrev = q.prev.h;
+    const cPrev = q.prev.c;
+    const rows: WalkRow[] = [];
+    const gate = (g: number, letter: string, f: ActivationFn, sym: string) => {
+      const xw = vecMat(x, kernel, cols, g * M, M);
+      const hu = vecMat(hPrev, recurrent, cols, g * M, M);
+      const b = sliceOf(bias, g * M, M);
+      const z = addVectors(xw, hu, b);
+      const out = z.map((v) => f(v));
+      rows.push(
+        { label: `x${t}·W_${letter}`, expr: `(1×${D})·(${D}×${M})`, values: xw, group: `gate ${letter === 'g' ? 'g (c̃)' : letter}` },
+        { label: `h${kPrev}·U_${letter}`, expr: `(1×${M})·(${M}×${M})`, values: hu },
+        { label: `b_${letter}`, expr: 'bias', values: b },
+        { label: `z_${letter}`, expr: 'sum', values: z },
+        { label: letter, expr: wrapAct(sym, `z_${letter}`), values: out },
+      );
+      return out;
+    };
+    const i = gate(0, 'i', ract, ra);
+    const f = gate(1, 'f', ract, ra);
+    const g = gate(2, 'g', act, a);
+    const o = gate(3, 'o', ract, ra);
+    const fc = mulVectors(f, cPrev);
+    const ig = mulVectors(i, g);
+    const c = addVectors(fc, ig);
+    const ac = c.map((v) => act(v));
+    const h = mulVectors(o, ac);
+    rows.push(
+      { label: `f⊙c${kPrev}`, expr: 'keep part of the old cell state', values: fc, group: 'state update' },
+      { label: 'i⊙g', expr: 'write part of the candidate', values: ig },
+      { label: `c${k}`, expr: `f⊙c${kPrev} + i⊙g`, values: c },
+      { label: wrapAct(a, `c${k}`), expr: '', values: ac },
+      { label: `h${k}`, expr: `o⊙${wrapAct(a, `c${k}`)}`, values: h },
+    );
+    return { rows, values: { i, f, g, o, c, h }, equations: equations(a, ra).map((l) => fillEquation(l, names)) };
   },
 };
 

@@ -2,30 +2,47 @@
 // loop (return_sequences, return_state, go_backwards, time_major, stateful, initial_state, masking) with its per-step
 // trace. Each cell module only supplies the math of one step; the products run in recurrentKernel.ts.
 
-import { activationFn, type ActivationFn } from '../activations';
+import { activationFn, activationName, type ActivationFn } from '../activations';
 import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import { configFlag, configInt, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, type TermSpec } from './common';
-import type { ForwardContext, LayerEnv, LayerInputs, LayerKind, LayerOutput, ParamFormula, RecurrentTrace, ShapeResult } from './types';
+import type {
+  CellDescription,
+  CellWeights,
+  ForwardContext,
+  LayerEnv,
+  LayerInputs,
+  LayerKind,
+  LayerOutput,
+  ParamFormula,
+  RecurrentTrace,
+  ShapeResult,
+  StepWalk,
+  StepWalkQuery,
+} from './types';
 import { showName } from '../safeText';
 
-export type CellName = RecurrentTrace['cell'];
-/** Per-step quantities a cell records besides h (and c): see RecurrentTrace. */
-export type GateName = 'pre' | 'i' | 'f' | 'g' | 'o' | 'z' | 'r' | 'hh';
+export type CellName = string;
 
 /** One cell's math for one sample and one step, on buffers allocated once per run. */
 export interface Cell {
+  /** The cell kind's key, CellKind.name. */
   readonly name: CellName;
-  /** M */
+  /** What the views show about this layer's cell: its quantities, their ranges and the step equations. */
+  readonly description: CellDescription;
+  /** Values in one sample's state: M, or rows·cols·F for a feature map. */
   readonly units: number;
-  /** D */
+  /** Values in one sample's input at one step: D, or rows·cols·C. */
   readonly inputDim: number;
-  /** 1 (h) or 2 (LSTM: h, c); states[0] is also the output. */
+  /** One sample's state and one step's input, e.g. [M] and [D], or [rows, cols, F] and [rows, cols, C]. Default [units], [inputDim]. */
+  readonly stateShape?: readonly number[];
+  readonly inputShape?: readonly number[];
+  /** 1 (h) or 2 (LSTM: h, c); states[0] is also the output. The state keys are the description's 'state' quantities. */
   readonly stateCount: 1 | 2;
-  /** The gate arrays step() fills, in this order. */
-  readonly gates: readonly GateName[];
+  /** The trace keys of the gate arrays step() fills, in this order. */
+  readonly gates: readonly string[];
   /** 2 FLOPs per multiply-add of one step of one sample (paces cancellation checks; the benchmark reports it). */
   readonly flopsPerStep: number;
   /**
@@ -35,13 +52,112 @@ export interface Cell {
   step(x: Float64Array, xOff: number, prev: Float64Array[], next: Float64Array[], off: number, gates: Float64Array[] | null, gOff: number): void;
 }
 
-/** What a cell module gives the shared code: its parameter formula and how to build its step from the weights. */
+/**
+ * What a cell module gives the shared code and the views: its parameter formula, how to build its step from the
+ * weights, its description, the weights and options a step needs, and the step recomputed with every intermediate.
+ */
 export interface CellKind {
+  /** The key traces and the webview find the cell by (CellDescription.key). */
   name: CellName;
   classNames: readonly string[];
   stateCount: 1 | 2;
   params(layer: LayerNode, D: number, env: LayerEnv): ParamFormula;
   build(layer: LayerNode, D: number, env: LayerEnv): Cell;
+  /** The layer's cell described for the views: quantities with ranges, equations with its activations. */
+  describe(layer: LayerNode, env: LayerEnv): CellDescription;
+  /** The stored tensors and config facts walkStep reads (tensors as stored), or null when the weights are missing. */
+  stepWeights(layer: LayerNode, env: LayerEnv): Pick<CellWeights, 'tensors' | 'options'> | null;
+  /** One step recomputed from the weights with every intermediate vector (runs in the webview: no Node imports). */
+  walkStep(q: StepWalkQuery): StepWalk;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Descriptions and step walks (shared by the cells)
+
+/** The range an activation bounds its output to, when it does. */
+export function activationRange(name: string): [number, number] | undefined {
+  if (name === 'sigmoid' || name === 'hard_sigmoid' || name === 'softmax') return [0, 1];
+  if (name === 'tanh' || name === 'softsign') return [-1, 1];
+  return undefined;
+}
+
+/** How an activation is written in the equations ('' for linear). */
+export function actSymbol(name: string | undefined): string {
+  if (!name || name === 'sigmoid') return 'σ';
+  if (name === 'linear') return '';
+  return name;
+}
+
+/** sym(inner), or inner alone for a linear activation. */
+export const wrapAct = (sym: string, inner: string): string => (sym ? `${sym}(${inner})` : inner);
+
+/** The activation name of a config key (a Keras 3 serialized function gives its name), else the default. */
+export function activationNameOf(layer: LayerNode, key: 'activation' | 'recurrent_activation', fallback: string): string {
+  const spec = layer.className.startsWith('CuDNN') ? undefined : layer.config[key];
+  return spec === undefined ? fallback : activationName(spec).name;
+}
+
+/** kernel, recurrent_kernel and bias as stored, for the step walk; null without kernel and recurrent kernel. */
+export function storedCellTensors(layer: LayerNode): CellWeights['tensors'] | null {
+  const k = findWeight(layer, ['kernel', 'W'], 0);
+  const r = findWeight(layer, ['recurrent_kernel', 'U'], 1);
+  const b = findWeight(layer, ['bias', 'b'], 2);
+  if (!k || !r) return null;
+  const own = (a: Float32Array): Float32Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice());
+  const out: CellWeights['tensors'] = {
+    kernel: { shape: [...k.shape], values: own(k.values()) },
+    recurrent_kernel: { shape: [...r.shape], values: own(r.values()) },
+  };
+  if (b) out.bias = { shape: [...b.shape], values: own(b.values()) };
+  return out;
+}
+
+/** out[j] = Σ_i x[i]·W[i, off + j] for j < m, W row-major with `cols` columns. */
+export function vecMat(x: ArrayLike<number>, w: ArrayLike<number>, cols: number, off: number, m: number): Float64Array {
+  const out = new Float64Array(m);
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i];
+    if (xi === 0) continue;
+    const row = i * cols + off;
+    for (let j = 0; j < m; j++) out[j] += xi * w[row + j];
+  }
+  return out;
+}
+
+/** a[off, off+m) as its own vector (zeros when a is absent). */
+export function sliceOf(a: ArrayLike<number> | null | undefined, off: number, m: number): Float64Array {
+  const out = new Float64Array(m);
+  if (a) for (let j = 0; j < m; j++) out[j] = a[off + j];
+  return out;
+}
+
+export function addVectors(...vs: Float64Array[]): Float64Array {
+  const out = new Float64Array(vs[0].length);
+  for (const v of vs) for (let j = 0; j < out.length; j++) out[j] += v[j];
+  return out;
+}
+
+export function mulVectors(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((v, j) => v * b[j]);
+}
+
+/** Fills {t}, {k} and {k-1} of a description's equation with subscripts. */
+export function fillEquation(line: string, names: StepWalkQuery['names']): string {
+  return line.replace(/\{t\}/g, names.t).replace(/\{k-1\}/g, names.kPrev).replace(/\{k\}/g, names.k);
+}
+
+/** A weight tensor of the walk by name, checked against the size the step needs. */
+export function walkTensor(w: CellWeights, name: string, size: number | null): Float32Array | null {
+  const t = w.tensors[name];
+  if (!t) return null;
+  if (size !== null && t.values.length !== size) throw new RangeError(`${name} holds ${t.values.length} values but this step needs ${size}`);
+  return t.values;
+}
+
+/** An option of the walk as a string. */
+export function walkOption(w: CellWeights, key: string, fallback: string): string {
+  const v = w.options[key];
+  return typeof v === 'string' ? v : fallback;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -240,15 +356,18 @@ function maskReader(mask: Mask | null, N: number, T: number, layer: string): ((n
 
 export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec: RunSpec, ctx: ForwardContext): Promise<RecurrentRun> {
   const name = spec.traceName;
-  if (x.shape.length !== 3) {
-    throw new InputError(`"${showName(name)}" (${cell.name}) needs a 3-D input (N, T, D) but got shape [${x.shape.join(', ')}].`);
+  const inputShape = cell.inputShape ?? [cell.inputDim];
+  if (x.shape.length !== 2 + inputShape.length) {
+    const want = inputShape.length === 1 ? '3-D input (N, T, D)' : `${2 + inputShape.length}-D input`;
+    throw new InputError(`"${showName(name)}" (${showName(cell.description.title, 40)}) needs a ${want} but got shape [${x.shape.join(', ')}].`);
   }
   const { N, T } = batchAndTime(x, opts);
   const D = cell.inputDim;
   const M = cell.units;
   const S = cell.stateCount;
-  if (x.shape[2] !== D) {
-    throw new InputError(`"${showName(name)}" was built for D=${D} input features per step but received ${x.shape[2]}.`);
+  if (x.shape.slice(2).some((d, j) => d !== inputShape[j])) {
+    const what = inputShape.length === 1 ? `D=${D} input features per step` : `steps of shape (${inputShape.join(', ')})`;
+    throw new InputError(`"${showName(name)}" was built for ${what} but received (${x.shape.slice(2).join(', ')}).`);
   }
   const isMasked = maskReader(spec.mask, N, T, name);
   const prev: Float64Array[] = [];
@@ -259,9 +378,12 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   }
   const init = spec.initialState ?? [];
   if (init.length > 0) {
-    if (init.length !== S) throw new InputError(`"${showName(name)}" (${cell.name}) takes ${S} initial state tensor(s) but got ${init.length}.`);
+    if (init.length !== S) throw new InputError(`"${showName(name)}" (${showName(cell.description.title, 40)}) takes ${S} initial state tensor(s) but got ${init.length}.`);
     init.forEach((s, k) => {
-      if (s.data.length !== N * M) throw new InputError(`Initial state ${k} of "${showName(name)}" has shape [${s.shape.join(', ')}]; it must be (N, M) = (${N}, ${M}).`);
+      if (s.data.length !== N * M) {
+        const want = cell.stateShape && cell.stateShape.length > 1 ? `(${[N, ...cell.stateShape].join(', ')})` : `(N, M) = (${N}, ${M})`;
+        throw new InputError(`Initial state ${k} of "${showName(name)}" has shape [${s.shape.join(', ')}]; it must be ${want}.`);
+      }
       prev[k].set(s.data);
     });
   }
@@ -271,21 +393,27 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   const last = new Float64Array(N * M);
   let trace: RecurrentTrace | undefined;
   let gates: Float64Array[] | null = null;
+  let stateKeys: string[] = [];
   if (ctx.trace) {
     const size = T * N * M;
+    const values: RecurrentTrace['values'] = { h: new Float64Array(size) };
+    stateKeys = cell.description.quantities.filter((q) => q.role === 'state').map((q) => q.key);
+    if (stateKeys[0] !== 'h' || stateKeys.length !== S) throw new Error(`the ${cell.name} cell describes states [${stateKeys.join(', ')}] but keeps ${S}, h first`);
+    for (const k of stateKeys) values[k] ??= new Float64Array(size);
     trace = {
       layer: name,
       ...(spec.direction ? { direction: spec.direction } : {}),
-      cell: cell.name,
+      cell: cell.description,
       steps: T,
       batch: N,
       units: M,
+      stateShape: [...(cell.stateShape ?? [M])],
+      inputShape: [...inputShape],
       timeIndex: new Int32Array(T),
       ...(isMasked ? { masked: new Uint8Array(T * N) } : {}),
-      h: new Float64Array(size),
-      ...(S === 2 ? { c: new Float64Array(size) } : {}),
+      values,
     };
-    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (trace![g] = new Float64Array(size)));
+    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = new Float64Array(size)));
   }
 
   const xs = x.data;
@@ -312,10 +440,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       if (masked && zeroOut) last.fill(0, off, off + M);
       else copyInto(last, off, h, off, M);
       if (sequence) copyInto(sequence, opts.timeMajor ? (s * N + n) * M : (n * T + s) * M, last, off, M);
-      if (trace) {
-        copyInto(trace.h, tOff, h, off, M);
-        if (S === 2) copyInto(trace.c!, tOff, nxt[1], off, M);
-      }
+      if (trace) for (let k = 0; k < S; k++) copyInto(trace.values[stateKeys[k]], tOff, nxt[k], off, M);
     }
     const swap = cur;
     cur = nxt;
@@ -373,11 +498,12 @@ export function callInputs(layer: LayerNode, inputs: LayerInputs): { x: Tensor; 
 }
 
 /** The tensors of a finished run: output (sequence or last step), then the states with return_state. */
-export function runTensors(run: RecurrentRun, opts: RnnOptions, N: number, T: number, M: number): Tensor[] {
+export function runTensors(run: RecurrentRun, opts: RnnOptions, N: number, T: number, M: number | readonly number[]): Tensor[] {
+  const st = typeof M === 'number' ? [M] : [...M];
   const out: Tensor[] = [
-    run.sequence ? { shape: opts.timeMajor ? [T, N, M] : [N, T, M], data: run.sequence } : { shape: [N, M], data: run.last },
+    run.sequence ? { shape: opts.timeMajor ? [T, N, ...st] : [N, T, ...st], data: run.sequence } : { shape: [N, ...st], data: run.last },
   ];
-  if (opts.returnState) for (const s of run.states) out.push({ shape: [N, M], data: s });
+  if (opts.returnState) for (const s of run.states) out.push({ shape: [N, ...st], data: s });
   return out;
 }
 
@@ -398,7 +524,7 @@ export function recurrentLayer(kind: CellKind): LayerKind {
       const cell = kind.build(layer, x.shape[2], ctx);
       const run = await runRecurrent(cell, x, opts, { traceName: layer.name, mask, ...(initialState ? { initialState } : {}) }, ctx);
       const { N, T } = batchAndTime(x, opts);
-      const tensors = runTensors(run, opts, N, T, cell.units);
+      const tensors = runTensors(run, opts, N, T, cell.stateShape ?? cell.units);
       const masks = tensors.map((_, i) => (i === 0 && opts.returnSequences ? mask : null));
       return { tensors, masks, ...(run.trace ? { traces: [run.trace] } : {}) };
     },

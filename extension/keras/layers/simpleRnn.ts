@@ -2,8 +2,49 @@
 // Weights: kernel W_x (D, M), recurrent_kernel W_h (M, M), bias b (M) (keras/src/layers/rnn/simple_rnn.py).
 
 import { configFlag, makeFormula } from './common';
-import { activationOf, biasVector, copyInto, recurrentLayer, recurrentWeights, stackRows, startWith, unitsOf, type Cell, type CellKind } from './recurrent';
+import { activationFn } from '../activations';
+import type { LayerNode } from '../model';
+import {
+  activationNameOf,
+  activationOf,
+  activationRange,
+  actSymbol,
+  addVectors,
+  biasVector,
+  copyInto,
+  fillEquation,
+  recurrentLayer,
+  recurrentWeights,
+  sliceOf,
+  stackRows,
+  startWith,
+  storedCellTensors,
+  unitsOf,
+  vecMat,
+  walkOption,
+  walkTensor,
+  wrapAct,
+  type Cell,
+  type CellKind,
+} from './recurrent';
+import type { CellDescription } from './types';
 import { workspace } from './recurrentKernel';
+
+function describe(layer: LayerNode): CellDescription {
+  const act = activationNameOf(layer, 'activation', 'tanh');
+  const range = activationRange(act);
+  return {
+    key: 'SimpleRNN',
+    title: 'SimpleRNN',
+    quantities: [
+      { key: 'h', label: 'hidden state', symbol: 'h', role: 'state', ...(range ? { range } : {}) },
+      { key: 'pre', label: 'pre-activation x_t·W_x + h_{t-1}·W_h + b', symbol: 'a', role: 'value' },
+    ],
+    equations: [`h{k} = ${wrapAct(actSymbol(act), 'x{t}·W_x + h{k-1}·W_h + b')}`],
+    gateOrder: '',
+    product: 'matmul',
+  };
+}
 
 export const simpleRnnCell: CellKind = {
   name: 'SimpleRNN',
@@ -30,6 +71,7 @@ export const simpleRnnCell: CellKind = {
     const [pre, v] = ws.vectors;
     return {
       name: 'SimpleRNN',
+      description: describe(layer),
       units: M,
       inputDim: D,
       stateCount: 1,
@@ -44,6 +86,38 @@ export const simpleRnnCell: CellKind = {
         for (let m = 0; m < M; m++) h[off + m] = act(pre[m]);
         if (gates) copyInto(gates[0], gOff, pre, 0, M);
       },
+    };
+  },
+  describe,
+  stepWeights(layer) {
+    const tensors = storedCellTensors(layer);
+    return tensors ? { tensors, options: { activation: activationNameOf(layer, 'activation', 'tanh') } } : null;
+  },
+  walkStep(q) {
+    const { weights: w, x, names } = q;
+    const M = w.stateShape[0];
+    const D = x.length;
+    const kernel = walkTensor(w, 'kernel', D * M)!;
+    const recurrent = walkTensor(w, 'recurrent_kernel', M * M)!;
+    const bias = walkTensor(w, 'bias', M);
+    const actName = walkOption(w, 'activation', 'tanh');
+    const act = activationFn(actName, q.kerasMajor);
+    const { t, k, kPrev } = names;
+    const xw = vecMat(x, kernel, M, 0, M);
+    const hu = vecMat(q.prev.h, recurrent, M, 0, M);
+    const b = sliceOf(bias, 0, M);
+    const pre = addVectors(xw, hu, b);
+    const h = pre.map((v) => act(v));
+    return {
+      rows: [
+        { label: `x${t}·W_x`, expr: `(1×${D})·(${D}×${M})`, values: xw },
+        { label: `h${kPrev}·W_h`, expr: `(1×${M})·(${M}×${M})`, values: hu },
+        { label: 'b', expr: 'bias', values: b },
+        { label: `a${k}`, expr: `x${t}·W_x + h${kPrev}·W_h + b`, values: pre },
+        { label: `h${k}`, expr: wrapAct(actSymbol(actName), `a${k}`), values: h },
+      ],
+      values: { pre, h },
+      equations: [fillEquation(`h{k} = ${wrapAct(actSymbol(actName), 'x{t}·W_x + h{k-1}·W_h + b')}`, names)],
     };
   },
 };

@@ -49,33 +49,115 @@ export interface ParamFormula {
   note?: string;
 }
 
-/** The per-step record of one recurrent layer (one direction). Arrays are [step][n][unit], flattened. */
+/**
+ * One quantity a recurrent cell records per step: a state (h, c) or a gate or other intermediate. The views, the
+ * statistics and the exports read these records, never a class name.
+ */
+export interface CellQuantity {
+  /** Trace key: 'h', 'c', 'i', 'f', 'g', 'o', 'z', 'r', 'hh', 'pre' (a new cell may add its own). */
+  key: string;
+  /** What a learner calls it, e.g. 'forget gate', 'cell state'. */
+  label: string;
+  /** How the equations write it, e.g. 'f', 'c', 'h̃'. */
+  symbol: string;
+  /** 'state' is carried to the next step (the first state is h, the output); 'gate' and 'value' are intermediates. */
+  role: 'state' | 'gate' | 'value';
+  /** The range its activation bounds it to: [0, 1] for sigmoid gates, [-1, 1] for tanh; absent when unbounded. */
+  range?: [number, number];
+}
+
+/** What a recurrent cell says about itself, for one layer (activations and options filled in). Plain data: it travels to the webview. */
+export interface CellDescription {
+  /** The cell kind's key (CellKind.name, e.g. 'LSTM'): the step walk is looked up by it. */
+  key: string;
+  /** For headings: 'LSTM', 'GRU', 'ConvLSTM2D'. */
+  title: string;
+  /** States first (quantities[0] is h, the output), then the gates in the order their kernel blocks are stored. */
+  quantities: CellQuantity[];
+  /**
+   * The step equations in letters, one line each, with the placeholders {t} (the input's time index), {k} (this
+   * step) and {k-1} (the previous step) for the view to fill in, e.g. 'f = σ(x{t}·W_f + h{k-1}·U_f + b_f)'.
+   */
+  equations: string[];
+  /** The gate letters of the kernel blocks in stored order ('ifco', 'zrh'; '' for one block): stats split W_h by it. */
+  gateOrder: string;
+  /** How one step multiplies: 'matmul' (x·W, state (M,)) or 'conv' (conv(x, W), state a feature map). */
+  product: 'matmul' | 'conv';
+}
+
+/**
+ * The per-step record of one recurrent layer (one direction). Every quantity is [step][n][unit] flattened, where a
+ * "unit" is one value of the state: M of them for a vector state, rows·cols·F for a ConvLSTM2D feature map.
+ */
 export interface RecurrentTrace {
   layer: string;
   /** For Bidirectional: which direction this is. */
   direction?: 'forward' | 'backward';
-  cell: 'SimpleRNN' | 'LSTM' | 'GRU';
-  /** Steps in processing order, samples, units. */
+  cell: CellDescription;
+  /** Steps in processing order, samples, values per state (the product of stateShape). */
   steps: number;
   batch: number;
   units: number;
+  /** The shape of one sample's state: [M], or [cols, F] / [rows, cols, F] for a feature map (channels last). */
+  stateShape: number[];
+  /** The shape of one sample's input at one step: [D], or [cols, C] / [rows, cols, C]. */
+  inputShape: number[];
   /** timeIndex[s] = input time index processed at step s (reversed for go_backwards). */
   timeIndex: Int32Array;
-  /** Whether each (step, sample) was masked out: h and c hold the carried state, gate arrays hold 0. Omitted when no mask. */
+  /** Whether each (step, sample) was masked out: states hold the carried value, gates hold 0. Omitted when no mask. */
   masked?: Uint8Array;
-  h: Float64Array;
-  /** LSTM cell state and gates i, f, g (the candidate c~) and o. */
-  c?: Float64Array;
-  i?: Float64Array;
-  f?: Float64Array;
-  g?: Float64Array;
-  o?: Float64Array;
-  /** GRU update gate z, reset gate r and candidate h~ (hh). */
-  z?: Float64Array;
-  r?: Float64Array;
-  hh?: Float64Array;
-  /** SimpleRNN pre-activation x_t·W_x + h_{t-1}·W_h + b. */
-  pre?: Float64Array;
+  /** The quantities by key (cell.quantities): h always, the other states always, the gates only with traceGates. */
+  values: { h: Float64Array } & Record<string, Float64Array>;
+}
+
+/** One named vector of a step walk-through, e.g. `x₃·W_x` (a feature map is flattened channels last). */
+export interface WalkRow {
+  label: string;
+  /** How it was obtained, e.g. `tanh(a₃)`; empty for inputs. */
+  expr: string;
+  values: Float64Array;
+  /** Rows that start a new group (a gate) get a heading. */
+  group?: string;
+}
+
+/**
+ * What one step of a cell needs, sent by the host to the webview for one layer (one direction): the stored
+ * weights by short name and the config facts the step reads.
+ */
+export interface CellWeights {
+  layer: string;
+  direction?: 'forward' | 'backward';
+  /** CellDescription.key. */
+  cell: string;
+  /** One sample's input at one step: [D], or [cols, C] / [rows, cols, C]. */
+  inputShape: number[];
+  /** One sample's state: [M], or [cols, F] / [rows, cols, F]. */
+  stateShape: number[];
+  /** kernel, recurrent_kernel and bias as stored (Keras layout, float32), by short name. */
+  tensors: Record<string, { shape: number[]; values: Float32Array }>;
+  /** Config facts the step reads: activation names, reset_after, padding, strides, dilation... */
+  options: Record<string, string | number | boolean | number[]>;
+}
+
+/** One step of one sample to recompute: the input, the states before it, and how the step is named. */
+export interface StepWalkQuery {
+  weights: CellWeights;
+  /** This step's input of this sample, flattened (weights.inputShape). */
+  x: Float64Array;
+  /** The states before the step by key (h, c), each flattened (weights.stateShape). */
+  prev: Record<string, Float64Array>;
+  kerasMajor: 1 | 2 | 3;
+  /** Subscripts as the equations write them: the input's time index t, this step k and the previous step. */
+  names: { t: string; k: string; kPrev: string };
+}
+
+/** A step recomputed from the weights with every intermediate vector. */
+export interface StepWalk {
+  rows: WalkRow[];
+  /** The recomputed quantities by trace key: every state after the step and every gate. */
+  values: Record<string, Float64Array>;
+  /** The equations with this step's names and activations filled in. */
+  equations: string[];
 }
 
 /** Cancellation and progress for long runs. */

@@ -3,7 +3,7 @@
 
 import type { LayerNode, WeightRef } from '../../../extension/keras/model';
 import { layerEnv } from '../../../extension/keras/layers/index';
-import type { ForwardContext, LayerEnv } from '../../../extension/keras/layers/types';
+import type { CellDescription, ForwardContext, LayerEnv } from '../../../extension/keras/layers/types';
 import type { Tensor } from '../../../extension/keras/tensor';
 
 /** A weight whose values() returns the given numbers as float32 (as a real file would). */
@@ -80,4 +80,11 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       throw new Error(`${what}[${i}]: got ${a}, expected ${b} (|diff| ${Math.abs(a - b)})`);
     }
   }
+}
+
+/** The real description of a cell (its module's describe()), for tests that build a trace by hand. */
+export function cellDescription(className: string, config: Record<string, unknown> = {}, kerasMajor: 1 | 2 | 3 = 3): CellDescription {
+  const kind = layerEnv(kerasMajor).layerKind(className)?.recurrentCell;
+  if (!kind) throw new Error(`${className} has no recurrent cell`);
+  return kind.describe(layerNode(className, config), env(kerasMajor));
 }

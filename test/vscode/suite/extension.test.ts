@@ -276,7 +276,7 @@ suite('Keras RNN Inspector extension', function () {
     const y = out.result!.outputs[0].data;
     c.keras_output[0].forEach((v, k) => assert.ok(Math.abs(y[k] - v) < 1e-6, `y[${k}] = ${y[k]}, Keras ${v}`));
     assert.equal(out.result!.traces[0].steps, 10);
-    assert.equal(out.result!.recurrentWeights[0].kernel.length, 15);
+    assert.equal(out.result!.recurrentWeights[0].tensors.kernel.values.length, 15);
     const entry = api.panels.get(uri)!;
     await waitFor('runResult posted', () => entry.session.sent.includes('runResult'), 30_000);
   });
