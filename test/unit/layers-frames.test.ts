@@ -10,6 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { conv2d } from '../../extension/keras/layers/conv2d';
 import { spatialPooling } from '../../extension/keras/layers/spatialPooling';
+import { globalPooling2d } from '../../extension/keras/layers/globalPooling2d';
+import { zeroPadding2d } from '../../extension/keras/layers/zeroPadding2d';
+import { upSampling1d } from '../../extension/keras/layers/upSampling1d';
 import type { LayerKind, LayerOutput } from '../../extension/keras/layers/types';
 import type { LayerNode } from '../../extension/keras/model';
 import type { Tensor } from '../../extension/keras/tensor';
@@ -18,8 +21,14 @@ import { loadModel } from '../../extension/keras/document';
 import { runForward } from '../../extension/keras/forward';
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { summarize } from '../../extension/keras/summary';
+import { exportNumpy } from '../../extension/keras/numpyExport';
 import { assertClose, ctx, env, layerNode, randomArray, seeded, t, weightRef } from './helpers/layerNode';
 import { fromTf, tf, tfReady, toTf } from './helpers/tfjs';
+import { sequentialDoc } from './helpers/modelDoc';
+import { NO_NUMPY_REASON, PYTHON_WITH_NUMPY } from './helpers/python';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 before(tfReady);
 
@@ -234,6 +243,125 @@ describe('MaxPooling3D / AveragePooling3D', () => {
   });
 });
 
+describe('GlobalAveragePooling2D / GlobalMaxPooling2D (and 3D)', () => {
+  for (const cls of ['GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAvgPool2D', 'GlobalMaxPool2D']) {
+    for (const keepdims of [false, true]) {
+      it(`${cls} keepdims=${keepdims} equals tf.${cls.includes('Max') ? 'max' : 'mean'} over H and W`, () => {
+        const x = f32Tensor([2, 5, 4, 3], 600);
+        const l = layerNode(cls, { keepdims });
+        const ours = run(globalPooling2d, l, x);
+        const theirs = fromTf(tf.tidy(() => (cls.includes('Max') ? tf.max : tf.mean)(toTf(x), [1, 2], keepdims)));
+        assert.deepEqual(ours.shape, theirs.shape);
+        assert.deepEqual(globalPooling2d.outputShape(l, [[null, 5, 4, 3]], env()).shapes[0], [null, ...theirs.shape.slice(1)]);
+        assertClose(ours.data, theirs.data, 1e-6, 1e-6);
+      });
+    }
+  }
+
+  it('channels_first and 3-D volumes pool every axis but the channels', () => {
+    const x = f32Tensor([2, 3, 4, 5], 601);
+    const ours = run(globalPooling2d, layerNode('GlobalAveragePooling2D', { data_format: 'channels_first', keepdims: true }), x);
+    assert.deepEqual(ours.shape, [2, 3, 1, 1]);
+    assertClose(ours.data, fromTf(tf.tidy(() => tf.mean(toTf(x), [2, 3]))).data, 1e-6, 1e-6);
+    const v = f32Tensor([2, 2, 3, 4, 3], 602);
+    const m = run(globalPooling2d, layerNode('GlobalMaxPooling3D', {}), v);
+    assert.deepEqual(m.shape, [2, 3]);
+    assertClose(m.data, fromTf(tf.tidy(() => tf.max(toTf(v), [1, 2, 3]))).data, 0, 0);
+    assert.match(refusal(() => globalPooling2d.outputShape(layerNode('GlobalMaxPooling3D', { name: 'gp_bad' }), [[null, 4, 4, 3]], env()), 'gp_bad'), /rank 4/);
+  });
+});
+
+describe('ZeroPadding2D', () => {
+  const cases: [unknown, [[number, number], [number, number]]][] = [
+    [1, [[1, 1], [1, 1]]],
+    [[2, 1], [[2, 2], [1, 1]]],
+    [[[1, 0], [0, 3]], [[1, 0], [0, 3]]],
+    [[[0, 0], [0, 0]], [[0, 0], [0, 0]]],
+  ];
+  for (const [padding, sides] of cases) {
+    it(`padding ${JSON.stringify(padding)} equals tf.pad with ${JSON.stringify(sides)}`, () => {
+      const x = f32Tensor([2, 3, 4, 2], 700);
+      const l = layerNode('ZeroPadding2D', { padding });
+      const ours = run(zeroPadding2d, l, x);
+      const theirs = fromTf(tf.tidy(() => tf.pad(toTf(x), [[0, 0], ...sides, [0, 0]])));
+      assert.deepEqual(ours.shape, theirs.shape);
+      assert.deepEqual(zeroPadding2d.outputShape(l, [[null, 3, null, 2]], env()).shapes[0], [null, theirs.shape[1], null, 2]);
+      assertClose(ours.data, theirs.data, 0, 0);
+    });
+  }
+
+  it('channels_first pads the last two axes; bad paddings are refused naming the layer', () => {
+    const x = f32Tensor([1, 2, 3, 3], 701);
+    const ours = run(zeroPadding2d, layerNode('ZeroPadding2D', { padding: [[1, 2], [0, 1]], data_format: 'channels_first' }), x);
+    assertClose(ours.data, fromTf(tf.tidy(() => tf.pad(toTf(x), [[0, 0], [0, 0], [1, 2], [0, 1]]))).data, 0, 0);
+    const shape = (padding: unknown) => () => zeroPadding2d.outputShape(layerNode('ZeroPadding2D', { name: 'pad_bad', padding }), [[null, 3, 3, 1]], env());
+    assert.match(refusal(shape(-1), 'pad_bad'), /padding.* is -1/);
+    assert.match(refusal(shape([1, 2, 3]), 'pad_bad'), /3 entries/);
+    assert.match(refusal(shape([[1, 2, 3], [0, 0]]), 'pad_bad'), /pair of 3 values/);
+    assert.match(refusal(shape([1.5, 1]), 'pad_bad'), /1\.5/);
+  });
+});
+
+describe('UpSampling1D', () => {
+  it('repeats each step size times (the Keras docstring example: size=2 on 2×2×3)', () => {
+    const x = t([2, 2, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const l = layerNode('UpSampling1D', { size: 2 });
+    const y = run(upSampling1d, l, x);
+    assert.deepEqual(y.shape, [2, 4, 3]);
+    assert.deepEqual([...y.data], [0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 6, 7, 8, 6, 7, 8, 9, 10, 11, 9, 10, 11]);
+    assert.deepEqual(upSampling1d.outputShape(l, [[null, 5, 3]], env()).shapes[0], [null, 10, 3]);
+    assert.deepEqual(upSampling1d.outputShape(l, [[null, null, 3]], env()).shapes[0], [null, null, 3]);
+    assert.match(refusal(() => upSampling1d.outputShape(layerNode('UpSampling1D', { name: 'up_bad', size: 0 }), [[null, 5, 3]], env()), 'up_bad'), /size.* is 0/);
+  });
+
+  it('equals tf.tile of every step (a repeat along time)', () => {
+    const x = f32Tensor([2, 4, 3], 800);
+    const y = run(upSampling1d, layerNode('UpSampling1D', { size: 3 }), x);
+    const theirs = fromTf(tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(toTf(x), 2), [1, 1, 3, 1]), [2, 12, 3])));
+    assertClose(y.data, theirs.data, 0, 0);
+  });
+});
+
+describe('NumPy export of the frame layers (run by python3) equals the forward pass', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'frames-numpy-'));
+  const cases: { what: string; layer: LayerNode; input: number[] }[] = [
+    {
+      what: 'Conv2D channels_first, dilation 2, no bias',
+      layer: layerNode('Conv2D', { filters: 3, kernel_size: [2, 3], dilation_rate: [2, 1], padding: 'same', data_format: 'channels_first', use_bias: false, activation: 'tanh' }, {
+        weights: [weightRef('kernel', [2, 3, 2, 3], randomArray(36, seeded(900)))],
+      }),
+      input: [2, 2, 5, 6],
+    },
+    {
+      what: 'Conv2D groups=2, strides 2 valid',
+      layer: layerNode('Conv2D', { filters: 4, kernel_size: [3, 3], strides: [2, 2], groups: 2 }, {
+        weights: [weightRef('kernel', [3, 3, 2, 4], randomArray(72, seeded(901))), weightRef('bias', [4], [0.1, 0.2, -0.3, 0.4])],
+      }),
+      input: [1, 7, 6, 4],
+    },
+    { what: 'AveragePooling2D channels_first same', layer: layerNode('AveragePooling2D', { pool_size: [3, 3], strides: [2, 2], padding: 'same', data_format: 'channels_first' }), input: [2, 2, 5, 4] },
+    { what: 'MaxPooling3D channels_first', layer: layerNode('MaxPooling3D', { pool_size: [2, 1, 2], padding: 'same', data_format: 'channels_first' }), input: [1, 2, 3, 3, 5] },
+    { what: 'ZeroPadding2D channels_first', layer: layerNode('ZeroPadding2D', { padding: [[0, 1], [2, 0]], data_format: 'channels_first' }), input: [1, 2, 2, 3] },
+  ];
+  for (const c of cases) {
+    it(c.what, (tc) => {
+      if (!PYTHON_WITH_NUMPY) return tc.skip(NO_NUMPY_REASON);
+      const doc = sequentialDoc([null, ...c.input.slice(1)], [c.layer]);
+      const x = t(c.input, randomArray(c.input.reduce((a, b) => a * b, 1), seeded(950)));
+      const file = path.join(tmp, `${c.layer.name}_${c.input.join('x')}.py`);
+      writeFileSync(file, exportNumpy(doc, [x], { title: c.what }));
+      const py = spawnSync(PYTHON_WITH_NUMPY, [file, '--json'], { encoding: 'utf8' });
+      assert.equal(py.status, 0, py.stderr);
+      const ours = run(c.layer.className === 'Conv2D' ? conv2d : c.layer.className === 'ZeroPadding2D' ? zeroPadding2d : spatialPooling, c.layer, x);
+      const printed = JSON.parse(py.stdout) as { output: unknown; outputShape: number[] };
+      assert.deepEqual(printed.outputShape, ours.shape);
+      assertClose(flatten(printed.output), ours.data, 1e-9, 1e-9);
+    });
+  }
+});
+
+const flatten = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flatten) : [v as number]);
+
 const models2 = path.resolve(import.meta.dirname, '../../../shared/models2');
 const LRCN = 'lrcn-tdconv2d-lstm-k305';
 
@@ -265,5 +393,20 @@ describe(`real file ${LRCN} (Keras 3.0.5 legacy .h5: TimeDistributed Conv2D / Ma
     assert.deepEqual(result.outputs[0].shape, expected.output_shape);
     // README: 1e-5 + 1e-5·|b|, 1e-4 relative after convolutions; measured max |diff| 4.4e-16, so the tight bound holds.
     assertClose(result.outputs[0].data, expected.output.flat(), 1e-5, 1e-5, `${LRCN} output`);
+  });
+
+  it('NumPy export: the script, run by python3, prints the reference output', { skip }, async (tc) => {
+    if (!PYTHON_WITH_NUMPY) return tc.skip(NO_NUMPY_REASON);
+    const doc = await loadModel(path.join(models2, 'files', `${LRCN}.h5`));
+    const input = JSON.parse(readFileSync(path.join(models2, 'inputs', `${LRCN}.json`), 'utf8'));
+    const expected = JSON.parse(readFileSync(path.join(models2, 'expected', `${LRCN}.json`), 'utf8')) as { output: number[][] };
+    const { tensors } = prepareInputs(doc, fromJsonValue(input));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lrcn-numpy-')), 'lrcn.py');
+    writeFileSync(file, exportNumpy(doc, tensors, { title: LRCN }));
+    const py = spawnSync(PYTHON_WITH_NUMPY, [file, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(py.status, 0, py.stderr);
+    const printed = JSON.parse(py.stdout) as { output: unknown; outputShape: number[] };
+    assert.deepEqual(printed.outputShape, [1, 50]);
+    assertClose(flatten(printed.output), expected.output.flat(), 1e-5, 1e-5, `${LRCN} NumPy script output`);
   });
 });

@@ -13,6 +13,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, configValue, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, transpose, weightValues } from './common';
 import { convLength, leftPad } from './conv1d';
+import { dims, needWeight, one, pyInt, type NumpyEmitter } from './numpyEmit';
 
 const KERNEL = ['kernel', 'W'];
 const BIAS = ['bias', 'b'];
@@ -137,6 +138,52 @@ function needsFrames(layer: LayerNode, rank: number): void {
   }
 }
 
+/** The Python the NumPy export writes for Conv2D: the same sums, one kernel tap (i, j) at a time as a matrix product. */
+const RUN_CONV2D = `def run_conv2d(x, W, b, strides, padding, dilation, groups, act):
+    """Conv2D over frames x (N×H×W×C): y[n, r, c, f] = sum over i, j, ch of x[n, r·sh + i·dh, c·sw + j·dw, ch]·W[i, j, ch, f] + b[f].
+    W is kh×kw×(C/groups)×F. 'same' pads so that H_out = ceil(H / sh), the odd extra row (column) at the bottom (right)."""
+    N, H, Wd, C = x.shape
+    kh, kw, Cg, F = W.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    span_h, span_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    if padding == 'same':
+        ph = max((-(-H // sh) - 1) * sh + span_h - H, 0)
+        pw = max((-(-Wd // sw) - 1) * sw + span_w - Wd, 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    oh = (x.shape[1] - span_h) // sh + 1
+    ow = (x.shape[2] - span_w) // sw + 1
+    Fg = F // groups
+    y = np.zeros((N, oh, ow, F))
+    for i in range(kh):
+        for j in range(kw):
+            tap = x[:, i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw]
+            for g in range(groups):
+                y[..., g * Fg:(g + 1) * Fg] += tap[..., g * Cg:(g + 1) * Cg] @ W[i, j, :, g * Fg:(g + 1) * Fg]
+    if b is not None:
+        y = y + b
+    return act(y)`;
+
+const emit: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const s = settings(layer);
+  const W = needWeight(layer, KERNEL, 0);
+  const b = s.useBias ? needWeight(layer, BIAS, 1) : undefined;
+  const int = (v: number) => pyInt(v, 'a size', layer.name);
+  let x = one(layer, inputs);
+  if (s.channelsFirst) {
+    cx.out.push(`${target}__x = np.transpose(${x}, (0, 2, 3, 1))  # channels_first viewed as channels_last`);
+    x = `${target}__x`;
+  }
+  cx.helpers.add('run_conv2d');
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel kh×kw×C×F = ${dims(W.shape, layer.name).join('×')}`);
+  cx.out.push(b ? `b = ${cx.weight(layer, b)}  # bias F` : 'b = None');
+  cx.out.push(
+    `${target} = run_conv2d(${x}, W, b, strides=(${s.strides.map(int).join(', ')}), padding='${s.padding}', ` +
+      `dilation=(${s.dilation.map(int).join(', ')}), groups=${int(s.groups)}, act=${cx.act(configValue(layer, ['activation']) ?? 'linear')})`,
+  );
+  if (s.channelsFirst) cx.out.push(`${target} = np.transpose(${target}, (0, 3, 1, 2))`);
+  return { vars: [target], masks: ['None'] };
+};
+
 export const conv2d: LayerKind = {
   classNames: ['Conv2D'],
   keras1: {
@@ -146,6 +193,8 @@ export const conv2d: LayerKind = {
   keras3WeightNames: (layer) => ['kernel', ...(configFlag(layer, ['use_bias', 'bias'], true) ? ['bias'] : [])],
   letters: { H: 'frame height (rows)', W: 'frame width (columns)', C: 'channels per pixel', F: 'filters' },
   python: { positional: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'] },
+  numpy: emit,
+  numpyHelpers: { run_conv2d: RUN_CONV2D },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     needsFrames(layer, shape.length);

@@ -26,6 +26,9 @@ import { attention } from './attention';
 import { additiveAttention } from './additiveAttention';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
+import { globalPooling2d } from './globalPooling2d';
+import { zeroPadding2d } from './zeroPadding2d';
+import { upSampling1d } from './upSampling1d';
 import type { CellKind } from './recurrent';
 import type { LayerEnv, LayerKind } from './types';
 
@@ -56,6 +59,9 @@ const ALL: readonly LayerKind[] = [
   additiveAttention,
   conv2d,
   spatialPooling,
+  globalPooling2d,
+  zeroPadding2d,
+  upSampling1d,
 ];
 
 let byClass: Map<string, LayerKind> | undefined;

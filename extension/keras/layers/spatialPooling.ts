@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configValue, oneInput, oneTensor, transpose } from './common';
 import { channelsFirst, checkWindowFits, configInts, paddingMode, who, windowOutput, windowPads, type WindowAxis } from './conv2d';
+import { one, pyInt, type NumpyEmitter } from './numpyEmit';
 
 interface PoolSettings {
   rank: 2 | 3;
@@ -47,11 +48,46 @@ function needsRank(layer: LayerNode, rank: number, s: PoolSettings): void {
   }
 }
 
+/** The Python the NumPy export writes: each output cell is the max or mean of the real cells of its window. */
+const RUN_POOL_ND = `def run_pool_nd(x, size, strides, padding, kind):
+    """Max or average pooling over the middle axes of x (N×...×C): a window of size cells every strides cells.
+    'same' pads so that each out = ceil(in / stride), the odd extra cell at the end; padded cells never win a max
+    and an average counts only the real cells of its window, as Keras does."""
+    ranges = []
+    for L, k, s in zip(x.shape[1:-1], size, strides):
+        out = -(-L // s) if padding == 'same' else (L - k) // s + 1
+        left = max((out - 1) * s + k - L, 0) // 2 if padding == 'same' else 0
+        ranges.append([(max(o * s - left, 0), min(o * s - left + k, L)) for o in range(out)])
+    y = np.zeros((x.shape[0],) + tuple(len(r) for r in ranges) + (x.shape[-1],))
+    axes = tuple(range(1, 1 + len(ranges)))
+    for idx in np.ndindex(*[len(r) for r in ranges]):
+        window = x[(slice(None),) + tuple(slice(*ranges[a][i]) for a, i in enumerate(idx))]
+        y[(slice(None),) + idx] = window.max(axis=axes) if kind == 'max' else window.mean(axis=axes)
+    return y`;
+
+const emit: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const s = settings(layer);
+  const int = (v: number) => pyInt(v, 'a size', layer.name);
+  let x = one(layer, inputs);
+  if (s.channelsFirst) {
+    cx.out.push(`${target}__x = np.moveaxis(${x}, 1, -1)  # channels_first viewed as channels_last`);
+    x = `${target}__x`;
+  }
+  cx.helpers.add('run_pool_nd');
+  const tuple = (xs: number[]) => `(${xs.map(int).join(', ')})`;
+  const kind = s.isMax ? 'max' : 'average';
+  cx.out.push(`${target} = run_pool_nd(${x}, size=${tuple(s.axes.map((a) => a.k))}, strides=${tuple(s.axes.map((a) => a.stride))}, padding='${s.padding}', kind='${kind}')`);
+  if (s.channelsFirst) cx.out.push(`${target} = np.moveaxis(${target}, -1, 1)  # back to channels_first`);
+  return { vars: [target], masks: ['None'] };
+};
+
 export const spatialPooling: LayerKind = {
   classNames: ['MaxPooling2D', 'AveragePooling2D', 'MaxPool2D', 'AvgPool2D', 'MaxPooling3D', 'AveragePooling3D', 'MaxPool3D', 'AvgPool3D'],
   keras1: { keys: { border_mode: 'padding', dim_ordering: 'data_format' } },
   letters: { H: 'frame height (rows)', W: 'frame width (columns)', C: 'channels per pixel' },
   python: { positional: ['pool_size', 'strides', 'padding', 'data_format'] },
+  numpy: emit,
+  numpyHelpers: { run_pool_nd: RUN_POOL_ND },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     const s = settings(layer);
