@@ -12,8 +12,11 @@ import { readInputFile } from '../keras/inputFiles';
 import { fillInputs, inputLetters, inputSpecs, parseWindow, prepareInputs, type CsvOptions, type FillKind, type PreparedInputs } from '../keras/inputs';
 import type { ModelDocument } from '../keras/model';
 import { exportNumpy } from '../keras/numpyExport';
-import { toNested, type Tensor } from '../keras/tensor';
-import { traceCsvLines, tracesToJson } from '../keras/traceExport';
+import { outputNames, runJson } from '../keras/runJson';
+import { MAX_STATE_FILE_BYTES, parseStateFile, stateFileJson, statefulLayers, type LayerStates } from '../keras/states';
+import { readSmallFile } from '../keras/container/bytes';
+import type { Tensor } from '../keras/tensor';
+import { traceCsvLines } from '../keras/traceExport';
 import type { RecurrentTrace } from '../keras/layers/types';
 import type { CliIo } from './io';
 import { checkOutputPaths } from './outputPaths';
@@ -33,6 +36,9 @@ export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE |
   --json                {output, outputShape, layers, trace} as JSON
   --numpy OUT.py        also write a standalone NumPy script that recomputes the same forward pass
   --trace-csv OUT.csv   also write the trace as long-format CSV
+  --state-in FILE       stateful layers (stateful=True) start from the states --state-out saved, as Keras continues
+                        between predict calls (without it they start from zeros)
+  --state-out FILE      write the states the stateful layers end with (JSON), for the next run's --state-in
   --memory-limit MB     refuse a run whose outputs and trace would need more (default ${DEFAULT_MEMORY_BUDGET_MB} MB)
   --debug               show the stack trace of an error
 JSON: {output, outputShape, layers: [{name, className, node, outputShape, output}],
@@ -56,6 +62,8 @@ interface ForwardArgs {
   json: boolean;
   numpy?: string;
   traceCsv?: string;
+  stateIn?: string;
+  stateOut?: string;
   memoryLimitMB?: number;
   debug: boolean;
 }
@@ -119,6 +127,12 @@ export function parseForwardArgs(argv: string[]): ForwardArgs {
       case '--trace-csv':
         args.traceCsv = takeValue();
         break;
+      case '--state-in':
+        args.stateIn = takeValue();
+        break;
+      case '--state-out':
+        args.stateOut = takeValue();
+        break;
       case '--trace':
         args.trace = true;
         break;
@@ -158,40 +172,6 @@ async function prepare(doc: ModelDocument, args: ForwardArgs): Promise<PreparedI
   const read = await readInputFile(args.input!, { column: args.column, window: args.window, memoryBudgetBytes });
   const prepared = prepareInputs(doc, read.raw, { T: args.T });
   return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
-}
-
-function layerJson(rec: ForwardResult['layers'][number]): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    name: rec.name,
-    className: rec.className,
-    node: rec.node,
-    outputShape: rec.outputShapes[0] ?? [],
-    output: rec.outputs[0] ? toNested(rec.outputs[0]) : null,
-  };
-  if (rec.outputs.length > 1) {
-    // return_state / merge_mode=None give several tensors: all of them, in Keras order.
-    out.outputShapes = rec.outputShapes;
-    out.outputs = rec.outputs.map(toNested);
-  }
-  return out;
-}
-
-/** The JSON the issue specifies: {output, outputShape, layers:[{name, className, outputShape, output}], trace}. */
-export function forwardJson(result: ForwardResult, withTrace: boolean, notes: string[] = []): Record<string, unknown> {
-  const first = result.outputs[0];
-  const json: Record<string, unknown> = {
-    output: first ? toNested(first) : null,
-    outputShape: first ? first.shape : null,
-  };
-  if (result.outputs.length > 1) {
-    json.outputs = result.outputs.map(toNested);
-    json.outputShapes = result.outputs.map((t) => t.shape);
-  }
-  json.layers = result.layers.map(layerJson);
-  if (withTrace) json.trace = tracesToJson(result.traces);
-  if (result.stopped) json.stopped = result.stopped;
-  if (notes.length) json.notes = notes;
-  return json;
 }
 
 const num = (v: number): string => {
@@ -240,8 +220,10 @@ export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: 
   lines.push(`${pad('Layer (class)', nameW)}Output shape`);
   for (const [name, shapes] of rows) lines.push(`${pad(name, nameW)}${shapes}`);
   lines.push('');
+  const names = outputNames(doc);
   result.outputs.forEach((t, k) => {
-    lines.push(`Output${result.outputs.length > 1 ? ` ${k}` : ''} (${t.shape.join('×')}):`);
+    // Several outputs (a decoder's sequence and its states): each by the name of what produces it.
+    lines.push(`Output${result.outputs.length > 1 ? ` ${k} "${cell(names[k] ?? '')}"` : ''} (${t.shape.join('×')}):`);
     lines.push(...tensorLines(t, '  '));
   });
   const small = result.traces.every((tr) => tr.steps * tr.units <= 400);
@@ -298,6 +280,12 @@ async function writeOut(path: string, text: string, what: string): Promise<void>
   }
 }
 
+/** The starting states --state-in names, read as untrusted input (a regular file, bounded, every field checked). */
+async function readStates(file: string, doc: ModelDocument, N: number): Promise<LayerStates[]> {
+  const bytes = await readSmallFile(file, MAX_STATE_FILE_BYTES, 'The state file', 'give the JSON file --state-out wrote');
+  return parseStateFile(new TextDecoder('utf-8', { fatal: false }).decode(bytes), doc, N);
+}
+
 /** Runs `forward` with argv after the command name. Exit codes: 0 ok, 2 usage/input, 3 unsupported, 4 not a model. */
 export async function runForwardCommand(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -311,18 +299,30 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
     [
       { flag: '--numpy', path: args.numpy },
       { flag: '--trace-csv', path: args.traceCsv },
+      { flag: '--state-out', path: args.stateOut },
     ],
     { model: args.model, config: args.config, input: args.input },
   );
   const memoryBudgetBytes = args.memoryLimitMB !== undefined ? budgetBytes(args.memoryLimitMB) : undefined;
   const doc = await loadModel(args.model, { ...(args.config ? { configPath: args.config } : {}), memoryBudgetBytes });
+  if ((args.stateIn || args.stateOut) && statefulLayers(doc).length === 0) {
+    throw new InputError('This model has no stateful layers (stateful=True), so there is no state to carry between runs; leave out --state-in and --state-out.');
+  }
   const inputs = await prepare(doc, args);
-  const result = await runForward(doc, inputs.tensors, { trace: wantsTrace(args), memoryLimitMB: args.memoryLimitMB });
+  const initialStates = args.stateIn ? await readStates(args.stateIn, doc, inputs.tensors[0]?.shape[0] ?? 0) : undefined;
+  const result = await runForward(doc, inputs.tensors, { trace: wantsTrace(args), memoryLimitMB: args.memoryLimitMB, ...(initialStates ? { initialStates } : {}) });
   if (args.traceCsv) await writeTraceCsv(args.traceCsv, result.traces);
-  if (args.json) io.stdout(jsonText(forwardJson(result, !args.noTrace, inputs.notes)));
+  const startedFrom = args.stateIn ? `the states in ${args.stateIn}` : undefined;
+  if (args.json) io.stdout(jsonText(runJson(result, { trace: !args.noTrace, notes: inputs.notes, outputNames: outputNames(doc), ...(startedFrom ? { startedFrom } : {}) })));
   else {
     io.stdout(forwardText(doc, inputs, result, args.trace));
+    if (startedFrom) io.stdout(textLine(`Stateful layers started from ${startedFrom}.`));
     if (args.traceCsv) io.stdout(textLine(`Trace CSV written to ${args.traceCsv}`));
+  }
+  // A stopped run may not have reached every stateful layer: no partial state is saved.
+  if (args.stateOut && !result.stopped && result.finalStates) {
+    await writeOut(args.stateOut, jsonText(stateFileJson(result.finalStates, { model: doc.file.split(/[\\/]/).pop() ?? doc.file })), 'state file');
+    if (!args.json) io.stdout(textLine(`Final states written to ${args.stateOut} (continue with --state-in ${args.stateOut})`));
   }
   if (args.numpy && !result.stopped) {
     // After the run, so that a layer the export cannot write out still leaves the printed results.

@@ -14,6 +14,7 @@ const USAGE = `Usage:
   keras-inspect forward MODEL (--input FILE | --fill zeros|ramp|random[:SEED]) [--config ARCH.json]
                         [--trace | --no-trace] [--json] [--numpy OUT.py] [--trace-csv OUT.csv]
                         [--column C] [--window LEN[@START]] [--N n] [--T n]
+                        [--state-in FILE] [--state-out FILE]
   keras-inspect forward --help      (every forward option and the JSON shape)
 Options:
   --config ARCH.json  architecture JSON (model.to_json()) for a weights-only file
@@ -59,7 +60,7 @@ function debugText(text: string): string {
 }
 
 /** Options whose next argument is their value, not the model. */
-const TAKES_VALUE = new Set(['--config', '--input', '-i', '--fill', '--N', '--T', '--column', '--window', '--numpy', '--trace-csv']);
+const TAKES_VALUE = new Set(['--config', '--input', '-i', '--fill', '--N', '--T', '--column', '--window', '--numpy', '--trace-csv', '--state-in', '--state-out', '--memory-limit']);
 
 /** The model path on the command line, for the unexpected-error sentence. */
 function modelArgument(args: readonly string[]): string | undefined {

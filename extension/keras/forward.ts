@@ -9,6 +9,7 @@ import { DEFAULT_MEMORY_BUDGET_MB, MAX_DIM, MAX_RANK, budgetBytes, checkDim, for
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import { showName } from './safeText';
 import type { Shape } from './shapes';
+import { checkStates, type LayerStates } from './states';
 import { firstContradiction, summarize } from './summary';
 import type { Mask, Tensor } from './tensor';
 
@@ -21,6 +22,8 @@ export interface ForwardOptions {
   signal?: AbortSignal;
   /** Called after each layer call: done of total calls, and the layer just run. */
   onProgress?(done: number, total: number, layer: string): void;
+  /** Starting states of stateful layers (a previous run's finalStates), as Keras continues between predict calls; zeros otherwise. */
+  initialStates?: readonly LayerStates[];
 }
 
 /** One layer call's result (shared layers give one record per call). */
@@ -52,6 +55,8 @@ export interface ForwardResult {
   traces: RecurrentTrace[];
   /** Set when a layer could not be computed (Lambda, custom class): everything before it is still returned. */
   stopped?: ForwardStop;
+  /** The states each stateful layer (stateful=True) ended with, for the next run to continue from; absent when there are none. */
+  finalStates?: LayerStates[];
 }
 
 interface Produced {
@@ -76,6 +81,8 @@ interface RunState {
   result: ForwardResult;
   done: number;
   total: number;
+  /** Starting states of stateful layers by layer name. */
+  carried: Map<string, Tensor[]>;
 }
 
 function countCalls(graph: ModelGraph): number {
@@ -103,6 +110,9 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       kwargs: call.kwargs,
       ...(call.initialState?.length ? { initialState: call.initialState.map((r) => lookupRef(produced, r, layer.name).tensor) } : {}),
     };
+    // A stateful layer continues from the states it was given; initial states passed in the graph itself win, as in Keras.
+    const carried = state.carried.get(prefix + layer.name);
+    if (carried && !layerInputs.initialState && layerInputs.tensors.length === 1) layerInputs.initialState = carried;
     let out: LayerOutput;
     try {
       out = await runLayer(layer, layerInputs, state, prefix);
@@ -133,6 +143,7 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       outputs: out.tensors,
     });
     if (out.traces) state.result.traces.push(...out.traces.map((t) => (prefix ? { ...t, layer: prefix + t.layer } : t)));
+    if (out.finalStates) (state.result.finalStates ??= []).push({ layer: prefix + layer.name, states: out.finalStates });
     state.done++;
     state.options.onProgress?.(state.done, state.total, prefix + layer.name);
     await state.ctx.yieldNow();
@@ -177,6 +188,7 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
   // Everything the file claims is checked, and the memory estimated, before the first layer allocates anything.
   checkModel(doc);
   checkMemory(doc, inputs.map((t) => t.shape), options);
+  if (options.initialStates?.length) checkStates(doc, options.initialStates, inputs[0]?.shape[0] ?? 0);
   const signal = options.signal;
   let lastYield = Date.now();
   const ctx: ForwardContext = {
@@ -195,7 +207,8 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
     },
   };
   const result: ForwardResult = { outputs: [], layers: [], traces: [] };
-  const state: RunState = { ctx, options, result, done: 0, total: countCalls(doc.root) };
+  const carried = new Map((options.initialStates ?? []).map((s) => [s.layer, s.states]));
+  const state: RunState = { ctx, options, result, done: 0, total: countCalls(doc.root), carried };
   // Wrappers (TimeDistributed of a nested Sequential) run their inner model the same way the graph does.
   ctx.runNested = (layer, ins) => runLayer(layer, ins, state, '');
   try {
@@ -379,7 +392,8 @@ export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: numb
   if (fill.T !== undefined) checkDim(fill.T, 'The number of time steps T', { user: true, max: MAX_DIM });
   const shapes: number[][] = [];
   for (const input of doc.root.inputs) {
-    const shape = input.shape.map((d, i) => (d !== null ? d : i === 0 ? fill.N ?? 1 : i === 1 ? fill.T ?? null : null));
+    // A chosen T replaces a declared one too (a T other than the declared one runs where every layer allows it).
+    const shape = input.shape.map((d, i) => (i === 1 && fill.T !== undefined && input.shape.length === 3 ? fill.T : d !== null ? d : i === 0 ? fill.N ?? 1 : i === 1 ? fill.T ?? null : null));
     if (shape.some((d) => d === null || !Number.isSafeInteger(d) || d < 0)) return null;
     shapes.push(shape as number[]);
   }

@@ -8,6 +8,7 @@ import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import { showName } from './safeText';
 import type { Dim, Shape } from './shapes';
 import { numberReader, tensor, type Tensor } from './tensor';
+import { otherTRefusal } from './declaredT';
 
 /** A parsed, rectangular numeric array (row-major). Not yet checked against a model. */
 export interface RawArray {
@@ -33,6 +34,8 @@ export interface InputSpec {
 export interface PrepareOptions {
   /** The T to use where the model's T is None (fills need it; for data it must agree). */
   T?: number;
+  /** For a T other than the declared one: why input k cannot take T steps (one sentence naming the layer), or null when every layer allows it. */
+  otherT?(inputIndex: number, T: number): string | null;
 }
 
 export interface PreparedInputs {
@@ -961,8 +964,10 @@ export function fillInputs(
   const notes: string[] = [];
   const raws = specs.map((spec, k) => {
     const name = showName(spec.name);
+    const letters = inputLetters(spec);
     const shape = spec.shape.map((d, i) => {
-      if (d !== null) return d;
+      // A chosen T other than the declared one is tried as tf.keras would; prepareInputs refuses it where a layer needs the declared T.
+      if (d !== null) return i === 1 && T !== undefined && letters[1] === 'T' ? T : d;
       if (i === 0) return N ?? 1;
       if (i === 1) {
         if (T === undefined) {
@@ -991,7 +996,7 @@ export function fillInputs(
 
 /** Matches raw arrays to the model's inputs and checks them; returns tensors in `doc.root.inputs` order. */
 export function prepareInputs(doc: ModelDocument, raw: RawInputs, options: PrepareOptions = {}): PreparedInputs {
-  return prepareForSpecs(inputSpecs(doc), raw, options);
+  return prepareForSpecs(inputSpecs(doc), raw, { otherT: (k, T) => otherTRefusal(doc, k, T), ...options });
 }
 
 export function prepareForSpecs(specs: InputSpec[], raw: RawInputs, options: PrepareOptions = {}): PreparedInputs {
@@ -1026,7 +1031,7 @@ export function prepareForSpecs(specs: InputSpec[], raw: RawInputs, options: Pre
       return a;
     });
   }
-  const tensors = specs.map((spec, k) => checkOne(spec, arrays[k], options, notes, specs.length > 1));
+  const tensors = specs.map((spec, k) => checkOne(spec, k, arrays[k], options, notes, specs.length > 1));
   return { tensors, notes };
 }
 
@@ -1034,7 +1039,7 @@ function isRawArray(x: unknown): x is RawArray {
   return !!x && typeof x === 'object' && !Array.isArray(x) && (x as RawArray).data instanceof Float64Array && Array.isArray((x as RawArray).shape);
 }
 
-function checkOne(spec: InputSpec, raw: RawArray, options: PrepareOptions, notes: string[], several: boolean): Tensor {
+function checkOne(spec: InputSpec, index: number, raw: RawArray, options: PrepareOptions, notes: string[], several: boolean): Tensor {
   const want = spec.shape;
   const rank = want.length;
   const label = several ? `input "${spec.name}"` : 'the input';
@@ -1057,12 +1062,16 @@ function checkOne(spec: InputSpec, raw: RawArray, options: PrepareOptions, notes
     const w = want[a];
     const g = shape[a];
     if (a === 1 && letters[1] === 'T' && options.T !== undefined) {
-      if (w !== null && w !== options.T) {
-        throw new InputError(`The model fixes T = ${w} time steps for ${label}; T = ${options.T} cannot be chosen.`);
-      }
       if (g !== options.T) {
         throw new InputError(`${capital(label)} has ${g} time steps but T = ${options.T} was chosen: expected ${expected()}, got ${shape.join('×')}.`);
       }
+    }
+    if (w !== null && w !== g && a === 1 && letters[1] === 'T') {
+      // tf.keras warns and runs a model built for (None, 8801) on 12 steps where every layer allows it: so do we.
+      const refusal = options.otherT?.(index, g);
+      if (refusal) throw new InputError(refusal);
+      notes.push(`The model was built for T = ${w} time steps; ${label} has ${g}, which runs (as tf.keras does, with a warning) because no layer needs the declared T.`);
+      continue;
     }
     if (w !== null && w !== g) {
       if (a === 0) {

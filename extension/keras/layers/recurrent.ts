@@ -387,7 +387,8 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       prev[k].set(s.data);
     });
   }
-  // stateful=True: the file holds no state, so the run starts from zeros like a freshly reset layer.
+  // stateful=True: the file holds no state, so a first run starts from zeros like a freshly reset layer; a later run
+  // continues only when the caller passes the states of the run before (forward.ts initialStates).
 
   const sequence = opts.returnSequences ? new Float64Array(N * T * M) : null;
   const last = new Float64Array(N * M);
@@ -526,7 +527,9 @@ export function recurrentLayer(kind: CellKind): LayerKind {
       const { N, T } = batchAndTime(x, opts);
       const tensors = runTensors(run, opts, N, T, cell.stateShape ?? cell.units);
       const masks = tensors.map((_, i) => (i === 0 && opts.returnSequences ? mask : null));
-      return { tensors, masks, ...(run.trace ? { traces: [run.trace] } : {}) };
+      // A stateful layer hands its last states on, as Keras keeps them between predict calls.
+      const finalStates = opts.stateful ? run.states.map((data) => ({ shape: [N, cell.units], data })) : undefined;
+      return { tensors, masks, ...(run.trace ? { traces: [run.trace] } : {}), ...(finalStates ? { finalStates } : {}) };
     },
   };
 }

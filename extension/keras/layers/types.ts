@@ -189,6 +189,8 @@ export interface LayerOutput {
   /** Output masks, null where none; omit to mean "no mask". */
   masks?: (Mask | null)[];
   traces?: RecurrentTrace[];
+  /** A stateful layer's states after its last step (h, and c for LSTM), for the next run to continue from. */
+  finalStates?: Tensor[];
 }
 
 /** How a layer's constructor reads in Python code, for the hovers over `LSTM(64, ...)` in notebooks. */
