@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
-import { chooseArchitecture, type InspectorPanels, type RunOutcome } from './inspectorPanel';
+import type { InspectorPanels } from './inspectorPanel';
+import { chooseArchitecture, type RunOutcome } from './inspectorSession';
 import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type ModelEditorProvider } from './modelEditor';
 import { LAYERS_VIEW_ID, type LayerTreeProvider, type LayerTreeNode } from './layerTree';
 import { ModelLoadError, type ModelStore } from './models';
@@ -44,6 +45,8 @@ export interface RunForwardOptions {
   input?: InputChoice;
   /** Architecture JSON for a weights-only file. */
   configPath?: string;
+  /** Stateful layers continue from the panel's last state instead of zeros (the panel's "Continue from last state"). */
+  continueState?: boolean;
 }
 
 export interface InspectOutcome {
@@ -118,7 +121,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     // The user chose this CSV in the command's own dialog: the panel may read it again for a re-run.
     if (input.kind === 'csv' && input.path) session.allowFile(input.path);
     session.setInput(input);
-    return session.run(input);
+    return session.run(input, { continueState: opts?.continueState === true });
   };
 
   const openSample = async (arg?: unknown): Promise<vscode.Uri | undefined> => {

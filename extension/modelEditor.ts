@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { describeThrown } from './keras/errors';
-import { InspectorSession, chooseArchitecture, inspectorHtml, notAModelHtml, webviewOptions, type SessionDeps } from './inspectorPanel';
+import { inspectorHtml, notAModelHtml, webviewOptions } from './inspectorHtml';
+import { InspectorSession, chooseArchitecture, type SessionDeps } from './inspectorSession';
 import { ModelLoadError } from './models';
 import { validateWebviewMessage } from './protocol';
 

@@ -11,6 +11,7 @@ import type { CellWeights, RecurrentTrace } from './keras/layers/types';
 import type { LayerRecord, ForwardStop } from './keras/forward';
 import type { Tensor } from './keras/tensor';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
+import type { LayerStates } from './keras/states';
 
 export type { ModelInputSpec };
 
@@ -64,6 +65,12 @@ export interface RunResult {
   /** Set when the run stopped at a layer it cannot compute; everything before it is present. */
   stopped?: ForwardStop;
   elapsedMs: number;
+  /** A name per model output (runJson.ts outputNames), e.g. `lstm_1 state h`. */
+  outputNames?: string[];
+  /** The states the stateful layers ended with (stateful=True), for the next run to continue from. */
+  finalStates?: LayerStates[];
+  /** Where the stateful layers started: the origin of the state continued from; absent when from zeros. */
+  startedFrom?: string;
 }
 
 /** Values of one stored weight tensor. */
@@ -172,6 +179,8 @@ export type HostMessage =
   | { type: 'setInput'; input: InputChoice }
   /** Select and scroll to a layer (clicked in the Model Layers tree). */
   | { type: 'focusLayer'; layer: string }
+  /** The stateful layers (stateful=True) and the state the next run may continue from: its origin, or null after a reset or before any run. */
+  | { type: 'stateInfo'; layers: string[]; origin: string | null }
   | ReplyMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -181,8 +190,10 @@ export type HostMessage =
 export type WebviewMessage =
   /** The page loaded and listens; `state` is what vscode.getState() returned (undefined on first open). */
   | { type: 'ready'; state?: PersistedState }
-  /** Run the forward pass on this input; the host answers runStarted, runProgress…, then runResult/runError/runCancelled. */
-  | { type: 'run'; input: InputChoice }
+  /** Run the forward pass on this input; the host answers runStarted, runProgress…, then runResult/runError/runCancelled. `continueState`: stateful layers start from the last run's state instead of zeros. */
+  | { type: 'run'; input: InputChoice; continueState?: boolean }
+  /** Forget the stateful layers' last state (Keras's reset_states()): the next run starts from zeros. */
+  | { type: 'resetState' }
   /** Cancel the run in progress (the worker is terminated). */
   | { type: 'cancel'; runId: number }
   /** The not-a-model page's button: reopen the file with another editor. */
@@ -427,7 +438,7 @@ function request(o: Obj): RequestMessage {
 export function validateWebviewMessage(raw: unknown): ValidationResult {
   try {
     if (!isPlainObject(raw)) throw new Invalid('it is not an object');
-    const type = oneOf(raw.type, 'its type', ['ready', 'run', 'cancel', 'reopenWith', 'chooseArchitecture', 'notify', 'selectLayer', 'request'] as const);
+    const type = oneOf(raw.type, 'its type', ['ready', 'run', 'cancel', 'reopenWith', 'chooseArchitecture', 'resetState', 'notify', 'selectLayer', 'request'] as const);
     let message: WebviewMessage;
     switch (type) {
       case 'ready': {
@@ -436,14 +447,18 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
         message = { type, ...(state ? { state } : {}) };
         break;
       }
-      case 'run':
-        message = { type, input: inputChoice(obj(raw, 'run', ['type', 'input']).input) };
+      case 'run': {
+        const o = obj(raw, 'run', ['type', 'input', 'continueState']);
+        if (o.continueState !== undefined && typeof o.continueState !== 'boolean') throw new Invalid('continueState is not true or false');
+        message = { type, input: inputChoice(o.input), ...(o.continueState === true ? { continueState: true } : {}) };
         break;
+      }
       case 'cancel':
         message = { type, runId: whole(obj(raw, 'cancel', ['type', 'runId']).runId, 'the run id', 0, L.maxId) };
         break;
       case 'reopenWith':
       case 'chooseArchitecture':
+      case 'resetState':
         obj(raw, type, ['type']);
         message = { type };
         break;

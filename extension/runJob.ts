@@ -12,6 +12,8 @@ import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
 import { cellKind, layerEnv } from './keras/layers/index';
 import type { CellWeights, RecurrentTrace } from './keras/layers/types';
 import type { Tensor } from './keras/tensor';
+import { outputNames } from './keras/runJson';
+import type { LayerStates } from './keras/states';
 import { describeInput, type InputChoice, type RunResult } from './protocol';
 
 export interface RunRequest {
@@ -23,6 +25,9 @@ export interface RunRequest {
   input: InputChoice;
   /** The memory limit of the run in MB (the extension's setting); DEFAULT_MEMORY_BUDGET_MB when absent. */
   memoryLimitMB?: number;
+  /** Stateful layers continue from these states (a previous run's finalStates), described by `startedFrom`. */
+  initialStates?: LayerStates[];
+  startedFrom?: string;
 }
 
 export type RunErrorKind = 'input' | 'unsupported' | 'file' | 'internal';
@@ -138,7 +143,8 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     const input = req.input;
     if (input.kind === 'zeros' || input.kind === 'ramp' || input.kind === 'random') checkFillMemory(doc, { N: input.n, T: input.t }, limits);
     const { tensors, notes } = await buildInputs(doc, input, memoryBudgetBytes);
-    const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress });
+    const initialStates = req.initialStates?.length ? req.initialStates : undefined;
+    const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress, ...(initialStates ? { initialStates } : {}) });
     const recurrentWeights: CellWeights[] = [];
     for (const tr of result.traces) {
       const w = recurrentWeightsFor(doc, tr);
@@ -155,6 +161,9 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
       recurrentWeights,
       ...(result.stopped ? { stopped: result.stopped } : {}),
       elapsedMs: performance.now() - t0,
+      outputNames: outputNames(doc),
+      ...(result.finalStates ? { finalStates: result.finalStates } : {}),
+      ...(initialStates && req.startedFrom ? { startedFrom: req.startedFrom } : {}),
     };
   } catch (e) {
     if (e instanceof CancelledError) throw e;

@@ -10,8 +10,9 @@
 //   input-editor, input-n, input-t, input-seed, input-select, sample-tab[data-sample], input-grid, input-cell[data-t][data-d]
 //   fill-zeros, fill-ramp, fill-random, fill-paste, fill-csv, paste-text, paste-apply, paste-error, csv-column, csv-window, csv-start, csv-apply
 //   input-validation                             inline validation (the core's sentences)
+//   state-choice, state-continue, state-origin, state-reset   stateful layers: continue from the last state, its origin, reset
 //   results-root[data-first-paint-ms][data-run-id]  results; first paint after a result, in ms (performance.now)
-//   run-summary, model-output[data-index], run-stopped, layer-output[data-layer]
+//   run-summary, run-started-from, model-output[data-index][data-name], run-stopped, layer-output[data-layer]
 //   trace-layer, trace-sample, trace-quantity, chart-units, trace-explorer
 //   state-table[data-layer][data-direction][data-quantity][data-sample]
 //   state-cell[data-step][data-t][data-unit][data-value]  one value of the per-step table (step = processing step, 0-based)
@@ -94,6 +95,7 @@ class App {
       this.updateRunEnabled();
       this.persist();
     },
+    resetState: () => post({ type: 'resetState' }),
   });
 
   private readonly results = new ResultsView({
@@ -178,6 +180,9 @@ class App {
         this.tabs?.select('model');
         this.modelView.select(m.layer, false);
         return;
+      case 'stateInfo':
+        this.inputEditor.setStateInfo(m.layers, m.origin);
+        return;
     }
   }
 
@@ -249,7 +254,7 @@ class App {
     }
     this.hideError();
     this.setRunning(true, 'Starting…');
-    post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors } });
+    post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors }, ...(this.inputEditor.continueState ? { continueState: true } : {}) });
   }
 
   private cancel(): void {

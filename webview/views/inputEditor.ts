@@ -7,7 +7,7 @@ import { fillArray, parseCsv, parseInputText, prepareForSpecs, describeExpected,
 import type { Tensor } from '../../extension/keras/tensor';
 import type { InputChoice, CsvFile } from '../../extension/protocol';
 import { h, clear } from '../dom';
-import { button, dropdown, textArea, textField, type DropdownControl, type FieldControl } from '../toolkit';
+import { button, checkbox, dropdown, textArea, textField, type CheckboxControl, type DropdownControl, type FieldControl } from '../toolkit';
 import { MatrixTable } from './matrixTable';
 import { fmt } from '../logic/format';
 import { showName } from '../../extension/keras/safeText';
@@ -15,6 +15,8 @@ import { showName } from '../../extension/keras/safeText';
 export interface InputEditorHost {
   pickCsv(): Promise<CsvFile | null>;
   changed(): void;
+  /** Forget the stateful layers' last state (the host's reset_states()). */
+  resetState(): void;
 }
 
 /** One model input's values: concrete shape (N, T, D) or (N, T) for tokens. */
@@ -29,6 +31,8 @@ export interface InputEditorState {
   sample: number;
   seed: number;
   label: string;
+  /** Stateful layers continue from the last run's state instead of zeros. */
+  continueState?: boolean;
 }
 
 function errorText(e: unknown): string {
@@ -49,6 +53,10 @@ export class InputEditor {
   private seedField!: FieldControl;
   private inputDd: DropdownControl | null = null;
   private lastError: string | null = null;
+  /** The stateful layers (stateful=True) and where their last state came from (null: none yet, or reset). */
+  private stateInfo: { layers: string[]; origin: string | null } | null = null;
+  private readonly stateBox = h('div', { class: 'state-choice', 'data-testid': 'state-choice', role: 'group', 'aria-label': 'State of the stateful layers' });
+  private continueBox: CheckboxControl | null = null;
 
   constructor(private readonly host: InputEditorHost) {}
 
@@ -148,14 +156,15 @@ export class InputEditor {
     this.nField = textField({ value: String(g.shape[0]), size: 4, testid: 'input-n', onChange: (v) => this.resize(0, v) });
     this.nField.setDisabled(!nFree);
     this.tField = textField({ value: String(g.shape[1] ?? ''), size: 5, testid: 'input-t', onChange: (v) => this.resize(1, v) });
-    this.tField.setDisabled(!tFree);
+    // A T other than the declared one runs where every layer allows it (the run says so, or names the layer that cannot).
+    this.tField.setDisabled(letters[1] !== 'T');
     this.seedField = textField({ value: String(this.state.seed), size: 6, testid: 'input-seed', onChange: (v) => (this.state.seed = Number(v) || 0) });
     const dims = h(
       'div',
       { class: 'dims' },
       this.inputDd ? h('label', { class: 'field' }, h('span', {}, 'Input'), this.inputDd.el) : null,
       h('label', { class: 'field' }, h('span', {}, 'N samples'), this.nField.el),
-      letters[1] === 'T' ? h('label', { class: 'field' }, h('span', {}, tFree ? 'T time steps (free)' : 'T time steps'), this.tField.el) : null,
+      letters[1] === 'T' ? h('label', { class: 'field' }, h('span', {}, tFree ? 'T time steps (free)' : `T time steps (declared ${spec.shape[1]})`), this.tField.el) : null,
       letters[2] === 'D' ? h('div', { class: 'field' }, h('span', {}, 'D features'), h('code', { class: 'fixed' }, String(g.shape[2]))) : null,
       spec.embedding ? h('div', { class: 'field' }, h('span', {}, 'tokens'), h('code', { class: 'fixed' }, `0..${spec.embedding.vocabulary - 1}${spec.embedding.maskZero ? ' (0 = padding)' : ''}`)) : null,
       h('div', { class: 'field expect' }, h('span', {}, 'model expects'), h('code', {}, describeExpected(spec, g.shape[1]))),
@@ -169,7 +178,8 @@ export class InputEditor {
       button('Paste…', () => this.showPaste(), { appearance: 'secondary', testid: 'fill-paste', title: 'Paste JSON, CSV or NumPy text' }).el,
       button('Load CSV…', () => void this.loadCsv(), { appearance: 'secondary', testid: 'fill-csv', title: 'Pick a CSV file, then a column and a window' }).el,
     );
-    this.el.append(dims, fills, this.extraPanel, this.tabsEl, this.gridHost, this.validation);
+    this.el.append(dims, fills, this.stateBox, this.extraPanel, this.tabsEl, this.gridHost, this.validation);
+    this.renderState();
     this.renderTabs();
     this.renderGrid();
     this.validate();
@@ -267,7 +277,9 @@ export class InputEditor {
     // T is shared by every input of the model when free; N is shared by all inputs.
     this.state.inputs = this.state.inputs.map((g, k) => {
       const s = this.specs[k];
-      if (s.shape[axis] !== null || g.shape.length <= axis) return g;
+      // T may differ from a declared one (as tf.keras allows with a warning); N stays where the model fixes it.
+      const resizable = axis === 1 ? inputLetters(s)[1] === 'T' : s.shape[axis] === null;
+      if (!resizable || g.shape.length <= axis) return g;
       const shape = g.shape.slice();
       shape[axis] = v;
       return { shape, data: resizeData(g, shape) };
@@ -277,6 +289,42 @@ export class InputEditor {
     this.renderTabs();
     this.renderGrid();
     this.validate();
+  }
+
+  /** Whether the next run continues the stateful layers from the last state (only when there is one). */
+  get continueState(): boolean {
+    return this.state.continueState === true && !!this.stateInfo?.origin;
+  }
+
+  /** The host's word on the stateful layers: shown as the continue choice, the state's origin and a reset. */
+  setStateInfo(layers: string[], origin: string | null): void {
+    this.stateInfo = { layers, origin };
+    this.renderState();
+  }
+
+  private renderState(): void {
+    clear(this.stateBox);
+    const info = this.stateInfo;
+    this.stateBox.hidden = !info || info.layers.length === 0;
+    if (!info || info.layers.length === 0) return;
+    const names = info.layers.map((n) => showName(n, 40)).join(', ');
+    this.continueBox = checkbox('Continue from last state', this.state.continueState === true && !!info.origin, (v) => {
+      this.state.continueState = v;
+      this.renderState();
+      this.host.changed();
+    }, 'state-continue');
+    if (!info.origin) this.continueBox.el.setAttribute('disabled', '');
+    const origin = info.origin
+      ? `Last state: after ${showName(info.origin, 200)}.`
+      : 'No state kept: the next run starts from zeros.';
+    const next = info.origin && this.state.continueState ? 'The next run continues from it, as Keras does between predict calls.' : 'The next run starts from zeros, like a freshly reset model.';
+    const reset = button('Reset state', () => this.host.resetState(), { appearance: 'secondary', testid: 'state-reset', title: 'Forget the last state (reset_states()): the next run starts from zeros' });
+    reset.setDisabled(!info.origin);
+    this.stateBox.append(
+      h('div', { class: 'state-head' }, h('strong', {}, 'Stateful layers'), h('span', { class: 'muted' }, ` ${names} (stateful=True)`)),
+      h('div', { class: 'toolbar state-row' }, this.continueBox.el, reset.el),
+      h('p', { class: 'state-origin', 'data-testid': 'state-origin' }, origin, ' ', h('span', { class: 'muted' }, next)),
+    );
   }
 
   /** Zeros, ramp or seeded random, exactly as the core fills (seed + input index). */

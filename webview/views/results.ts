@@ -341,9 +341,21 @@ export class ResultsView {
       h('span', {}, `Input: ${showName(result.inputLabel, 300)}`),
       h('span', { class: 'muted' }, `computed in ${fmtMs(result.elapsedMs)}`),
     );
+    // Stateful layers: say where they started, so a continued run is never mistaken for a fresh one.
+    const stateful = (result.finalStates?.length ?? 0) > 0 || result.startedFrom !== undefined;
+    const startedFrom = stateful
+      ? h('p', { class: 'started-from', 'data-testid': 'run-started-from' }, result.startedFrom ? `Stateful layers continued from the state after ${showName(result.startedFrom, 200)}.` : 'Stateful layers started from zeros.')
+      : null;
     const outputs = h('div', { class: 'outputs' });
+    const several = result.outputs.length > 1;
+    if (several) outputs.append(h('h2', {}, `The model's ${result.outputs.length} outputs`));
     result.outputs.forEach((o, k) => {
-      outputs.append(h('div', { class: 'output', 'data-testid': 'model-output', 'data-index': k }, h('span', { class: 'label' }, result.outputs.length > 1 ? `output ${k} ${shapeText(o.shape)}` : `output ${shapeText(o.shape)}`), h('code', {}, fmtVector(o.data, 16, 7))));
+      // Several outputs (a decoder's sequence and its states): each by the name of what produces it.
+      const name = result.outputNames?.[k];
+      const label = several ? `output ${k}${name ? ` · ${showName(name, 60)}` : ''}` : 'output';
+      const row = h('div', { class: 'output', 'data-testid': 'model-output', 'data-index': k }, h('span', { class: 'label' }, h('span', { class: 'output-name' }, label), h('span', { class: 'output-shape' }, shapeText(o.shape))), h('code', {}, fmtVector(o.data, 16, 7)));
+      if (name) row.dataset.name = name;
+      outputs.append(row);
     });
     const exports = h(
       'div',
@@ -352,7 +364,7 @@ export class ResultsView {
       button('Trace CSV', () => this.host.exportRun('trace-csv'), { appearance: 'secondary', testid: 'export-trace-csv' }).el,
       button('Trace JSON', () => this.host.exportRun('trace-json'), { appearance: 'secondary', testid: 'export-trace-json' }).el,
     );
-    this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), outputs);
+    this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), ...(startedFrom ? [startedFrom] : []), outputs);
     if (result.stopped) {
       this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${showName(result.stopped.message, 300)} Everything before it is shown.`));
     }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../extension/extension';
 import type { LayerTreeNode } from '../../../extension/layerTree';
-import type { RunOutcome } from '../../../extension/inspectorPanel';
+import type { RunOutcome } from '../../../extension/inspectorSession';
 import type { InspectOutcome } from '../../../extension/commands';
 import { waitFor } from './wait';
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../extension/extension';
 import type { LayerTreeNode } from '../../../extension/layerTree';
-import type { InspectorSession, RunOutcome } from '../../../extension/inspectorPanel';
+import type { InspectorSession, RunOutcome } from '../../../extension/inspectorSession';
 import type { InspectOutcome } from '../../../extension/commands';
 import { HOSTILE_STRINGS, goldenB, goldenBNamed, kerasZip } from '../../helpers/craft';
 import { plainText } from '../../../extension/keras/safeText';

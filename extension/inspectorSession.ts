@@ -1,0 +1,539 @@
+// One inspector webview (the panel or the custom editor) and the model it shows: answers the page's messages
+// (validated against protocol.ts), runs forward passes in the worker, keeps the stateful layers' last state for the
+// next run, and saves exports (never over the model or its architecture JSON).
+
+import * as vscode from 'vscode';
+import { realpath, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { readInputText } from './modelPicker';
+import { architectureCandidates } from './keras/document';
+import { CancelledError, describeThrown, oneSentence } from './keras/errors';
+import { plainText, showName } from './keras/safeText';
+import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget } from './keras/limits';
+import { tracesToCsv } from './keras/traceExport';
+import { runJson } from './keras/runJson';
+import type { LayerStates } from './keras/states';
+import { exportNumpy } from './keras/numpyExport';
+import type { LayerNode, ModelDocument, WeightRef } from './keras/model';
+import { runInWorker } from './forwardRunner';
+import { RunFailure, type RunRequest } from './runJob';
+import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
+import {
+  PROTOCOL_VERSION,
+  sanitizeExportName,
+  describeInput,
+  validateWebviewMessage,
+  type ExportRequest,
+  type ExportResult,
+  type HostMessage,
+  type InputChoice,
+  type RequestMessage,
+  type RunResult,
+  type WebviewMessage,
+} from './protocol';
+
+/** The memory budget of one forward pass (setting kerasRnnInspector.memoryLimitMB), in MB. */
+export function memoryLimitMB(): number {
+  const v = vscode.workspace.getConfiguration('kerasRnnInspector').get<unknown>('memoryLimitMB');
+  return typeof v === 'number' && Number.isInteger(v) && v >= 16 && v <= 65_536 ? v : DEFAULT_MEMORY_BUDGET_MB;
+}
+
+/** A file name from disk or a file, made safe to show: controls and bidi overrides visible, cut to a label's length. */
+export function displayName(uri: vscode.Uri): string {
+  return showName(path.basename(uri.fsPath));
+}
+
+/** The formats an export may be saved as: the extension the suggested name is forced to. */
+const EXPORT_EXT = { numpy: 'py', 'trace-csv': 'csv', 'trace-json': 'json', png: 'png' } as const;
+
+/** The real path of `p`, or of its folder plus its name when it does not exist yet (a new export). */
+async function realTarget(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    try {
+      return path.join(await realpath(path.dirname(p)), path.basename(p));
+    } catch {
+      return path.resolve(p);
+    }
+  }
+}
+
+/** True when `a` and `b` are the same file (case-insensitively on Windows and macOS, whose file systems usually are). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [ra, rb] = await Promise.all([realTarget(a), realTarget(b)]);
+  if (process.platform === 'linux' ? ra === rb : ra.toLowerCase() === rb.toLowerCase()) return true;
+  // A hard link has another path but the same inode.
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return !!sa && !!sb && sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
+/** What a run ended with; commands return it so tests can drive runs without UI. */
+export interface RunOutcome {
+  result?: RunResult;
+  error?: string;
+  errorKind?: string;
+  cancelled?: boolean;
+}
+
+export interface SessionDeps {
+  extensionUri: vscode.Uri;
+  models: ModelStore;
+  log: vscode.LogOutputChannel;
+  /** Absolute path of dist/forwardWorker.js. */
+  workerPath: string;
+  /** The user selected a layer in the webview. */
+  onSelectLayer?(uri: vscode.Uri, layer: string): void;
+}
+
+/** Asks for the architecture JSON of a weights-only model; true when one was chosen. */
+export async function chooseArchitecture(models: ModelStore, uri: vscode.Uri): Promise<boolean> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use as architecture',
+    title: `Architecture JSON (model.to_json()) for ${displayName(uri)}`,
+    filters: { 'Keras architecture JSON': ['json'] },
+    defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)),
+  });
+  if (!picked?.[0]) return false;
+  models.setArchitecture(uri, picked[0].fsPath);
+  return true;
+}
+
+let nextRunId = 1;
+
+/** One webview showing one model: answers the webview's messages and runs forward passes in the worker. */
+export class InspectorSession implements vscode.Disposable {
+  private ready = false;
+  private readonly queue: HostMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private current?: { runId: number; abort: AbortController; promise: Promise<RunOutcome> };
+  private restoreUi: unknown;
+  private disposed = false;
+  /** Files the user picked in this session's own open dialogs: the only paths a `run` from the page may read. */
+  private readonly pickedFiles = new Set<string>();
+  /** The latest finished run, re-sent when the webview reloads (hidden tabs lose their page). */
+  lastResult?: RunResult;
+  /** The stateful layers' last states and which run left them: the next run may continue from them, as Keras does between predict calls. */
+  lastState?: { states: LayerStates[]; origin: string };
+  /** Names of the stateful layers, known once a run has reported their states. */
+  private statefulLayers: string[] = [];
+  lastError?: string;
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires on every `ready` from the page (first load and every reload). */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  /** Every message sent to the webview, newest last (tests read it). */
+  readonly sent: HostMessage['type'][] = [];
+
+  constructor(
+    readonly webview: vscode.Webview,
+    readonly uri: vscode.Uri,
+    readonly host: 'panel' | 'editor',
+    private readonly deps: SessionDeps,
+    restore?: unknown,
+  ) {
+    this.restoreUi = restore;
+    this.disposables.push(webview.onDidReceiveMessage((m) => this.onMessage(m)));
+    this.disposables.push(
+      deps.models.onDidChange((u) => {
+        if (u.toString() === this.uri.toString() && this.ready) void this.sendInit();
+      }),
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves once the page has said `ready` (immediately if it already has). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => {
+      const d = this.onDidBecomeReady(() => {
+        d.dispose();
+        resolve();
+      });
+    });
+  }
+
+  private post(msg: HostMessage): void {
+    if (!this.ready) {
+      // Before `ready` the page is not listening: keep run messages for later, drop replies (none can be pending).
+      if (msg.type !== 'reply') this.queue.push(msg);
+      return;
+    }
+    this.sent.push(msg.type);
+    void this.webview.postMessage(msg);
+  }
+
+  private async sendInit(): Promise<void> {
+    const fileName = displayName(this.uri);
+    let loaded: LoadedModel;
+    try {
+      loaded = await this.deps.models.get(this.uri);
+    } catch (e) {
+      const message = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      this.post({ type: 'loadError', fileUri: this.uri.toString(), fileName, message });
+      return;
+    }
+    this.post({
+      type: 'init',
+      protocol: PROTOCOL_VERSION,
+      fileUri: this.uri.toString(),
+      fileName,
+      summary: loaded.summary,
+      inputs: loaded.inputs,
+      ...(loaded.notExecutable ? { notExecutable: loaded.notExecutable } : {}),
+      ...(this.restoreUi !== undefined ? { restore: this.restoreUi } : {}),
+      host: this.host,
+    });
+  }
+
+  /** Lets a `run` from the page read this file (the user chose it in a host dialog or a command). */
+  allowFile(fsPath: string): void {
+    this.pickedFiles.add(path.resolve(fsPath));
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const checked = validateWebviewMessage(raw);
+    if (!checked.ok) {
+      // Answered when it was a request (the page would wait forever), otherwise dropped; logged either way.
+      this.deps.log.warn(checked.error);
+      if (checked.id !== undefined) this.post({ type: 'reply', id: checked.id, ok: false, error: checked.error });
+      return;
+    }
+    const msg: WebviewMessage = checked.message;
+    switch (msg.type) {
+      case 'ready': {
+        if (msg.state?.ui !== undefined) this.restoreUi = msg.state.ui;
+        this.ready = true;
+        await this.sendInit();
+        for (const m of this.queue.splice(0)) this.post(m);
+        if (this.lastResult && !this.current) this.post({ type: 'runResult', result: this.lastResult });
+        this.postStateInfo();
+        this.readyEmitter.fire();
+        return;
+      }
+      case 'run': {
+        const refused = this.refusedPath(msg.input);
+        if (refused) {
+          this.deps.log.warn(refused);
+          this.post({ type: 'runError', runId: 0, message: refused, kind: 'input' });
+          return;
+        }
+        void this.run(msg.input, { continueState: msg.continueState === true });
+        return;
+      }
+      case 'resetState':
+        this.resetState();
+        return;
+      case 'cancel':
+        if (this.current && this.current.runId === msg.runId) this.current.abort.abort();
+        return;
+      case 'reopenWith':
+        await vscode.commands.executeCommand('workbench.action.reopenWithEditor', this.uri);
+        return;
+      case 'chooseArchitecture':
+        // Only the not-a-model page offers it (modelEditor.ts); the inspector page has a model already.
+        return;
+      case 'notify': {
+        const show = msg.level === 'error' ? vscode.window.showErrorMessage : msg.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+        // Plain text: the page may echo names from the file, and notifications render links.
+        void show(plainText(oneSentence(msg.message)));
+        return;
+      }
+      case 'selectLayer':
+        this.deps.onSelectLayer?.(this.uri, msg.layer);
+        return;
+      case 'request':
+        await this.answer(msg);
+        return;
+    }
+  }
+
+  private async answer(msg: RequestMessage): Promise<void> {
+    try {
+      let result: unknown;
+      switch (msg.method) {
+        case 'weights': {
+          const loaded = await this.deps.models.get(this.uri);
+          const layer = loaded.summary.layers.flatMap(function all(l): typeof l[] {
+            return [l, ...l.children.flatMap(all)];
+          }).find((l) => l.name === msg.params.layer);
+          if (!layer) throw new Error(`The model has no layer "${showName(msg.params.layer)}".`);
+          const ref = findWeightRef(await loaded.document(), msg.params.layer, msg.params.weight);
+          if (!ref) throw new Error(`The layer "${showName(msg.params.layer)}" has no weight "${showName(msg.params.weight)}".`);
+          // The shape is the file's claim: sized against the memory budget before a single value is read.
+          const count = ref.shape.reduce((n, d) => n * d, 1);
+          checkBudget(count, 8, budgetBytes(memoryLimitMB()), `Showing ${showName(shortName(ref.name))} (${ref.shape.join(' × ')})`, 'raise kerasRnnInspector.memoryLimitMB to see it');
+          const values = ref.values();
+          result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
+          break;
+        }
+        case 'export':
+          result = await this.export(msg.params);
+          break;
+        case 'pickCsv':
+          result = await this.pickCsv();
+          break;
+      }
+      this.post({ type: 'reply', id: msg.id, ok: true, result });
+    } catch (e) {
+      this.post({ type: 'reply', id: msg.id, ok: false, error: oneSentence(describeThrown(e)) });
+    }
+  }
+
+  private async pickCsv() {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Use as input',
+      filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
+      defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
+    });
+    if (!picked || picked.length === 0) return null;
+    this.allowFile(picked[0].fsPath);
+    return { fileName: displayName(picked[0]), path: picked[0].fsPath, text: await readInputText(picked[0].fsPath) };
+  }
+
+  /** Why a `run` from the page may not read its CSV path (one sentence), or undefined when it may. */
+  private refusedPath(input: InputChoice): string | undefined {
+    if (input.kind !== 'csv' || input.path === undefined) return undefined;
+    if (path.isAbsolute(input.path) && this.pickedFiles.has(path.resolve(input.path))) return undefined;
+    return `The panel asked to read ${showName(input.path)}, which was not chosen in this panel's file dialog; choose the CSV file with "Load CSV…" first.`;
+  }
+
+  /** Saves an export; `target` skips the save dialog (tests, scripted use). */
+  async export(req: ExportRequest, target?: vscode.Uri): Promise<ExportResult> {
+    const stem = path.basename(this.uri.fsPath).replace(/(\.weights)?\.(h5|keras|hdf5)$/i, '');
+    const run = req.runId === undefined || req.runId === this.lastResult?.runId ? this.lastResult : undefined;
+    let bytes: Uint8Array;
+    let ext: string;
+    let filterName: string;
+    switch (req.format) {
+      case 'png':
+        if (!req.png || req.png.length === 0) throw new Error('No image was given to save.');
+        bytes = req.png;
+        ext = 'png';
+        filterName = 'PNG image';
+        break;
+      case 'trace-csv':
+      case 'trace-json': {
+        if (!run) throw new Error('Run the forward pass first: there is no trace to export yet.');
+        if (req.format === 'trace-csv') {
+          bytes = new TextEncoder().encode(tracesToCsv(run.traces));
+          ext = 'csv';
+          filterName = 'CSV';
+        } else {
+          // The same JSON as `keras-inspect forward --json`, plus the file and the input (runJson.ts).
+          const json = runJson(run, {
+            trace: true,
+            file: path.basename(this.uri.fsPath),
+            inputLabel: run.inputLabel,
+            inputs: run.inputs,
+            ...(run.outputNames ? { outputNames: run.outputNames } : {}),
+            ...(run.startedFrom ? { startedFrom: run.startedFrom } : {}),
+          });
+          bytes = new TextEncoder().encode(JSON.stringify(json, null, 1));
+          ext = 'json';
+          filterName = 'JSON';
+        }
+        break;
+      }
+      case 'numpy': {
+        if (!run) throw new Error('Run the forward pass first: the NumPy script replays that run.');
+        const loaded = await this.deps.models.get(this.uri);
+        bytes = new TextEncoder().encode(await numpyScript(loaded, run));
+        ext = 'py';
+        filterName = 'Python script';
+        break;
+      }
+    }
+    if (req.format === 'png' && !isPng(bytes)) throw new Error('The chart image is not a PNG; export it again from the chart.');
+    let dest = target;
+    if (!dest) {
+      const fallback = sanitizeExportName(`${stem}-${req.format === 'numpy' ? 'forward' : req.format === 'png' ? 'chart' : 'trace'}`, EXPORT_EXT[req.format], 'export');
+      const suggested = sanitizeExportName(req.suggestedName ?? fallback, EXPORT_EXT[req.format], fallback.replace(/\.[^.]+$/, ''));
+      dest = await vscode.window.showSaveDialog({
+        // The dialog starts in the model's folder, with a plain name the page cannot steer elsewhere.
+        defaultUri: vscode.Uri.file(path.join(path.dirname(this.uri.fsPath), suggested)),
+        filters: { [filterName]: [ext] },
+        saveLabel: 'Export',
+      });
+    }
+    if (!dest) return { savedTo: null };
+    // Whatever the dialog returned, an export never replaces the model or the architecture JSON it was read with.
+    const chosen = this.deps.models.architectureOf(this.uri);
+    const protectedFiles = [this.uri.fsPath, ...(chosen ? [chosen] : []), ...architectureCandidates(this.uri.fsPath)];
+    for (const p of protectedFiles) {
+      if (await sameFile(dest.fsPath, p)) {
+        throw new Error(`The export would overwrite ${showName(path.basename(p))}, which the model is read from; choose another file name.`);
+      }
+    }
+    await vscode.workspace.fs.writeFile(dest, bytes);
+    return { savedTo: dest.fsPath };
+  }
+
+  /** Focus a layer in the page (the tree was clicked). */
+  focusLayer(layer: string): void {
+    this.post({ type: 'focusLayer', layer });
+  }
+
+  /** Put an input into the page's input editor without running. */
+  setInput(input: InputChoice): void {
+    // The page cannot read files: a CSV picked from the palette travels with its text.
+    if (input.kind === 'csv' && input.path && input.text === undefined) {
+      // A command chose this file (its dialog), so the page may run it by path too.
+      this.allowFile(input.path);
+      const csvPath = input.path;
+      void readInputText(csvPath).then(
+        (text) => this.post({ type: 'setInput', input: { ...input, text } }),
+        (e) => void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e)))),
+      );
+      return;
+    }
+    this.post({ type: 'setInput', input });
+  }
+
+  get running(): boolean {
+    return !!this.current;
+  }
+
+  /** Forgets the stateful layers' last state (Keras's reset_states()): the next run starts from zeros. */
+  resetState(): void {
+    this.lastState = undefined;
+    this.postStateInfo();
+  }
+
+  private postStateInfo(): void {
+    if (this.statefulLayers.length === 0) return;
+    this.post({ type: 'stateInfo', layers: this.statefulLayers, origin: this.lastState?.origin ?? null });
+  }
+
+  /**
+   * Runs the forward pass in the worker with a cancellable progress notification. The outcome goes to the page
+   * (runResult / runError / runCancelled) and, for errors, to a notification too. Never throws.
+   */
+  run(input: InputChoice, options: { continueState?: boolean } = {}): Promise<RunOutcome> {
+    if (this.current) {
+      void vscode.window.showWarningMessage('A forward pass is already running for this model; cancel it first.');
+      return Promise.resolve({ error: 'A forward pass is already running for this model.', errorKind: 'busy' });
+    }
+    const runId = nextRunId++;
+    const abort = new AbortController();
+    const label = plainText(showName(describeInput(input), 120));
+    const fileName = displayName(this.uri);
+    const promise = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: plainText(`Forward pass of ${fileName} (${label})`), cancellable: true },
+      async (progress, token): Promise<RunOutcome> => {
+        token.onCancellationRequested(() => abort.abort());
+        this.post({ type: 'runStarted', runId, inputLabel: label });
+        let reported = 0;
+        try {
+          const configPath = this.deps.models.architectureOf(this.uri);
+          // Continuing hands the last run's final states to this run; without it stateful layers start from zeros.
+          const carried = options.continueState ? this.lastState : undefined;
+          const request: RunRequest = {
+            runId,
+            file: this.uri.fsPath,
+            input,
+            memoryLimitMB: memoryLimitMB(),
+            ...(configPath ? { configPath } : {}),
+            ...(carried ? { initialStates: carried.states, startedFrom: carried.origin } : {}),
+          };
+          const result = await runInWorker(
+            { workerPath: this.deps.workerPath },
+            request,
+            {
+              signal: abort.signal,
+              onProgress: (done, total, layer) => {
+                const pct = (100 * done) / Math.max(1, total);
+                progress.report({ message: plainText(`layer ${done} of ${total}: ${showName(layer)}`), increment: pct - reported });
+                reported = pct;
+                this.post({ type: 'runProgress', runId, done, total, layer });
+              },
+            },
+          );
+          // The page shows the stop's sentence; one line of at most 300 characters, whatever the file's names are.
+          if (result.stopped) result.stopped = { ...result.stopped, message: oneSentence(result.stopped.message) };
+          this.lastResult = result;
+          this.lastError = undefined;
+          // A run that reached every stateful layer leaves their states for the next one; a stopped run keeps the old.
+          if (result.finalStates?.length && !result.stopped) {
+            this.statefulLayers = result.finalStates.map((s) => s.layer);
+            this.lastState = { states: result.finalStates, origin: `run ${runId} at ${new Date().toLocaleTimeString('en-GB')} (${label})` };
+          }
+          this.post({ type: 'runResult', result });
+          this.postStateInfo();
+          // A stop is shown by the page (run-stopped); a notification only when no page is left to show it.
+          if (result.stopped && this.disposed) {
+            void vscode.window.showWarningMessage(plainText(oneSentence(`The forward pass stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}): ${result.stopped.message}`)));
+          }
+          this.deps.log.info(`run ${runId} of ${this.uri.fsPath} (${label}) finished in ${result.elapsedMs.toFixed(0)} ms`);
+          return { result };
+        } catch (e) {
+          if (e instanceof CancelledError) {
+            this.post({ type: 'runCancelled', runId });
+            this.deps.log.info(`run ${runId} cancelled`);
+            return { cancelled: true };
+          }
+          const f = e instanceof RunFailure ? e : new RunFailure(describeThrown(e), 'internal');
+          const message = oneSentence(f.message);
+          this.lastError = message;
+          this.deps.log.warn(`run ${runId} of ${this.uri.fsPath} failed: ${message}`);
+          // One report per error: the page's banner, or a notification when the page is gone.
+          if (this.disposed) void vscode.window.showErrorMessage(plainText(message));
+          else this.post({ type: 'runError', runId, message, kind: f.kind });
+          return { error: message, errorKind: f.kind };
+        }
+      },
+    );
+    this.current = { runId, abort, promise: Promise.resolve(promise) };
+    return Promise.resolve(promise).finally(() => {
+      if (this.current?.runId === runId) this.current = undefined;
+    });
+  }
+
+  /** Cancels the run in progress, if any. */
+  cancel(): void {
+    this.current?.abort.abort();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancel();
+    this.readyEmitter.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const shortName = (n: string) => (n.split('/').pop() ?? n).replace(/:\d+$/, '');
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= PNG_MAGIC.length && PNG_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+function findWeightRef(doc: import('./keras/model').ModelDocument, layerName: string, weight: string) {
+  const visit = (layers: import('./keras/model').LayerNode[]): import('./keras/model').WeightRef | undefined => {
+    for (const l of layers) {
+      if (l.name === layerName) {
+        const w = l.weights.find((r) => r.name === weight || r.path === weight || r.name.split('/').pop()?.replace(/:\d+$/, '') === weight);
+        if (w) return w;
+        for (const c of l.children) {
+          const cw = c.weights.find((r) => r.name === weight || r.path === weight);
+          if (cw) return cw;
+        }
+      }
+      const inner = visit([...l.children, ...(l.model?.layers ?? [])]);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return visit(doc.root.layers);
+}
+
+/** The NumPy replay script of a run, with the run's own input; the generator is the core's (`--numpy`). */
+async function numpyScript(loaded: LoadedModel, run: RunResult): Promise<string> {
+  return exportNumpy(await loaded.document(), run.inputs, { title: path.basename(loaded.uri.fsPath) });
+}
+
