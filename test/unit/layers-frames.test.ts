@@ -156,6 +156,10 @@ describe('Conv2D', () => {
     // The weights must be the shape the config names.
     const l = layerNode('Conv2D', { name: 'conv_bad', filters: 2, kernel_size: [3, 3] }, { weights: [weightRef('kernel', [3, 3, 2, 3], new Float32Array(54)), weightRef('bias', [2], [0, 0])] });
     assert.match(refusal(() => run(conv2d, l, t([1, 4, 4, 3], new Float32Array(48))), 'conv_bad'), /\[3, 3, 2, 3\].*\[3, 3, 3, 2\]/);
+    // Keras 1 "th" kernels are filters-first and flipped: refused rather than guessed.
+    const th = layerNode('Conv2D', { name: 'conv_bad', nb_filter: 2, nb_row: 3, nb_col: 3, dim_ordering: 'th' }, { weights: [weightRef('kernel', [2, 3, 3, 3], new Float32Array(54))] });
+    const k1 = (): unknown => conv2d.forward(th, { tensors: [t([1, 3, 4, 4], new Float32Array(48))], masks: [null] }, ctx(1));
+    assert.match(refusal(k1, 'conv_bad'), /Keras 1 .*dim_ordering "th"/);
   });
 });
 
