@@ -241,6 +241,17 @@ describe('MaxPooling3D / AveragePooling3D', () => {
     });
   }
 
+  it('"same" with strides larger than the pool pads nothing (TF and JAX clamp the pad at 0; tfjs maxPool3d does not)', () => {
+    // Width 6, pool 2, stride 3, "same": out = ceil(6/3) = 2, pad = max((2-1)·3 + 2 - 6, 0) = 0 → windows {1,2} and {4,5}.
+    const x = t([1, 1, 1, 6, 1], [1, 2, 3, 4, 5, 6]);
+    const pool = (cls: string) => [...run(spatialPooling, layerNode(cls, { pool_size: [1, 1, 2], strides: [1, 1, 3], padding: 'same' }), x).data];
+    assert.deepEqual(pool('MaxPooling3D'), [2, 5]);
+    assert.deepEqual(pool('AveragePooling3D'), [1.5, 4.5]);
+    // tfjs-core's maxPool3d lets that pad go negative (it takes {2,3} and {5,6}, giving [3, 6]); its 2-D maxPool agrees.
+    assert.deepEqual([...run(spatialPooling, layerNode('MaxPooling2D', { pool_size: [1, 2], strides: [1, 3], padding: 'same' }), t([1, 1, 6, 1], [1, 2, 3, 4, 5, 6])).data], [2, 5]);
+    assert.deepEqual([...fromTf(tf.tidy(() => tf.maxPool(toTf(t([1, 1, 6, 1], [1, 2, 3, 4, 5, 6])) as tf.Tensor4D, [1, 2], [1, 3], 'same'))).data], [2, 5]);
+  });
+
   it('keeps T unknown when the batch of frames has no declared length', () => {
     const l = layerNode('MaxPooling3D', { pool_size: [1, 2, 2], padding: 'valid' });
     assert.deepEqual(spatialPooling.outputShape(l, [[null, null, 16, 16, 8]], env()).shapes[0], [null, null, 8, 8, 8]);
