@@ -5,8 +5,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
-import { escapeMd, layerTooltip, modelTooltip, paramsLabel, weightRole, weightTooltip, formatCount } from './hovers';
-import { layerKind } from './keras/layers/index';
+import { escapeMd, layerTooltip, modelTooltip, paramsLabel, shortWeightName, weightRole, weightTooltip, formatCount } from './hovers';
 import { showName } from './keras/safeText';
 import { ModelLoadError, type ModelStore } from './models';
 
@@ -136,7 +135,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         item.tooltip = md(layerTooltip(layer));
         item.iconPath = layer.notExecutable
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-          : new vscode.ThemeIcon(layerKind(layer.className)?.recurrent ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
+          : new vscode.ThemeIcon(/RNN|LSTM|GRU|Bidirectional/.test(layer.className) ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
         item.contextValue = layer.notExecutable ? 'kriLayerNotExecutable' : 'kriLayer';
         item.id = `layer:${node.uri.toString()}:${layerPath(node)}`;
         item.command = { command: 'kerasRnnInspector.focusLayer', title: 'Show in the inspector', arguments: [node.uri, layer.name] };
@@ -145,7 +144,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       }
       case 'weight': {
         const { weight, layer } = node;
-        const name = weight.name;
+        const name = shortWeightName(weight.name);
         const role = weightRole(layer.className, name);
         const item = new vscode.TreeItem(role ? `${showName(name)} (${role})` : showName(name), vscode.TreeItemCollapsibleState.None);
         item.description = `${weight.shape.join(' × ') || 'scalar'} = ${formatCount(weight.count)}`;

@@ -7,7 +7,7 @@ import { showName } from './safeText';
 import { callKey, executionOrder, refKey } from './graph';
 import { weightContradiction } from './layers/common';
 import { layerEnv, layerKind } from './layers/index';
-import type { LayerEnv, ParamFormula, ShapeResult } from './layers/types';
+import type { CellDescription, LayerEnv, LayerKind, ParamFormula, ShapeResult } from './layers/types';
 import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from './model';
 import { annotateShape, formatShape, shapeSize, type DimLetter, type Shape } from './shapes';
 
@@ -53,6 +53,8 @@ export interface LayerSummary {
    * integer weight): the layer is still shown, with this as a warning, but a forward pass refuses to run.
    */
   contradiction?: string;
+  /** A recurrent layer's cell as its module describes it (quantities, gate blocks, equations): the views read this. */
+  cell?: CellDescription;
 }
 
 export interface ModelSummary {
@@ -79,12 +81,12 @@ export function formulaText(className: string, f: ParamFormula): string {
 }
 
 function weightSummaries(weights: WeightRef[]): WeightSummary[] {
-  return weights.map((w) => ({ name: w.short, path: w.path, shape: w.shape, dtype: w.dtype, trainable: w.trainable, count: shapeSize(w.shape) }));
+  return weights.map((w) => ({ name: w.name, path: w.path, shape: w.shape, dtype: w.dtype, trainable: w.trainable, count: shapeSize(w.shape) }));
 }
 
 /** When a layer's input shape is unknown (after a Lambda), its stored kernel still tells D. */
 function shapeHint(layer: LayerNode): Shape[] | undefined {
-  const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.short === 'kernel' && w.shape.length >= 2);
+  const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.name === 'kernel' && w.shape.length >= 2);
   if (!kernel) return undefined;
   return [[null, null, kernel.shape[kernel.shape.length - 2]]];
 }
@@ -175,8 +177,7 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     const known = inputShapes.length === layer.calls[0]?.inputs.length && inputShapes.length > 0;
     const shapes = known ? inputShapes : shapeHint(layer);
     try {
-      // A token input's parameters do not depend on its shape (V·E), so they are counted without one.
-      if (shapes || kind.inputIs === 'tokens') formula = kind.params(layer, shapes ?? [[null, null]], env);
+      if (shapes || layer.className === 'Embedding') formula = kind.params(layer, shapes ?? [[null, null]], env);
     } catch (e) {
       if (e instanceof NotAKerasFileError) contradiction ??= e.message;
       notes.push(`The parameter formula could not be filled in: ${describeThrown(e)}`);
@@ -223,7 +224,18 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     notes,
     ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : {}),
     ...(contradiction ? { contradiction } : {}),
+    ...cellOf(kind, layer, env),
   };
+}
+
+/** `{cell}` for a recurrent layer whose cell can describe it, else nothing (a config it cannot read is reported elsewhere). */
+function cellOf(kind: LayerKind | undefined, layer: LayerNode, env: LayerEnv): { cell?: CellDescription } {
+  try {
+    const cell = kind?.recurrentCell?.describe(layer, env);
+    return cell ? { cell } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The first contradiction in the file's layers (nested models included), in layer order; null when none. */
@@ -238,7 +250,7 @@ export function firstContradiction(layers: readonly LayerSummary[]): string | nu
 
 /** A wrapper's inner layer: TimeDistributed sees one time step, Bidirectional each direction the whole input. */
 function childSummary(child: LayerNode, parent: LayerNode, parentInputs: Shape[], env: LayerEnv): LayerSummary {
-  const ins = layerKind(parent.className)?.innerInputs?.(parentInputs) ?? parentInputs;
+  const ins = parent.className === 'TimeDistributed' ? parentInputs.map((s) => [s[0], ...s.slice(2)]) : parentInputs;
   const kind = layerKind(child.className);
   let shape: ShapeResult | null = null;
   let formula: ParamFormula | null = null;
@@ -271,6 +283,7 @@ function childSummary(child: LayerNode, parent: LayerNode, parentInputs: Shape[]
     children: [],
     inbound: [],
     notes,
+    ...cellOf(kind, child, env),
   };
 }
 

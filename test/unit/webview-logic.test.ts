@@ -2,7 +2,7 @@
 // encoding, and finding the sequence a recurrent layer read. Expected values are worked out by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matrixStats, gateBlocks, recurrentRadii, radiusHint, gateOrderOf } from '../../webview/logic/stats';
+import { matrixStats, gateBlocks, recurrentRadii, radiusHint, blockLabels, layerCell } from '../../webview/logic/stats';
 import { fmt, fmtVector, parseUnitList, sub, fmtCount } from '../../webview/logic/format';
 import { parseColor, divergingColor, symmetricLimit, paintDiverging } from '../../webview/logic/colors';
 import { visibleWindow, scrollToReveal, clampIndex } from '../../webview/logic/virtual';
@@ -40,9 +40,15 @@ test('gateBlocks splits an LSTM W_h (M × 4M) into i, f, c, o blocks; radii per 
   assert.match(radii[1].hint, /explode/);
   assert.match(radii[0].hint, /vanish/);
   assert.match(radiusHint(1), /≈ 1/);
-  assert.equal(gateOrderOf('CuDNNLSTM'), 'ifco');
-  assert.equal(gateOrderOf('GRU'), 'zrh');
-  assert.equal(gateOrderOf('SimpleRNN'), '');
+  // Block names come from the cell's own description: block k is its k-th gate.
+  assert.deepEqual(blockLabels(cellDescription('CuDNNLSTM', { units: 2 })), ['i: input gate', 'f: forget gate', 'c: cell candidate c̃', 'o: output gate']);
+  assert.deepEqual(blockLabels(cellDescription('GRU', { units: 2 })), ['z: update gate', 'r: reset gate', 'h: candidate']);
+  assert.deepEqual(blockLabels(cellDescription('SimpleRNN', { units: 2 })), []);
+  // A Bidirectional wrapper's weights are explained by its inner layer's cell.
+  const lstmCell = cellDescription('LSTM', { units: 2 });
+  assert.equal(layerCell({ children: [{ cell: lstmCell } as LayerSummary] }), lstmCell);
+  assert.equal(layerCell({ children: [] }), undefined);
+  assert.deepEqual(recurrentRadii(whKnown, 2, 'ifco', blockLabels(lstmCell)).map((r) => r.label)[1], 'f: forget gate');
 });
 
 test('formatting: 4 significant digits, exponents for tiny and huge, vectors cut with a count', () => {

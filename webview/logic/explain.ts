@@ -5,6 +5,7 @@
 import type { LayerSummary, WeightSummary } from '../../extension/keras/summary';
 import { LETTER_MEANING, type DimLetter } from '../../extension/keras/shapes';
 import { fmtCount } from './format';
+import { blockLabels, layerCell } from './stats';
 
 function shapeText(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');
@@ -55,12 +56,21 @@ export function explainShape(layer: LayerSummary): string[] {
   return lines;
 }
 
-/** Gate/letter meanings for a recurrent weight name (kernel, recurrent_kernel, bias). */
-export function explainWeight(className: string, w: WeightSummary): string[] {
+/** What a recurrent weight does in its cell's step (kernel, recurrent_kernel, bias), from the cell's description. */
+export function explainWeight(layer: Pick<LayerSummary, 'cell' | 'children'>, w: WeightSummary): string[] {
   const lines = [weightLine(w), w.path];
-  const gates = /LSTM/.test(className) ? 'blocks i, f, c, o (input, forget, cell candidate, output)' : /GRU/.test(className) ? 'blocks z, r, h (update, reset, candidate)' : '';
-  if (w.name.includes('recurrent_kernel')) lines.push(`W_h: M×${gates ? 'gates·M' : 'M'}, multiplies h_{t-1}${gates ? `; ${gates}` : ''}`);
-  else if (w.name.includes('kernel') && /RNN|LSTM|GRU/.test(className)) lines.push(`W_x: D×${gates ? 'gates·M' : 'M'}, multiplies x_t${gates ? `; ${gates}` : ''}`);
-  else if (w.name.includes('bias') && /GRU/.test(className) && w.shape.length === 2) lines.push('GRU reset_after: row 0 is the input bias, row 1 the recurrent bias (3M extra parameters).');
+  const cell = layerCell(layer);
+  if (!cell) return lines;
+  const labels = blockLabels(cell);
+  const blocks = labels.length ? `; its last axis holds ${labels.length} blocks in this order: ${labels.join(', ')}` : '';
+  const G = labels.length ? `${labels.length}·` : '';
+  const conv = cell.product === 'conv';
+  if (w.name.includes('recurrent_kernel')) {
+    lines.push(conv ? `U: convolved with h_{t-1} (stride 1, same padding)${blocks}` : `W_h: M×${G}M, multiplies h_{t-1}${blocks}`);
+  } else if (w.name.includes('kernel')) {
+    lines.push(conv ? `W: convolved with x_t${blocks}` : `W_x: D×${G}M, multiplies x_t${blocks}`);
+  } else if (w.name.includes('bias')) {
+    lines.push(w.shape.length === 2 ? 'Row 0 is the input bias, row 1 the recurrent bias: the recurrent part keeps its own (one more bias per gate).' : `b: added to every step's pre-activation${blocks}`);
+  }
   return lines;
 }

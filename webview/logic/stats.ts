@@ -1,6 +1,8 @@
 // Statistics of a weight matrix for the weights view, and the gate blocks of recurrent kernels.
 
 import { spectralRadius } from './eigen';
+import type { CellDescription } from '../../extension/keras/layers/types';
+import type { LayerSummary } from '../../extension/keras/summary';
 
 export interface MatrixStats {
   rows: number;
@@ -36,19 +38,8 @@ export function matrixStats(values: ArrayLike<number>, rows: number, cols: numbe
   return { rows, cols, min, max, mean, std: Math.sqrt(ss / n), frobenius: Math.sqrt(sumSq) };
 }
 
-/** Gate letters and names in Keras block order. */
-export const GATE_NAMES: Record<string, string> = {
-  i: 'input gate i',
-  f: 'forget gate f',
-  c: 'cell candidate g (c̃)',
-  o: 'output gate o',
-  z: 'update gate z',
-  r: 'reset gate r',
-  h: 'candidate h̃',
-};
-
 export interface GateBlock {
-  /** Gate letter ('' for SimpleRNN's single block). */
+  /** Gate letter ('' for a cell with one block). */
   gate: string;
   label: string;
   /** The M×M block, row-major. */
@@ -56,10 +47,25 @@ export interface GateBlock {
 }
 
 /**
- * Split a recurrent kernel W_h (M × gates·M, row-major) into its M×M gate blocks in Keras order
- * (LSTM i, f, c, o; GRU z, r, h; SimpleRNN one block).
+ * The names of a cell's kernel blocks in stored order: block k is the cell's k-th gate (the quantities that are not
+ * states, in the description's order), e.g. 'f: forget gate'. Empty for a cell with one block.
  */
-export function gateBlocks(recurrentKernel: ArrayLike<number>, units: number, gateOrder: string): GateBlock[] {
+export function blockLabels(cell: Pick<CellDescription, 'gateOrder' | 'quantities'> | null | undefined): string[] {
+  if (!cell || cell.gateOrder.length < 2) return [];
+  const gates = cell.quantities.filter((q) => q.role !== 'state');
+  return cell.gateOrder.split('').map((g, k) => (gates[k] ? `${g}: ${gates[k].label}` : g));
+}
+
+/** A layer's cell: its own, or (a wrapper such as Bidirectional) its first inner layer's. */
+export function layerCell(layer: Pick<LayerSummary, 'cell' | 'children'>): CellDescription | undefined {
+  return layer.cell ?? layer.children.find((c) => c.cell)?.cell;
+}
+
+/**
+ * Split a recurrent kernel W_h (M × gates·M, row-major) into its M×M gate blocks in stored order (the cell's
+ * gateOrder: LSTM i, f, c, o; GRU z, r, h; one block for SimpleRNN).
+ */
+export function gateBlocks(recurrentKernel: ArrayLike<number>, units: number, gateOrder: string, labels: readonly string[] = []): GateBlock[] {
   const gates = Math.max(1, gateOrder.length);
   const cols = gates * units;
   if (recurrentKernel.length !== units * cols) {
@@ -72,7 +78,7 @@ export function gateBlocks(recurrentKernel: ArrayLike<number>, units: number, ga
       for (let j = 0; j < units; j++) block[i * units + j] = recurrentKernel[i * cols + g * units + j];
     }
     const letter = gateOrder[g] ?? '';
-    out.push({ gate: letter, label: letter ? GATE_NAMES[letter] ?? letter : 'W_h', values: block });
+    out.push({ gate: letter, label: labels[g] ?? (letter || 'W_h'), values: block });
   }
   return out;
 }
@@ -94,16 +100,9 @@ export function radiusHint(rho: number): string {
 }
 
 /** Spectral radius of each gate block of W_h, with its hint. */
-export function recurrentRadii(recurrentKernel: ArrayLike<number>, units: number, gateOrder: string): RadiusReport[] {
-  return gateBlocks(recurrentKernel, units, gateOrder).map((b) => {
+export function recurrentRadii(recurrentKernel: ArrayLike<number>, units: number, gateOrder: string, labels: readonly string[] = []): RadiusReport[] {
+  return gateBlocks(recurrentKernel, units, gateOrder, labels).map((b) => {
     const radius = spectralRadius(b.values, units);
     return { gate: b.gate, label: b.label, radius, hint: radiusHint(radius) };
   });
-}
-
-/** Gate order for a layer class, as the protocol spells it. */
-export function gateOrderOf(className: string): string {
-  if (/LSTM/.test(className)) return 'ifco';
-  if (/GRU/.test(className)) return 'zrh';
-  return '';
 }

@@ -9,7 +9,7 @@ import { h, clear, tooltip, makeActivatable } from '../dom';
 import { button, progressRing } from '../toolkit';
 import { fmt, fmtCount } from '../logic/format';
 import { explainParams, explainShape, explainWeight } from '../logic/explain';
-import { matrixStats, gateBlocks, radiusHint, gateOrderOf } from '../logic/stats';
+import { matrixStats, gateBlocks, radiusHint, blockLabels, layerCell } from '../logic/stats';
 import { spectralRadius } from '../logic/eigen';
 import { Heatmap } from './heatmap';
 import { showName } from '../../extension/keras/safeText';
@@ -23,10 +23,6 @@ export interface ModelViewHost {
   loadWeights(layer: string, weight: string): Promise<WeightValues>;
   layerSelected(layer: string): void;
   error(message: string): void;
-}
-
-function isRecurrent(cls: string): boolean {
-  return /SimpleRNN|LSTM|GRU/.test(cls);
 }
 
 /** All layers, wrappers' inner layers indented after their parent. */
@@ -148,7 +144,7 @@ export class ModelView {
   private weightItem(layer: LayerSummary, w: WeightSummary): HTMLElement {
     const body = h('div', { class: 'weight-body' });
     const nameEl = h('span', { class: 'w-name tip-target', tabindex: 0, title: full(w.name) }, shown(w.name));
-    tooltip(nameEl, explainWeight(layer.className, w).join('\n'));
+    tooltip(nameEl, explainWeight(layer, w).join('\n'));
     const show = button('Heatmap & statistics', () => {
       show.setDisabled(true);
       void this.loadWeight(layer, w, body).finally(() => show.setDisabled(false));
@@ -180,14 +176,16 @@ export class ModelView {
     const s = matrixStats(v, rows, cols);
     const stat = (label: string, value: number) => h('div', { class: 'stat' }, h('span', { class: 'fact-label' }, label), h('span', { class: 'fact-value' }, fmt(value, 6)));
     body.append(h('div', { class: 'stats', 'data-testid': 'weight-stats' }, stat('min', s.min), stat('max', s.max), stat('mean', s.mean), stat('std', s.std), stat('‖·‖_F', s.frobenius)));
-    const gateOrder = gateOrderOf(layer.className);
+    // A recurrent layer's kernels hold one column block per gate, in the order its cell stores them.
+    const cell = layerCell(layer);
+    const gateOrder = cell?.gateOrder ?? '';
+    const labels = blockLabels(cell);
     const units = cols / Math.max(1, gateOrder.length);
-    const gated = gateOrder.length > 1 && isRecurrent(layer.className) && Number.isInteger(units) && /kernel|bias/.test(w.name);
-    const names: Record<string, string> = { i: 'i (input)', f: 'f (forget)', c: 'c (candidate)', o: 'o (output)', z: 'z (update)', r: 'r (reset)', h: 'h (candidate)' };
+    const gated = gateOrder.length > 1 && Number.isInteger(units) && /kernel|bias/.test(w.name);
     const hm = new Heatmap({
       cols,
       rows,
-      colGroups: gated ? gateOrder.split('').map((g, k) => ({ start: k * units, label: names[g] ?? g })) : undefined,
+      colGroups: gated ? labels.map((label, k) => ({ start: k * units, label })) : undefined,
       value: (c, r) => v[r * cols + c],
       colName: 'column',
       rowName: 'row',
@@ -198,7 +196,8 @@ export class ModelView {
       testid: 'weight-heatmap',
     });
     body.append(hm.el);
-    if (w.name.includes('recurrent_kernel') && isRecurrent(layer.className) && rows === units) {
+    // The spectral radius needs square blocks: a dense cell's W_h (a convolution's recurrent kernel is not one).
+    if (w.name.includes('recurrent_kernel') && cell?.product === 'matmul' && rows === units) {
       const box = h('div', { class: 'radius', 'data-testid': 'spectral-radius' }, progressRing(), h('span', { class: 'muted' }, ' computing eigenvalues…'));
       body.append(box);
       // One gate block per task, after the heatmap has painted: eigenvalues of a 256×256 block take a
@@ -206,7 +205,7 @@ export class ModelView {
       void (async () => {
         const pause = () => new Promise<void>((r) => setTimeout(r, 16));
         await pause();
-        const blocks = gateBlocks(v, units, gateOrder);
+        const blocks = gateBlocks(v, units, gateOrder, labels);
         clear(box);
         box.append(h('div', { class: 'radius-title' }, 'Spectral radius ρ(W_h) = max |λ|: ρ > 1 tends to explode, ρ < 1 to vanish over long sequences.'));
         for (const b of blocks) {
