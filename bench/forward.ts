@@ -91,7 +91,7 @@ async function timed(runs: number, fn: () => unknown | Promise<unknown>): Promis
 }
 
 function weight(name: string, shape: number[], values: Float32Array): WeightRef {
-  return { name, path: `bench/${name}`, shape, dtype: 'float32', trainable: true, values: () => values };
+  return { name, short: name, path: `bench/${name}`, shape, dtype: 'float32', trainable: true, values: () => values };
 }
 
 /** The forward context runForward gives layers: cancellation checks, and a yield to the event loop every 20 ms. */

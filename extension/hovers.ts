@@ -10,8 +10,6 @@ import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
 import { showName } from './keras/safeText';
 
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'CuDNNLSTM', 'CuDNNGRU']);
-
 /** Thousands separated the way Keras's summary prints them: 183,775. */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -45,7 +43,7 @@ export function escapeMd(s: string, max = 400): string {
 
 /** The notebook name of a weight: W_x for an RNN kernel, W_h for its recurrent kernel, b for a bias. */
 export function weightRole(className: string, weightName: string): string | null {
-  const rnn = RECURRENT.has(className);
+  const rnn = layerKind(className)?.recurrentCell !== undefined;
   switch (weightName) {
     case 'kernel':
       return rnn ? 'W_x' : 'W';
@@ -70,12 +68,6 @@ export function weightRole(className: string, weightName: string): string | null
 
 function shapeText(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join(' × ');
-}
-
-/** Short weight name from a dataset path or Keras weight name (`lstm/lstm_cell/kernel:0` → `kernel`). */
-export function shortWeightName(name: string): string {
-  const last = name.split('/').pop() ?? name;
-  return last.replace(/:\d+$/, '');
 }
 
 /** "D = 3 input features per time step, M = 5 hidden units" for the letters a formula uses. */
@@ -152,8 +144,8 @@ export function layerTooltip(layer: LayerSummary): string {
   if (layer.params > 0 && !layer.formula && layer.weights.length > 0) {
     lines.push('', '| weight | shape | count |', '|---|---|---|');
     for (const w of layer.weights) {
-      const role = weightRole(layer.className, shortWeightName(w.name));
-      lines.push(`| ${escapeMd(shortWeightName(w.name))}${role ? ` (${escapeMd(role)})` : ''} | ${shapeText(w.shape)} | ${formatCount(w.count)} |`);
+      const role = weightRole(layer.className, w.name);
+      lines.push(`| ${escapeMd(w.name)}${role ? ` (${escapeMd(role)})` : ''} | ${shapeText(w.shape)} | ${formatCount(w.count)} |`);
     }
   }
   if (layer.notExecutable) lines.push('', `⚠ **Cannot run:** ${escapeMd(layer.notExecutable, 1000)}`);
@@ -163,7 +155,7 @@ export function layerTooltip(layer: LayerSummary): string {
 
 /** Tooltip of one stored weight tensor. */
 export function weightTooltip(layer: LayerSummary, w: WeightSummary): string {
-  const name = shortWeightName(w.name);
+  const name = w.name;
   const role = weightRole(layer.className, name);
   const lines = [
     `**${escapeMd(name)}**${role ? ` = ${escapeMd(role)}` : ''} of ${escapeMd(layer.name)}`,
@@ -172,24 +164,10 @@ export function weightTooltip(layer: LayerSummary, w: WeightSummary): string {
     '',
     `Stored at ${escapeMd(w.path)}`,
   ];
-  const gates = gateNote(layer.className, name, w.shape);
+  // How the gate blocks sit side by side in an LSTM/GRU matrix: the question every learner asks.
+  const gates = layerKind(layer.className)?.weightNote?.(name, w.shape);
   if (gates) lines.push('', gates);
   return lines.join('\n');
-}
-
-/** How the gate blocks sit side by side in an LSTM/GRU matrix: the question every learner asks. */
-function gateNote(className: string, name: string, shape: number[]): string | null {
-  const last = shape[shape.length - 1];
-  if ((className === 'LSTM' || className === 'CuDNNLSTM') && (name === 'kernel' || name === 'recurrent_kernel' || name === 'bias')) {
-    const m = last / 4;
-    return Number.isInteger(m) ? `Four gate blocks of M = ${m} columns each, in Keras order i (input), f (forget), c (candidate), o (output).` : null;
-  }
-  if ((className === 'GRU' || className === 'CuDNNGRU') && (name === 'kernel' || name === 'recurrent_kernel' || name === 'bias')) {
-    const m = last / 3;
-    const rows = name === 'bias' && shape.length === 2 ? ' Row 0 is the input bias, row 1 the recurrent bias (reset_after=True).' : '';
-    return Number.isInteger(m) ? `Three gate blocks of M = ${m} columns each, in Keras order z (update), r (reset), h (candidate).${rows}` : null;
-  }
-  return null;
 }
 
 /** Tooltip of the model (tree root, status bar). */
@@ -226,14 +204,11 @@ function tryParams(node: LayerNode, input: Shape): ParamFormula | null {
   }
 }
 
-/** The input shape with the unknown input size replaced by `d` (T stays as given or None). */
+/** The input shape with the unknown input size replaced by `d` (T stays as given or None); tokens have no D. */
 function withD(shape: Shape | null, className: string, d: number): Shape {
-  if (className === 'Embedding') return shape ?? [null, null];
-  if (className === 'Dense') {
-    if (!shape) return [null, d];
-    return shape.map((x, i) => (i === shape.length - 1 && x === null ? d : x));
-  }
-  if (!shape) return [null, null, d];
+  const takes = layerKind(className)?.inputIs ?? 'sequence';
+  if (takes === 'tokens') return shape ?? [null, null];
+  if (!shape) return takes === 'features' ? [null, d] : [null, null, d];
   return shape.map((x, i) => (i === shape.length - 1 && x === null ? d : x));
 }
 
@@ -257,7 +232,7 @@ export function pythonHover(call: PyCall): PythonHover | null {
   if (unknown.length > 0) {
     parts.push('', `Not read (not a literal): ${unknown.map((u) => escapeMd(u)).join(', ')}.`);
   }
-  if (node.className !== 'Embedding' && node.config.units === undefined && RECURRENT.has(node.className)) {
+  if (node.config.units === undefined && layerKind(node.className)?.recurrentCell) {
     parts.push('', 'Give `units` (M, the hidden units) as a number to see the count.');
   }
   const complete = inputShape !== null && inputShape[inputShape.length - 1] !== null;

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
-import { escapeMd, layerTooltip, modelTooltip, paramsLabel, shortWeightName, weightRole, weightTooltip, formatCount } from './hovers';
+import { escapeMd, layerTooltip, modelTooltip, paramsLabel, weightRole, weightTooltip, formatCount } from './hovers';
+import { layerKind } from './keras/layers/index';
 import { showName } from './keras/safeText';
 import { ModelLoadError, type ModelStore } from './models';
 
@@ -135,7 +136,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         item.tooltip = md(layerTooltip(layer));
         item.iconPath = layer.notExecutable
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-          : new vscode.ThemeIcon(/RNN|LSTM|GRU|Bidirectional/.test(layer.className) ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
+          : new vscode.ThemeIcon(layerKind(layer.className)?.recurrent ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
         item.contextValue = layer.notExecutable ? 'kriLayerNotExecutable' : 'kriLayer';
         item.id = `layer:${node.uri.toString()}:${layerPath(node)}`;
         item.command = { command: 'kerasRnnInspector.focusLayer', title: 'Show in the inspector', arguments: [node.uri, layer.name] };
@@ -144,7 +145,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       }
       case 'weight': {
         const { weight, layer } = node;
-        const name = shortWeightName(weight.name);
+        const name = weight.name;
         const role = weightRole(layer.className, name);
         const item = new vscode.TreeItem(role ? `${showName(name)} (${role})` : showName(name), vscode.TreeItemCollapsibleState.None);
         item.description = `${weight.shape.join(' × ') || 'scalar'} = ${formatCount(weight.count)}`;

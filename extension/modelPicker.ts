@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { formatBytes } from './keras/limits';
 import { InputError, describeThrown } from './keras/errors';
@@ -93,28 +93,43 @@ export interface SampleFile {
   inputFile?: vscode.Uri;
 }
 
-const SAMPLE_DESCRIPTIONS: Record<string, string> = {
-  a_simplernn2_linear: 'SimpleRNN(2, linear), T=3, D=1 → Dense(1); x = [1, 2, 3]',
-  b_simplernn5_tanh: 'SimpleRNN(5, tanh), T=10, D=3 → Dense(2); 57 params',
-  c_simplernn1_tanh: 'SimpleRNN(1, tanh), T=3, D=1 → Dense(1); 5 params',
-  'sunspot-rnn': 'Conv1D + 3×LSTM + Dense on the monthly sunspots series (sunspots-data.csv)',
-};
 const LAYOUT: Record<string, string> = { '.h5': 'Keras 2 .h5', '.keras': 'Keras 3 .keras', '.k3.h5': 'Keras 3 legacy .h5' };
 
-/** The models shipped under media/samples, with a description each. */
+/** One entry of media/samples/samples.json: a model saved in one or more layouts, and what it is. */
+interface SampleEntry {
+  stem: string;
+  layouts: string[];
+  description: string;
+}
+
+/** The catalog beside the samples; an unreadable one offers no samples rather than failing the command. */
+function sampleCatalog(samplesDir: vscode.Uri): SampleEntry[] {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(vscode.Uri.joinPath(samplesDir, 'samples.json').fsPath, 'utf8'));
+    const list = (parsed as { samples?: unknown }).samples;
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (e): e is SampleEntry =>
+        typeof e?.stem === 'string' && typeof e.description === 'string' && Array.isArray(e.layouts) && e.layouts.every((x: unknown) => typeof x === 'string'),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The models shipped under media/samples, with a description each (from samples.json). */
 export function sampleFiles(samplesDir: vscode.Uri): SampleFile[] {
-  const names = ['a_simplernn2_linear', 'b_simplernn5_tanh', 'c_simplernn1_tanh'];
   const out: SampleFile[] = [];
-  for (const stem of names) {
-    for (const ext of ['.keras', '.h5', '.k3.h5']) {
+  for (const { stem, layouts, description } of sampleCatalog(samplesDir)) {
+    for (const ext of layouts) {
       const uri = vscode.Uri.joinPath(samplesDir, stem + ext);
       if (!existsSync(uri.fsPath)) continue;
       const input = vscode.Uri.joinPath(samplesDir, `${stem}.input.json`);
-      out.push({ label: stem + ext, description: `${SAMPLE_DESCRIPTIONS[stem]} (${LAYOUT[ext]})`, uri, ...(existsSync(input.fsPath) ? { inputFile: input } : {}) });
+      // A sample saved in several layouts says which one each file is.
+      const which = layouts.length > 1 ? ` (${LAYOUT[ext] ?? ext})` : '';
+      out.push({ label: stem + ext, description: description + which, uri, ...(existsSync(input.fsPath) ? { inputFile: input } : {}) });
     }
   }
-  const sun = vscode.Uri.joinPath(samplesDir, 'sunspot-rnn.h5');
-  if (existsSync(sun.fsPath)) out.push({ label: 'sunspot-rnn.h5', description: SAMPLE_DESCRIPTIONS['sunspot-rnn'], uri: sun });
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 import { InputError, NotAKerasFileError } from './errors';
 import { checkGraph } from './graph';
+import { keras2ClassName, layerKind } from './layers/index';
 import { MAX_LAYERS, MAX_NESTING_DEPTH, isWhole } from './limits';
 import type { LayerCall, LayerNode, ModelGraph, ModelInput, TensorRef } from './model';
 import { showName } from './safeText';
@@ -12,52 +13,50 @@ import type { Shape } from './shapes';
 type Json = Record<string, unknown>;
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'CuDNNLSTM', 'CuDNNGRU', 'ConvLSTM1D']);
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Keras 1 class names that became other names in Keras 2. */
-const KERAS1_CLASSES: Record<string, string> = {
-  Convolution1D: 'Conv1D',
-  AtrousConvolution1D: 'Conv1D',
+/** Keras 1 config keys every layer renamed in Keras 2; each layer module adds its own (`LayerKind.keras1`). */
+const KERAS1_COMMON_KEYS: Readonly<Record<string, string>> = {
+  init: 'kernel_initializer',
+  W_regularizer: 'kernel_regularizer',
+  b_regularizer: 'bias_regularizer',
+  W_constraint: 'kernel_constraint',
+  b_constraint: 'bias_constraint',
+  bias: 'use_bias',
 };
 
-/** Keras 1 config keys renamed in Keras 2, per class family. */
-const KERAS1_KEYS: Record<string, Record<string, string>> = {
-  common: { init: 'kernel_initializer', W_regularizer: 'kernel_regularizer', b_regularizer: 'bias_regularizer', W_constraint: 'kernel_constraint', b_constraint: 'bias_constraint', bias: 'use_bias' },
-  Dense: { output_dim: 'units' },
-  recurrent: { output_dim: 'units', inner_activation: 'recurrent_activation', inner_init: 'recurrent_initializer', U_regularizer: 'recurrent_regularizer', dropout_W: 'dropout', dropout_U: 'recurrent_dropout' },
-  Conv1D: { nb_filter: 'filters', filter_length: 'kernel_size', border_mode: 'padding', subsample_length: 'strides', atrous_rate: 'dilation_rate' },
-  pooling: { pool_length: 'pool_size', stride: 'strides', border_mode: 'padding' },
-  Dropout: { p: 'rate' },
-};
+/** Keras 1 config keys of a class renamed in Keras 2 (old → new): the common ones, then its module's. */
+export function keras1Renames(className: string): Record<string, string> {
+  return { ...KERAS1_COMMON_KEYS, ...layerKind(className)?.keras1?.keys };
+}
+
+/** The input shape Keras 1's `input_dim`/`input_length` arguments give a layer of this class, or undefined. */
+export function keras1InputShape(className: string, inputDim: unknown, inputLength: unknown): unknown[] | undefined {
+  const takes = layerKind(className)?.inputIs ?? 'sequence';
+  if (takes === 'tokens') return inputLength != null ? [null, inputLength] : undefined;
+  if (inputDim == null) return undefined;
+  return takes === 'features' ? [null, inputDim] : [null, inputLength ?? null, inputDim];
+}
 
 function renameKeras1(className: string, config: Json): Json {
   const out: Json = { ...config };
-  const tables = [KERAS1_KEYS.common];
-  if (className === 'Dense') tables.push(KERAS1_KEYS.Dense);
-  if (RECURRENT.has(className)) tables.push(KERAS1_KEYS.recurrent);
-  if (className === 'Conv1D') tables.push(KERAS1_KEYS.Conv1D);
-  if (/Pooling1D$/.test(className)) tables.push(KERAS1_KEYS.pooling);
-  if (/Dropout/.test(className)) tables.push(KERAS1_KEYS.Dropout);
-  for (const table of tables) {
-    for (const [from, to] of Object.entries(table)) {
-      if (from in out && !(to in out)) {
-        out[to] = out[from];
-        delete out[from];
-      }
+  for (const [from, to] of Object.entries(keras1Renames(className))) {
+    if (from in out && !(to in out)) {
+      out[to] = out[from];
+      delete out[from];
     }
   }
   for (const key of ['kernel_size', 'strides', 'pool_size', 'dilation_rate']) {
     if (typeof out[key] === 'number') out[key] = [out[key]];
   }
   // Keras 1 gave the input by input_dim/input_length instead of batch_input_shape.
-  if (!out.batch_input_shape && (out.input_dim != null || out.input_length != null) && className !== 'Embedding') {
-    if (out.input_dim != null) out.batch_input_shape = [null, out.input_length ?? null, out.input_dim];
+  if (!out.batch_input_shape) {
+    const shape = keras1InputShape(className, out.input_dim, out.input_length);
+    if (shape) out.batch_input_shape = shape;
   }
-  if (className === 'Embedding' && !out.batch_input_shape && out.input_length != null) out.batch_input_shape = [null, out.input_length];
   return out;
 }
 
@@ -153,20 +152,6 @@ function checkRuns(graph: ModelGraph): void {
   }
 }
 
-/** True when a Bidirectional sits anywhere inside `layer` (wrappers and nested models looked through). */
-function holdsBidirectional(layer: LayerNode): boolean {
-  const stack = [layer];
-  const seen = new Set<LayerNode>();
-  while (stack.length) {
-    const l = stack.pop()!;
-    if (seen.has(l)) continue;
-    seen.add(l);
-    if (l.className === 'Bidirectional') return true;
-    stack.push(...l.children, ...(l.model?.layers ?? []));
-  }
-  return false;
-}
-
 function customReason(raw: Json, className: string): string | undefined {
   const registered = typeof raw.registered_name === 'string' ? raw.registered_name : undefined;
   const module = typeof raw.module === 'string' ? raw.module : undefined;
@@ -187,10 +172,11 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
     throw new NotAKerasFileError(`The model config has a layer entry${named} without a class_name (or one that is not text); the file is damaged.`);
   }
   const declared = raw.class_name;
-  let className = KERAS1_CLASSES[declared] ?? declared;
+  const renamed = keras2ClassName(declared);
+  let className = renamed ?? declared;
   let config: Json = isObject(raw.config) ? { ...raw.config } : {};
   let notExecutable: string | undefined;
-  if (env.kerasMajor === 1 || declared in KERAS1_CLASSES || 'output_dim' in config || 'nb_filter' in config || 'p' in config) {
+  if (env.kerasMajor === 1 || renamed || 'output_dim' in config || 'nb_filter' in config || 'p' in config) {
     config = renameKeras1(className, config);
   }
   const declaredName = nameField(config.name, `A ${showName(declared, 60)} layer`) ?? nameField(raw.name, `A ${showName(declared, 60)} layer`);
@@ -208,34 +194,16 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
     calls: [],
     ...(notExecutable ? { notExecutable } : {}),
   };
+  const wrapper = layerKind(className)?.innerLayers;
   if (MODEL_CLASSES.has(className)) {
     node.model = parseGraph(raw, env, depth + 1);
     node.name = node.model.name;
-  } else if (className === 'TimeDistributed' && config.layer) {
-    countLayers(env, 1);
-    node.children.push(parseLayer(config.layer, env, depth + 1));
-  } else if (className === 'Bidirectional' && config.layer) {
-    countLayers(env, config.backward_layer ? 2 : 1);
-    // The inner layer is parsed once; the backward copy shares its (immutable) children instead of a second parse.
-    const forward = parseLayer(config.layer, env, depth + 1);
-    if (holdsBidirectional(forward)) {
-      throw damaged(`The Bidirectional layer "${showName(name, 60)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
-    }
-    const innerName = forward.name.replace(/^forward_/, '');
-    const backward: LayerNode = config.backward_layer
-      ? parseLayer(config.backward_layer, env, depth + 1)
-      : {
-          ...forward,
-          name: `backward_${innerName}`,
-          config: { ...forward.config, go_backwards: !forward.config.go_backwards, name: `backward_${innerName}` },
-          weights: [],
-          calls: [],
-        };
-    if (config.backward_layer && holdsBidirectional(backward)) {
-      throw damaged(`The Bidirectional layer "${showName(name, 60)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer)`);
-    }
-    forward.name = `forward_${innerName}`;
-    node.children.push(forward, backward);
+  } else if (wrapper) {
+    const parseInner = (inner: unknown): LayerNode => {
+      countLayers(env, 1);
+      return parseLayer(inner, env, depth + 1);
+    };
+    node.children.push(...wrapper(config, parseInner, name));
   }
   if (node.children.some((c) => c.notExecutable) && !node.notExecutable) {
     node.notExecutable = node.children.find((c) => c.notExecutable)!.notExecutable;
@@ -313,8 +281,7 @@ function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall
       inputs.push(ref);
       if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3], layer) as Json) };
     }
-    const recurrent = RECURRENT.has(layer.className) || (layer.className === 'Bidirectional');
-    if (recurrent && inputs.length > 1) initialState = inputs.splice(1);
+    if (layerKind(layer.className)?.recurrent && inputs.length > 1) initialState = inputs.splice(1);
   } else {
     throw damaged(`The layer "${showName(layer.name, 60)}" has an inbound node that is neither a list nor a Keras 3 call`);
   }
@@ -403,7 +370,7 @@ function sequentialGraph(name: string, layers: LayerNode[], raw: Json, env: Pars
     const cfg = raw.config;
     shape ??= isObject(cfg) ? asShape(cfg.build_input_shape) : undefined;
     shape ??= isObject(raw.build_config) ? asShape(raw.build_config.input_shape) : undefined;
-    if (first?.className === 'Embedding') dtype = 'int32';
+    if (first && layerKind(first.className)?.inputIs === 'tokens') dtype = 'int32';
   }
   if (!shape) env.warnings.push(`The Sequential model "${showName(name, 80)}" does not declare its input shape; shapes are shown as unknown.`);
   let prev: TensorRef = { layer: inputName, node: 0, tensor: 0 };

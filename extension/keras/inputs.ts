@@ -5,6 +5,7 @@
 import { InputError } from './errors';
 import { MAX_DIM, MAX_NESTING_DEPTH, MAX_RANK, budgetBytes, checkBudget, checkDim, formatBytes } from './limits';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
+import { layerKind } from './layers/index';
 import { showName } from './safeText';
 import type { Dim, Shape } from './shapes';
 import { numberReader, tensor, type Tensor } from './tensor';
@@ -71,6 +72,9 @@ function consumersOf(graph: ModelGraph, ref: TensorRef): LayerNode[] {
   return map.get(key(ref)) ?? [];
 }
 
+/** True for a layer whose input is whole-number tokens (its module says so: Embedding). */
+const takesTokens = (l: LayerNode): boolean => layerKind(l.className)?.inputIs === 'tokens';
+
 /**
  * The Embedding layer fed directly by a model input (through an InputLayer), if any. Each nested graph is looked at
  * once (`memo`), and at most MAX_NESTING_DEPTH deep, so the work is linear in the model's size.
@@ -82,7 +86,7 @@ function embeddingFedBy(graph: ModelGraph, inputIndex: number, memo = new Map<Mo
   const candidates = new Set<LayerNode>();
   if (ref) {
     const own = graph.layers.find((l) => l.name === ref.layer);
-    if (own && own.className === 'Embedding') candidates.add(own);
+    if (own && takesTokens(own)) candidates.add(own);
     for (const l of consumersOf(graph, ref)) candidates.add(l);
   }
   // Old Sequential models have no InputLayer: the first layer is fed by the model input.
@@ -92,7 +96,7 @@ function embeddingFedBy(graph: ModelGraph, inputIndex: number, memo = new Map<Mo
   }
   let found: LayerNode | undefined;
   for (const l of candidates) {
-    if (l.className === 'Embedding') {
+    if (takesTokens(l)) {
       found = l;
       break;
     }
@@ -1094,11 +1098,11 @@ function checkOne(spec: InputSpec, index: number, raw: RawArray, options: Prepar
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (!Number.isInteger(v)) {
-        throw new InputError(`${capital(label)} feeds the Embedding "${spec.embedding.layer}" and must hold whole-number tokens, but has ${v} at ${describePosition(shape, i, letters)}.`);
+        throw new InputError(`${capital(label)} feeds the Embedding "${showName(spec.embedding.layer)}" and must hold whole-number tokens, but has ${v} at ${describePosition(shape, i, letters)}.`);
       }
       if (v < 0 || v >= V) {
         throw new InputError(
-          `Token ${v} at ${describePosition(shape, i, letters)} is outside the vocabulary of the Embedding "${spec.embedding.layer}" (size ${V}, tokens 0..${V - 1}).`,
+          `Token ${v} at ${describePosition(shape, i, letters)} is outside the vocabulary of the Embedding "${showName(spec.embedding.layer)}" (size ${V}, tokens 0..${V - 1}).`,
         );
       }
     }

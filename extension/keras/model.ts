@@ -14,6 +14,8 @@ export type FileFormat =
 export interface WeightRef {
   /** The name Keras gives it, e.g. `kernel`, `recurrent_kernel`, `bias`, `moving_mean`. */
   name: string;
+  /** Its short name, computed once by the reader: `lstm/lstm_cell/kernel:0` → `kernel` (what formulas and views match on). */
+  short: string;
   /** Where it lives in the file (dataset path), for messages and the weights view. */
   path: string;
   shape: number[];

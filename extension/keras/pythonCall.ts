@@ -3,6 +3,8 @@
 // ask the layer modules for the parameter formula instead of repeating it. Nothing is ever evaluated:
 // only numbers, strings, None/True/False, tuples/lists and simple arithmetic on numbers are read.
 
+import { keras1InputShape, keras1Renames } from './config';
+import { layerKind, pythonLayerClasses, pythonPositional } from './layers/index';
 import type { LayerNode } from './model';
 import type { Shape } from './shapes';
 
@@ -32,20 +34,6 @@ export interface PyCall {
   /** False when the closing parenthesis is missing (the user is still typing). */
   complete: boolean;
 }
-
-/** The layer classes the Python hover explains. */
-export const HOVER_LAYER_CLASSES: ReadonlySet<string> = new Set([
-  'SimpleRNN',
-  'LSTM',
-  'GRU',
-  'CuDNNLSTM',
-  'CuDNNGRU',
-  'Dense',
-  'Bidirectional',
-  'TimeDistributed',
-  'Embedding',
-  'Conv1D',
-]);
 
 type Tok =
   | { t: 'name'; v: string; s: number; e: number }
@@ -346,7 +334,7 @@ const WINDOW = 20000;
  * The innermost call of one of `names` whose callee or argument list contains `offset`, or null.
  * Calls of other functions are parsed too (they may hold layer calls) but never returned.
  */
-export function findCallAt(text: string, offset: number, names: ReadonlySet<string> = HOVER_LAYER_CLASSES): PyCall | null {
+export function findCallAt(text: string, offset: number, names: ReadonlySet<string> = pythonLayerClasses()): PyCall | null {
   let base = 0;
   let src = text;
   if (text.length > 2 * WINDOW) {
@@ -386,23 +374,6 @@ function shift(c: PyCall, by: number): PyCall {
 // From a parsed call to a LayerNode the layer modules understand
 // ---------------------------------------------------------------------------------------------
 
-/** Positional parameter names of the Keras constructors we explain (Keras 2/3 order). */
-const POSITIONAL: Record<string, string[]> = {
-  SimpleRNN: ['units', 'activation', 'use_bias'],
-  LSTM: ['units', 'activation', 'recurrent_activation', 'use_bias'],
-  GRU: ['units', 'activation', 'recurrent_activation', 'use_bias'],
-  CuDNNLSTM: ['units'],
-  CuDNNGRU: ['units'],
-  Dense: ['units', 'activation', 'use_bias'],
-  Bidirectional: ['layer', 'merge_mode'],
-  TimeDistributed: ['layer'],
-  Embedding: ['input_dim', 'output_dim'],
-  Conv1D: ['filters', 'kernel_size', 'strides', 'padding'],
-};
-
-/** Keras 1 argument names the old notebooks still use. */
-const KERAS1_RENAMES: Record<string, string> = { output_dim: 'units', nb_filter: 'filters', filter_length: 'kernel_size', bias: 'use_bias' };
-
 export interface LayerFromCall {
   node: LayerNode;
   /** The input shape the arguments give, [N, T, D] style; null entries where unknown. Null when nothing is known. */
@@ -438,21 +409,25 @@ function asDim(x: unknown): number | null {
 
 /**
  * Builds the LayerNode a Keras constructor call describes, with the input shape its arguments give
- * (`input_shape=(T, D)`, `batch_input_shape`, `input_dim`, `input_length`). Returns null for classes
- * outside HOVER_LAYER_CLASSES.
+ * (`input_shape=(T, D)`, `batch_input_shape`, `input_dim`, `input_length`). Returns null for classes whose
+ * module gives no Python signature.
  */
 export function layerFromCall(call: PyCall): LayerFromCall | null {
-  if (!HOVER_LAYER_CLASSES.has(call.name)) return null;
-  const order = POSITIONAL[call.name] ?? [];
+  const order = pythonPositional(call.name);
+  if (!order) return null;
   const named: Record<string, PyValue> = {};
   call.args.forEach((a, i) => {
     if (order[i]) named[order[i]] = a;
   });
-  for (const [k, v] of Object.entries(call.kwargs)) named[KERAS1_RENAMES[k] ?? k] = v;
+  // Keras 1 argument names the old notebooks still use.
+  const renames = keras1Renames(call.name);
+  for (const [k, v] of Object.entries(call.kwargs)) named[renames[k] ?? k] = v;
 
   const config: Record<string, unknown> = { name: call.name.toLowerCase() };
   const unknown: string[] = [];
   const children: LayerNode[] = [];
+  /** The inner layers read from the arguments, by the config entry that describes each. */
+  const built = new Map<unknown, LayerNode>();
   let inner: LayerFromCall | null = null;
   for (const [k, v] of Object.entries(named)) {
     if (k === 'layer' || k === 'backward_layer') {
@@ -462,6 +437,7 @@ export function layerFromCall(call: PyCall): LayerFromCall | null {
           if (k === 'layer') inner = child;
           children.push(child.node);
           config[k] = { class_name: child.node.className, config: child.node.config };
+          built.set(config[k], child.node);
           unknown.push(...child.unknown);
         } else unknown.push(k);
       } else unknown.push(k);
@@ -471,9 +447,14 @@ export function layerFromCall(call: PyCall): LayerFromCall | null {
     if (lit === undefined) unknown.push(k);
     else config[k] = lit;
   }
-  if (call.name === 'Bidirectional' && children.length === 1) {
-    // Keras builds the backward layer as a copy of the forward one.
-    children.push({ ...children[0], name: `backward_${children[0].name}`, config: { ...children[0].config, go_backwards: true } });
+  // A wrapper builds its inner layers its own way (Bidirectional adds the backward copy), from the ones read here.
+  const wrap = layerKind(call.name)?.innerLayers;
+  if (wrap && config.layer && children.length > 0) {
+    try {
+      children.splice(0, children.length, ...wrap(config, (raw) => built.get(raw)!, String(config.name)));
+    } catch {
+      // Code Keras cannot build (a Bidirectional inside a Bidirectional): the inner layers stay as written.
+    }
   }
 
   let inputShape: Shape | null = null;
@@ -481,12 +462,7 @@ export function layerFromCall(call: PyCall): LayerFromCall | null {
   const shape = config.input_shape ?? config.shape;
   if (Array.isArray(batchShape)) inputShape = batchShape.map(asDim);
   else if (Array.isArray(shape)) inputShape = [null, ...shape.map(asDim)];
-  else if (config.input_dim !== undefined && call.name !== 'Embedding') {
-    const d = asDim(config.input_dim);
-    inputShape = call.name === 'Dense' ? [null, d] : [null, asDim(config.input_length), d];
-  } else if (call.name === 'Embedding' && config.input_length !== undefined) {
-    inputShape = [null, asDim(config.input_length)];
-  }
+  else inputShape = keras1InputShape(call.name, config.input_dim, config.input_length)?.map(asDim) ?? null;
   if (inner && !inputShape) inputShape = inner.inputShape;
 
   const node: LayerNode = {

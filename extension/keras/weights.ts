@@ -7,14 +7,18 @@ import { loopSentence } from './container/hdf5Image';
 import { NotAKerasFileError } from './errors';
 import { allLayersOf } from './graph';
 import { MAX_LAYERS, MAX_NESTING_DEPTH } from './limits';
+import { layerKind } from './layers/index';
 import type { LayerNode, WeightRef } from './model';
 import { showName } from './safeText';
 
 const NON_TRAINABLE = new Set(['moving_mean', 'moving_variance', 'running_mean', 'running_std']);
 
-function weightRef(ds: H5Dataset, name: string, layer: LayerNode): WeightRef {
+/** A weight named by its stored name (legacy `weight_names`) or its Keras 3 positional name; the short name is made here, once. */
+function weightRef(ds: H5Dataset, stored: string, layer: LayerNode): WeightRef {
+  const name = shortWeightName(stored);
   return {
     name,
+    short: name,
     path: ds.path,
     shape: ds.shape,
     dtype: ds.dtype,
@@ -31,12 +35,11 @@ export function shortWeightName(stored: string): string {
 /** Hands a wrapper's or nested model's weights down to its children, keeping the wrapper's full list. */
 function distribute(layer: LayerNode, weights: WeightRef[], stored: string[], warnings: string[]): void {
   layer.weights = weights;
-  if (layer.className === 'Bidirectional' && layer.children.length === 2) {
-    const half = weights.length / 2;
-    layer.children[0].weights = weights.slice(0, half);
-    layer.children[1].weights = weights.slice(half);
-  } else if (layer.className === 'TimeDistributed' && layer.children.length === 1) {
-    distribute(layer.children[0], weights, stored, warnings);
+  const groups = layerKind(layer.className)?.innerGroups;
+  if (groups && layer.children.length === groups.length) {
+    // A wrapper's inner layers hold equal consecutive shares of its weights (Bidirectional: forward, then backward).
+    const share = weights.length / groups.length;
+    layer.children.forEach((child, i) => distribute(child, weights.slice(i * share, (i + 1) * share), stored.slice(i * share, (i + 1) * share), warnings));
   } else if (layer.model) {
     const inner = layer.model.layers;
     const position = new Map<string, number>();
@@ -102,7 +105,7 @@ export function bindLegacyWeights(weightsRoot: H5Group, layers: LayerNode[], war
         warnings.push(`The weight "${showName(s, 80)}" of "${showName(groupName, 60)}" is listed but missing from the file.`);
         continue;
       }
-      refs.push(weightRef(ds, shortWeightName(s), layer));
+      refs.push(weightRef(ds, s, layer));
     }
     distribute(layer, refs, stored, warnings);
   }
@@ -117,35 +120,9 @@ export function snakeCase(className: string): string {
     .toLowerCase();
 }
 
-/** Weight names by position for a Keras 3 `vars` group (Keras stores them by index only). */
+/** Weight names by position for a Keras 3 `vars` group (Keras stores them by index only), from the layer's module. */
 export function positionalNames(layer: LayerNode, count: number): string[] {
-  const c = layer.config;
-  const bias = c.use_bias !== false;
-  let names: string[] = [];
-  switch (layer.className) {
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU':
-      names = ['kernel', 'recurrent_kernel', ...(bias ? ['bias'] : [])];
-      break;
-    case 'Dense':
-    case 'Conv1D':
-    case 'Conv2D':
-      names = ['kernel', ...(bias ? ['bias'] : [])];
-      break;
-    case 'Embedding':
-      names = ['embeddings'];
-      break;
-    case 'BatchNormalization':
-      names = [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : []), 'moving_mean', 'moving_variance'];
-      break;
-    case 'LayerNormalization':
-      names = [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : [])];
-      break;
-    case 'Attention':
-      names = [...(c.use_scale ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])];
-      break;
-  }
+  const names = layerKind(layer.className)?.keras3WeightNames?.(layer) ?? [];
   return Array.from({ length: count }, (_, i) => names[i] ?? `var_${i}`);
 }
 
@@ -238,17 +215,16 @@ function varsOf(index: GroupIndex, path: string): H5Dataset[] {
 }
 
 function bindKeras3Layer(index: GroupIndex, path: string, layer: LayerNode, warnings: string[]): WeightRef[] {
+  const groups = layerKind(layer.className)?.innerGroups;
   let refs: WeightRef[];
   if (layer.model) {
     refs = bindKeras3Container(index, path, layer.model.layers, !layer.model.sequential, warnings);
-  } else if (layer.className === 'Bidirectional' && layer.children.length === 2) {
-    const fwd = bindKeras3Layer(index, `${path}/forward_layer`, layer.children[0], warnings);
-    const bwd = bindKeras3Layer(index, `${path}/backward_layer`, layer.children[1], warnings);
-    refs = [...fwd, ...bwd];
-  } else if (layer.className === 'TimeDistributed' && layer.children.length === 1) {
-    refs = bindKeras3Layer(index, `${path}/layer`, layer.children[0], warnings);
+  } else if (groups && layer.children.length === groups.length) {
+    // A wrapper stores each inner layer's weights in its own group (`forward_layer`, `backward_layer`; `layer`).
+    refs = layer.children.flatMap((child, i) => bindKeras3Layer(index, `${path}/${groups[i]}`, child, warnings));
   } else {
-    const own = [...varsOf(index, path), ...varsOf(index, `${path}/cell`)];
+    const groups = layerKind(layer.className)?.keras3VarGroups?.(layer) ?? ['', 'cell'];
+    const own = groups.flatMap((g) => varsOf(index, g ? `${path}/${g}` : path));
     const names = positionalNames(layer, own.length);
     refs = own.map((ds, i) => weightRef(ds, names[i], layer));
   }

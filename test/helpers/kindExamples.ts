@@ -112,6 +112,17 @@ export const KIND_EXAMPLES: KindExample[] = [
     children: [{ className: 'Conv2D', config: { filters: 2, kernel_size: [3, 3], padding: 'valid', activation: 'tanh' }, inputs: [] }],
   },
   { className: 'AdditiveAttention', config: { use_scale: true }, inputs: [[2, 3, 4], [2, 5, 4]] },
+  {
+    className: 'RNN',
+    config: {
+      cell: { class_name: 'StackedRNNCells', config: { cells: [{ class_name: 'LSTMCell', config: { units: 3, name: 'lstm_cell' } }, { class_name: 'GRUCell', config: { units: 2, reset_after: true, name: 'gru_cell' } }] } },
+      return_sequences: true,
+      return_state: false,
+      go_backwards: true,
+    },
+    inputs: [[2, 4, 3]],
+  },
+  { className: 'RNN', config: { cell: { class_name: 'SimpleRNNCell', config: { units: 3, name: 'simple_rnn_cell' } } }, inputs: [[2, 5, 2]] },
   // The model's input: every other example runs through one.
   { className: 'InputLayer', config: {}, inputs: [[2, 3]], exempt: { forward: 'an InputLayer is the model input itself; every other example runs through one', numpy: 'the model input itself; every exported script starts with one', python: 'written Input(shape=...) in code, not as a layer call' } },
 ];

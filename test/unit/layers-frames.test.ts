@@ -156,6 +156,10 @@ describe('Conv2D', () => {
     // The weights must be the shape the config names.
     const l = layerNode('Conv2D', { name: 'conv_bad', filters: 2, kernel_size: [3, 3] }, { weights: [weightRef('kernel', [3, 3, 2, 3], new Float32Array(54)), weightRef('bias', [2], [0, 0])] });
     assert.match(refusal(() => run(conv2d, l, t([1, 4, 4, 3], new Float32Array(48))), 'conv_bad'), /\[3, 3, 2, 3\].*\[3, 3, 3, 2\]/);
+    // Keras 1 "th" kernels are filters-first and flipped: refused rather than guessed.
+    const th = layerNode('Conv2D', { name: 'conv_bad', nb_filter: 2, nb_row: 3, nb_col: 3, dim_ordering: 'th' }, { weights: [weightRef('kernel', [2, 3, 3, 3], new Float32Array(54))] });
+    const k1 = (): unknown => conv2d.forward(th, { tensors: [t([1, 3, 4, 4], new Float32Array(48))], masks: [null] }, ctx(1));
+    assert.match(refusal(k1, 'conv_bad'), /Keras 1 .*dim_ordering "th"/);
   });
 });
 
@@ -236,6 +240,17 @@ describe('MaxPooling3D / AveragePooling3D', () => {
       });
     });
   }
+
+  it('"same" with strides larger than the pool pads nothing (TF and JAX clamp the pad at 0; tfjs maxPool3d does not)', () => {
+    // Width 6, pool 2, stride 3, "same": out = ceil(6/3) = 2, pad = max((2-1)·3 + 2 - 6, 0) = 0 → windows {1,2} and {4,5}.
+    const x = t([1, 1, 1, 6, 1], [1, 2, 3, 4, 5, 6]);
+    const pool = (cls: string) => [...run(spatialPooling, layerNode(cls, { pool_size: [1, 1, 2], strides: [1, 1, 3], padding: 'same' }), x).data];
+    assert.deepEqual(pool('MaxPooling3D'), [2, 5]);
+    assert.deepEqual(pool('AveragePooling3D'), [1.5, 4.5]);
+    // tfjs-core's maxPool3d lets that pad go negative (it takes {2,3} and {5,6}, giving [3, 6]); its 2-D maxPool agrees.
+    assert.deepEqual([...run(spatialPooling, layerNode('MaxPooling2D', { pool_size: [1, 2], strides: [1, 3], padding: 'same' }), t([1, 1, 6, 1], [1, 2, 3, 4, 5, 6])).data], [2, 5]);
+    assert.deepEqual([...fromTf(tf.tidy(() => tf.maxPool(toTf(t([1, 1, 6, 1], [1, 2, 3, 4, 5, 6])) as tf.Tensor4D, [1, 2], [1, 3], 'same'))).data], [2, 5]);
+  });
 
   it('keeps T unknown when the batch of frames has no declared length', () => {
     const l = layerNode('MaxPooling3D', { pool_size: [1, 2, 2], padding: 'valid' });

@@ -47,6 +47,7 @@ function asSequences(t: Tensor): Tensor {
 
 export const attention: LayerKind = {
   classNames: ['Attention'],
+  keras3WeightNames: ({ config: c }) => [...(c.use_scale ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])],
   outputShape(layer, inputs, env) {
     if (inputs.length < 2 || inputs.length > 3) {
       throw new UnsupportedFeatureError(`Attention "${showName(layer.name)}" takes [query, value] or [query, value, key], got ${inputs.length} inputs.`);

@@ -45,6 +45,7 @@ function effectiveEpsilon(layer: LayerNode, rank: number, env: LayerEnv): number
 
 export const batchNormalization: LayerKind = {
   classNames: ['BatchNormalization'],
+  keras3WeightNames: ({ config: c }) => [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : []), 'moving_mean', 'moving_variance'],
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };
   },

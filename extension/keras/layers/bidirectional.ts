@@ -2,7 +2,7 @@
 // with its own weights, run over the same input; the backward sequence is flipped back into input time order before
 // the two are merged (concat, sum, ave, mul, or None = both). keras/src/layers/rnn/bidirectional.py.
 
-import { UnsupportedFeatureError } from '../errors';
+import { NotAKerasFileError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Tensor } from '../tensor';
@@ -103,8 +103,49 @@ function merge(mode: Exclude<MergeMode, null>, a: Tensor, b: Tensor): Tensor {
 /** A formula's numbers without its `= total`, for composing. */
 const expression = (f: ParamFormula): string => f.substituted.replace(/\s*=\s*\d+$/, '');
 
+/** True when a Bidirectional sits anywhere inside `layer` (wrappers and nested models looked through). */
+function holdsBidirectional(layer: LayerNode): boolean {
+  const stack = [layer];
+  const seen = new Set<LayerNode>();
+  while (stack.length) {
+    const l = stack.pop()!;
+    if (seen.has(l)) continue;
+    seen.add(l);
+    if (bidirectional.classNames.includes(l.className)) return true;
+    stack.push(...l.children, ...(l.model?.layers ?? []));
+  }
+  return false;
+}
+
+/** The forward layer and the backward one (`backward_layer`, else a copy of the forward one with go_backwards flipped). */
+function innerLayers(config: Readonly<Record<string, unknown>>, parse: (raw: unknown) => LayerNode, name: string): LayerNode[] {
+  if (!config.layer) return [];
+  const nested = () =>
+    new NotAKerasFileError(`The Bidirectional layer "${showName(name, 60)}" wraps another Bidirectional, which Keras cannot build (it wraps one recurrent layer): the file is damaged or crafted.`);
+  // The inner layer is parsed once; the backward copy shares its (immutable) children instead of a second parse.
+  const forward = parse(config.layer);
+  if (holdsBidirectional(forward)) throw nested();
+  const innerName = forward.name.replace(/^forward_/, '');
+  const backward: LayerNode = config.backward_layer
+    ? parse(config.backward_layer)
+    : {
+        ...forward,
+        name: `backward_${innerName}`,
+        config: { ...forward.config, go_backwards: !forward.config.go_backwards, name: `backward_${innerName}` },
+        weights: [],
+        calls: [],
+      };
+  if (config.backward_layer && holdsBidirectional(backward)) throw nested();
+  forward.name = `forward_${innerName}`;
+  return [forward, backward];
+}
+
 export const bidirectional: LayerKind = {
   classNames: ['Bidirectional'],
+  recurrent: true,
+  python: { positional: ['layer', 'merge_mode'] },
+  innerLayers,
+  innerGroups: ['forward_layer', 'backward_layer'],
   outputShape(layer, inputs, env) {
     const [fwd, bwd] = sides(layer);
     const kf = cellKindOf(layer, fwd, env);

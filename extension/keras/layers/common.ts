@@ -50,25 +50,18 @@ export function configString(layer: LayerNode, keys: readonly string[], fallback
   return typeof v === 'string' ? v : fallback;
 }
 
-/** Strip a Keras 2 weight name (`dense_1/kernel:0`) down to what it is (`kernel`). */
-export function shortWeightName(name: string): string {
-  const last = name.split('/').pop() ?? name;
-  return last.replace(/:\d+$/, '');
-}
-
 /**
  * A stored weight by its Keras name (any alias, e.g. Keras 1 `W` for `kernel`), falling back to its position
  * when the file names weights only by position (Keras 3 `vars/0`).
  */
 export function findWeight(layer: LayerNode, aliases: readonly string[], position: number): WeightRef | undefined {
-  for (const w of layer.weights) if (aliases.includes(shortWeightName(w.name))) return w;
+  for (const w of layer.weights) if (aliases.includes(w.short)) return w;
   // Keras 1 prefixes the layer name: `dense_1_W`, `convolution1d_1_b`.
   for (const w of layer.weights) {
-    const short = shortWeightName(w.name);
-    if (aliases.some((a) => a.length <= 2 && short.endsWith(`_${a}`))) return w;
+    if (aliases.some((a) => a.length <= 2 && w.short.endsWith(`_${a}`))) return w;
   }
   const known = new Set(['kernel', 'bias', 'embeddings', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'scale', 'W', 'b']);
-  const anyNamed = layer.weights.some((w) => known.has(shortWeightName(w.name)));
+  const anyNamed = layer.weights.some((w) => known.has(w.short));
   if (!anyNamed && position < layer.weights.length) return layer.weights[position];
   return undefined;
 }
@@ -224,7 +217,7 @@ export function weightContradiction(layer: LayerNode, formula: ParamFormula): st
   const stored = layer.weights;
   const terms = formula.terms;
   if (stored.length === 0 || stored.length !== terms.length) return null;
-  const shorts = stored.map((w) => shortWeightName(w.name));
+  const shorts = stored.map((w) => w.short);
   const unique = new Set(shorts).size === shorts.length;
   const who = `The layer "${showName(layer.name)}" (${showName(layer.className)})`;
   for (let i = 0; i < terms.length; i++) {

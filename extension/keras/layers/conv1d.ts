@@ -73,6 +73,12 @@ function inputChannels(layer: LayerNode, shape: Shape, s: ConvSettings): number 
 
 export const conv1d: LayerKind = {
   classNames: ['Conv1D'],
+  keras1: {
+    classNames: ['Convolution1D', 'AtrousConvolution1D'],
+    keys: { nb_filter: 'filters', filter_length: 'kernel_size', border_mode: 'padding', subsample_length: 'strides', atrous_rate: 'dilation_rate' },
+  },
+  keras3WeightNames: (layer) => ['kernel', ...(layer.config.use_bias !== false ? ['bias'] : [])],
+  python: { positional: ['filters', 'kernel_size', 'strides', 'padding'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length !== 3) throw new UnsupportedFeatureError(`Conv1D "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);

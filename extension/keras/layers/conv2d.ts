@@ -239,6 +239,10 @@ export const conv2d: LayerKind = {
   forward(layer, inputs, ctx) {
     refuseQuantized(layer);
     const s = settings(layer);
+    if (ctx.kerasMajor === 1 && s.channelsFirst) {
+      // Keras 1 stored a "th" kernel filters-first and Theano flipped it: no shape check can tell it apart.
+      throw new UnsupportedFeatureError(`${who(layer)} is a Keras 1 layer with dim_ordering "th", whose kernel is stored Theano-style (filters first, flipped); only dim_ordering "tf" can be run.`);
+    }
     let x: Tensor = oneTensor(layer, inputs.tensors);
     needsFrames(layer, x.shape.length);
     if (s.channelsFirst) x = transpose(x, [0, 2, 3, 1]);

@@ -36,6 +36,10 @@ function inputDim(layer: LayerNode, shape: Shape): number {
 
 export const dense: LayerKind = {
   classNames: ['Dense'],
+  keras1: { keys: { output_dim: 'units' } },
+  keras3WeightNames: (layer) => ['kernel', ...(layer.config.use_bias !== false ? ['bias'] : [])],
+  python: { positional: ['units', 'activation', 'use_bias'] },
+  inputIs: 'features',
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length < 2) throw new UnsupportedFeatureError(`Dense layer "${showName(layer.name)}" needs an input of rank 2 or more.`);

@@ -26,6 +26,9 @@ function inputLengths(layer: LayerNode): (number | null)[] | null {
 
 export const embedding: LayerKind = {
   classNames: ['Embedding'],
+  keras3WeightNames: () => ['embeddings'],
+  python: { positional: ['input_dim', 'output_dim'] },
+  inputIs: 'tokens',
   outputShape(layer, inputs) {
     const shape = [...oneInput(layer, inputs)];
     const lengths = inputLengths(layer);

@@ -32,7 +32,7 @@ import {
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
-import type { CellDescription, LayerEnv, WalkRow } from './types';
+import type { CellDescription, LayerEnv, LayerKind, WalkRow } from './types';
 
 /** reset_after from the config; when the key is absent (Keras < 2.0.4, hand-made configs), from the stored bias, then the version's default. */
 export function resetAfterOf(layer: LayerNode, env: LayerEnv): boolean {
@@ -287,4 +287,13 @@ export const gruCell: CellKind = {
   },
 };
 
-export const gru = recurrentLayer(gruCell);
+export const gru: LayerKind = {
+  ...recurrentLayer(gruCell),
+  python: { positional: ['units', 'activation', 'recurrent_activation', 'use_bias'], positionalOf: { CuDNNGRU: ['units'] } },
+  weightNote(name, shape) {
+    const m = shape[shape.length - 1] / 3;
+    if (!['kernel', 'recurrent_kernel', 'bias'].includes(name) || !Number.isInteger(m)) return null;
+    const rows = name === 'bias' && shape.length === 2 ? ' Row 0 is the input bias, row 1 the recurrent bias (reset_after=True).' : '';
+    return `Three gate blocks of M = ${m} columns each, in Keras order z (update), r (reset), h (candidate).${rows}`;
+  },
+};

@@ -7,6 +7,7 @@ import { passThrough } from './numpyEmit';
 
 export const identity: LayerKind = {
   classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'],
+  keras1: { keys: { p: 'rate' } },
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };
   },

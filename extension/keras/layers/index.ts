@@ -24,6 +24,7 @@ import { merge } from './merge';
 import { dot } from './dot';
 import { attention } from './attention';
 import { additiveAttention } from './additiveAttention';
+import { rnnWrapper } from './rnnWrapper';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
 import { globalPooling2d } from './globalPooling2d';
@@ -57,6 +58,7 @@ const ALL: readonly LayerKind[] = [
   dot,
   attention,
   additiveAttention,
+  rnnWrapper,
   conv2d,
   spatialPooling,
   globalPooling2d,
@@ -89,4 +91,29 @@ export function layerEnv(kerasMajor: 1 | 2 | 3): LayerEnv {
 export function cellKind(key: string): CellKind | undefined {
   for (const kind of ALL) if (kind.recurrentCell?.name === key) return kind.recurrentCell;
   return undefined;
+}
+
+let byKeras1Class: Map<string, string> | undefined;
+
+/** The Keras 2 class name of a Keras 1 one (`Convolution1D` → `Conv1D`), from the modules' Keras 1 aliases. */
+export function keras2ClassName(keras1Name: string): string | undefined {
+  if (!byKeras1Class) {
+    byKeras1Class = new Map();
+    for (const kind of ALL) for (const old of kind.keras1?.classNames ?? []) byKeras1Class.set(old, kind.classNames[0]);
+  }
+  return byKeras1Class.get(keras1Name);
+}
+
+let pythonClasses: ReadonlySet<string> | undefined;
+
+/** Class names whose module gives a Python signature: the ones the code hovers explain. */
+export function pythonLayerClasses(): ReadonlySet<string> {
+  pythonClasses ??= new Set(ALL.filter((k) => k.python).flatMap((k) => k.classNames));
+  return pythonClasses;
+}
+
+/** The positional parameter names of a class's constructor, or undefined when its module gives no signature. */
+export function pythonPositional(className: string): readonly string[] | undefined {
+  const python = layerKind(className)?.python;
+  return python && (python.positionalOf?.[className] ?? python.positional);
 }

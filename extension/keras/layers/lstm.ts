@@ -32,7 +32,7 @@ import {
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
-import type { CellDescription, LayerEnv, WalkRow } from './types';
+import type { CellDescription, LayerEnv, LayerKind, WalkRow } from './types';
 
 const isCudnn = (className: string): boolean => className === 'CuDNNLSTM';
 
@@ -205,4 +205,12 @@ export const lstmCell: CellKind = {
   },
 };
 
-export const lstm = recurrentLayer(lstmCell);
+export const lstm: LayerKind = {
+  ...recurrentLayer(lstmCell),
+  python: { positional: ['units', 'activation', 'recurrent_activation', 'use_bias'], positionalOf: { CuDNNLSTM: ['units'] } },
+  weightNote(name, shape) {
+    const m = shape[shape.length - 1] / 4;
+    if (!['kernel', 'recurrent_kernel', 'bias'].includes(name) || !Number.isInteger(m)) return null;
+    return `Four gate blocks of M = ${m} columns each, in Keras order i (input), f (forget), c (candidate), o (output).`;
+  },
+};

@@ -31,6 +31,7 @@ function settings(layer: LayerNode): PoolSettings {
 
 export const pooling1d: LayerKind = {
   classNames: ['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D'],
+  keras1: { keys: { pool_length: 'pool_size', stride: 'strides', border_mode: 'padding' } },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length !== 3) throw new UnsupportedFeatureError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);

@@ -508,10 +508,16 @@ export function runTensors(run: RecurrentRun, opts: RnnOptions, N: number, T: nu
   return out;
 }
 
+/** Keras 1 names of the recurrent options every cell shares (old → new). */
+const KERAS1_RNN_KEYS = { output_dim: 'units', inner_activation: 'recurrent_activation', inner_init: 'recurrent_initializer', U_regularizer: 'recurrent_regularizer', dropout_W: 'dropout', dropout_U: 'recurrent_dropout' };
+
 export function recurrentLayer(kind: CellKind): LayerKind {
   return {
     classNames: kind.classNames,
     recurrentCell: kind,
+    recurrent: true,
+    keras1: { keys: KERAS1_RNN_KEYS },
+    keras3WeightNames: (layer) => ['kernel', 'recurrent_kernel', ...(layer.config.use_bias !== false ? ['bias'] : [])],
     outputShape(layer, inputs) {
       return recurrentShapes(layer, inputs, unitsOf(layer), kind.stateCount);
     },

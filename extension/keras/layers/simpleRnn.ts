@@ -27,7 +27,7 @@ import {
   type Cell,
   type CellKind,
 } from './recurrent';
-import type { CellDescription } from './types';
+import type { CellDescription, LayerKind } from './types';
 import { workspace } from './recurrentKernel';
 
 function describe(layer: LayerNode): CellDescription {
@@ -122,4 +122,4 @@ export const simpleRnnCell: CellKind = {
   },
 };
 
-export const simpleRnn = recurrentLayer(simpleRnnCell);
+export const simpleRnn: LayerKind = { ...recurrentLayer(simpleRnnCell), python: { positional: ['units', 'activation', 'use_bias'] } };

@@ -24,6 +24,10 @@ function innerShape(layer: LayerNode, shape: Shape): Shape {
 
 export const timeDistributed: LayerKind = {
   classNames: ['TimeDistributed'],
+  python: { positional: ['layer'] },
+  innerLayers: (config, parse) => (config.layer ? [parse(config.layer)] : []),
+  innerGroups: ['layer'],
+  innerInputs: (inputs) => inputs.map((s) => [s[0], ...s.slice(2)]),
   outputShape(layer, inputs, env) {
     const shape = oneInput(layer, inputs);
     const res = childShape(inner(layer), [innerShape(layer, shape)], env);

@@ -197,6 +197,8 @@ export interface LayerOutput {
 export interface PythonSignature {
   /** Positional parameter names in Keras 2/3 order, e.g. ['units', 'activation']. */
   positional: readonly string[];
+  /** Positional names of this module's other class names where they differ (CuDNNLSTM takes `units` only). */
+  positionalOf?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Keras 1 spellings of a kind: old class names and config keys renamed in Keras 2 (old → new). */
@@ -212,12 +214,30 @@ export interface LayerKind {
   keras1?: Keras1Names;
   /** Weight names by position in a Keras 3 `vars` group, which stores them by index only. */
   keras3WeightNames?(layer: LayerNode): string[];
+  /**
+   * Groups under the layer's own Keras 3 weights group whose `vars` hold its weights, in weight order; a group the
+   * file lacks adds nothing. Default: the group itself and `cell`. (MultiHeadAttention: its four projections;
+   * RNN(StackedRNNCells): `cell/cells/<cell>` per cell.)
+   */
+  keras3VarGroups?(layer: LayerNode): string[];
   /** Dimension letters this kind introduces, with what they stand for (H, W, C for frames; F for filters). */
   letters?: Readonly<Record<string, string>>;
   /** The constructor's signature for hovers over Python code. */
   python?: PythonSignature;
   /** For a recurrent layer: the cell a wrapper (Bidirectional) runs in each direction. */
   recurrentCell?: CellKind;
+  /** Steps through time carrying a state: extra Keras 2 call inputs are its initial states (recurrent layers, Bidirectional). */
+  recurrent?: boolean;
+  /** The input Keras 1's `input_dim`/`input_length` describe: [N, D] features, [N, T, D] a sequence (the default), [N, T] tokens below input_dim. */
+  inputIs?: 'features' | 'sequence' | 'tokens';
+  /** A wrapper's inner layers from its config, each parsed by `parse` (TimeDistributed: `layer`; Bidirectional: both directions). */
+  innerLayers?(config: Readonly<Record<string, unknown>>, parse: (raw: unknown) => LayerNode, name: string): LayerNode[];
+  /** A wrapper's Keras 3 weight group per inner layer, in weight order; the inner layers share its stored weights equally. */
+  innerGroups?: readonly string[];
+  /** The input shapes a wrapper's inner layer sees (TimeDistributed: one time step); the wrapper's own when absent. */
+  innerInputs?(inputs: Shape[]): Shape[];
+  /** A sentence on how a stored weight is laid out (an LSTM kernel's four gate blocks), for its tooltip; null when nothing to say. */
+  weightNote?(weightName: string, shape: readonly number[]): string | null;
   /** Writes this kind into the NumPy export's script (numpyEmit.ts); a kind the forward pass runs must have one. */
   numpy?: NumpyEmitter;
   /** Python helper functions only this kind's emitter calls, by function name; the emitter adds the name to `cx.helpers` to have it defined. */

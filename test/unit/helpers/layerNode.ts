@@ -3,6 +3,7 @@
 
 import type { LayerNode, WeightRef } from '../../../extension/keras/model';
 import { layerEnv } from '../../../extension/keras/layers/index';
+import { shortWeightName } from '../../../extension/keras/weights';
 import type { CellDescription, ForwardContext, LayerEnv } from '../../../extension/keras/layers/types';
 import type { Tensor } from '../../../extension/keras/tensor';
 
@@ -11,7 +12,7 @@ export function weightRef(name: string, shape: number[], values: ArrayLike<numbe
   const data = Float32Array.from(values as ArrayLike<number>);
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size) throw new Error(`weightRef ${name}: ${data.length} values for shape [${shape}]`);
-  return { name, path: `test/${name}`, shape, dtype: 'float32', trainable, values: () => data };
+  return { name, short: shortWeightName(name), path: `test/${name}`, shape, dtype: 'float32', trainable, values: () => data };
 }
 
 export interface NodeOptions {

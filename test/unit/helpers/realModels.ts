@@ -8,6 +8,7 @@ import { lookup, openHdf5 } from '../../../extension/keras/container/hdf5';
 import type { H5Group } from '../../../extension/keras/container/hdf5';
 import type { WeightRef } from '../../../extension/keras/model';
 import type { Tensor } from '../../../extension/keras/tensor';
+import { shortWeightName } from '../../../extension/keras/weights';
 
 export const MODELS_DIR = resolve(__dirname, '../../../../shared/models');
 
@@ -34,7 +35,7 @@ function h5Of(file: string): H5Group {
 export function realWeight(file: string, datasetPath: string, name: string, trainable = true): WeightRef {
   const node = lookup(h5Of(file), datasetPath);
   if (!node || node.kind !== 'dataset') throw new Error(`${file}: no dataset ${datasetPath}`);
-  return { name, path: datasetPath, shape: node.shape, dtype: node.dtype, trainable, values: () => node.readFloat32() };
+  return { name, short: shortWeightName(name), path: datasetPath, shape: node.shape, dtype: node.dtype, trainable, values: () => node.readFloat32() };
 }
 
 function flat(nested: unknown): number[] {
