@@ -103,6 +103,11 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const activation: LayerKind = {
   classNames: ['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax', 'ThresholdedReLU'],
+  python: {
+    positional: ['activation'],
+    // LeakyReLU's first argument is `negative_slope` in Keras 3 and `alpha` in Keras 2: the same slope.
+    positionalOf: { ReLU: ['max_value', 'negative_slope', 'threshold'], LeakyReLU: ['negative_slope'], ELU: ['alpha'], Softmax: ['axis'], ThresholdedReLU: ['theta'] },
+  },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     // An axis the input does not have is refused here, as Keras refuses it when the layer is called.
