@@ -28,8 +28,8 @@ export interface InputSpec {
   /** Full batch shape as the file declares it, e.g. [null, 10, 3]; [32, 100] when the batch is fixed. */
   shape: Shape;
   dtype: string;
-  /** The Embedding layer this input feeds: inputs are integer tokens in [0, vocabulary). */
-  embedding?: { layer: string; vocabulary: number; maskZero: boolean };
+  /** The Embedding layer this input feeds (its name and class): inputs are integer tokens in [0, vocabulary). */
+  embedding?: { layer: string; className: string; vocabulary: number; maskZero: boolean };
 }
 
 export interface PrepareOptions {
@@ -122,7 +122,7 @@ export function inputSpecs(doc: ModelDocument): InputSpec[] {
     if (emb) {
       const vocabulary = Number(emb.config.input_dim);
       if (Number.isFinite(vocabulary) && vocabulary > 0) {
-        spec.embedding = { layer: emb.name, vocabulary, maskZero: emb.config.mask_zero === true };
+        spec.embedding = { layer: emb.name, className: emb.className, vocabulary, maskZero: emb.config.mask_zero === true };
       }
     }
     return spec;
@@ -1098,11 +1098,11 @@ function checkOne(spec: InputSpec, index: number, raw: RawArray, options: Prepar
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (!Number.isInteger(v)) {
-        throw new InputError(`${capital(label)} feeds the Embedding "${showName(spec.embedding.layer)}" and must hold whole-number tokens, but has ${v} at ${describePosition(shape, i, letters)}.`);
+        throw new InputError(`${capital(label)} feeds the ${showName(spec.embedding.className, 40)} "${showName(spec.embedding.layer)}" and must hold whole-number tokens, but has ${v} at ${describePosition(shape, i, letters)}.`);
       }
       if (v < 0 || v >= V) {
         throw new InputError(
-          `Token ${v} at ${describePosition(shape, i, letters)} is outside the vocabulary of the Embedding "${showName(spec.embedding.layer)}" (size ${V}, tokens 0..${V - 1}).`,
+          `Token ${v} at ${describePosition(shape, i, letters)} is outside the vocabulary of the ${showName(spec.embedding.className, 40)} "${showName(spec.embedding.layer)}" (size ${V}, tokens 0..${V - 1}).`,
         );
       }
     }

@@ -179,7 +179,7 @@ describe('nesting depth', () => {
     const { doc } = await open(file);
     const specs = inputSpecs(doc);
     withinBudget(cpu0, t0);
-    assert.deepEqual(specs[0].embedding, { layer: 'emb', vocabulary: 50, maskZero: false });
+    assert.deepEqual(specs[0].embedding, { layer: 'emb', className: 'Embedding', vocabulary: 50, maskZero: false });
   });
 
   it('refuses Bidirectional nested 24 deep quickly and in little memory', async () => {

@@ -217,7 +217,7 @@ test('NaN and Infinity are refused with their position', () => {
 
 test('Embedding inputs: tokens must be whole numbers inside the vocabulary', () => {
   const doc = embedDoc(10);
-  assert.deepEqual(inputSpecs(doc)[0].embedding, { layer: 'emb', vocabulary: 10, maskZero: false });
+  assert.deepEqual(inputSpecs(doc)[0].embedding, { layer: 'emb', className: 'Embedding', vocabulary: 10, maskZero: false });
   const ok = prepareInputs(doc, parseInputText('[[1, 2, 3, 4, 9]]'));
   assert.deepEqual(ok.tensors[0].shape, [1, 5]);
   inputError(() => prepareInputs(doc, parseInputText('[[1, 2, 10, 4, 0]]')), /Token 10 at sample 0, time step 2 is outside the vocabulary of the Embedding "emb" \(size 10, tokens 0\.\.9\)/);
