@@ -123,6 +123,11 @@ export const KIND_EXAMPLES: KindExample[] = [
     inputs: [[2, 4, 3]],
   },
   { className: 'RNN', config: { cell: { class_name: 'SimpleRNNCell', config: { units: 3, name: 'simple_rnn_cell' } } }, inputs: [[2, 5, 2]] },
+  // Recurrent cells whose state is a feature map
+  { className: 'ConvLSTM2D', config: { filters: 2, kernel_size: [3, 3], padding: 'same', strides: [2, 1], return_state: true }, inputs: [[2, 3, 5, 4, 2]] },
+  { className: 'ConvLSTM2D', config: { filters: 2, kernel_size: [2, 3], data_format: 'channels_first', go_backwards: true, return_sequences: true, use_bias: false }, inputs: [[1, 3, 2, 4, 5]], kerasMajor: 2 },
+  { className: 'ConvLSTM1D', config: { filters: 3, kernel_size: [3], padding: 'same', dilation_rate: [2], return_sequences: true, recurrent_activation: 'hard_sigmoid' }, inputs: [[2, 4, 7, 2]] },
+  { className: 'ConvLSTM3D', config: { filters: 2, kernel_size: [2, 2, 2], padding: 'valid' }, inputs: [[1, 3, 3, 4, 3, 1]] },
   // The model's input: every other example runs through one.
   { className: 'InputLayer', config: {}, inputs: [[2, 3]], exempt: { forward: 'an InputLayer is the model input itself; every other example runs through one', numpy: 'the model input itself; every exported script starts with one', python: 'written Input(shape=...) in code, not as a layer call' } },
 ];

@@ -24,6 +24,7 @@ import { merge } from './merge';
 import { dot } from './dot';
 import { attention } from './attention';
 import { additiveAttention } from './additiveAttention';
+import { convLstm } from './convLstm';
 import { rnnWrapper } from './rnnWrapper';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
@@ -58,6 +59,7 @@ const ALL: readonly LayerKind[] = [
   dot,
   attention,
   additiveAttention,
+  convLstm,
   rnnWrapper,
   conv2d,
   spatialPooling,
