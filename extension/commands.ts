@@ -184,8 +184,3 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.openInPanel, wrap('Open inspector', openInPanel)),
   ];
 }
-
-/** `foo.h5` for messages: controls and bidi overrides visible, cut to a label's length. */
-export function fileLabel(uri: vscode.Uri): string {
-  return showName(path.basename(uri.fsPath));
-}

@@ -460,7 +460,7 @@ export class InspectorSession implements vscode.Disposable {
           // A run that reached every stateful layer leaves their states for the next one; a stopped run keeps the old.
           if (result.finalStates?.length && !result.stopped) {
             this.statefulLayers = result.finalStates.map((s) => s.layer);
-            this.lastState = { states: result.finalStates, origin: `run ${runId} at ${new Date().toLocaleTimeString('en-GB')} (${label})` };
+            this.lastState = { states: result.finalStates, origin: `run ${runId} (${new Date().toLocaleTimeString('en-GB')}), ${label}` };
           }
           this.post({ type: 'runResult', result });
           this.postStateInfo();

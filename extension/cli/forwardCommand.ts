@@ -74,7 +74,7 @@ function positiveInt(flag: string, v: string | undefined): number {
   return n;
 }
 
-export function parseForwardArgs(argv: string[]): ForwardArgs {
+function parseForwardArgs(argv: string[]): ForwardArgs {
   const args: Partial<ForwardArgs> & { trace: boolean; noTrace: boolean; json: boolean; debug: boolean } = {
     trace: false,
     noTrace: false,
@@ -205,7 +205,7 @@ function pad(s: string, w: number): string {
 }
 
 /** The readable report: input, each layer's output shape, the model output, and per-step h for small layers. */
-export function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: ForwardResult, showTrace: boolean): string {
+function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: ForwardResult, showTrace: boolean): string {
   // Names, versions and notes come from the file: cell()/textLine() keep each one a bounded line of inert text.
   const lines: string[] = [];
   lines.push(textLine(`Model: ${doc.file} (${doc.format}, Keras ${doc.kerasVersion == null ? 'unknown' : cell(doc.kerasVersion, WORD_CELL)})`));

@@ -7,12 +7,12 @@ import { architectureCandidates } from '../keras/document';
 import { InputError } from '../keras/errors';
 import { cell } from './text';
 
-export interface OutputRequest {
+interface OutputRequest {
   flag: string;
   path: string | undefined;
 }
 
-export interface ProtectedFiles {
+interface ProtectedFiles {
   model: string;
   config?: string;
   input?: string;

@@ -8,7 +8,7 @@ import { InputError } from '../keras/errors';
 import type { CliIo } from './io';
 import { cell, jsonText, listCell, textLine, WORD_CELL, wrapped } from './text';
 
-export interface SummaryArgs {
+interface SummaryArgs {
   model: string;
   config?: string;
   json: boolean;
@@ -53,7 +53,7 @@ function pad(text: string, width: number): string {
 const MAX_INDENT = 16;
 
 /** The text table: name (class), annotated output shape, params, and connections for functional graphs. */
-export function summaryText(s: ModelSummary): string {
+function summaryText(s: ModelSummary): string {
   // Every name, class, version and note below comes from the file: cell()/textLine() make it one bounded line.
   const lines: string[] = [];
   const version = s.kerasVersion == null ? 'unknown' : cell(s.kerasVersion, WORD_CELL);
@@ -105,7 +105,7 @@ export function summaryText(s: ModelSummary): string {
   return lines.join('\n');
 }
 
-export function parseSummaryArgs(argv: string[]): SummaryArgs {
+function parseSummaryArgs(argv: string[]): SummaryArgs {
   let model: string | undefined;
   let config: string | undefined;
   let json = false;

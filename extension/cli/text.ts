@@ -4,11 +4,11 @@
 import { showName } from '../keras/safeText';
 
 /** Widest layer or input name in a table cell. */
-export const NAME_CELL = 48;
+const NAME_CELL = 48;
 /** Widest class name, version or backend in a table cell or header. */
 export const WORD_CELL = 32;
 /** Longest line of free text (a note, a warning, a path) the CLI prints. */
-export const MAX_LINE = 300;
+const MAX_LINE = 300;
 
 /** A name in a table cell: controls visible, cut to `max` characters with the full length said. */
 export function cell(s: unknown, max = NAME_CELL): string {

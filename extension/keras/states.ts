@@ -16,14 +16,14 @@ export interface LayerStates {
 }
 
 /** A stateful layer of the model: its name, units M and how many states its cell carries. */
-export interface StatefulLayer {
+interface StatefulLayer {
   name: string;
   units: number;
   stateCount: number;
 }
 
 /** What a state file says it is; anything else is refused. */
-export const STATE_FILE_FORMAT = 'keras-rnn-inspector-state';
+const STATE_FILE_FORMAT = 'keras-rnn-inspector-state';
 /** A state file is a few numbers per unit: far below this unless it is not one. */
 export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 

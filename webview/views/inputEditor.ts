@@ -20,7 +20,7 @@ export interface InputEditorHost {
 }
 
 /** One model input's values: concrete shape (N, T, D) or (N, T) for tokens. */
-export interface GridInput {
+interface GridInput {
   shape: number[];
   data: Float64Array;
 }
@@ -489,7 +489,7 @@ export class InputEditor {
 }
 
 /** Copy overlapping values into a buffer of a new shape (new cells are 0). */
-export function resizeData(g: GridInput, shape: number[]): Float64Array {
+function resizeData(g: GridInput, shape: number[]): Float64Array {
   const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
   const oldShape = g.shape;
   const rank = shape.length;

@@ -353,7 +353,7 @@ export class ResultsView {
       // Several outputs (a decoder's sequence and its states): each by the name of what produces it.
       const name = result.outputNames?.[k];
       const label = several ? `output ${k}${name ? ` · ${showName(name, 60)}` : ''}` : 'output';
-      const row = h('div', { class: 'output', 'data-testid': 'model-output', 'data-index': k }, h('span', { class: 'label' }, h('span', { class: 'output-name' }, label), h('span', { class: 'output-shape' }, shapeText(o.shape))), h('code', {}, fmtVector(o.data, 16, 7)));
+      const row = h('div', { class: several ? 'output named' : 'output', 'data-testid': 'model-output', 'data-index': k }, h('span', { class: 'label' }, h('span', { class: 'output-name' }, label), h('span', { class: 'output-shape' }, shapeText(o.shape))), h('code', {}, fmtVector(o.data, 16, 7)));
       if (name) row.dataset.name = name;
       outputs.append(row);
     });

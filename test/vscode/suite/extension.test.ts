@@ -307,6 +307,51 @@ suite('Keras RNN Inspector extension', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('stateful GRUs: a run continued from the last state equals the reference over the whole sequence; a reset starts from zeros', async function () {
+    // models2's poem model (stateful=True, batch fixed at 1) and its seeded input, split after step 5.
+    const id = 'poem-stateful-gru-tfk215';
+    const uri = vscode.Uri.file(path.join(shared, 'models2', 'files', `${id}.h5`));
+    if (!fs.existsSync(uri.fsPath)) skipWhy(this, `${uri.fsPath} is not here`);
+    const x = (JSON.parse(fs.readFileSync(path.join(shared, 'models2', 'inputs', `${id}.json`), 'utf8')) as { inputs: number[][][] }).inputs[0];
+    const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+    const ref = flat((JSON.parse(fs.readFileSync(path.join(shared, 'models2', 'expected', `${id}.json`), 'utf8')) as { output: unknown }).output);
+    const close = (got: ArrayLike<number>, want: number[], what: string) => {
+      assert.equal(got.length, want.length, what);
+      want.forEach((b, i) => assert.ok(Math.abs(got[i] - b) <= 1e-5 + 1e-5 * Math.abs(b), `${what}[${i}]: ${got[i]} vs ${b}`));
+    };
+    const run = (rows: number[][], continueState: boolean) =>
+      vscode.commands.executeCommand('kerasRnnInspector.runForward', uri, { input: { kind: 'text', text: JSON.stringify([rows]) }, continueState }) as Thenable<RunOutcome>;
+    const first = await run(x.slice(0, 5), true);
+    assert.equal(first.error, undefined, first.error);
+    // No state yet: the first run starts from zeros even when asked to continue, and says so.
+    assert.equal(first.result!.startedFrom, undefined);
+    close(first.result!.outputs[0].data, ref.slice(0, 5 * 64), 'steps 0..4');
+    const session = api.panels.get(uri)!.session;
+    assert.deepEqual(first.result!.finalStates?.map((s) => s.layer), ['gru_2', 'gru_3']);
+    assert.match(session.lastState?.origin ?? '', /^run \d+ /);
+    await waitFor('stateInfo posted to the page', () => session.sent.includes('stateInfo'), 30_000);
+    const second = await run(x.slice(5), true);
+    assert.equal(second.error, undefined, second.error);
+    assert.match(second.result!.startedFrom ?? '', new RegExp(`^run ${first.result!.runId} `));
+    close(second.result!.outputs[0].data, ref.slice(5 * 64), 'continued steps 5..11');
+    // Reset (Keras's reset_states()): the same second half now starts from zeros and differs from the reference.
+    session.resetState();
+    assert.equal(session.lastState, undefined);
+    const fresh = await run(x.slice(5), true);
+    assert.equal(fresh.result!.startedFrom, undefined);
+    assert.ok(Math.abs(fresh.result!.outputs[0].data[0] - ref[5 * 64]) > 1e-4, 'a run after a reset starts from zeros');
+  });
+
+  test('several outputs are named: the seq2seq decoder returns its sequence and both LSTM states', async function () {
+    const id = 'seq2seq-decoder-k310';
+    const uri = vscode.Uri.file(path.join(shared, 'models2', 'files', `${id}.keras`));
+    if (!fs.existsSync(uri.fsPath)) skipWhy(this, `${uri.fsPath} is not here`);
+    const out = (await vscode.commands.executeCommand('kerasRnnInspector.runForward', uri, { input: { kind: 'ramp', t: 4 } })) as RunOutcome;
+    assert.equal(out.error, undefined, out.error);
+    assert.deepEqual(out.result!.outputNames, ['time_distributed', 'lstm_1 state h', 'lstm_1 state c']);
+    assert.deepEqual(out.result!.outputs.map((o) => o.shape), [[1, 4, 1], [1, 64], [1, 64]]);
+  });
+
   test('a run on a file that is not a model returns its error instead of failing silently', async () => {
     const uri = vscode.Uri.file(path.join(shared, 'models', 'files', 'xgboost-not-hdf5.h5'));
     const out = (await vscode.commands.executeCommand('kerasRnnInspector.runForward', uri, { input: { kind: 'zeros' } })) as RunOutcome;
