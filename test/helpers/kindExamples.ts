@@ -55,6 +55,7 @@ export const KIND_EXAMPLES: KindExample[] = [
   { className: 'GaussianNoise', config: { stddev: 0.1 }, inputs: [[2, 4]] },
   { className: 'GaussianDropout', config: { rate: 0.1 }, inputs: [[2, 4]] },
   { className: 'AlphaDropout', config: { rate: 0.1 }, inputs: [[2, 4]] },
+  { className: 'ActivityRegularization', config: { l1: 0.01, l2: 0.001 }, inputs: [[2, 4]] },
   // Shaping
   { className: 'RepeatVector', config: { n: 3 }, inputs: [[2, 4]] },
   { className: 'Flatten', config: {}, inputs: [[2, 3, 4]] },

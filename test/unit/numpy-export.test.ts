@@ -344,3 +344,51 @@ test('ReLU with threshold, max_value and negative_slope follows Keras (x > thres
   }
   if (!hasNumpy) t.diagnostic(NO_NUMPY);
 });
+
+test('the registry and the export agree: ThresholdedReLU exports, ActivityRegularization runs (hand-computed)', async (t) => {
+  // Dense(2): W = [[1, 2], [3, 4]], b = [0.5, -0.5]; x = [1, -1] gives [1 − 3 + 0.5, 2 − 4 − 0.5] = [-1.5, -2.5].
+  // ActivityRegularization returns its input at inference (its l1/l2 penalty is a training loss): [-1.5, -2.5].
+  // ThresholdedReLU(theta = -2): x where x > theta, else 0: [-1.5, 0]. On [-2, 0.5, 1, 1.5, 3] with theta = 1: 1 is not > 1.
+  const dense = layerNode('Dense', { units: 2 }, { name: 'dense', weights: [weightRef('kernel', [2, 2], [1, 2, 3, 4]), weightRef('bias', [2], [0.5, -0.5])] });
+  const reg = layerNode('ActivityRegularization', { l1: 0.01, l2: 0.1 }, { name: 'reg' });
+  const thr = layerNode('ThresholdedReLU', { theta: -2 }, { name: 'thr' });
+  const doc = sequentialDoc([null, 2], [dense, reg, thr], 2);
+  const x = { shape: [1, 2], data: Float64Array.from([1, -1]) };
+  const run = await runForward(doc, [x]);
+  assert.equal(run.stopped, undefined, `the forward pass stopped: ${run.stopped?.message}`);
+  assert.deepEqual(Array.from(run.outputs[0].data), [-1.5, 0]);
+  const alone = sequentialDoc([null, 5], [layerNode('ThresholdedReLU', { theta: 1 }, { name: 'thr1' })], 2);
+  const xs = { shape: [1, 5], data: Float64Array.from([-2, 0.5, 1, 1.5, 3]) };
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const res = runScript(exportNumpy(doc, [x], { title: 'drift' }), 'drift');
+  assert.deepEqual(flat(res.output), [-1.5, 0]);
+  assert.deepEqual(res.layers.map((l) => [l.name, flat(l.output)]), [['dense', [-1.5, -2.5]], ['reg', [-1.5, -2.5]], ['thr', [-1.5, 0]]]);
+  assert.deepEqual(flat(runScript(exportNumpy(alone, [xs]), 'thresholded').output), [0, 0, 0, 1.5, 3]);
+});
+
+test('merges in the script broadcast as Keras does (size-1 axes after the batch axis) and Keras 3 Maximum is mask-aware', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const { functionalDoc, callOf } = await import('./helpers/modelDoc');
+  // keras/src/layers/merging/base_merge.py expands a lower-rank input at axis 1: a (2, 2) plus b (2, 3, 2) adds
+  // a[n] to every step of b[n]. (NumPy's own trailing alignment would pair a's batch axis with b's time axis.)
+  const add = layerNode('Add', {}, { name: 'add', calls: callOf('a', 'b') });
+  const doc = functionalDoc({ a: [null, 2], b: [null, 3, 2] }, [add], ['add']);
+  const a = { shape: [2, 2], data: Float64Array.from([1, 2, 3, 4]) };
+  const b = { shape: [2, 3, 2], data: Float64Array.from({ length: 12 }, (_, i) => i) };
+  const res = runScript(exportNumpy(doc, [a, b]), 'merge_lift');
+  assert.deepEqual(flat(res.output), [1, 3, 3, 5, 5, 7, 9, 11, 11, 13, 13, 15]);
+  assert.deepEqual(res.outputShape, [2, 3, 2]);
+  // Keras 3 Maximum (base_merge._apply_merge_op_and_or_mask): a masked operand takes the other side's value.
+  // p = [[1, 5], [0, 0], [3, -1]] masks step 1; q = [[2, 2], [4, -4], [0, 0]] masks step 2 (Masking, mask_value 0).
+  // Step 0: max([1, 5], [2, 2]) = [2, 5]; step 1: p masked, so q = [4, -4]; step 2: q masked, so p = [3, -1].
+  const mp = layerNode('Masking', { mask_value: 0 }, { name: 'mp', calls: callOf('p') });
+  const mq = layerNode('Masking', { mask_value: 0 }, { name: 'mq', calls: callOf('q') });
+  const max = layerNode('Maximum', {}, { name: 'max', calls: callOf('mp', 'mq') });
+  const p = { shape: [1, 3, 2], data: Float64Array.from([1, 5, 0, 0, 3, -1]) };
+  const q = { shape: [1, 3, 2], data: Float64Array.from([2, 2, 4, -4, 0, 0]) };
+  const k3 = runScript(exportNumpy(functionalDoc({ p: [null, 3, 2], q: [null, 3, 2] }, [mp, mq, max], ['max'], 3), [p, q]), 'max_k3');
+  assert.deepEqual(flat(k3.output), [2, 5, 4, -4, 3, -1]);
+  // Keras 2 merges the (zeroed) values plainly: step 1 max([0, 0], [4, -4]) = [4, 0], step 2 max([3, -1], [0, 0]) = [3, 0].
+  const k2 = runScript(exportNumpy(functionalDoc({ p: [null, 3, 2], q: [null, 3, 2] }, [mp, mq, max], ['max'], 2), [p, q]), 'max_k2');
+  assert.deepEqual(flat(k2.output), [2, 5, 4, 0, 3, 0]);
+});

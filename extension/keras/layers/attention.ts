@@ -10,6 +10,7 @@ import type { LayerInputs, LayerKind } from './types';
 import { configFlag, configString, makeFormula, maskFits, weightValues } from './common';
 import type { TermSpec } from './common';
 import { showName } from '../safeText';
+import { cfg, weightByAlias, type NumpyEmitter } from './numpyEmit';
 
 /** Call arguments that change the math; LayerInputs may carry the call's own kwargs. */
 function callFlags(layer: LayerNode, inputs?: LayerInputs): { causal: boolean; returnScores: boolean } {
@@ -44,6 +45,27 @@ function specs(layer: LayerNode): TermSpec[] {
 function asSequences(t: Tensor): Tensor {
   return t.shape.length === 2 ? { shape: [1, t.shape[0], t.shape[1]], data: t.data } : t;
 }
+
+/** The NumPy export: dot-product attention, softmax(q·kᵀ)·v, with the value mask and the causal mask. */
+const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
+  const [q, v, k0] = inputs.vars;
+  const k = k0 ?? v;
+  const mode = cfg(layer, 'score_mode', 'dot');
+  const useScale = cfg(layer, 'use_scale', false) === true;
+  const causal = call.kwargs.use_causal_mask === true || cfg(layer, 'causal', false) === true;
+  if (mode !== 'dot') throw new UnsupportedFeatureError(`The NumPy export handles Attention with score_mode="dot" only ("${showName(layer.name)}").`);
+  const scale = useScale ? weightByAlias(layer, ['scale'], 0) : undefined;
+  cx.helpers.add('softmax');
+  cx.out.push(`scores = ${q} @ np.swapaxes(${k}, -1, -2)  # N×Tq×Tv: query·key`);
+  if (scale) cx.out.push(`scores = scores * ${cx.weight(layer, scale)}  # learned scale`);
+  const vMask = inputs.masks[1] ?? 'None';
+  if (vMask !== 'None') cx.out.push(`scores = scores - 1e9 * (1 - ${vMask}[:, None, :])  # masked value steps get no weight`);
+  if (causal) cx.out.push(`scores = scores - 1e9 * (1 - np.tril(np.ones(scores.shape[-2:])))  # causal: no looking ahead`);
+  cx.out.push(`${target} = softmax(scores) @ ${v}`);
+  const qMask = inputs.masks[0] ?? 'None';
+  if (qMask !== 'None') cx.out.push(`${target} = ${target} * ${qMask}[..., None]`);
+  return { vars: [target], masks: [qMask] };
+};
 
 export const attention: LayerKind = {
   classNames: ['Attention'],
@@ -132,4 +154,5 @@ export const attention: LayerKind = {
     if (returnScores) tensors.push({ shape: flat ? [Tq, Tv] : [N, Tq, Tv], data: weights });
     return { tensors, masks: tensors.map(() => qMask) };
   },
+  numpy,
 };

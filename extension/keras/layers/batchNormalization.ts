@@ -9,6 +9,7 @@ import type { LayerKind, LayerEnv } from './types';
 import { configFlag, configValue, findWeight, makeFormula, normalizeAxis, oneInput, oneTensor, strides, weightValues } from './common';
 import type { TermSpec } from './common';
 import { showName } from '../safeText';
+import { cfg, cfgFloat, cfgAxes, needWeight, one, passMask, type NumpyEmitter } from './numpyEmit';
 
 function axisOf(layer: LayerNode, rank: number): number {
   let a = configValue(layer, ['axis']) ?? -1;
@@ -42,6 +43,30 @@ function effectiveEpsilon(layer: LayerNode, rank: number, env: LayerEnv): number
   if (env.kerasMajor === 2 && (rank === 4 || rank === 5) && fused !== false && eps < 1.001e-5) return 1.001e-5;
   return eps;
 }
+
+/** The NumPy export: (x − moving_mean)/√(moving_variance + ε)·gamma + beta over one axis. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const axes = cfgAxes(layer);
+  if (axes.length !== 1) throw new UnsupportedFeatureError(`The NumPy export handles BatchNormalization over one axis only ("${showName(layer.name)}").`);
+  const scale = cfg(layer, 'scale', true) !== false;
+  const center = cfg(layer, 'center', true) !== false;
+  let pos = 0;
+  const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
+  const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
+  const mean = needWeight(layer, ['moving_mean'], pos++);
+  const variance = needWeight(layer, ['moving_variance'], pos++);
+  const eps = cfgFloat(layer, 'epsilon', 1e-3);
+  const x = one(layer, inputs);
+  const ax = axes[0];
+  const shape = `bn_shape = [1] * ${x}.ndim; bn_shape[${ax}] = -1`;
+  cx.out.push(shape);
+  cx.out.push(`mean = ${cx.weight(layer, mean)}.reshape(bn_shape)  # moving_mean`);
+  cx.out.push(`var = ${cx.weight(layer, variance)}.reshape(bn_shape)  # moving_variance`);
+  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${eps})  # inference: the stored moving statistics`);
+  if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(bn_shape)  # gamma`);
+  if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(bn_shape)  # beta`);
+  return { vars: [target], masks: passMask(inputs) };
+};
 
 export const batchNormalization: LayerKind = {
   classNames: ['BatchNormalization'],
@@ -94,4 +119,5 @@ export const batchNormalization: LayerKind = {
     }
     return { tensors: [{ shape: [...x.shape], data: out }], masks: [inputs.masks[0] ?? null] };
   },
+  numpy,
 };

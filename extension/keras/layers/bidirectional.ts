@@ -21,6 +21,7 @@ import {
 } from './recurrent';
 import type { LayerEnv, LayerKind, LayerOutput, ParamFormula } from './types';
 import { showName } from '../safeText';
+import { one, quoted, word, type NumpyEmitter, type Emitted } from './numpyEmit';
 
 type MergeMode = 'concat' | 'sum' | 'ave' | 'mul' | null;
 
@@ -140,6 +141,44 @@ function innerLayers(config: Readonly<Record<string, unknown>>, parse: (raw: unk
   return [forward, backward];
 }
 
+/**
+ * The NumPy export: each direction written by its own layer's emitter (returning its states, and zeros at masked steps
+ * when it returns sequences, as Keras sets), the backward sequence flipped back into input time order, then merged.
+ */
+const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
+  const [fwd, bwd] = sides(layer);
+  const mode = mergeModeOf(layer);
+  const x = one(layer, inputs);
+  const mask = inputs.masks[0] ?? 'None';
+  // Keras splits initial states in half: the first half starts the forward layer, the second the backward one.
+  const states = inputs.vars.slice(1);
+  const half = states.length / 2;
+  const side = (child: LayerNode, init: string[], label: 'forward' | 'backward'): Emitted => {
+    const opts = rnnOptions(child);
+    const node: LayerNode = { ...child, config: { ...child.config, return_state: true, zero_output_for_mask: opts.returnSequences } };
+    cx.out.push(`# ${label} direction: ${word(child.className)} ${quoted(child.name)}`);
+    const ins = { vars: [x, ...init], masks: [mask, ...init.map(() => 'None')] };
+    return cx.emitterOf(child, layer)(node, call, ins, cx, `${target}__${label === 'forward' ? 'fwd' : 'bwd'}`);
+  };
+  const f = side(fwd, states.slice(0, half), 'forward');
+  const b = side(bwd, states.slice(half), 'backward');
+  const fo = rnnOptions(fwd);
+  const bo = rnnOptions(bwd);
+  const [yf, yb] = [f.vars[0], b.vars[0]];
+  if (bo.returnSequences) cx.out.push(`${yb} = np.flip(${yb}, axis=${bo.timeMajor ? 0 : 1})  # back into input time order before merging`);
+  let vars: string[];
+  if (mode === null) vars = [yf, yb];
+  else {
+    const expr = mode === 'concat' ? `np.concatenate([${yf}, ${yb}], axis=-1)` : mode === 'sum' ? `${yf} + ${yb}` : mode === 'mul' ? `${yf} * ${yb}` : `(${yf} + ${yb}) / 2.0`;
+    cx.out.push(`${target} = ${expr}  # merge_mode="${mode}"`);
+    vars = [target];
+  }
+  const masks = vars.map(() => (fo.returnSequences ? mask : 'None'));
+  if (!fo.returnState) return { vars, masks };
+  const st = [...f.vars.slice(1), ...b.vars.slice(1)];
+  return { vars: [...vars, ...st], masks: [...masks, ...st.map(() => 'None')] };
+};
+
 export const bidirectional: LayerKind = {
   classNames: ['Bidirectional'],
   recurrent: true,
@@ -231,4 +270,5 @@ export const bidirectional: LayerKind = {
     const traces = [f.trace, b.trace].filter((t) => t !== undefined);
     return { tensors, masks, ...(traces.length ? { traces } : {}) };
   },
+  numpy,
 };

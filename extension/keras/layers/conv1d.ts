@@ -10,6 +10,8 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configString, configValue, findWeight, makeFormula, oneInput, oneTensor, refuseQuantized, transpose, weightValues } from './common';
 import { showName } from '../safeText';
+import { cfg, cfgChoice, cfgInt, dims, weightByAlias, needWeight, one, type NumpyEmitter } from './numpyEmit';
+import { pyStr } from '../safeText';
 
 const KERNEL = ['kernel', 'W'];
 const BIAS = ['bias', 'b'];
@@ -70,6 +72,44 @@ function inputChannels(layer: LayerNode, shape: Shape, s: ConvSettings): number 
   if (w && w.shape.length === 3) return w.shape[1] * s.groups;
   throw new UnsupportedFeatureError(`The input width of Conv1D "${showName(layer.name)}" is unknown, so its weights cannot be sized.`);
 }
+
+/** The Python loop the NumPy export defines for Conv1D (TF-style 'same' padding, causal padding on the left). */
+const RUN_CONV1D = `def run_conv1d(x, W, b, strides, padding, dilation, act):
+    """Conv1D over x (N×T×C): y[n, t, f] = sum_j sum_c x[n, t·s + j·dil, c]·W[j, c, f] + b[f]; W is k×C×F."""
+    N, T, C = x.shape
+    k, _, F = W.shape
+    span = (k - 1) * dilation + 1
+    if padding == 'causal':
+        x = np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
+    elif padding == 'same':
+        out_len = -(-T // strides)
+        pad = max((out_len - 1) * strides + span - T, 0)
+        x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (0, 0)))
+    T_out = (x.shape[1] - span) // strides + 1
+    y = np.zeros((N, T_out, F)) + (0.0 if b is None else b)
+    for j in range(k):
+        start = j * dilation
+        y += x[:, start:start + (T_out - 1) * strides + 1:strides] @ W[j]
+    return act(y)`;
+
+/** The NumPy export: the weights, then one call of run_conv1d (below) with the checked strides, padding and dilation. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
+    throw new UnsupportedFeatureError(`The NumPy export handles Conv1D with channels_last only ("${showName(layer.name)}").`);
+  }
+  if (cfgInt(layer, 'groups', 1) !== '1') throw new UnsupportedFeatureError(`The NumPy export does not handle grouped Conv1D ("${showName(layer.name)}").`);
+  const W = needWeight(layer, ['kernel', 'W'], 0);
+  const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
+  const b = useBias ? weightByAlias(layer, ['bias', 'b'], 1) : undefined;
+  const strides = cfg(layer, 'strides', null) === null ? cfgInt(layer, 'subsample_length', 1) : cfgInt(layer, 'strides', 1);
+  const dilation = cfgInt(layer, 'dilation_rate', 1);
+  const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same', 'causal']);
+  cx.helpers.add('run_conv1d');
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel k×C×F = ${dims(W.shape, layer.name).join('×')}`);
+  cx.out.push(b ? `b = ${cx.weight(layer, b)}  # bias F` : 'b = None');
+  cx.out.push(`${target} = run_conv1d(${one(layer, inputs)}, W, b, strides=${strides}, padding=${pyStr(padding)}, dilation=${dilation}, act=${cx.act(cfg(layer, 'activation', 'linear'))})`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const conv1d: LayerKind = {
   classNames: ['Conv1D'],
@@ -158,4 +198,6 @@ export const conv1d: LayerKind = {
     // Keras Conv1D does not support masking: a mask stops here.
     return { tensors: [y], masks: [null] };
   },
+  numpy,
+  numpyHelpers: { run_conv1d: RUN_CONV1D },
 };

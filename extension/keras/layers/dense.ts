@@ -8,6 +8,7 @@ import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configValue, findWeight, lastDimOr, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
 import { showName } from '../safeText';
+import { cfg, dims, weightByAlias, needWeight, one, passMask, type NumpyEmitter } from './numpyEmit';
 
 const KERNEL = ['kernel', 'W'];
 const BIAS = ['bias', 'b'];
@@ -33,6 +34,19 @@ function inputDim(layer: LayerNode, shape: Shape): number {
   if (d === null) throw new UnsupportedFeatureError(`The input width of Dense layer "${showName(layer.name)}" is unknown, so its weights cannot be sized.`);
   return d;
 }
+
+/** The NumPy export: y = act(x·W + b), written as the notebooks do. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const W = needWeight(layer, ['kernel', 'W'], 0);
+  const useBias = cfg(layer, 'use_bias', cfg(layer, 'bias', true)) !== false;
+  const b = useBias ? weightByAlias(layer, ['bias', 'b'], 1) : undefined;
+  const act = cx.act(cfg(layer, 'activation', 'linear'));
+  const [D, K] = dims(W.shape, layer.name);
+  cx.out.push(`W = ${cx.weight(layer, W)}  # kernel D×K = ${D}×${K}`);
+  if (b) cx.out.push(`b = ${cx.weight(layer, b)}  # bias K = ${K}`);
+  cx.out.push(`${target} = ${act}(${one(layer, inputs)} @ W${b ? ' + b' : ''})  # Dense: y = act(x·W + b) on the last axis`);
+  return { vars: [target], masks: passMask(inputs) };
+};
 
 export const dense: LayerKind = {
   classNames: ['Dense'],
@@ -86,4 +100,5 @@ export const dense: LayerKind = {
     applyActivation(configValue(layer, ['activation']) ?? 'linear', out, K, ctx.kerasMajor);
     return { tensors: [{ shape: [...x.shape.slice(0, -1), K], data: out }], masks: [inputs.masks[0] ?? null] };
   },
+  numpy,
 };

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { strides } from './common';
 import { showName } from '../safeText';
+import { cfg, pyInts, type NumpyEmitter } from './numpyEmit';
 
 function axesOf(layer: LayerNode, rank1: number, rank2: number): [number, number] {
   const a = layer.config.axes ?? -1;
@@ -46,6 +47,21 @@ function outShape(s1: Shape, s2: Shape, a1: number, a2: number): Shape {
   const out = [...s1.slice(0, a1), ...s1.slice(a1 + 1), ...s2.slice(1, a2), ...s2.slice(a2 + 1)];
   return out.length === 1 ? [...out, 1] : out;
 }
+
+/** The NumPy export: per-sample tensordot over the two axes, optionally L2-normalized first. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const rawAxes = cfg(layer, 'axes', -1);
+  const axes = pyInts(Array.isArray(rawAxes) ? rawAxes : [rawAxes, rawAxes], 'axes', layer.name);
+  if (axes.length !== 2) throw new UnsupportedFeatureError(`The Dot layer "${showName(layer.name)}" needs two axes, so it cannot be exported.`);
+  const [a, b] = inputs.vars;
+  const normalize = cfg(layer, 'normalize', false) === true;
+  cx.out.push(`dot_axes = (${axes[0]} % ${a}.ndim, ${axes[1]} % ${b}.ndim)`);
+  const xa = normalize ? `(${a} / np.maximum(np.linalg.norm(${a}, axis=dot_axes[0], keepdims=True), 1e-12))` : a;
+  const xb = normalize ? `(${b} / np.maximum(np.linalg.norm(${b}, axis=dot_axes[1], keepdims=True), 1e-12))` : b;
+  cx.out.push(`${target} = np.stack([np.tensordot(p, q, axes=(dot_axes[0] - 1, dot_axes[1] - 1)) for p, q in zip(${xa}, ${xb})])  # per-sample dot`);
+  cx.out.push(`${target} = ${target}.reshape(-1, 1) if ${target}.ndim == 1 else ${target}`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const dot: LayerKind = {
   classNames: ['Dot'],
@@ -109,4 +125,5 @@ export const dot: LayerKind = {
     const shape = outShape(x.shape, y.shape, a1, a2) as number[];
     return { tensors: [{ shape, data: out }], masks: [null] };
   },
+  numpy,
 };

@@ -8,6 +8,7 @@ import type { Mask } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, configInt, configShapeDim, configValue, makeFormula, oneInput, oneTensor, refuseQuantized, weightValues } from './common';
 import { showName } from '../safeText';
+import { cfg, dims, needWeight, one, type NumpyEmitter } from './numpyEmit';
 
 function vocab(layer: LayerNode): number {
   return configInt(layer, ['input_dim']);
@@ -23,6 +24,19 @@ function inputLengths(layer: LayerNode): (number | null)[] | null {
   if (v === undefined || v === null) return null;
   return (Array.isArray(v) ? v : [v]).map((d) => configShapeDim(layer, d, 'input_length'));
 }
+
+/** The NumPy export: row lookup, and the mask_zero mask. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const E = needWeight(layer, ['embeddings', 'W'], 0);
+  const x = one(layer, inputs);
+  cx.out.push(`E = ${cx.weight(layer, E)}  # embeddings V×E = ${dims(E.shape, layer.name).join('×')}: row v is the vector of token v`);
+  cx.out.push(`${target} = E[${x}.astype(np.int64)]  # N×T tokens -> N×T×E vectors`);
+  if (cfg(layer, 'mask_zero', false) === true) {
+    cx.out.push(`${target}__mask = ${x} != 0  # mask_zero: token 0 is padding`);
+    return { vars: [target], masks: [`${target}__mask`] };
+  }
+  return { vars: [target], masks: ['None'] };
+};
 
 export const embedding: LayerKind = {
   classNames: ['Embedding'],
@@ -85,4 +99,5 @@ export const embedding: LayerKind = {
     }
     return { tensors: [{ shape: [...x.shape, E], data: out }], masks: [mask] };
   },
+  numpy,
 };

@@ -4,6 +4,14 @@
 import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configString, oneInput, oneTensor, transpose } from './common';
+import { one, type NumpyEmitter } from './numpyEmit';
+
+/** The NumPy export: everything after the batch axis in one axis. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const x = one(layer, inputs);
+  cx.out.push(`${target} = ${x}.reshape(${x}.shape[0], -1)`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const flatten: LayerKind = {
   classNames: ['Flatten'],
@@ -26,4 +34,5 @@ export const flatten: LayerKind = {
     const N = x.shape[0];
     return { tensors: [{ shape: [N, N === 0 ? 0 : x.data.length / N], data: x.data }], masks: [null] };
   },
+  numpy,
 };

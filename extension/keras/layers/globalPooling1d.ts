@@ -7,6 +7,25 @@ import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configFlag, configString, maskFits, oneInput, oneTensor, transpose } from './common';
 import { showName } from '../safeText';
+import { cfg, one, type NumpyEmitter } from './numpyEmit';
+
+/** The NumPy export: max or mean over time (the mean over unmasked steps when a mask comes in). */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const axis = cfg(layer, 'data_format', 'channels_last') === 'channels_first' ? 2 : 1;
+  const keep = cfg(layer, 'keepdims', false) === true ? ', keepdims=True' : '';
+  const x = one(layer, inputs);
+  const mask = inputs.masks[0] ?? 'None';
+  if (layer.className.includes('Max')) {
+    cx.out.push(`${target} = ${x}.max(axis=${axis}${keep})`);
+  } else if (mask !== 'None' && axis === 1) {
+    cx.out.push(`# average over the unmasked steps only`);
+    cx.out.push(`${target} = (${x} * ${mask}[..., None]).sum(axis=1) / ${mask}.sum(axis=1)[:, None]`);
+    if (keep) cx.out.push(`${target} = ${target}[:, None, :]`);
+  } else {
+    cx.out.push(`${target} = ${x}.mean(axis=${axis}${keep})`);
+  }
+  return { vars: [target], masks: ['None'] };
+};
 
 export const globalPooling1d: LayerKind = {
   classNames: ['GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAvgPool1D', 'GlobalMaxPool1D'],
@@ -52,4 +71,5 @@ export const globalPooling1d: LayerKind = {
     const shape = keep ? (channelsFirst ? [N, D, 1] : [N, 1, D]) : [N, D];
     return { tensors: [{ shape, data: out }], masks: [null] };
   },
+  numpy,
 };

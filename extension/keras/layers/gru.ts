@@ -33,6 +33,7 @@ import {
 } from './recurrent';
 import { workspace } from './recurrentKernel';
 import type { CellDescription, LayerEnv, LayerKind, WalkRow } from './types';
+import { RUN_GRU, recurrentNumpy } from './recurrentNumpy';
 
 /** reset_after from the config; when the key is absent (Keras < 2.0.4, hand-made configs), from the stored bias, then the version's default. */
 export function resetAfterOf(layer: LayerNode, env: LayerEnv): boolean {
@@ -296,4 +297,6 @@ export const gru: LayerKind = {
     const rows = name === 'bias' && shape.length === 2 ? ' Row 0 is the input bias, row 1 the recurrent bias (reset_after=True).' : '';
     return `Three gate blocks of M = ${m} columns each, in Keras order z (update), r (reset), h (candidate).${rows}`;
   },
+  numpy: recurrentNumpy,
+  numpyHelpers: { run_gru: RUN_GRU },
 };

@@ -1,12 +1,13 @@
 // Dropout and the noise layers: random only while training, so at inference they hand the input
-// through unchanged, mask included (Keras gives them supports_masking).
+// through unchanged, mask included (Keras gives them supports_masking). ActivityRegularization too: its call
+// returns its input, and the l1/l2 penalty it adds is a training loss (keras/src/layers/regularization).
 
 import type { LayerKind } from './types';
 import { oneInput } from './common';
 import { passThrough } from './numpyEmit';
 
 export const identity: LayerKind = {
-  classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'],
+  classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'],
   keras1: { keys: { p: 'rate' } },
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };

@@ -7,6 +7,7 @@ import { configShapeDim } from './common';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { LayerKind } from './types';
+import { one, passMask, type NumpyEmitter } from './numpyEmit';
 
 /** The full batch shape an InputLayer declares (Keras 3 `batch_shape`, Keras 2 `batch_input_shape`, or `shape`). */
 export function declaredInputShape(layer: LayerNode): Shape | null {
@@ -31,6 +32,12 @@ function inputLetters(shape: Shape): DimLetter[] {
   return shape.map((_, i) => (i === 0 ? 'N' : null));
 }
 
+/** The NumPy export: the model input itself, under the layer's name. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  cx.out.push(`${target} = ${one(layer, inputs)}`);
+  return { vars: [target], masks: passMask(inputs) };
+};
+
 export const inputLayer: LayerKind = {
   classNames: ['InputLayer'],
   outputShape(layer, inputs) {
@@ -44,4 +51,5 @@ export const inputLayer: LayerKind = {
   forward(_layer, inputs) {
     return { tensors: [inputs.tensors[0]], masks: [inputs.masks[0] ?? null] };
   },
+  numpy,
 };

@@ -33,6 +33,7 @@ import {
 } from './recurrent';
 import { workspace } from './recurrentKernel';
 import type { CellDescription, LayerEnv, LayerKind, WalkRow } from './types';
+import { RUN_LSTM, recurrentNumpy } from './recurrentNumpy';
 
 const isCudnn = (className: string): boolean => className === 'CuDNNLSTM';
 
@@ -213,4 +214,6 @@ export const lstm: LayerKind = {
     if (!['kernel', 'recurrent_kernel', 'bias'].includes(name) || !Number.isInteger(m)) return null;
     return `Four gate blocks of M = ${m} columns each, in Keras order i (input), f (forget), c (candidate), o (output).`;
   },
+  numpy: recurrentNumpy,
+  numpyHelpers: { run_lstm: RUN_LSTM },
 };

@@ -6,6 +6,16 @@ import type { Mask } from '../tensor';
 import type { LayerKind } from './types';
 import { configValue, oneInput, oneTensor } from './common';
 import { showName } from '../safeText';
+import { cfgFloat, one, type NumpyEmitter } from './numpyEmit';
+
+/** The NumPy export: the step mask, and masked steps zeroed. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const value = cfgFloat(layer, 'mask_value', 0);
+  const x = one(layer, inputs);
+  cx.out.push(`${target}__mask = np.any(${x} != ${value}, axis=-1)  # a step is masked when all its features equal mask_value`);
+  cx.out.push(`${target} = ${x} * ${target}__mask[..., None]`);
+  return { vars: [target], masks: [`${target}__mask`] };
+};
 
 export const masking: LayerKind = {
   classNames: ['Masking'],
@@ -40,4 +50,5 @@ export const masking: LayerKind = {
     const mask: Mask = { n: N, t: T, data };
     return { tensors: [{ shape: [N, T, D], data: out }], masks: [mask] };
   },
+  numpy,
 };

@@ -9,6 +9,8 @@ import type { Mask, Tensor } from '../tensor';
 import type { LayerKind, LayerInputs, LayerOutput } from './types';
 import { configValue, maskFits, normalizeAxis, strides } from './common';
 import { showName } from '../safeText';
+import { pyBool, pyInt, word, type NumpyEmitter } from './numpyEmit';
+import { pyStr } from '../safeText';
 
 type Op = (a: number, b: number) => number;
 
@@ -236,6 +238,92 @@ function asModern(layer: LayerNode): LayerNode {
   return { ...layer, className: cls };
 }
 
+// The NumPy export: the same broadcasting and masks as the forward pass above, in Python.
+const MERGE_ELEMENTWISE = `def merge_elementwise(kind, xs, masks, keras3):
+    """Keras's elementwise merge: a lower-rank input gets size-1 axes after the batch axis, then all broadcast.
+    Keras 3 is mask-aware on N×T×D inputs: in Multiply a masked step counts as 1 (0 where every input is masked),
+    in Maximum/Minimum a masked operand takes the other side's value."""
+    ms = [m[..., None] if m is not None and x.ndim == 3 and m.shape == x.shape[:2] else None for x, m in zip(xs, masks)]
+    rank = max(x.ndim for x in xs)
+    xs = [x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:]) for x in xs]
+    shape = np.broadcast_shapes(*[x.shape for x in xs])
+    vs = [np.broadcast_to(x, shape) for x in xs]
+    ms = [None if m is None else np.broadcast_to(m, shape) for m in ms]
+    aware = keras3 and rank == 3 and any(m is not None for m in ms)
+    if aware and kind == 'Multiply':
+        out = np.ones(shape)
+        on_any = np.zeros(shape, dtype=bool)
+        for v, m in zip(vs, ms):
+            out = out * v if m is None else np.where(m, out * v, out)
+            if m is not None:
+                on_any = on_any | m
+        return np.where(~on_any, 0.0, out) if all(m is not None for m in ms) else out
+    if aware and kind in ('Maximum', 'Minimum'):
+        op = np.maximum if kind == 'Maximum' else np.minimum
+        acc, acc_m = vs[0], ms[0]
+        for v, m in zip(vs[1:], ms[1:]):
+            if m is not None:
+                v = np.where(m, v, acc)
+            if acc_m is not None:
+                acc = np.where(acc_m, acc, v)
+            acc_m = None if m is None or acc_m is None else m | acc_m
+            acc = op(acc, v)
+        return acc
+    out = vs[0]
+    for v in vs[1:]:
+        if kind in ('Add', 'Average'):
+            out = out + v
+        elif kind == 'Subtract':
+            out = out - v
+        elif kind == 'Multiply':
+            out = out * v
+        else:
+            out = np.maximum(out, v) if kind == 'Maximum' else np.minimum(out, v)
+    return out / len(vs) if kind == 'Average' else out`;
+
+const MERGE_MASK = `def merge_mask(xs, masks, keras3, axis=None):
+    """The output time mask: Keras 3 ORs the inputs' masks (none when an input has none), Keras 2 ANDs those present.
+    Concatenate (axis given) fills a missing mask with ones and joins the masks along time when it joins along time."""
+    if xs[0].ndim != 3:
+        return None
+    fits = [m if m is not None and x.ndim == 3 and m.shape == x.shape[:2] else None for x, m in zip(xs, masks)]
+    if axis is not None:
+        if all(m is None for m in masks):
+            return None
+        full = [m if m is not None else np.ones(x.shape[:2], dtype=bool) for x, m in zip(xs, fits)]
+        if axis % 3 == 1:
+            return np.concatenate(full, axis=1)
+        if axis % 3 == 2:
+            return np.logical_or.reduce(full) if keras3 else np.logical_and.reduce(full)
+        return None
+    present = [m for m in fits if m is not None]
+    if not present or (keras3 and len(present) != len(fits)) or any(m.shape != present[0].shape for m in present):
+        return None
+    return np.logical_or.reduce(present) if keras3 else np.logical_and.reduce(present)`;
+
+const numpy: NumpyEmitter = (node, _call, inputs, cx, target) => {
+  const layer = asModern(node);
+  needTwoOrMore(layer, inputs.vars.length);
+  const xs = `[${inputs.vars.join(', ')}]`;
+  const masked = inputs.masks.some((m) => m !== 'None');
+  const ms = `[${inputs.masks.map((m) => m ?? 'None').join(', ')}]`;
+  const keras3 = pyBool(cx.doc.kerasMajor >= 3);
+  if (layer.className === 'Concatenate') {
+    const axis = pyInt(layer.config.axis ?? layer.config.concat_axis ?? -1, 'an axis', layer.name);
+    cx.out.push(`${target} = np.concatenate(${xs}, axis=${axis})  # Concatenate`);
+    if (!masked) return { vars: [target], masks: ['None'] };
+    cx.helpers.add('merge_mask');
+    cx.out.push(`${target}__mask = merge_mask(${xs}, ${ms}, ${keras3}, axis=${axis})`);
+    return { vars: [target], masks: [`${target}__mask`] };
+  }
+  cx.helpers.add('merge_elementwise');
+  cx.out.push(`${target} = merge_elementwise(${pyStr(layer.className)}, ${xs}, ${ms}, ${keras3})  # ${word(layer.className)}, elementwise`);
+  if (!masked) return { vars: [target], masks: ['None'] };
+  cx.helpers.add('merge_mask');
+  cx.out.push(`${target}__mask = merge_mask(${xs}, ${ms}, ${keras3})`);
+  return { vars: [target], masks: [`${target}__mask`] };
+};
+
 export const merge: LayerKind = {
   classNames: ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Merge'],
   outputShape(node, inputs) {
@@ -253,4 +341,6 @@ export const merge: LayerKind = {
     const layer = asModern(node);
     return layer.className === 'Concatenate' ? concatenate(layer, inputs, ctx.kerasMajor) : elementwise(layer, inputs, ctx.kerasMajor);
   },
+  numpy,
+  numpyHelpers: { merge_elementwise: MERGE_ELEMENTWISE, merge_mask: MERGE_MASK },
 };

@@ -215,14 +215,14 @@ export function shortName(w: WeightRef): string {
   return (w.name.split('/').pop() ?? w.name).replace(/:\d+$/, '');
 }
 
-export function findWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef | undefined {
+export function weightByAlias(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef | undefined {
   for (const w of weights) if (aliases.includes(shortName(w))) return w;
   const named = weights.some((w) => /^(kernel|recurrent_kernel|bias|embeddings|gamma|beta|moving_mean|moving_variance|W|U|b)$/.test(shortName(w)));
   return !named && position < weights.length ? weights[position] : undefined;
 }
 
 export function needWeight(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef {
-  const w = findWeight(layer, aliases, position, weights);
+  const w = weightByAlias(layer, aliases, position, weights);
   if (!w) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" (${showName(layer.className, 40)}) has no stored "${aliases[0]}" weight, so it cannot be exported.`);
   return w;
 }
@@ -276,3 +276,9 @@ export const passThrough: NumpyEmitter = (layer, _call, inputs, cx, target) => {
   cx.out.push(`${target} = ${one(layer, inputs)}  # ${word(layer.className)} does nothing at inference`);
   return { vars: [target], masks: passMask(inputs) };
 };
+
+/** An axis setting (one number or a list of them, negative counting from the end) as Python ints. */
+export function cfgAxes(layer: LayerNode, key = 'axis', fallback: unknown = -1): string[] {
+  const a = cfg(layer, key, fallback);
+  return pyInts(Array.isArray(a) ? a : [a], `an "${key}"`, layer.name);
+}

@@ -5,6 +5,7 @@ import type { LayerNode } from '../model';
 import type { LayerKind } from './types';
 import { oneInput, oneTensor, transpose } from './common';
 import { showName } from '../safeText';
+import { cfg, one, pyInts, type NumpyEmitter } from './numpyEmit';
 
 function dims(layer: LayerNode, rank: number): number[] {
   const v = layer.config.dims;
@@ -18,6 +19,13 @@ function dims(layer: LayerNode, rank: number): number[] {
   }
   return d;
 }
+
+/** The NumPy export: the axes after the batch axis reordered by `dims`. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const order = pyInts(cfg(layer, 'dims', []), 'a dims', layer.name);
+  cx.out.push(`${target} = np.transpose(${one(layer, inputs)}, (0, ${order.join(', ')}))`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const permute: LayerKind = {
   classNames: ['Permute'],
@@ -34,4 +42,5 @@ export const permute: LayerKind = {
     const d = dims(layer, x.shape.length);
     return { tensors: [transpose(x, [0, ...d])], masks: [null] };
   },
+  numpy,
 };

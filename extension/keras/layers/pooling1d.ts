@@ -9,6 +9,8 @@ import type { LayerKind } from './types';
 import { configInt, configString, configValue, oneInput, oneTensor, transpose } from './common';
 import { convLength, leftPad } from './conv1d';
 import { showName } from '../safeText';
+import { cfg, cfgChoice, cfgInt, one, word, type NumpyEmitter } from './numpyEmit';
+import { pyStr } from '../safeText';
 
 interface PoolSettings {
   size: number;
@@ -28,6 +30,40 @@ function settings(layer: LayerNode): PoolSettings {
   }
   return { size, stride, padding, channelsFirst: configString(layer, ['data_format'], 'channels_last') === 'channels_first' };
 }
+
+/** The Python loop the NumPy export defines for 1-D pooling. */
+const RUN_POOL1D = `def run_pool1d(x, size, strides, padding, kind):
+    """Max or average pooling over time (N×T×C). 'same' pads so that T_out = ceil(T / strides);
+    the average counts only real (unpadded) steps, as Keras does."""
+    N, T, C = x.shape
+    if padding == 'same':
+        T_out = -(-T // strides)
+        pad = max((T_out - 1) * strides + size - T, 0)
+        left = pad // 2
+    else:
+        T_out = (T - size) // strides + 1
+        left = 0
+    y = np.zeros((N, T_out, C))
+    for t in range(T_out):
+        lo = max(t * strides - left, 0)
+        hi = min(t * strides - left + size, T)
+        window = x[:, lo:hi]
+        y[:, t] = window.max(axis=1) if kind == 'max' else window.mean(axis=1)
+    return y`;
+
+/** The NumPy export: one call of run_pool1d (below). */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  if (cfg(layer, 'data_format', 'channels_last') !== 'channels_last') {
+    throw new UnsupportedFeatureError(`The NumPy export handles ${word(layer.className)} with channels_last only ("${showName(layer.name)}").`);
+  }
+  const size = cfg(layer, 'pool_size', null) === null ? cfgInt(layer, 'pool_length', 2) : cfgInt(layer, 'pool_size', 2);
+  const strides = cfg(layer, 'strides', null) === null ? size : cfgInt(layer, 'strides', 1);
+  const padding = cfgChoice(layer, ['padding', 'border_mode'], 'valid', ['valid', 'same']);
+  cx.helpers.add('run_pool1d');
+  const kind = layer.className.startsWith('Max') ? 'max' : 'average';
+  cx.out.push(`${target} = run_pool1d(${one(layer, inputs)}, size=${size}, strides=${strides}, padding=${pyStr(padding)}, kind='${kind}')`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const pooling1d: LayerKind = {
   classNames: ['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D'],
@@ -73,4 +109,6 @@ export const pooling1d: LayerKind = {
     if (s.channelsFirst) y = transpose(y, [0, 2, 1]);
     return { tensors: [y], masks: [null] };
   },
+  numpy,
+  numpyHelpers: { run_pool1d: RUN_POOL1D },
 };

@@ -4,6 +4,14 @@ import { UnsupportedFeatureError } from '../errors';
 import type { LayerKind } from './types';
 import { configInt, oneInput, oneTensor } from './common';
 import { showName } from '../safeText';
+import { cfgInt, one, type NumpyEmitter } from './numpyEmit';
+
+/** The NumPy export: the vector repeated n times along a new time axis. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const n = cfgInt(layer, 'n', 1);
+  cx.out.push(`${target} = np.repeat(${one(layer, inputs)}[:, None, :], ${n}, axis=1)  # N×D -> N×${n}×D`);
+  return { vars: [target], masks: ['None'] };
+};
 
 export const repeatVector: LayerKind = {
   classNames: ['RepeatVector'],
@@ -28,4 +36,5 @@ export const repeatVector: LayerKind = {
     // Keras gives RepeatVector no mask support: any incoming mask stops here.
     return { tensors: [{ shape: [N, n, D], data: out }], masks: [null] };
   },
+  numpy,
 };

@@ -6,6 +6,7 @@ import type { Shape } from '../shapes';
 import type { LayerKind } from './types';
 import { configShapeDim, oneInput, oneTensor } from './common';
 import { showName } from '../safeText';
+import { cfg, one, pyInts, type NumpyEmitter } from './numpyEmit';
 
 function target(layer: LayerNode): number[] {
   const v = layer.config.target_shape ?? layer.config.dims;
@@ -36,6 +37,14 @@ function resolve(layer: LayerNode, dims: number[], perSample: number): number[] 
   return out;
 }
 
+/** The NumPy export: the checked target_shape after the batch axis. */
+const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
+  const shape = pyInts(cfg(layer, 'target_shape', []), 'a target_shape', layer.name);
+  const x = one(layer, inputs);
+  cx.out.push(`${target} = ${x}.reshape((${x}.shape[0],) + (${shape.join(', ')}${shape.length === 1 ? ',' : ''}))`);
+  return { vars: [target], masks: ['None'] };
+};
+
 export const reshape: LayerKind = {
   classNames: ['Reshape'],
   outputShape(layer, inputs) {
@@ -58,4 +67,5 @@ export const reshape: LayerKind = {
     const dims = resolve(layer, target(layer), perSample);
     return { tensors: [{ shape: [N, ...dims], data: x.data }], masks: [null] };
   },
+  numpy,
 };

@@ -29,6 +29,7 @@ import {
 } from './recurrent';
 import type { CellDescription, LayerKind } from './types';
 import { workspace } from './recurrentKernel';
+import { RUN_SIMPLE_RNN, recurrentNumpy } from './recurrentNumpy';
 
 function describe(layer: LayerNode): CellDescription {
   const act = activationNameOf(layer, 'activation', 'tanh');
@@ -122,4 +123,4 @@ export const simpleRnnCell: CellKind = {
   },
 };
 
-export const simpleRnn: LayerKind = { ...recurrentLayer(simpleRnnCell), python: { positional: ['units', 'activation', 'use_bias'] } };
+export const simpleRnn: LayerKind = { ...recurrentLayer(simpleRnnCell), python: { positional: ['units', 'activation', 'use_bias'] }, numpy: recurrentNumpy, numpyHelpers: { run_simple_rnn: RUN_SIMPLE_RNN } };

@@ -8,6 +8,7 @@ import type { LayerKind } from './types';
 import { oneInput, oneTensor } from './common';
 import { childForward, childParams, childShape } from './dispatch';
 import { showName } from '../safeText';
+import { one, word, type NumpyEmitter } from './numpyEmit';
 
 function inner(layer: LayerNode): LayerNode {
   const child = layer.children[0];
@@ -21,6 +22,23 @@ function innerShape(layer: LayerNode, shape: Shape): Shape {
   if (shape.length < 3) throw new UnsupportedFeatureError(`TimeDistributed "${showName(layer.name)}" needs an N×T×... input, got rank ${shape.length}.`);
   return [shape[0] === null || shape[1] === null ? null : (shape[0] as number) * (shape[1] as number), ...shape.slice(2)];
 }
+
+/** The NumPy export: the inner layer's own emitter on the N·T steps folded into one axis, viewed back as N×T×...; the time mask passes through. */
+const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
+  const child = inner(layer);
+  const emit = cx.emitterOf(child, layer);
+  const x = one(layer, inputs);
+  cx.out.push(`# TimeDistributed: the same ${word(child.className)} on every time step (samples and steps folded into one axis)`);
+  cx.out.push(`${target}__NT = ${x}.shape[:2]`);
+  cx.out.push(`${target}__in = ${x}.reshape((-1,) + ${x}.shape[2:])`);
+  const res = emit(child, call, { vars: [`${target}__in`], masks: ['None'] }, cx, `${target}__step`);
+  const vars = res.vars.map((v, k) => {
+    const out = k === 0 ? target : `${target}__out${k}`;
+    cx.out.push(`${out} = ${v}.reshape(${target}__NT + ${v}.shape[1:])`);
+    return out;
+  });
+  return { vars, masks: vars.map(() => inputs.masks[0] ?? 'None') };
+};
 
 export const timeDistributed: LayerKind = {
   classNames: ['TimeDistributed'],
@@ -50,4 +68,5 @@ export const timeDistributed: LayerKind = {
     const tensors = res.tensors.map((y) => ({ shape: [N, T, ...y.shape.slice(1)], data: y.data }));
     return { tensors, masks: tensors.map(() => inputs.masks[0] ?? null) };
   },
+  numpy,
 };
