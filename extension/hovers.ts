@@ -232,7 +232,9 @@ export function pythonHover(call: PyCall): PythonHover | null {
   if (unknown.length > 0) {
     parts.push('', `Not read (not a literal): ${unknown.map((u) => escapeMd(u)).join(', ')}.`);
   }
-  if (node.config.units === undefined && layerKind(node.className)?.recurrentCell) {
+  // A recurrent cell sized by `units` (ConvLSTM's size is `filters`, which its formula names itself).
+  const kind = layerKind(node.className);
+  if (node.config.units === undefined && kind?.recurrentCell && kind.python?.positional[0] === 'units') {
     parts.push('', 'Give `units` (M, the hidden units) as a number to see the count.');
   }
   const complete = inputShape !== null && inputShape[inputShape.length - 1] !== null;
