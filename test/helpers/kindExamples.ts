@@ -124,6 +124,7 @@ export const KIND_EXAMPLES: KindExample[] = [
     inputs: [[2, 4, 3]],
   },
   { className: 'RNN', config: { cell: { class_name: 'SimpleRNNCell', config: { units: 3, name: 'simple_rnn_cell' } } }, inputs: [[2, 5, 2]] },
+  { className: 'MultiHeadAttention', config: { num_heads: 2, key_dim: 3, value_dim: 2, output_shape: [3, 2] }, inputs: [[2, 3, 4], [2, 5, 4]] },
   // Recurrent cells whose state is a feature map
   { className: 'ConvLSTM2D', config: { filters: 2, kernel_size: [3, 3], padding: 'same', strides: [2, 1], return_state: true }, inputs: [[2, 3, 5, 4, 2]] },
   { className: 'ConvLSTM2D', config: { filters: 2, kernel_size: [2, 3], data_format: 'channels_first', go_backwards: true, return_sequences: true, use_bias: false }, inputs: [[1, 3, 2, 4, 5]], kerasMajor: 2 },

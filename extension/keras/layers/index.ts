@@ -26,6 +26,7 @@ import { attention } from './attention';
 import { additiveAttention } from './additiveAttention';
 import { convLstm } from './convLstm';
 import { rnnWrapper } from './rnnWrapper';
+import { multiHeadAttention } from './multiHeadAttention';
 import { conv2d } from './conv2d';
 import { spatialPooling } from './spatialPooling';
 import { globalPooling2d } from './globalPooling2d';
@@ -61,6 +62,7 @@ const ALL: readonly LayerKind[] = [
   additiveAttention,
   convLstm,
   rnnWrapper,
+  multiHeadAttention,
   conv2d,
   spatialPooling,
   globalPooling2d,
