@@ -78,6 +78,17 @@ describe('ConvLSTM shapes and parameters', () => {
     assert.equal(f.formula, 'k·(C+F)·4F + 4F');
     assert.equal(f.total, 5 * 2 * 32 + 5 * 8 * 32 + 32);
   });
+  it('a bare (N, T, C) from a hover without input_shape still counts by C', () => {
+    assert.equal(convLstm.params(layerNode('ConvLSTM2D', base({ filters: 16 })), [[null, null, 14]], env())!.total, 17344);
+  });
+  it('the Python hover over ConvLSTM2D(16, (3, 3), input_shape=(20, 7, 7, 14)) fills the formula in', async () => {
+    const { findCallAt } = await import('../../extension/keras/pythonCall');
+    const { pythonHover } = await import('../../extension/hovers');
+    const text = 'y = ConvLSTM2D(16, (3, 3), padding="valid", return_sequences=True, input_shape=(20, 7, 7, 14))(x)';
+    const hover = pythonHover(findCallAt(text, text.indexOf('ConvLSTM2D') + 3)!)!;
+    assert.equal(hover.total, 17344);
+    assert.match(hover.markdown, /k\^d·\(C\+F\)·4F \+ 4F/);
+  });
   it('an impossible filters or kernel_size is refused before anything is sized by it', () => {
     assert.throws(() => shape({ filters: -3 }, [null, 4, 7, 6, 2]), /filters/);
     assert.throws(() => shape({ kernel_size: [3, 2.5] }, [null, 4, 7, 6, 2]), /kernel_size/);

@@ -112,7 +112,8 @@ export function stateDims(spatial: readonly Dim[], s: ConvLstmSettings): Dim[] {
 
 /** C from the input shape, else from the stored kernel (its second-to-last axis). */
 export function inputChannels(layer: LayerNode, shape: Shape, s: ConvLstmSettings): number {
-  const { C } = frameOf(layer, shape, s);
+  // Only C sizes the weights: a hover over code that gives no input_shape asks with a bare (N, T, C).
+  const C = shape.length !== s.rank + 3 && !s.channelsFirst ? shape[shape.length - 1] : frameOf(layer, shape, s).C;
   if (typeof C === 'number') return C;
   const k = findWeight(layer, ['kernel'], 0);
   if (k && k.shape.length === s.rank + 2) return k.shape[s.rank];
@@ -139,7 +140,7 @@ export function convLstmFormula(s: ConvLstmSettings, C: number) {
     ...(s.useBias ? [{ name: 'bias', shape: [4 * F], trainable: true }] : []),
   ];
   const note =
-    `Four gates (input i, forget f, candidate g, output o), each a ${s.kernel.join('×')} convolution of the C=${C} input channels and one of the F=${F} state channels` +
+    `Four gates (input i, forget f, candidate g, output o), each a ${s.kernel.join('×')} convolution over the C input channels and one over the F state channels` +
     `${s.useBias ? ', plus F biases' : ''}. The weights are shared by every position and time step, so the count does not depend on the frame size or T. ` +
     'unit_forget_bias only sets the forget bias to 1 when training starts; it adds no parameters.';
   const f = makeFormula(`${kLetters}·(C+F)·4F${s.useBias ? ' + 4F' : ''}`, letters, terms, note);
