@@ -308,3 +308,17 @@ describe('a T other than the declared one', () => {
     assert.throws(() => fillInputs(doc, 'zeros', { T: 12 }), /layer "dense_out" \(Dense\) needs exactly that/);
   });
 });
+
+test('the panel messages for the state are validated like every other: continueState is a boolean, resetState has no fields', async () => {
+  const { parseWebviewMessage, validateWebviewMessage } = await import('../../extension/protocol');
+  assert.deepEqual(parseWebviewMessage({ type: 'run', input: { kind: 'zeros' }, continueState: true }), { type: 'run', input: { kind: 'zeros' }, continueState: true });
+  assert.deepEqual(parseWebviewMessage({ type: 'run', input: { kind: 'zeros' }, continueState: false }), { type: 'run', input: { kind: 'zeros' } });
+  assert.deepEqual(parseWebviewMessage({ type: 'resetState' }), { type: 'resetState' });
+  assert.deepEqual(parseWebviewMessage({ type: 'reopenWith' }), { type: 'reopenWith' });
+  assert.deepEqual(parseWebviewMessage({ type: 'chooseArchitecture' }), { type: 'chooseArchitecture' });
+  const refused = validateWebviewMessage({ type: 'run', input: { kind: 'zeros' }, continueState: 'yes' });
+  assert.equal(refused.ok, false);
+  assert.match(!refused.ok ? refused.error : '', /continueState is not true or false/);
+  assert.equal(parseWebviewMessage({ type: 'resetState', layers: ['gru_2'] }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'chooseArchitecture', path: '/etc/passwd' }), undefined);
+});
