@@ -4,7 +4,7 @@
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown, oneSentence } from './errors';
 import { callKey, executionOrder, refKey } from './graph';
 import { layerEnv, layerKind } from './layers/index';
-import type { ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
+import type { CellDescription, ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_DIM, MAX_RANK, budgetBytes, checkDim, formatBytes } from './limits';
 import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
 import { showName } from './safeText';
@@ -246,14 +246,15 @@ export interface MemoryEstimate {
   total: number;
 }
 
-/** Float64 values per (step, sample, unit) a trace records: h plus the gates (and LSTM's c); with 'h', h (and c) only. */
-function traceQuantities(className: string, gates: boolean): number {
-  if (/LSTM$/.test(className)) return gates ? 6 : 2;
-  if (/GRU$/.test(className)) return gates ? 4 : 1;
-  return gates ? 2 : 1;
+/** Float64 arrays a cell's trace records per (step, sample, unit): its states, and with gates every other quantity. */
+function traceQuantities(cell: CellDescription, gates: boolean): number {
+  return cell.quantities.filter((q) => gates || q.role === 'state').length;
 }
 
-const RECURRENT = /^(SimpleRNN|LSTM|GRU|CuDNNLSTM|CuDNNGRU)$/;
+/** A layer runs a recurrent cell itself, or wraps layers that do (Bidirectional). */
+function runsCell(layer: LayerNode): boolean {
+  return !!layerKind(layer.className)?.recurrentCell || layer.children.some(runsCell);
+}
 /** Layers that hand their input on without copying it. */
 const PASS_THROUGH = new Set(['InputLayer', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Reshape']);
 
@@ -266,22 +267,33 @@ interface Tally {
 }
 
 /** Trace values one call of `layer` records on an input of `shape` (wrappers count their inner layers). */
-function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean): number {
+function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean, env: LayerEnv): number {
   // A call with no inputs (a crafted node) feeds nothing to trace; the run refuses it at that layer.
   if (!shape) return 0;
-  if (RECURRENT.test(layer.className) && shape.length === 3) {
+  const kind = layerKind(layer.className);
+  if (kind?.recurrentCell && shape.length >= 3) {
+    // N·T steps of every quantity the cell records, each the size of one sample's state (the output after N, T).
     const timeMajor = layer.config.time_major === true;
     const [N, T] = timeMajor ? [shape[1], shape[0]] : [shape[0], shape[1]];
-    const units = Number(layer.config.units);
-    if (N === null || T === null || !Number.isFinite(units)) return 0;
-    return N * T * units * traceQuantities(layer.className, gates);
+    let state: number | null = null;
+    let cell: CellDescription;
+    try {
+      const out = kind.outputShape(layer, [shape], env).shapes[0];
+      const perSample = out.slice(layer.config.return_sequences === true ? 2 : 1);
+      if (perSample.every((d): d is number => d !== null)) state = product(perSample);
+      cell = kind.recurrentCell.describe(layer, env);
+    } catch {
+      return 0;
+    }
+    if (N === null || T === null || state === null) return 0;
+    return N * T * state * traceQuantities(cell, gates);
   }
-  if (layer.className === 'Bidirectional') return layer.children.reduce((a, c) => a + traceValues(c, shape, gates), 0);
-  if (layer.className === 'TimeDistributed' && layer.children[0] && shape.length >= 3) {
-    const inner = [shape[0] === null || shape[1] === null ? null : shape[0] * shape[1], ...shape.slice(2)];
-    return traceValues(layer.children[0], inner, gates);
-  }
-  return 0;
+  if (!kind || layer.children.length === 0) return 0;
+  // A wrapper traces what its inner layers do on the input each sees; an axis the inner layer does not see
+  // (TimeDistributed's T) is folded into its batch.
+  const inner = kind.innerInputs?.([shape])[0] ?? shape;
+  const folded = shape.length - inner.length === 1 && inner[0] !== null && shape[1] !== null ? [inner[0] * shape[1], ...inner.slice(1)] : inner;
+  return layer.children.reduce((a, c) => a + traceValues(c, folded, gates, env), 0);
 }
 
 function attentionScores(ins: Shape[]): number {
@@ -295,7 +307,7 @@ function attentionScores(ins: Shape[]): number {
 /** Working memory of one layer's weights: the float32 values read, and for recurrent layers three float64 copies. */
 function weightBytes(layer: LayerNode): number {
   const params = layer.weights.reduce((a, w) => a + product(w.shape), 0);
-  const recurrent = RECURRENT.test(layer.className) || layer.className === 'Bidirectional' || layer.children.some((c) => RECURRENT.test(c.className));
+  const recurrent = runsCell(layer);
   return params * (recurrent ? 4 + 3 * 8 : 4);
 }
 
@@ -323,7 +335,7 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += copies * product(s as number[]);
         // Attention always holds its N×Tq×Tv score matrix, returned or not.
         if (layer.className === 'Attention') tally.outputs += attentionScores(ins);
-        if (gates !== null) tally.traces += traceValues(layer, ins[0], gates);
+        if (gates !== null) tally.traces += traceValues(layer, ins[0], gates, env);
       }
     }
     if (!layer.model) tally.weights = Math.max(tally.weights, weightBytes(layer));
