@@ -6,7 +6,7 @@ import { InputError, NotAKerasFileError } from './errors';
 import { checkGraph } from './graph';
 import { keras2ClassName, layerKind } from './layers/index';
 import { MAX_LAYERS, MAX_NESTING_DEPTH, isWhole } from './limits';
-import type { LayerCall, LayerNode, ModelGraph, ModelInput, TensorRef } from './model';
+import type { CallArg, LayerCall, LayerNode, ModelGraph, ModelInput, TensorRef } from './model';
 import { showName } from './safeText';
 import type { Shape } from './shapes';
 
@@ -164,6 +164,20 @@ function customReason(raw: Json, className: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The kind key of a Keras 3 op called on a symbolic tensor (`keras.ops.not_equal(x, 0)` stores module
+ * `keras.src.ops.numpy`, class `NotEqual`): `ops.numpy.NotEqual`, so the op `Add` and the layer `Add` stay two kinds.
+ */
+function opKindKey(raw: Json): string | undefined {
+  const m = typeof raw.module === 'string' ? /^keras\.(?:src\.)?ops\.([a-z_]{1,40})$/.exec(raw.module) : null;
+  return m && typeof raw.class_name === 'string' ? `ops.${m[1]}.${raw.class_name}` : undefined;
+}
+
+/** True for a Keras 3 op layer: no weights, no weights group, positional call arguments that matter. */
+export function isOpLayer(layer: LayerNode): boolean {
+  return layer.className.startsWith('ops.');
+}
+
 /** One layer's config object (`{class_name, config, ...}`) to a LayerNode (weights are bound later). */
 export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
   checkDepth(depth);
@@ -172,11 +186,12 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
     throw new NotAKerasFileError(`The model config has a layer entry${named} without a class_name (or one that is not text); the file is damaged.`);
   }
   const declared = raw.class_name;
-  const renamed = keras2ClassName(declared);
-  let className = renamed ?? declared;
+  const op = opKindKey(raw);
+  const renamed = op ? undefined : keras2ClassName(declared);
+  let className = op ?? renamed ?? declared;
   let config: Json = isObject(raw.config) ? { ...raw.config } : {};
   let notExecutable: string | undefined;
-  if (env.kerasMajor === 1 || renamed || 'output_dim' in config || 'nb_filter' in config || 'p' in config) {
+  if (!op && (env.kerasMajor === 1 || renamed || 'output_dim' in config || 'nb_filter' in config || 'p' in config)) {
     config = renameKeras1(className, config);
   }
   const declaredName = nameField(config.name, `A ${showName(declared, 60)} layer`) ?? nameField(raw.name, `A ${showName(declared, 60)} layer`);
@@ -187,7 +202,7 @@ export function parseLayer(raw: unknown, env: ParseEnv, depth = 0): LayerNode {
   const node: LayerNode = {
     name,
     className,
-    ...(declared !== className ? { declaredClassName: declared } : {}),
+    ...(declared !== className && !op ? { declaredClassName: declared } : {}),
     config,
     weights: [],
     children: [],
@@ -262,13 +277,22 @@ function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall
   const inputs: TensorRef[] = [];
   let initialState: TensorRef[] | undefined;
   let kwargs: Json = {};
+  let args: CallArg[] | undefined;
+  let mask: TensorRef[] | undefined;
   if (isObject(rawNode) && 'args' in rawNode) {
     // Keras 3: {args: [tensor | [tensors]], kwargs: {initial_state: [...], mask: ..., training: ...}}
-    collectRefs(rawNode.args, inputs, layer, env);
+    if (isOpLayer(layer) && Array.isArray(rawNode.args)) args = opArgs(rawNode.args, inputs, layer, env);
+    else collectRefs(rawNode.args, inputs, layer, env);
     const kw = isObject(rawNode.kwargs) ? rawNode.kwargs : {};
     if (kw.initial_state != null) {
       initialState = [];
       collectRefs(kw.initial_state, initialState, layer, env);
+    }
+    if (kw.mask != null) {
+      // An explicit mask (`lstm(x, mask=ops.not_equal(tokens, 0))`) is wired like an input: Keras uses it instead of the input's own.
+      const refs: TensorRef[] = [];
+      collectRefs(kw.mask, refs, layer, env);
+      if (refs.length > 0 && refs.length === inputs.length) mask = refs;
     }
     const { initial_state: _ignored, ...rest } = kw;
     kwargs = stripTensors(rest, layer) as Json;
@@ -285,8 +309,23 @@ function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall
   } else {
     throw damaged(`The layer "${showName(layer.name, 60)}" has an inbound node that is neither a list nor a Keras 3 call`);
   }
-  return { inputs, ...(initialState ? { initialState } : {}), kwargs };
+  return { inputs, ...(initialState ? { initialState } : {}), kwargs, ...(args ? { args } : {}), ...(mask ? { mask } : {}) };
 }
+
+/** An op's positional arguments: a tensor is an input (by index), anything else a constant (tensors inside it still wired). */
+function opArgs(raw: unknown[], inputs: TensorRef[], layer: LayerNode, env: ParseEnv): CallArg[] {
+  return raw.map((a): CallArg => {
+    const ref = tensorRefOf(a);
+    if (!ref) {
+      collectRefs(a, inputs, layer, env, 1);
+      return { value: stripTensors(a, layer, 1) };
+    }
+    countRef(env);
+    inputs.push(ref);
+    return { input: inputs.length - 1 };
+  });
+}
+
 
 function inputFromLayerConfig(layer: LayerNode): Shape | undefined {
   const c = layer.config;

@@ -96,6 +96,14 @@ function lookupRef(produced: Map<string, Produced>, ref: TensorRef, consumer: st
   return { tensor, mask: p!.masks[ref.tensor] ?? null };
 }
 
+/** A mask passed explicitly (N×T, nonzero where a step is real) as the time mask layers read. */
+function explicitMask(layer: string, t: Tensor): Mask {
+  if (t.shape.length !== 2) throw new UnsupportedFeatureError(`The layer "${showName(layer)}" is given a mask of shape (${t.shape.join(', ')}); this tool handles masks of N×T time steps.`);
+  const data = new Uint8Array(t.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = t.data[i] !== 0 ? 1 : 0;
+  return { n: t.shape[0], t: t.shape[1], data };
+}
+
 async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, prefix: string): Promise<Produced> {
   const produced = new Map<string, Produced>();
   graph.inputRefs.forEach((ref, i) => produced.set(refKey(ref), inputs[i]));
@@ -108,6 +116,7 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       tensors: ins.map((x) => x.tensor),
       masks: ins.map((x) => x.mask),
       kwargs: call.kwargs,
+      ...(call.args ? { args: call.args } : {}),
       ...(call.initialState?.length ? { initialState: call.initialState.map((r) => lookupRef(produced, r, layer.name).tensor) } : {}),
     };
     // A stateful layer continues from the states it was given; initial states passed in the graph itself win, as in Keras.
@@ -115,6 +124,8 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
     if (carried && !layerInputs.initialState && layerInputs.tensors.length === 1) layerInputs.initialState = carried;
     let out: LayerOutput;
     try {
+      // Masks passed explicitly (Keras 3 `mask=` tensors) replace the inputs' own, as Keras does.
+      if (call.mask) layerInputs.masks = call.mask.map((r) => explicitMask(prefix + layer.name, lookupRef(produced, r, layer.name).tensor));
       out = await runLayer(layer, layerInputs, state, prefix);
     } catch (e) {
       if (e instanceof StopAt || e instanceof CancelledError) throw e;

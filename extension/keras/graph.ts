@@ -15,9 +15,9 @@ export interface CallSite {
 export const callKey = (layer: string, node: number): string => `${layer}#${node}`;
 export const refKey = (ref: TensorRef): string => callKey(ref.layer, ref.node);
 
-/** All tensor refs a call consumes: its inputs and initial states. */
+/** All tensor refs a call consumes: its inputs, initial states and explicit masks. */
 export function consumedRefs(call: LayerCall): TensorRef[] {
-  return [...call.inputs, ...(call.initialState ?? [])];
+  return [...call.inputs, ...(call.initialState ?? []), ...(call.mask ?? [])];
 }
 
 /** The order walk's result; `cycle` names a layer whose call is (transitively) fed by its own output. */

@@ -40,7 +40,14 @@ export interface LayerCall {
   initialState?: TensorRef[];
   /** Other call arguments as the config stored them (e.g. `mask`, `training`), tensors already resolved out. */
   kwargs: Record<string, unknown>;
+  /** Tensors passed as `mask` (Keras 3 kwargs), one per input: they replace the masks the inputs carry, as in Keras. */
+  mask?: TensorRef[];
+  /** A Keras 3 op layer's positional arguments in call order (`x != 0` stores [x, 0]); absent for layers. */
+  args?: CallArg[];
 }
+
+/** One positional argument of an op call: an input tensor (its index in `inputs`) or a constant as the config stored it. */
+export type CallArg = { input: number } | { value: unknown };
 
 export interface LayerNode {
   name: string;

@@ -203,6 +203,12 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
     const missing = refs.find((r) => !env.has(refKey(r)));
     if (missing) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs output ${missing.tensor} of "${showName(missing.layer)}", which is never computed.`);
     const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
+    // Masks passed explicitly (Keras 3 `mask=` tensors) replace the inputs' own, as in the forward pass.
+    call.mask?.forEach((r, k) => {
+      const m = env.get(refKey(r));
+      if (!m) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs a mask from "${showName(r.layer)}", which is never computed.`);
+      ins.masks[k] = `(${m.v} != 0)`;
+    });
     const nodeIndex = pyInt(node, 'a node index', layer.name);
     const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${nodeIndex}` : ''));
     const what = `${showName(layer.name)} (${showName(layer.declaredClassName ?? layer.className, 40)})`;

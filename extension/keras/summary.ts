@@ -84,6 +84,15 @@ function weightSummaries(weights: WeightRef[]): WeightSummary[] {
   return weights.map((w) => ({ name: w.name, path: w.path, shape: w.shape, dtype: w.dtype, trainable: w.trainable, count: shapeSize(w.shape) }));
 }
 
+/** The mark of a layer this tool has no formula for (a custom class): what it stores still counts, as in model.summary(). */
+export const STORED_WEIGHTS_MARK = 'stored weights; formula unknown';
+
+/** `AttentionLayer: stored weights; formula unknown (var_0 50×1, var_1 1)`; names from the file made safe to print. */
+function storedOnlyText(layer: LayerNode): string {
+  const terms = weightSummaries(layer.weights).map((w) => `${showName(w.name, 40)} ${w.shape.join('×')}`);
+  return `${showName(layer.declaredClassName ?? layer.className, 40)}: ${STORED_WEIGHTS_MARK} (${terms.join(', ')})`;
+}
+
 /** When a layer's input shape is unknown (after a Lambda), its stored kernel still tells D. */
 function shapeHint(layer: LayerNode): Shape[] | undefined {
   const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.name === 'kernel' && w.shape.length >= 2);
@@ -216,7 +225,7 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     params,
     trainableParams: trainable,
     nonTrainableParams: params - trainable,
-    paramsFormula: formula ? formulaText(layer.className, formula) : null,
+    paramsFormula: formula ? formulaText(layer.className, formula) : !kind && !layer.model && hasWeights ? storedOnlyText(layer) : null,
     ...(formula ? { formula } : {}),
     weights: weightSummaries(layer.weights),
     children,

@@ -4,6 +4,7 @@
 
 import { lookup, attrStrings, type H5Dataset, type H5Group } from './container/hdf5';
 import { loopSentence } from './container/hdf5Image';
+import { isOpLayer } from './config';
 import { NotAKerasFileError } from './errors';
 import { allLayersOf } from './graph';
 import { MAX_LAYERS, MAX_NESTING_DEPTH } from './limits';
@@ -214,6 +215,38 @@ function varsOf(index: GroupIndex, path: string): H5Dataset[] {
     .filter((d): d is H5Dataset => d?.kind === 'dataset');
 }
 
+/** Sub-group paths per group path, built once per index (for walking a custom layer's sub-layers). */
+const subgroupsOf = new WeakMap<GroupIndex, Map<string, string[]>>();
+
+/**
+ * Every weight stored at or under a custom layer's group: its own `vars`, then each sub-layer's (`attention_dense/vars`)
+ * in file order, named `attention_dense.var_0`. Keras's `model.summary()` counts them all. Iterative, each group once.
+ */
+function varsUnder(index: GroupIndex, path: string): Array<{ ds: H5Dataset; stored: string }> {
+  let subs = subgroupsOf.get(index);
+  if (!subs) {
+    subs = new Map();
+    for (const p of index.groups.keys()) {
+      const cut = p.lastIndexOf('/');
+      if (cut < 0) continue;
+      const list = subs.get(p.slice(0, cut)) ?? [];
+      list.push(p);
+      subs.set(p.slice(0, cut), list);
+    }
+    subgroupsOf.set(index, subs);
+  }
+  const out: Array<{ ds: H5Dataset; stored: string }> = [];
+  const stack = [path];
+  while (stack.length) {
+    const p = stack.pop()!;
+    const prefix = p === path ? '' : `${p.slice(path.length + 1).replace(/\//g, '.')}.`;
+    varsOf(index, p).forEach((ds, i) => out.push({ ds, stored: `${prefix}var_${i}` }));
+    const children = (subs.get(p) ?? []).filter((c) => !c.endsWith('/vars'));
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return out;
+}
+
 function bindKeras3Layer(index: GroupIndex, path: string, layer: LayerNode, warnings: string[]): WeightRef[] {
   const groups = layerKind(layer.className)?.innerGroups;
   let refs: WeightRef[];
@@ -222,6 +255,9 @@ function bindKeras3Layer(index: GroupIndex, path: string, layer: LayerNode, warn
   } else if (groups && layer.children.length === groups.length) {
     // A wrapper stores each inner layer's weights in its own group (`forward_layer`, `backward_layer`; `layer`).
     refs = layer.children.flatMap((child, i) => bindKeras3Layer(index, `${path}/${groups[i]}`, child, warnings));
+  } else if (!layerKind(layer.className)) {
+    // A custom or unknown class: its weights and its sub-layers' count, as model.summary() counts them.
+    refs = varsUnder(index, path).map(({ ds, stored }) => weightRef(ds, stored, layer));
   } else {
     const groups = layerKind(layer.className)?.keras3VarGroups?.(layer) ?? ['', 'cell'];
     const own = groups.flatMap((g) => varsOf(index, g ? `${path}/${g}` : path));
@@ -249,6 +285,8 @@ export function bindKeras3Container(
   const all: WeightRef[] = [];
   for (const layer of layers) {
     if (layer.className === 'InputLayer' && !includeInputLayers) continue;
+    // Keras 3 op layers (keras.ops.not_equal on a tensor) are not layers: no weights group, no generated name.
+    if (isOpLayer(layer)) continue;
     const snake = snakeCase(layer.className);
     const n = used.get(snake) ?? 0;
     used.set(snake, n + 1);

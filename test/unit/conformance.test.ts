@@ -106,6 +106,7 @@ KIND_EXAMPLES.forEach((ex, index) => {
 async function forwardChecks(t: TestContext, ex: KindExample, kind: LayerKind, node: LayerNode, name: string, index: number): Promise<void> {
   const env = layerEnv(ex.kerasMajor ?? 3);
     const doc = docFor(node, ex);
+    if (ex.callArgs) node.calls[0].args = ex.callArgs; // an op layer's constants, in call order
     const inputs = inputsFor(ex, 2000 + index);
     const run = await runForward(doc, inputs, { trace: true });
     assert.equal(run.stopped, undefined, `${ex.className}: the run stopped: ${run.stopped?.message}`);

@@ -33,6 +33,10 @@ import { globalPooling2d } from './globalPooling2d';
 import { zeroPadding2d } from './zeroPadding2d';
 import { upSampling1d } from './upSampling1d';
 import type { CellKind } from './recurrent';
+import { opsElementwise } from './opsElementwise';
+import { opsCast } from './opsCast';
+import { opsShape } from './opsShape';
+import { opsGetItem } from './opsGetItem';
 import type { LayerEnv, LayerKind } from './types';
 
 const ALL: readonly LayerKind[] = [
@@ -68,6 +72,10 @@ const ALL: readonly LayerKind[] = [
   globalPooling2d,
   zeroPadding2d,
   upSampling1d,
+  opsElementwise,
+  opsCast,
+  opsShape,
+  opsGetItem,
 ];
 
 let byClass: Map<string, LayerKind> | undefined;

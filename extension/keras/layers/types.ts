@@ -1,7 +1,7 @@
 // The contract every layer module fulfils: its output-shape rule, its parameter formula with the
 // explanation shown to users, and its forward math. Adding a layer kind = one new file + one registry line.
 
-import type { LayerNode } from '../model';
+import type { CallArg, LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import type { CellKind } from './recurrent';
@@ -182,6 +182,8 @@ export interface LayerInputs {
   initialState?: Tensor[];
   /** Call arguments stored with this call (e.g. Attention's use_causal_mask), tensors removed. */
   kwargs?: Record<string, unknown>;
+  /** A Keras 3 op layer's positional arguments (which are the input tensors, which constants); see LayerCall.args. */
+  args?: readonly CallArg[];
 }
 
 export interface LayerOutput {
