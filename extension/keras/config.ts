@@ -284,6 +284,8 @@ function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall
     if (isOpLayer(layer) && Array.isArray(rawNode.args)) args = opArgs(rawNode.args, inputs, layer, env);
     else collectRefs(rawNode.args, inputs, layer, env);
     const kw = isObject(rawNode.kwargs) ? rawNode.kwargs : {};
+    // Tensors a layer takes by keyword (MultiHeadAttention's query=, value=, key=) join its inputs in its module's order.
+    for (const key of layerKind(layer.className)?.callTensorArgs?.slice(inputs.length) ?? []) if (kw[key] != null) collectRefs(kw[key], inputs, layer, env);
     if (kw.initial_state != null) {
       initialState = [];
       collectRefs(kw.initial_state, initialState, layer, env);
@@ -304,6 +306,14 @@ function parseCall(rawNode: unknown, layer: LayerNode, env: ParseEnv): LayerCall
       countRef(env);
       inputs.push(ref);
       if (Array.isArray(entry) && isObject(entry[3])) kwargs = { ...kwargs, ...(stripTensors(entry[3], layer) as Json) };
+    }
+    // tf.keras serializes every call argument after the first as a keyword: `[q, 0, 0, {"value": ["v", 0, 0]}]`.
+    const keywords = rawNode.length === 1 && Array.isArray(rawNode[0]) && isObject(rawNode[0][3]) ? rawNode[0][3] : undefined;
+    for (const key of (keywords && layerKind(layer.className)?.callTensorArgs?.slice(inputs.length)) || []) {
+      const ref = tensorRefOf(keywords![key]);
+      if (!ref) continue;
+      countRef(env);
+      inputs.push(ref);
     }
     if (layerKind(layer.className)?.recurrent && inputs.length > 1) initialState = inputs.splice(1);
   } else {

@@ -6,9 +6,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { parseModelConfig } from '../../extension/keras/config';
+import { runForward } from '../../extension/keras/forward';
 import { multiHeadAttention } from '../../extension/keras/layers/multiHeadAttention';
 import type { LayerOutput } from '../../extension/keras/layers/types';
-import type { WeightRef } from '../../extension/keras/model';
+import type { ModelDocument, WeightRef } from '../../extension/keras/model';
 import type { Mask, Tensor } from '../../extension/keras/tensor';
 import { assertClose, ctx, env, layerNode, randomArray, seeded, t, weightRef } from './helpers/layerNode';
 import { NO_NUMPY_REASON, PYTHON_WITH_NUMPY } from './helpers/python';
@@ -226,5 +228,58 @@ print(json.dumps([mha('uniform', False), mha('zero', True), mha('float32', False
     assert.throws(() => run(s, [], [x, x]), /stores 0 weight tensors but its config needs 8/);
     assert.throws(() => run(s, mhaWeights(s).map((w) => w.ref), [x, x], { kwargs: { attention_mask: '<tensor>' } }), /attention_mask tensor/);
     assert.throws(() => multiHeadAttention.outputShape(layerNode('MultiHeadAttention', { num_heads: 1, key_dim: 2, attention_axes: [2, 3] }), [[null, 3, 2], [null, 3, 2]], env()), /attends over the axes/);
+  });
+});
+
+describe('MultiHeadAttention in a functional config', () => {
+  const mhaConfig = { num_heads: 2, key_dim: 3, name: 'mha' };
+  const input = (name: string, shape: unknown[]) => ({ class_name: 'InputLayer', name, config: { batch_input_shape: shape, name }, inbound_nodes: [] });
+
+  it('tf.keras: the value (and key) arrive as keywords of the first input entry and become inputs 2 and 3', async () => {
+    const raw = {
+      class_name: 'Functional',
+      config: {
+        name: 'm',
+        layers: [
+          input('q', [null, 3, 4]),
+          input('v', [null, 5, 4]),
+          input('k', [null, 5, 2]),
+          { class_name: 'MultiHeadAttention', name: 'mha', config: mhaConfig, inbound_nodes: [[['q', 0, 0, { value: ['v', 0, 0], key: ['k', 0, 0] }]]] },
+        ],
+        input_layers: [['q', 0, 0], ['v', 0, 0], ['k', 0, 0]],
+        output_layers: [['mha', 0, 0]],
+      },
+    };
+    const { graph } = parseModelConfig(raw, { kerasMajor: 2, warnings: [] });
+    const mha = graph.layers.find((l) => l.name === 'mha')!;
+    assert.deepEqual(mha.calls[0].inputs.map((r) => r.layer), ['q', 'v', 'k']);
+    // The whole model runs: the same numbers as the module given query, value and key.
+    const s: Setup = { H: 2, A: 3, Dq: 4, Dk: 2, Dv: 4 };
+    mha.weights = mhaWeights(s).map((w) => w.ref);
+    const xs = [t([1, 3, 4], randomArray(12, rnd)), t([1, 5, 4], randomArray(20, rnd)), t([1, 5, 2], randomArray(10, rnd))];
+    const doc: ModelDocument = { file: 'm.h5', format: 'keras2-h5', kerasVersion: '2.15.0', kerasMajor: 2, backend: 'tensorflow', modelClass: 'Functional', root: graph, warnings: [] };
+    const res = await runForward(doc, xs, { trace: false });
+    assertClose(res.outputs[0].data, run(s, mha.weights, xs, { major: 2 }).tensors[0].data, 0, 0);
+  });
+
+  it('Keras 3: query= and value= passed by keyword become inputs in that order', () => {
+    const kt = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 3, 4], dtype: 'float32', keras_history: [name, 0, 0] } });
+    const raw = {
+      class_name: 'Functional',
+      config: {
+        name: 'm',
+        layers: [
+          { class_name: 'InputLayer', name: 'a', config: { batch_shape: [null, 3, 4], name: 'a' }, inbound_nodes: [] },
+          { class_name: 'InputLayer', name: 'b', config: { batch_shape: [null, 3, 4], name: 'b' }, inbound_nodes: [] },
+          { class_name: 'MultiHeadAttention', name: 'mha', config: mhaConfig, inbound_nodes: [{ args: [], kwargs: { value: kt('b'), query: kt('a'), use_causal_mask: true } }] },
+        ],
+        input_layers: [['a', 0, 0], ['b', 0, 0]],
+        output_layers: [['mha', 0, 0]],
+      },
+    };
+    const { graph } = parseModelConfig(raw, { kerasMajor: 3, warnings: [] });
+    const mha = graph.layers.find((l) => l.name === 'mha')!;
+    assert.deepEqual(mha.calls[0].inputs.map((r) => r.layer), ['a', 'b']);
+    assert.equal(mha.calls[0].kwargs.use_causal_mask, true);
   });
 });

@@ -220,6 +220,7 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
 export const multiHeadAttention: LayerKind = {
   classNames: ['MultiHeadAttention'],
   python: { positional: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes'] },
+  callTensorArgs: ['query', 'value', 'key'],
   keras3WeightNames(layer) {
     const s = sizes(layer);
     return projectionNames(s).flatMap((n) => [`${n}/kernel`, ...(s.bias ? [`${n}/bias`] : [])]);

@@ -222,6 +222,11 @@ export interface LayerKind {
    * RNN(StackedRNNCells): `cell/cells/<cell>` per cell.)
    */
   keras3VarGroups?(layer: LayerNode): string[];
+  /**
+   * Tensor arguments the layer's call may receive by keyword, in the order its forward pass takes them as inputs
+   * (MultiHeadAttention: query, value, key). tf.keras stores every argument after the first as a keyword.
+   */
+  callTensorArgs?: readonly string[];
   /** Dimension letters this kind introduces, with what they stand for (H, W, C for frames; F for filters). */
   letters?: Readonly<Record<string, string>>;
   /** The constructor's signature for hovers over Python code. */
