@@ -341,6 +341,8 @@ export class InspectorSession implements vscode.Disposable {
       }
       case 'numpy': {
         if (!run) throw new Error('Run the forward pass first: the NumPy script replays that run.');
+        // The script starts every layer from zeros: it would not replay a run that continued from the last state.
+        if (run.startedFrom) throw new Error('This run continued the stateful layers from an earlier state, which the NumPy script cannot replay (it starts from zeros); reset the state, run again, then export.');
         const loaded = await this.deps.models.get(this.uri);
         bytes = new TextEncoder().encode(await numpyScript(loaded, run));
         ext = 'py';

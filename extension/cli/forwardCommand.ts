@@ -305,9 +305,12 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
   );
   const memoryBudgetBytes = args.memoryLimitMB !== undefined ? budgetBytes(args.memoryLimitMB) : undefined;
   const doc = await loadModel(args.model, { ...(args.config ? { configPath: args.config } : {}), memoryBudgetBytes });
-  if ((args.stateIn || args.stateOut) && statefulLayers(doc).length === 0) {
+  const stateful = statefulLayers(doc);
+  if ((args.stateIn || args.stateOut) && stateful.length === 0) {
     throw new InputError('This model has no stateful layers (stateful=True), so there is no state to carry between runs; leave out --state-in and --state-out.');
   }
+  // The NumPy script starts every layer from zeros: it would not replay a run that continued from a saved state.
+  if (args.stateIn && args.numpy) throw new InputError('--numpy writes a script that starts the stateful layers from zeros, so it cannot replay a run continued with --state-in; run without --state-in to export it.');
   const inputs = await prepare(doc, args);
   const initialStates = args.stateIn ? await readStates(args.stateIn, doc, inputs.tensors[0]?.shape[0] ?? 0) : undefined;
   const result = await runForward(doc, inputs.tensors, { trace: wantsTrace(args), memoryLimitMB: args.memoryLimitMB, ...(initialStates ? { initialStates } : {}) });
@@ -317,6 +320,7 @@ export async function runForwardCommand(argv: string[], io: CliIo): Promise<numb
   else {
     io.stdout(forwardText(doc, inputs, result, args.trace));
     if (startedFrom) io.stdout(textLine(`Stateful layers started from ${startedFrom}.`));
+    else if (stateful.length > 0) io.stdout(textLine(`Stateful layers (${stateful.map((l) => cell(l.name, 40)).join(', ')}) started from zeros; --state-out saves their final states for the next run's --state-in.`));
     if (args.traceCsv) io.stdout(textLine(`Trace CSV written to ${args.traceCsv}`));
   }
   // A stopped run may not have reached every stateful layer: no partial state is saved.

@@ -246,6 +246,7 @@ describe('the CLI carries the state between runs: --state-out, then --state-in',
     const state = path.join(dir, 'state.json');
     const r1 = await cli('forward', file(POEM, 'h5'), '--input', path.join(dir, 'a.json'), '--state-out', state);
     assert.equal(r1.code, 0, r1.stderr);
+    assert.match(r1.stdout, /Stateful layers \(gru_2, gru_3\) started from zeros; --state-out saves/);
     assert.match(r1.stdout, /Final states written to .*state\.json \(continue with --state-in/);
     const r2 = await cli('forward', file(POEM, 'h5'), '--input', path.join(dir, 'b.json'), '--state-in', state, '--state-out', state, '--json', '--no-trace');
     assert.equal(r2.code, 0, r2.stderr);
@@ -269,6 +270,10 @@ describe('the CLI carries the state between runs: --state-out, then --state-in',
     assert.equal(wrong.code, 2);
     assert.equal(wrong.stderr.trim().split('\n').length, 1);
     assert.match(wrong.stderr, /Row 0 of state 0 of "gru_2" is not a list of M = 128 numbers/);
+    const numpy = await cli('forward', file(POEM, 'h5'), '--fill', 'zeros', '--T', '3', '--state-in', path.join(dir, 'wrong.json'), '--numpy', path.join(dir, 'f.py'));
+    assert.equal(numpy.code, 2);
+    assert.match(numpy.stderr, /--numpy writes a script that starts the stateful layers from zeros, so it cannot replay a run continued with --state-in/);
+    assert.equal(existsSync(path.join(dir, 'f.py')), false);
     const missing = await cli('forward', file(POEM, 'h5'), '--fill', 'zeros', '--T', '3', '--state-in', path.join(dir, 'nope.json'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /The state file .*nope\.json does not exist/);

@@ -334,6 +334,12 @@ suite('Keras RNN Inspector extension', function () {
     assert.equal(second.error, undefined, second.error);
     assert.match(second.result!.startedFrom ?? '', new RegExp(`^run ${first.result!.runId} `));
     close(second.result!.outputs[0].data, ref.slice(5 * 64), 'continued steps 5..11');
+    // The NumPy script starts from zeros, so it refuses to pose as a replay of a continued run; the trace JSON says where it started.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kri-state-'));
+    await assert.rejects(session.export({ format: 'numpy' }, vscode.Uri.file(path.join(dir, 'f.py'))), /cannot replay .*reset the state, run again, then export/);
+    const saved = await session.export({ format: 'trace-json' }, vscode.Uri.file(path.join(dir, 't.json')));
+    assert.match((JSON.parse(fs.readFileSync(saved.savedTo!, 'utf8')) as { startedFrom: string }).startedFrom, /^run \d+ /);
+    fs.rmSync(dir, { recursive: true, force: true });
     // Reset (Keras's reset_states()): the same second half now starts from zeros and differs from the reference.
     session.resetState();
     assert.equal(session.lastState, undefined);
