@@ -8,25 +8,7 @@ import type { ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
 import type { Tensor } from './tensor';
 import { executionOrder } from './graph';
 import { knownLayerClasses, layerKind } from './layers';
-import {
-  cfg,
-  cfgAxes,
-  cfgFloat,
-  dims,
-  helperName,
-  needWeight,
-  one,
-  passMask,
-  pyActivation,
-  pyInt,
-  quoted,
-  SHARED_HELPERS,
-  shortName,
-  word,
-  type EmitContext,
-  type Emitted,
-  type NumpyEmitter,
-} from './layers/numpyEmit';
+import { dims, helperName, pyActivation, pyInt, quoted, SHARED_HELPERS, word, type EmitContext, type Emitted, type NumpyEmitter } from './layers/numpyEmit';
 import { pyStr, showName } from './safeText';
 
 // Every name, string and number from the model file is untrusted: names reach the script only as Python string
@@ -38,8 +20,6 @@ export interface NumpyExportOptions {
   /** A line naming where the script came from (file name), shown in its docstring. */
   title?: string;
 }
-
-type Emitter = NumpyEmitter;
 
 // ---------------------------------------------------------------------------------------------
 // Base64 of little-endian bytes (no Buffer: this module also runs in the browser)
@@ -136,52 +116,11 @@ const PY_RESERVED = new Set([
 ]);
 
 // ---------------------------------------------------------------------------------------------
-// Emitters, one per layer kind
+// Emitters: each layer module's own
 
-const activationLayer: Emitter = (layer, _call, inputs, cx, target) => {
-  let spec: unknown = cfg(layer, 'activation', 'linear');
-  if (layer.className === 'ReLU') spec = { class_name: 'relu', config: { max_value: layer.config.max_value, negative_slope: layer.config.negative_slope, threshold: layer.config.threshold } };
-  if (layer.className === 'LeakyReLU') spec = { class_name: 'leaky_relu', config: { negative_slope: layer.config.negative_slope ?? layer.config.alpha ?? 0.3 } };
-  if (layer.className === 'ELU') spec = { class_name: 'elu', config: { alpha: layer.config.alpha ?? 1 } };
-  if (layer.className === 'Softmax') spec = { class_name: 'softmax', config: { axis: layer.config.axis } };
-  cx.out.push(`${target} = ${cx.act(spec)}(${one(layer, inputs)})`);
-  return { vars: [target], masks: passMask(inputs) };
-};
-
-const layerNormalization: Emitter = (layer, _call, inputs, cx, target) => {
-  if (cfg(layer, 'rms_scaling', false) === true) throw new UnsupportedFeatureError(`The NumPy export does not handle LayerNormalization with rms_scaling ("${showName(layer.name)}").`);
-  const axes = cfgAxes(layer);
-  const scale = cfg(layer, 'scale', true) !== false;
-  const center = cfg(layer, 'center', true) !== false;
-  let pos = 0;
-  const gamma = scale ? needWeight(layer, ['gamma'], pos++) : undefined;
-  const beta = center ? needWeight(layer, ['beta'], pos++) : undefined;
-  const eps = cfgFloat(layer, 'epsilon', 1e-3);
-  const x = one(layer, inputs);
-  const ax = `tuple(a % ${x}.ndim for a in (${axes.join(', ')},))`;
-  cx.out.push(`ln_axes = ${ax}`);
-  cx.out.push(`mean = ${x}.mean(axis=ln_axes, keepdims=True)`);
-  cx.out.push(`var = ${x}.var(axis=ln_axes, keepdims=True)`);
-  cx.out.push(`${target} = (${x} - mean) / np.sqrt(var + ${eps})`);
-  const pshape = `[${x}.shape[a] if a in ln_axes else 1 for a in range(${x}.ndim)]`;
-  if (gamma) cx.out.push(`${target} = ${target} * ${cx.weight(layer, gamma)}.reshape(${pshape})  # gamma`);
-  if (beta) cx.out.push(`${target} = ${target} + ${cx.weight(layer, beta)}.reshape(${pshape})  # beta`);
-  return { vars: [target], masks: passMask(inputs) };
-};
-
-/** Emitters of kinds whose module does not yet own one (moving into the modules, one by one). */
-const UNMOVED: Record<string, Emitter> = {
-  Activation: activationLayer,
-  ReLU: activationLayer,
-  LeakyReLU: activationLayer,
-  ELU: activationLayer,
-  Softmax: activationLayer,
-  LayerNormalization: layerNormalization,
-};
-
-/** The emitter for a class name, from its layer module (the registry is a Map: `__proto__` finds nothing). */
-function emitterFor(className: string): Emitter | undefined {
-  return layerKind(className)?.numpy ?? (Object.prototype.hasOwnProperty.call(UNMOVED, className) ? UNMOVED[className] : undefined);
+/** The emitter for a class name: its layer module's own (the registry is a Map: `__proto__` finds nothing). */
+function emitterFor(className: string): NumpyEmitter | undefined {
+  return layerKind(className)?.numpy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +212,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
     weight(layer, w, prefix = '') {
       let key = weightKeys.get(w);
       if (!key) {
-        const base = `${layer.name}/${prefix}${shortName(w)}`;
+        const base = `${layer.name}/${prefix}${w.short}`;
         key = base;
         for (let k = 2; usedKeys.has(key); k++) key = `${base}_${k}`;
         usedKeys.add(key);

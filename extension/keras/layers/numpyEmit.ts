@@ -211,13 +211,9 @@ export function pyActivation(spec: unknown, kerasMajor: 1 | 2 | 3, helpers: Set<
 // ---------------------------------------------------------------------------------------------
 // Weights by name (any alias), else by position when the file names them only by position
 
-export function shortName(w: WeightRef): string {
-  return (w.name.split('/').pop() ?? w.name).replace(/:\d+$/, '');
-}
-
 export function weightByAlias(layer: LayerNode, aliases: readonly string[], position: number, weights = layer.weights): WeightRef | undefined {
-  for (const w of weights) if (aliases.includes(shortName(w))) return w;
-  const named = weights.some((w) => /^(kernel|recurrent_kernel|bias|embeddings|gamma|beta|moving_mean|moving_variance|W|U|b)$/.test(shortName(w)));
+  for (const w of weights) if (aliases.includes(w.short)) return w;
+  const named = weights.some((w) => /^(kernel|recurrent_kernel|bias|embeddings|gamma|beta|moving_mean|moving_variance|W|U|b)$/.test(w.short));
   return !named && position < weights.length ? weights[position] : undefined;
 }
 
