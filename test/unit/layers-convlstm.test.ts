@@ -368,6 +368,24 @@ describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path
     for (const key of ['h', 'c', 'i', 'f', 'g', 'o']) assertClose(trace.values[key], flat(ref[key]), 1e-5, 1e-4, `conv_lstm2d_3 ${key}`);
   });
 
+  it('the step walk-through the panel shows recomputes conv_lstm2d_3 step 7 from the stored weights and agrees with the trace', async () => {
+    const { loadModel } = await import('../../extension/keras/document');
+    const { runForward } = await import('../../extension/keras/forward');
+    const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
+    const { recurrentWeightsFor } = await import('../../extension/runJob');
+    const { walkthrough } = await import('../../webview/logic/stepMath');
+    const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
+    const input = JSON.parse(readFileSync(path.join(models2, 'inputs', `${ID}.json`), 'utf8'));
+    const result = await runForward(doc, prepareInputs(doc, fromJsonValue(input)).tensors);
+    const trace = result.traces.find((x) => x.layer === 'conv_lstm2d_3')!;
+    const weights = recurrentWeightsFor(doc, trace)!;
+    assert.deepEqual([weights.inputShape, weights.stateShape], [[7, 7, 14], [5, 5, 16]]);
+    const fed = result.layers.find((l) => l.name === 'time_distributed_2')!.outputs[0];
+    const walk = walkthrough({ weights, trace, input: { steps: 20, features: 7 * 7 * 14, data: fed.data, batch: 1 }, step: 6, sample: 0, kerasMajor: 3 });
+    assert.deepEqual(walk.checks.map((c) => c.key), ['i', 'f', 'g', 'o', 'c', 'h']);
+    for (const c of walk.checks) assert.ok(c.agrees, `${c.key}: max |diff| ${c.maxAbsDiff}`);
+    assert.match(walk.equations[0], /conv\(x₇, W_i\) \+ conv\(h₆, U_i\)/);
+  });
   it('the summary counts what Keras stored: 1,024 + 3,488 + 11,144 + 17,344 in the four ConvLSTM2D layers', async () => {
     const { loadModel } = await import('../../extension/keras/document');
     const { summarize } = await import('../../extension/keras/summary');
