@@ -6,6 +6,14 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadModel } from '../../extension/keras/document';
+import { rnnWrapper } from '../../extension/keras/layers/rnnWrapper';
+import { summarize } from '../../extension/keras/summary';
+import { kerasZip } from '../helpers/craft';
+import { noNumpyH5py } from './helpers/kerasPython';
 import { parseModelConfig } from '../../extension/keras/config';
 import { runForward } from '../../extension/keras/forward';
 import { multiHeadAttention } from '../../extension/keras/layers/multiHeadAttention';
@@ -281,5 +289,79 @@ describe('MultiHeadAttention in a functional config', () => {
     const mha = graph.layers.find((l) => l.name === 'mha')!;
     assert.deepEqual(mha.calls[0].inputs.map((r) => r.layer), ['a', 'b']);
     assert.equal(mha.calls[0].kwargs.use_causal_mask, true);
+  });
+});
+
+describe('A Keras 3 .keras file: RNN(StackedRNNCells) then MultiHeadAttention', () => {
+  it('reads the weights from cell/cells/<cell>/vars and query_dense … output_dense/vars, counts and runs them', { skip: noNumpyH5py() ?? false }, async () => {
+    // The groups Keras 3's saving_lib writes for these layers (attribute names; a list's members by snake_case class).
+    const D = 3;
+    const s: Setup = { H: 2, A: 2, Dq: 4, Dk: 4, Dv: 4 };
+    const mhaW = mhaWeights(s);
+    const cellsW = [
+      ['layers/rnn/cell/cells/lstm_cell/vars', [[D, 20], [5, 20], [20]]],
+      ['layers/rnn/cell/cells/gru_cell/vars', [[5, 12], [4, 12], [2, 12]]],
+    ] as const;
+    const datasets: Record<string, { shape: number[]; values: number[] }> = {};
+    const rnnValues: { shape: number[]; values: number[] }[] = [];
+    for (const [group, shapes] of cellsW) {
+      shapes.forEach((shape, i) => {
+        const values = randomArray(shape.reduce((a, b) => a * b, 1), rnd, -0.6, 0.6).map(Math.fround);
+        datasets[`${group}/${i}`] = { shape: [...shape], values };
+        rnnValues.push({ shape: [...shape], values });
+      });
+    }
+    const groupOf: Record<string, string> = { query: 'query_dense', key: 'key_dense', value: 'value_dense', attention_output: 'output_dense' };
+    for (const w of mhaW) {
+      const [proj, part] = w.name.split('/');
+      datasets[`layers/multi_head_attention/${groupOf[proj]}/vars/${part === 'kernel' ? 0 : 1}`] = { shape: w.ref.shape, values: w.values };
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'mha-keras3-'));
+    const h5 = path.join(dir, 'model.weights.h5');
+    const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy, h5py']).status === 0)!;
+    const py = spawnSync(python, ['-c', `
+import json, sys, h5py, numpy as np
+IN = json.load(sys.stdin)
+with h5py.File(sys.argv[1], 'w') as f:
+    for name, d in IN.items():
+        f.create_dataset(name, data=np.array(d['values'], dtype=np.float32).reshape(d['shape']))
+    f.require_group('vars')`, h5], { input: JSON.stringify(datasets), encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const kt = (name: string, shape: unknown[]) => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [name, 0, 0] } });
+    const cell = (cls: string, name: string, units: number, extra = {}) => ({ module: 'keras.layers', class_name: cls, config: { name, units, ...extra }, registered_name: null });
+    const config = {
+      module: 'keras',
+      class_name: 'Functional',
+      config: {
+        name: 'functional',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 6, D], dtype: 'float32', name: 'x' }, inbound_nodes: [] },
+          {
+            module: 'keras.layers',
+            class_name: 'RNN',
+            name: 'rnn',
+            config: { name: 'rnn', return_sequences: true, cell: { module: 'keras.layers', class_name: 'StackedRNNCells', config: { name: 'stacked_rnn_cells', cells: [cell('LSTMCell', 'lstm_cell', 5), cell('GRUCell', 'gru_cell', 4, { reset_after: true })] }, registered_name: null } },
+            inbound_nodes: [{ args: [kt('x', [null, 6, D])], kwargs: {} }],
+          },
+          { module: 'keras.layers', class_name: 'MultiHeadAttention', name: 'mha', config: { name: 'mha', num_heads: 2, key_dim: 2 }, inbound_nodes: [{ args: [kt('rnn', [null, 6, 4]), kt('rnn', [null, 6, 4])], kwargs: {} }] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['mha', 0, 0]],
+      },
+      registered_name: 'Functional',
+    };
+    const file = path.join(dir, 'model.keras');
+    writeFileSync(file, kerasZip({ config, metadata: { keras_version: '3.16.0' }, weights: readFileSync(h5) }));
+    const doc = await loadModel(file);
+    // LSTMCell(5) on 3: 4·5·(3+5+1) = 180; GRUCell(4) on 5: 3·4·(5+4+2) = 132; MHA: 3·(4·2·2 + 2·2) + (2·2·4 + 4) = 80.
+    assert.equal(summarize(doc).totalParams, 180 + 132 + 80);
+    const x = t([2, 6, D], randomArray(36, rnd));
+    const res = await runForward(doc, [x], { trace: true });
+    // The same numbers from the modules given the weights directly.
+    const rnnNode = layerNode('RNN', config.config.layers[1].config as Record<string, unknown>, { weights: rnnValues.map((w, i) => weightRef(`w${i}`, w.shape, w.values)) });
+    const seq = (await rnnWrapper.forward(rnnNode, { tensors: [x], masks: [null] }, ctx())) as LayerOutput;
+    const want = run(s, mhaW.map((w) => w.ref), [seq.tensors[0], seq.tensors[0]]);
+    assertClose(res.outputs[0].data, want.tensors[0].data, 0, 0);
+    assert.deepEqual(res.traces.map((tr) => tr.layer), ['rnn/lstm_cell', 'rnn/gru_cell']);
   });
 });
