@@ -336,6 +336,25 @@ describe('ConvLSTM forward against tfjs-core convolutions', () => {
   });
 });
 
+describe('ConvLSTM memory before a run', () => {
+  it('the estimate counts every step\'s h, c, i, f, g, o maps: N·T·rows·cols·F·6 float64 values', async () => {
+    const { estimateMemory } = await import('../../extension/keras/forward');
+    const { sequentialDoc } = await import('./helpers/modelDoc');
+    const doc = sequentialDoc([null, 7, 9, 8, 2], [layerNode('ConvLSTM2D', base({ filters: 5, return_sequences: false }), { name: 'cl' })]);
+    // valid 3×3 on 9×8: a 7×6 map of F = 5 per step; 7 steps of 2 samples.
+    assert.equal(estimateMemory(doc, [[2, 7, 9, 8, 2]]).traces, 2 * 7 * 7 * 6 * 5 * 6 * 8);
+    assert.equal(estimateMemory(doc, [[2, 7, 9, 8, 2]], 'h').traces, 2 * 7 * 7 * 6 * 5 * 2 * 8);
+  });
+  it('a run whose trace would not fit is refused with one sentence before anything is allocated', async () => {
+    const { runForward } = await import('../../extension/keras/forward');
+    const { sequentialDoc } = await import('./helpers/modelDoc');
+    const doc = sequentialDoc([null, null, 128, 128, 3], [layerNode('ConvLSTM2D', base({ filters: 64, padding: 'same', return_sequences: false }), { name: 'cl' })]);
+    // 1000 steps of a 128×128×64 map, six quantities: about 50 GB of trace (the output itself is 8 MB).
+    const x = { shape: [1, 1000, 128, 128, 3], data: new Float64Array(0) };
+    await assert.rejects(runForward(doc, [x]), (e: Error) => e instanceof InputError && /trace .*GB/.test(e.message) && /memory limit/.test(e.message) && !e.message.includes('\n'));
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // The real Keras 3.8 file: four ConvLSTM2D layers, MaxPooling3D, TimeDistributed(Dropout), Flatten, Dense
 
