@@ -22,6 +22,9 @@ export interface KindExample {
   exempt?: Partial<Record<'numpy' | 'python' | 'forward', string>>;
 }
 
+/** Op layers come from calls like keras.ops.not_equal(x, 0), not layer constructors: the code hovers explain constructors. */
+const OP_HOVER = { python: 'an op is written keras.ops.not_equal(x, 0) in code, not a layer constructor the hovers explain' };
+
 const lstm = (units: number, extra: Record<string, unknown> = {}): KindExample => ({ className: 'LSTM', config: { units, ...extra }, inputs: [] });
 
 export const KIND_EXAMPLES: KindExample[] = [
@@ -133,30 +136,31 @@ export const KIND_EXAMPLES: KindExample[] = [
   { className: 'ConvLSTM1D', config: { filters: 3, kernel_size: [3], padding: 'same', dilation_rate: [2], return_sequences: true, recurrent_activation: 'hard_sigmoid' }, inputs: [[2, 4, 7, 2]] },
   { className: 'ConvLSTM3D', config: { filters: 2, kernel_size: [2, 2, 2], padding: 'valid' }, inputs: [[1, 3, 3, 4, 3, 1]] },
   // Keras 3 op layers (module keras.src.ops.*): elementwise and comparisons, with NumPy broadcasting and constants
-  { className: 'ops.numpy.Add', config: {}, inputs: [[2, 3, 4], [2, 1, 4]] },
-  { className: 'ops.numpy.Subtract', config: {}, inputs: [[2, 3], [2, 3]], callArgs: [{ value: 1.5 }, { input: 0 }] },
-  { className: 'ops.numpy.Multiply', config: {}, inputs: [[2, 3], [2, 3]], callArgs: [{ input: 0 }, { value: [0.5, -2, 3] }] },
-  { className: 'ops.numpy.Divide', config: {}, inputs: [[2, 3], [1, 3]] },
-  { className: 'ops.numpy.TrueDivide', config: {}, inputs: [[2, 3], [2, 3]] },
-  { className: 'ops.numpy.Maximum', config: {}, inputs: [[2, 3], [2, 3]] },
-  { className: 'ops.numpy.Minimum', config: {}, inputs: [[2, 3]], callArgs: [{ input: 0 }, { value: 0 }] },
-  { className: 'ops.numpy.Equal', config: {}, inputs: [[2, 5]], tokensBelow: 3, callArgs: [{ input: 0 }, { value: 1 }] },
-  { className: 'ops.numpy.NotEqual', config: {}, inputs: [[2, 5]], tokensBelow: 3, callArgs: [{ input: 0 }, { value: 0 }] },
-  { className: 'ops.numpy.Greater', config: {}, inputs: [[2, 3], [2, 3]] },
-  { className: 'ops.numpy.GreaterEqual', config: {}, inputs: [[2, 3]], callArgs: [{ input: 0 }, { value: 0 }] },
-  { className: 'ops.numpy.Less', config: {}, inputs: [[2, 3], [2, 3]] },
-  { className: 'ops.numpy.LessEqual', config: {}, inputs: [[2, 3]], callArgs: [{ value: 0 }, { input: 0 }] },
+  { className: 'ops.numpy.Add', config: {}, inputs: [[2, 3, 4], [2, 1, 4]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Subtract', config: {}, inputs: [[2, 3], [2, 3]], callArgs: [{ value: 1.5 }, { input: 0 }], exempt: OP_HOVER },
+  { className: 'ops.numpy.Multiply', config: {}, inputs: [[2, 3], [2, 3]], callArgs: [{ input: 0 }, { value: [0.5, -2, 3] }], exempt: OP_HOVER },
+  { className: 'ops.numpy.Divide', config: {}, inputs: [[2, 3], [1, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.TrueDivide', config: {}, inputs: [[2, 3], [2, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Maximum', config: {}, inputs: [[2, 3], [2, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Minimum', config: {}, inputs: [[2, 3]], callArgs: [{ input: 0 }, { value: 0 }], exempt: OP_HOVER },
+  { className: 'ops.numpy.Equal', config: {}, inputs: [[2, 5]], tokensBelow: 3, callArgs: [{ input: 0 }, { value: 1 }], exempt: OP_HOVER },
+  { className: 'ops.numpy.NotEqual', config: {}, inputs: [[2, 5]], tokensBelow: 3, callArgs: [{ input: 0 }, { value: 0 }], exempt: OP_HOVER },
+  { className: 'ops.numpy.Greater', config: {}, inputs: [[2, 3], [2, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.GreaterEqual', config: {}, inputs: [[2, 3]], callArgs: [{ input: 0 }, { value: 0 }], exempt: OP_HOVER },
+  { className: 'ops.numpy.Less', config: {}, inputs: [[2, 3], [2, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.LessEqual', config: {}, inputs: [[2, 3]], callArgs: [{ value: 0 }, { input: 0 }], exempt: OP_HOVER },
   // Keras 3 op layers: cast and shape ops over every axis, batch included
-  { className: 'ops.core.Cast', config: { dtype: 'bool' }, inputs: [[2, 5]], tokensBelow: 3 },
-  { className: 'ops.numpy.ExpandDims', config: { axis: 1 }, inputs: [[2, 3]] },
-  { className: 'ops.numpy.Squeeze', config: { axis: -2 }, inputs: [[2, 1, 3]] },
-  { className: 'ops.numpy.Reshape', config: { newshape: [-1, 6] }, inputs: [[2, 3, 2]] },
-  { className: 'ops.numpy.Transpose', config: { axes: [0, 2, 1] }, inputs: [[2, 3, 4]] },
+  { className: 'ops.core.Cast', config: { dtype: 'bool' }, inputs: [[2, 5]], tokensBelow: 3, exempt: OP_HOVER },
+  { className: 'ops.numpy.ExpandDims', config: { axis: 1 }, inputs: [[2, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Squeeze', config: { axis: -2 }, inputs: [[2, 1, 3]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Reshape', config: { newshape: [-1, 6] }, inputs: [[2, 3, 2]], exempt: OP_HOVER },
+  { className: 'ops.numpy.Transpose', config: { axes: [0, 2, 1] }, inputs: [[2, 3, 4]], exempt: OP_HOVER },
   {
     className: 'ops.numpy.GetItem',
     config: {},
     inputs: [[2, 4, 3]],
     callArgs: [{ input: 0 }, { value: [{ class_name: '__slice__', config: { start: null, stop: null, step: -2 } }, -1] }],
+    exempt: OP_HOVER,
   },
   // The model's input: every other example runs through one.
   { className: 'InputLayer', config: {}, inputs: [[2, 3]], exempt: { forward: 'an InputLayer is the model input itself; every other example runs through one', numpy: 'the model input itself; every exported script starts with one', python: 'written Input(shape=...) in code, not as a layer call' } },

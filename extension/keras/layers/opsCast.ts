@@ -35,7 +35,6 @@ function target(layer: LayerNode): Target {
 
 export const opsCast: LayerKind = {
   classNames: ['ops.core.Cast'],
-  python: { positional: ['x', 'dtype'] },
   outputShape(layer, inputs) {
     target(layer);
     return { shapes: [[...tensorOperand(layer, operands(layer, inputs, undefined, [1])[0])]] };

@@ -38,7 +38,6 @@ const opOf = (layer: LayerNode): BinaryOp => OPS[layer.className.slice(PREFIX.le
 
 export const opsElementwise: LayerKind = {
   classNames: Object.keys(OPS).map((name) => PREFIX + name),
-  python: { positional: ['x1', 'x2'] },
   outputShape(layer, inputs) {
     const [a, b] = operands(layer, inputs, undefined, [2]).map((op) => operandShape(layer, op));
     return { shapes: [broadcastShapes(layer, a, b)] };

@@ -122,7 +122,6 @@ function pyItem(item: KeyItem): string {
 
 export const opsGetItem: LayerKind = {
   classNames: ['ops.numpy.GetItem'],
-  python: { positional: ['x', 'key'] },
   outputShape(layer, inputs) {
     const ops = operands(layer, inputs, undefined, [2]);
     return { shapes: [outShape(select(layer, tensorOperand(layer, ops[0]), keyOf(layer, ops)))] };

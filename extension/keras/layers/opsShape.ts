@@ -153,7 +153,6 @@ const opOf = (layer: LayerNode): ShapeOp => SHAPE_OPS[layer.className.slice(PREF
 
 export const opsShape: LayerKind = {
   classNames: Object.keys(SHAPE_OPS).map((name) => PREFIX + name),
-  python: { positional: ['x'] },
   outputShape(layer, inputs) {
     return { shapes: [opOf(layer).shape(layer, tensorOperand(layer, operands(layer, inputs, undefined, [1])[0]))] };
   },
