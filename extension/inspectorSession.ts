@@ -136,7 +136,10 @@ export class InspectorSession implements vscode.Disposable {
     this.disposables.push(webview.onDidReceiveMessage((m) => this.onMessage(m)));
     this.disposables.push(
       deps.models.onDidChange((u) => {
-        if (u.toString() === this.uri.toString() && this.ready) void this.sendInit();
+        if (u.toString() !== this.uri.toString()) return;
+        // A changed file may have other layers or sizes: its stateful layers start from zeros again.
+        this.lastState = undefined;
+        if (this.ready) void this.sendInit().then(() => this.postStateInfo());
       }),
     );
   }
