@@ -122,6 +122,16 @@ describe('Conv2D', () => {
     assertClose(back.data, last.data, 1e-6, 1e-6);
   });
 
+  it('reads Keras 1 spellings (nb_filter, nb_row, nb_col, subsample, border_mode, dim_ordering "tf") as Keras 2 ones', () => {
+    const x = f32Tensor([1, 6, 5, 2], 11);
+    const w = [weightRef('kernel', [3, 2, 2, 3], randomArray(36, seeded(12))), weightRef('bias', [3], [0.5, 0, -0.5])];
+    const k1 = layerNode('Conv2D', { nb_filter: 3, nb_row: 3, nb_col: 2, subsample: [2, 1], border_mode: 'same', dim_ordering: 'tf', activation: 'relu' }, { weights: w });
+    const k2 = layerNode('Conv2D', { filters: 3, kernel_size: [3, 2], strides: [2, 1], padding: 'same', data_format: 'channels_last', activation: 'relu' }, { weights: w });
+    assert.deepEqual(conv2d.outputShape(k1, [[null, 6, 5, 2]], env(1)), conv2d.outputShape(k2, [[null, 6, 5, 2]], env()));
+    assert.deepEqual([...(conv2d.forward(k1, { tensors: [x], masks: [null] }, ctx(1)) as LayerOutput).tensors[0].data], [...run(conv2d, k2, x).data]);
+    assert.deepEqual(conv2d.keras1?.classNames, ['Convolution2D', 'AtrousConvolution2D']);
+  });
+
   it('"same" with an even window pads the extra row at the bottom (hand computation)', () => {
     // 3×1 frame [1, 2, 3], window 2×1 of ones: Keras/TF pad 0 above and 1 below → [1+2, 2+3, 3+0].
     const l = layerNode('Conv2D', { filters: 1, kernel_size: [2, 1], padding: 'same', use_bias: false }, { weights: [weightRef('kernel', [2, 1, 1, 1], [1, 1])] });

@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configFlag, oneInput, oneTensor, transpose } from './common';
 import { channelsFirst, who } from './conv2d';
-import { cfgChoice, one, type NumpyEmitter } from './numpyEmit';
+import { one, type NumpyEmitter } from './numpyEmit';
 
 const rankOf = (layer: LayerNode): 2 | 3 => (layer.className.endsWith('3D') ? 3 : 2);
 
@@ -21,7 +21,7 @@ function needsRank(layer: LayerNode, rank: number): void {
 }
 
 const emit: NumpyEmitter = (layer, _call, inputs, cx, target) => {
-  const first = cfgChoice(layer, ['data_format'], 'channels_last', ['channels_last', 'channels_first']) === 'channels_first';
+  const first = channelsFirst(layer);
   const r = rankOf(layer);
   // The spatial axes: 1..r for channels_last, 2..r+1 for channels_first.
   const axes = Array.from({ length: r }, (_, i) => i + (first ? 2 : 1)).join(', ');

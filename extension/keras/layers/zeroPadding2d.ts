@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configValue, oneInput, oneTensor, transpose } from './common';
 import { channelsFirst, who } from './conv2d';
-import { cfgChoice, one, type NumpyEmitter } from './numpyEmit';
+import { one, type NumpyEmitter } from './numpyEmit';
 
 /** [[top, bottom], [left, right]], each a checked whole number from 0. */
 function pads(layer: LayerNode): [[number, number], [number, number]] {
@@ -32,7 +32,7 @@ function needsFrames(layer: LayerNode, rank: number): void {
 }
 
 const emit: NumpyEmitter = (layer, _call, inputs, cx, target) => {
-  const first = cfgChoice(layer, ['data_format'], 'channels_last', ['channels_last', 'channels_first']) === 'channels_first';
+  const first = channelsFirst(layer);
   const [[t, b], [l, r]] = pads(layer);
   const spatial = `(${t}, ${b}), (${l}, ${r})`;
   const all = first ? `(0, 0), (0, 0), ${spatial}` : `(0, 0), ${spatial}, (0, 0)`;
