@@ -326,6 +326,23 @@ describe('ConvLSTM forward against tfjs-core convolutions', () => {
     assertClose([...first.tensors[0].data, ...second.tensors[0].data], whole.tensors[0].data, 1e-12, 1e-12, 'two stateful halves vs one run');
   });
 
+  it('channels_first: the step walk-through reads x_t as the layer does and agrees with the trace', async () => {
+    const { runForward } = await import('../../extension/keras/forward');
+    const { sequentialDoc } = await import('./helpers/modelDoc');
+    const { recurrentWeightsFor } = await import('../../extension/runJob');
+    const { walkthrough } = await import('../../webview/logic/stepMath');
+    const rnd = seeded(8);
+    const weights = [weightRef('kernel', [3, 3, 2, 12], randomArray(216, rnd, -0.6, 0.6)), weightRef('recurrent_kernel', [3, 3, 3, 12], randomArray(324, rnd, -0.6, 0.6)), weightRef('bias', [12], randomArray(12, rnd))];
+    const doc = sequentialDoc([null, 3, 2, 5, 4], [layerNode('ConvLSTM2D', base({ data_format: 'channels_first', padding: 'same' }), { name: 'cl', weights })]);
+    const x = t([1, 3, 2, 5, 4], randomArray(120, rnd, -1.5, 1.5));
+    const result = await runForward(doc, [x]);
+    const trace = result.traces[0];
+    const w = recurrentWeightsFor(doc, trace)!;
+    const walk = walkthrough({ weights: w, trace, input: { steps: 3, features: 40, data: x.data, batch: 1 }, step: 2, sample: 0, kerasMajor: 3 });
+    assert.equal(walk.checks.length, 6);
+    for (const c of walk.checks) assert.ok(c.agrees, `${c.key}: max |diff| ${c.maxAbsDiff}`);
+  });
+
   it('a frame smaller than the kernel, the wrong channel count and a wrong initial state each get one sentence', async () => {
     const weights = [weightRef('kernel', [3, 3, 2, 12], new Array(216).fill(0.1)), weightRef('recurrent_kernel', [3, 3, 3, 12], new Array(324).fill(0.1)), weightRef('bias', [12], new Array(12).fill(0))];
     const layer = layerNode('ConvLSTM2D', base({}), { weights });

@@ -407,6 +407,16 @@ function walkSettings(w: CellWeights): ConvLstmSettings {
   };
 }
 
+/** One frame flattened as (C, ...frame) rearranged as (...frame, C), given the channels-last shape [...frame, C]. */
+function channelsLastFrame(x: ArrayLike<number>, shape: readonly number[]): Float64Array {
+  const C = shape[shape.length - 1];
+  const P = shape.slice(0, -1).reduce((a, d) => a * d, 1);
+  if (x.length !== P * C) throw new RangeError(`the input step holds ${x.length} values but this frame needs ${P * C}`);
+  const out = new Float64Array(P * C);
+  for (let c = 0; c < C; c++) for (let p = 0; p < P; p++) out[p * C + c] = x[c * P + p];
+  return out;
+}
+
 /** The ConvLSTM cell for the views and wrappers: its description and its step recomputed with every intermediate map. */
 export const convLstmCell: CellKind = {
   name: CELL_NAME,
@@ -425,11 +435,14 @@ export const convLstmCell: CellKind = {
     if (!tensors) return null;
     const s = convLstmSettings(layer);
     const { act, rec } = activationNames(layer, env);
-    return { tensors, options: { activation: act, recurrent_activation: rec, padding: s.padding, strides: s.strides, dilation_rate: s.dilation } };
+    const dataFormat = s.channelsFirst ? 'channels_first' : 'channels_last';
+    return { tensors, options: { activation: act, recurrent_activation: rec, padding: s.padding, strides: s.strides, dilation_rate: s.dilation, data_format: dataFormat } };
   },
   walkStep(q) {
-    const { weights: w, x, names } = q;
+    const { weights: w, names } = q;
     const s = walkSettings(w);
+    // The view hands x_t as the layer reads it; a channels_first frame is moved to channels last like the run does.
+    const x = walkOption(w, 'data_format', 'channels_last') === 'channels_first' ? channelsLastFrame(q.x, w.inputShape) : q.x;
     const F = s.filters;
     const G = 4 * F;
     const spatial = w.inputShape.slice(0, -1);
