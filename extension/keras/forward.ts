@@ -282,6 +282,8 @@ function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean,
   // A call with no inputs (a crafted node) feeds nothing to trace; the run refuses it at that layer.
   if (!shape) return 0;
   const kind = layerKind(layer.className);
+  // A kind that traces several cells of its own (RNN(StackedRNNCells)) counts them itself.
+  if (kind?.traceValues) return kind.traceValues(layer, shape, gates, env);
   if (kind?.recurrentCell && shape.length >= 3) {
     // N·T steps of every quantity the cell records, each the size of one sample's state (the output after N, T).
     const timeMajor = layer.config.time_major === true;

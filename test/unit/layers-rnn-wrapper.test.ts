@@ -7,11 +7,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { parseModelConfig } from '../../extension/keras/config';
+import { estimateMemory } from '../../extension/keras/forward';
 import { rnnWrapper } from '../../extension/keras/layers/rnnWrapper';
 import { lstm } from '../../extension/keras/layers/lstm';
 import { gru } from '../../extension/keras/layers/gru';
 import type { LayerOutput } from '../../extension/keras/layers/types';
-import type { WeightRef } from '../../extension/keras/model';
+import type { ModelDocument, WeightRef } from '../../extension/keras/model';
 import type { Mask, Tensor } from '../../extension/keras/tensor';
 import { assertClose, ctx, env, layerNode, randomArray, seeded, t, weightRef } from './helpers/layerNode';
 import { NO_NUMPY_REASON, PYTHON_WITH_NUMPY } from './helpers/python';
@@ -193,5 +195,14 @@ print(json.dumps([run(False, True, None), run(True, True, None), run(True, False
     assert.throws(() => rnnWrapper.outputShape(layerNode('RNN', {}), [[null, 2, 2]], env()), /has no cell in its config/);
     const ws = cellWeights(cells, 2).map((w) => w.ref);
     await assert.rejects(runRnn(cells, ws, x, {}, null, [t([1, 4], [0, 0, 0, 0])]), /takes 3 initial state tensor\(s\), 2 \+ 1 for its cells, but got 1/);
+  });
+
+  it('the memory estimate counts every cell\'s trace: N·T·(LSTM 4 units × 6 quantities + GRU 3 units × 4) float64s', () => {
+    const raw = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, null, 2], name: 'x' } }, { class_name: 'RNN', config: { name: 'rnn', cell: cellConfig(cells) } }] } };
+    const { graph } = parseModelConfig(raw, { kerasMajor: 3, warnings: [] });
+    const doc: ModelDocument = { file: 'm.keras', format: 'keras3-keras', kerasVersion: '3.16.0', kerasMajor: 3, backend: null, modelClass: 'Sequential', root: graph, warnings: [] };
+    // LSTM records h, c and the gates i, f, g, o; GRU h and z, r, h~; with the gates off, only the states (h, c; h).
+    assert.equal(estimateMemory(doc, [[10, 1000, 2]], true).traces, 10 * 1000 * (4 * 6 + 3 * 4) * 8);
+    assert.equal(estimateMemory(doc, [[10, 1000, 2]], 'h').traces, 10 * 1000 * (4 * 2 + 3 * 1) * 8);
   });
 });

@@ -204,6 +204,12 @@ export const rnnWrapper: LayerKind = {
       return `cell/cells/${n === undefined ? snake : `${snake}_${n + 1}`}`;
     });
   },
+  traceValues(layer, input, gates, env) {
+    // Every cell records N·T steps of its states (and, with gates, its gates), each of its units wide.
+    const [N, T] = input;
+    if (input.length !== 3 || N === null || T === null) return 0;
+    return stackCells(layer, env).reduce((a, c) => a + N * T * c.units * c.kind.describe(c.node, env).quantities.filter((q) => gates || q.role === 'state').length, 0);
+  },
   outputShape(layer, inputs, env) {
     refuseTimeMajor(layer);
     const [N, T] = inputShape3(layer, inputs);

@@ -227,6 +227,11 @@ export interface LayerKind {
    * (MultiHeadAttention: query, value, key). tf.keras stores every argument after the first as a keyword.
    */
   callTensorArgs?: readonly string[];
+  /**
+   * Trace values (float64s) one call records on an input of this shape, for the memory estimate before a run, when the
+   * kind traces cells of its own that `recurrentCell` does not describe (RNN(StackedRNNCells): one trace per cell).
+   */
+  traceValues?(layer: LayerNode, input: Shape, gates: boolean, env: LayerEnv): number;
   /** Dimension letters this kind introduces, with what they stand for (H, W, C for frames; F for filters). */
   letters?: Readonly<Record<string, string>>;
   /** The constructor's signature for hovers over Python code. */
