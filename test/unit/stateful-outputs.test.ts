@@ -217,9 +217,13 @@ describe('a state file is untrusted input: one sentence for each way it can be w
     bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, 0.2, 0.3]]] } }), /holds 1 tensor\(s\) but the layer carries 2/);
     bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, 0.2, 0.3], [1, 2, 3]], [[0, 0, 0], [0, 0, 0]]] } }), /not a list of N = 1 rows; run with the same N/);
     bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, 0.2]], [[0, 0, 0]]] } }), /not a list of M = 3 numbers/);
-    bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, '0.2', 0.3]], [[0, 0, 0]]] } }), /holds "0\.2" at \[0\]\[1\], not a finite number/);
+    bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, '0.2', 0.3]], [[0, 0, 0]]] } }), /State 0 of "lstm" holds "0\.2" where a finite number belongs/);
     bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, null, 0.3]], [[0, 0, 0]]] } }), /holds null/);
     bad(JSON.stringify({ ...good, layers: {} }), /has nothing for "lstm"/);
+    // Ragged or too deep lists are refused while they are walked, never recursed into.
+    bad(JSON.stringify({ ...good, layers: { lstm: [[[0.1, 0.2, 0.3]], [[[0], [0], [0]]]] } }), /state 1 of "lstm" is not a list of M = 3 numbers/);
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    bad(`{"format": "keras-rnn-inspector-state", "layers": {"lstm": [[${deep}], [[0, 0, 0]]]}}`, /not a list of N rows of numbers/);
     // A huge claimed list is refused by its length before anything is allocated for it.
     bad(JSON.stringify({ ...good, layers: { lstm: new Array(9).fill(0) } }), /not a list of states/);
   });
@@ -326,4 +330,29 @@ test('the panel messages for the state are validated like every other: continueS
   assert.match(!refused.ok ? refused.error : '', /continueState is not true or false/);
   assert.equal(parseWebviewMessage({ type: 'resetState', layers: ['gru_2'] }), undefined);
   assert.equal(parseWebviewMessage({ type: 'chooseArchitecture', path: '/etc/passwd' }), undefined);
+});
+
+test('a stateful ConvLSTM1D (its state a feature map, N × cols × F) continues through a state file like a vector state', async () => {
+  const rnd = seeded(5);
+  const [k, C, F, W, T] = [3, 2, 3, 5, 6];
+  const conv = layerNode('ConvLSTM1D', { filters: F, kernel_size: [k], padding: 'same', return_sequences: true, stateful: true }, {
+    name: 'conv',
+    weights: [
+      weightRef('conv/kernel:0', [k, C, 4 * F], randomArray(k * C * 4 * F, rnd)),
+      weightRef('conv/recurrent_kernel:0', [k, F, 4 * F], randomArray(k * F * 4 * F, rnd)),
+      weightRef('conv/bias:0', [4 * F], randomArray(4 * F, rnd)),
+    ],
+  });
+  const doc = sequentialDoc([1, null, W, C], [conv], 3);
+  assert.deepEqual(statefulLayers(doc), [{ name: 'conv', stateCount: 2 }]);
+  const x = Float64Array.from(randomArray(T * W * C, rnd));
+  const whole = await runForward(doc, [{ shape: [1, T, W, C], data: x }]);
+  const first = await runForward(doc, [{ shape: [1, 2, W, C], data: x.slice(0, 2 * W * C) }]);
+  assert.deepEqual(first.finalStates?.[0].states.map((t) => t.shape), [[1, W, F], [1, W, F]]);
+  const states = parseStateFile(JSON.stringify(stateFileJson(first.finalStates!, { model: 'in-memory' })), doc, 1);
+  const second = await runForward(doc, [{ shape: [1, T - 2, W, C], data: x.slice(2 * W * C) }], { initialStates: states });
+  for (let i = 0; i < second.outputs[0].data.length; i++) assert.ok(Math.abs(second.outputs[0].data[i] - whole.outputs[0].data[2 * W * F + i]) < 1e-12, `value ${i}`);
+  // A map of the wrong size is refused by the layer in one sentence when the run starts.
+  const wrong = [{ layer: 'conv', states: [{ shape: [1, W - 1, F], data: new Float64Array((W - 1) * F) }, { shape: [1, W - 1, F], data: new Float64Array((W - 1) * F) }] }];
+  await assert.rejects(runForward(doc, [{ shape: [1, 2, W, C], data: x.slice(0, 2 * W * C) }], { initialStates: wrong }), (e: Error) => e.message.length <= 300 && !e.message.includes('\n') && /conv/.test(e.message));
 });
