@@ -5,7 +5,7 @@
 import { InputError, NotAKerasFileError } from './errors';
 import { checkGraph } from './graph';
 import { keras2ClassName, layerKind } from './layers/index';
-import { MAX_LAYERS, MAX_NESTING_DEPTH, isWhole } from './limits';
+import { MAX_LAYERS, MAX_NESTING_DEPTH, MAX_RANK, isWhole } from './limits';
 import type { CallArg, LayerCall, LayerNode, ModelGraph, ModelInput, TensorRef } from './model';
 import { showName } from './safeText';
 import type { Shape } from './shapes';
@@ -357,6 +357,29 @@ function refsList(v: unknown, what: string): TensorRef[] {
   return out;
 }
 
+/**
+ * Keras 3 records each tensor's shape where it is consumed (`__keras_tensor__` {shape, keras_history}). For a layer no
+ * module knows (a custom class, an op this tool does not compute) that is the only source of its output shape, so it
+ * is kept (first call only, plausible shapes only). An iterative walk over the inbound nodes, each value once.
+ */
+function recordDeclaredShapes(layerList: unknown[], layers: LayerNode[]): void {
+  const unknown = new Map(layers.filter((l) => !l.model && !layerKind(l.className)).map((l) => [l.name, l]));
+  if (unknown.size === 0) return;
+  const stack: unknown[] = layerList.map((raw) => (isObject(raw) ? raw.inbound_nodes : null));
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) {
+      const h: unknown = v.config.keras_history;
+      const shape: unknown = v.config.shape;
+      if (!Array.isArray(h) || typeof h[0] !== 'string' || h[1] !== 0 || !isWhole(h[2], 0, 63)) continue;
+      const layer = unknown.get(h[0]);
+      const plausible = Array.isArray(shape) && shape.length <= MAX_RANK && shape.every((d) => d === null || isWhole(d));
+      if (layer && plausible) (layer.declaredOutputShapes ??= [])[h[2]] = shape as Shape;
+    } else if (isObject(v)) stack.push(...Object.values(v));
+  }
+}
+
 /** `{class_name: 'Sequential'|'Functional'|'Model', config}` to a ModelGraph. */
 export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
   checkDepth(depth);
@@ -390,6 +413,7 @@ export function parseGraph(raw: Json, env: ParseEnv, depth = 0): ModelGraph {
     if (!Array.isArray(nodes)) throw damaged(`The inbound_nodes of the layer "${showName(layers[i].name, 60)}" are not a list`);
     layers[i].calls = nodes.map((n) => parseCall(n, layers[i], env));
   });
+  recordDeclaredShapes(layerList, layers);
   const c = isObject(cfg) ? cfg : {};
   const inputRefs = refsList(c.input_layers, 'input_layers');
   const outputRefs = refsList(c.output_layers, 'output_layers');

@@ -67,6 +67,8 @@ export interface LayerNode {
   calls: LayerCall[];
   /** Why this layer can be shown but never run (Lambda code, custom class). Nothing from it is executed. */
   notExecutable?: string;
+  /** For a layer no module knows (a custom class, an op not computed): its output shapes as the Keras 3 config records them where they are consumed. */
+  declaredOutputShapes?: Shape[];
 }
 
 export interface ModelInput {

@@ -116,6 +116,12 @@ function note(walk: ShapeWalk, layer: LayerNode, text: string): void {
   walk.notes.set(layer, list);
 }
 
+/** The output shapes the file records for a layer no module knows, when it records every one of them. */
+function declaredShapes(layer: LayerNode): Shape[] | undefined {
+  const shapes = layer.declaredOutputShapes;
+  return shapes && shapes.length > 0 && Array.from(shapes).every(Boolean) ? shapes : undefined;
+}
+
 /** Propagates symbolic shapes through a graph, given the shapes of its inputs. */
 function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: LayerEnv, walk: ShapeWalk, warnings: string[]): (Shape | null)[] {
   graph.inputRefs.forEach((ref, i) => {
@@ -134,7 +140,10 @@ function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         else {
           const kind = layerKind(layer.className);
           if (kind) result = kind.outputShape(layer, ins, env);
-          else note(walk, layer, `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool knows, so its output shape is unknown.`);
+          else if (node === 0 && declaredShapes(layer)) {
+            result = { shapes: declaredShapes(layer)! };
+            note(walk, layer, `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool knows; its output shape is the one the file records.`);
+          } else note(walk, layer, `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool knows, so its output shape is unknown.`);
         }
       } catch (e) {
         if (e instanceof NotAKerasFileError && !walk.invalid.has(layer)) walk.invalid.set(layer, e.message);

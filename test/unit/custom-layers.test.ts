@@ -37,6 +37,11 @@ test('tourism-custom-attention: the summary counts the custom layer\'s stored we
   ]);
   assert.ok(custom.paramsFormula?.includes(STORED_WEIGHTS_MARK), `marked: ${custom.paramsFormula}`);
   assert.equal(custom.formula, undefined, 'no formula is claimed');
+  // Its output shape is the one Keras 3 recorded where Dense consumes it, so the Dense after it is shaped too.
+  assert.deepEqual(custom.outputShape, [null, 50]);
+  assert.ok(custom.notes.some((n) => /the one the file records/.test(n)), custom.notes.join(' | '));
+  assert.deepEqual(s.layers.find((l) => l.name === 'dense_1')!.outputShape, [null, 1]);
+  assert.deepEqual(s.layers.find((l) => l.name === 'dense_1')!.inputShapes, [[null, 50]]);
   // The known layers keep their formulas.
   assert.equal(s.layers.find((l) => l.name === 'lstm')!.params, 4 * 50 * (4 + 50 + 1));
   assert.equal(s.layers.find((l) => l.name === 'dense_1')!.params, 51);

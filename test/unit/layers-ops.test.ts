@@ -201,19 +201,42 @@ test('op layers: the exported NumPy script computes what the forward pass comput
 test('an op this tool does not compute gets one sentence naming it; the layers before it still run', async () => {
   const doc = functionalDoc(
     ['x'],
-    [inputLayer('x', [null, 3]), opLayer('numpy', 'Multiply', 'double', [tensorArg('x'), 2]), opLayer('numpy', 'Cumsum', 'running_total', [tensorArg('double')], { axis: 1 })],
-    ['running_total'],
+    [
+      inputLayer('x', [null, 3]),
+      opLayer('numpy', 'Multiply', 'double', [tensorArg('x'), 2]),
+      opLayer('numpy', 'Cumsum', 'running_total', [tensorArg('double')], { axis: 1 }),
+      // Keras 3 records the shape of the tensor where it is consumed: the summary takes it for the op it cannot shape.
+      opLayer('numpy', 'Add', 'plus_one', [{ ...tensorArg('running_total'), config: { shape: [null, 3], dtype: 'float32', keras_history: ['running_total', 0, 0] } }, 1]),
+    ],
+    ['plus_one'],
   );
   const s = summarize(doc);
   const row = s.layers.find((l) => l.name === 'running_total')!;
   assert.equal(row.className, 'ops.numpy.Cumsum');
   assert.ok(row.notes.some((n) => n.includes('ops.numpy.Cumsum')), row.notes.join(' | '));
+  assert.deepEqual(row.outputShape, [null, 3]);
+  assert.deepEqual(s.layers.find((l) => l.name === 'plus_one')!.outputShape, [null, 3]);
   const run = await runForward(doc, [{ shape: [1, 3], data: Float64Array.from([1, 2, 3]) }]);
   assert.ok(run.stopped);
   assert.match(run.stopped.message, /running_total/);
   assert.match(run.stopped.message, /ops\.numpy\.Cumsum/);
   assert.ok(run.stopped.message.length < 300 && !/\n/.test(run.stopped.message));
   assert.deepEqual(Array.from(run.layers.find((l) => l.name === 'double')!.outputs[0].data), [2, 4, 6]);
+});
+
+test('a recorded shape that no tensor can have is not taken for an unknown layer\'s shape', () => {
+  for (const shape of [[null, -3], [null, 2.5], [null, '3'], Array(9).fill(1)]) {
+    const doc = functionalDoc(
+      ['x'],
+      [
+        inputLayer('x', [null, 3]),
+        opLayer('numpy', 'Cumsum', 'running_total', [tensorArg('x')]),
+        opLayer('numpy', 'Add', 'plus_one', [{ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: ['running_total', 0, 0] } }, 1]),
+      ],
+      ['plus_one'],
+    );
+    assert.equal(summarize(doc).layers.find((l) => l.name === 'running_total')!.outputShape, null, JSON.stringify(shape));
+  }
 });
 
 test('op calls a file gets wrong are refused in a sentence naming the op layer', async () => {
