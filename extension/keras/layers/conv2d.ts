@@ -184,6 +184,43 @@ const emit: NumpyEmitter = (layer, _call, inputs, cx, target) => {
   return { vars: [target], masks: ['None'] };
 };
 
+/** Sizes of one frame's convolution, so the hot loop below is one monomorphic function. */
+interface FrameGeometry {
+  H: number; W: number; C: number; F: number; G: number;
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; ph: number; pw: number; oh: number; ow: number;
+}
+
+/** y[n, r, c, :] = b + sum over taps (i, j) and channels of x[n, r·sh + i·dh − ph, c·sw + j·dw − pw, ch]·W[i, j, ch, :]. */
+function convFrame(xd: Float64Array, n: number, g: FrameGeometry, Wt: Float64Array, b: Float32Array | null, out: Float64Array): void {
+  const { H, W, C, F, G, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow } = g;
+  const Cg = C / G;
+  const Fg = F / G;
+  for (let r = 0; r < oh; r++) {
+    for (let c = 0; c < ow; c++) {
+      const yo = ((n * oh + r) * ow + c) * F;
+      if (b) for (let f = 0; f < F; f++) out[yo + f] = b[f];
+      for (let i = 0; i < kh; i++) {
+        const ih = r * sh + i * dh - ph;
+        if (ih < 0 || ih >= H) continue; // zero padding
+        for (let j = 0; j < kw; j++) {
+          const iw = c * sw + j * dw - pw;
+          if (iw < 0 || iw >= W) continue;
+          const xo = ((n * H + ih) * W + iw) * C;
+          const tap = (i * kw + j) * Cg * F;
+          for (let grp = 0; grp < G; grp++) {
+            const yg = yo + grp * Fg;
+            for (let ch = 0; ch < Cg; ch++) {
+              const xv = xd[xo + grp * Cg + ch];
+              const wo = tap + ch * F + grp * Fg;
+              for (let f = 0; f < Fg; f++) out[yg + f] += xv * Wt[wo + f];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 export const conv2d: LayerKind = {
   classNames: ['Conv2D'],
   keras1: {
@@ -267,30 +304,11 @@ export const conv2d: LayerKind = {
     const [sh, sw] = s.strides;
     const [dh, dw] = s.dilation;
     const out = new Float64Array(N * oh * ow * F);
+    const frame: FrameGeometry = { H, W: Wd, C, F, G, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow };
+    const W64 = Float64Array.from(Wt);
     for (let n = 0; n < N; n++) {
       ctx.checkCancelled();
-      for (let r = 0; r < oh; r++) {
-        for (let c = 0; c < ow; c++) {
-          const yo = ((n * oh + r) * ow + c) * F;
-          for (let f = 0; f < F; f++) out[yo + f] = b ? b[f] : 0;
-          for (let i = 0; i < kh; i++) {
-            const ih = r * sh + i * dh - ph;
-            if (ih < 0 || ih >= H) continue; // zero padding
-            for (let j = 0; j < kw; j++) {
-              const iw = c * sw + j * dw - pw;
-              if (iw < 0 || iw >= Wd) continue;
-              const xo = ((n * H + ih) * Wd + iw) * C;
-              for (let g = 0; g < G; g++) {
-                for (let ch = 0; ch < Cg; ch++) {
-                  const xv = x.data[xo + g * Cg + ch];
-                  const wo = ((i * kw + j) * Cg + ch) * F + g * Fg;
-                  for (let f = 0; f < Fg; f++) out[yo + g * Fg + f] += xv * Wt[wo + f];
-                }
-              }
-            }
-          }
-        }
-      }
+      convFrame(x.data, n, frame, W64, b, out);
     }
     applyActivation(configValue(layer, ['activation']) ?? 'linear', out, F, ctx.kerasMajor);
     let y: Tensor = { shape: [N, oh, ow, F], data: out };
