@@ -372,6 +372,38 @@ describe('ConvLSTM memory before a run', () => {
   });
 });
 
+describe('ConvLSTM configs a crafted file could hold', () => {
+  const cases: [string, Record<string, unknown>, boolean][] = [
+    ['filters of 10^10', { filters: 1e10 }, true],
+    ['a zero stride', { strides: [0, 1] }, true],
+    ['a kernel wider than the frame with valid padding', { kernel_size: [9, 9] }, true],
+    ['a kernel of 2^31 - 1 rows with same padding and no stored weights', { kernel_size: [2 ** 31 - 1, 1], padding: 'same' }, false],
+    ['a string kernel size', { kernel_size: ['3', 3] }, true],
+    ['strides and dilation both above 1', { strides: [2, 2], dilation_rate: [2, 2] }, true],
+  ];
+  for (const [title, o, refusedBeforeRun] of cases) {
+    it(`${title}: one sentence, never a crash`, async () => {
+      const { runForward } = await import('../../extension/keras/forward');
+      const { sequentialDoc } = await import('./helpers/modelDoc');
+      const { InspectorError } = await import('../../extension/keras/errors');
+      const doc = sequentialDoc([null, 2, 5, 5, 2], [layerNode('ConvLSTM2D', base(o), { name: 'cl' })]);
+      const x = t([1, 2, 5, 5, 2], new Array(100).fill(0.5));
+      let message = '';
+      try {
+        const r = await runForward(doc, [x]);
+        assert.ok(r.stopped, 'the run must stop at the layer');
+        message = r.stopped.message;
+        assert.ok(!refusedBeforeRun || /cl/.test(message));
+      } catch (e) {
+        assert.ok(e instanceof InspectorError, `${(e as Error).name}: ${(e as Error).message}`);
+        message = (e as Error).message;
+      }
+      assert.ok(message.length > 0 && message.length < 300 && !message.includes('\n'), message);
+      assert.match(message, /ConvLSTM2D|"cl"|cl/);
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // The real Keras 3.8 file: four ConvLSTM2D layers, MaxPooling3D, TimeDistributed(Dropout), Flatten, Dense
 
