@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../extension/keras/document';
 import { rnnWrapper } from '../../extension/keras/layers/rnnWrapper';
+import { lstm } from '../../extension/keras/layers/lstm';
 import { summarize } from '../../extension/keras/summary';
 import { kerasZip } from '../helpers/craft';
 import { noNumpyH5py } from './helpers/kerasPython';
@@ -363,5 +364,59 @@ with h5py.File(sys.argv[1], 'w') as f:
     const want = run(s, mhaW.map((w) => w.ref), [seq.tensors[0], seq.tensors[0]]);
     assertClose(res.outputs[0].data, want.tensors[0].data, 0, 0);
     assert.deepEqual(res.traces.map((tr) => tr.layer), ['rnn/lstm_cell', 'rnn/gru_cell']);
+  });
+});
+
+describe('A tf.keras legacy .h5 file: LSTM then MultiHeadAttention(lstm, value=lstm)', () => {
+  it('wires the keyword value, binds query/kernel:0 … attention_output/bias:0, counts and runs end to end', { skip: noNumpyH5py() ?? false }, async () => {
+    const s: Setup = { H: 2, A: 2, Dq: 4, Dk: 4, Dv: 4 };
+    // tf.keras lists them in build order: query, key, value, attention_output (kernel, then bias).
+    const mhaW = mhaWeights(s);
+    const lstmW = [[3, 16], [4, 16], [16]].map((shape) => ({ shape, values: randomArray(shape[0] * (shape[1] ?? 1), rnd, -0.6, 0.6).map(Math.fround) }));
+    const modelConfig = {
+      class_name: 'Functional',
+      config: {
+        name: 'model',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { batch_input_shape: [null, 5, 3], dtype: 'float32', name: 'x' }, inbound_nodes: [] },
+          { class_name: 'LSTM', name: 'lstm', config: { name: 'lstm', units: 4, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, inbound_nodes: [[['x', 0, 0, {}]]] },
+          { class_name: 'MultiHeadAttention', name: 'mha', config: { name: 'mha', num_heads: 2, key_dim: 2, value_dim: 2, dropout: 0.0, use_bias: true, output_shape: null, attention_axes: [1] }, inbound_nodes: [[['lstm', 0, 0, { value: ['lstm', 0, 0] }]]] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['mha', 0, 0]],
+      },
+    };
+    const groups = {
+      x: [],
+      lstm: lstmW.map((w, i) => ({ name: `lstm/lstm_cell/${['kernel', 'recurrent_kernel', 'bias'][i]}:0`, ...w })),
+      mha: mhaW.map((w) => ({ name: `mha/${w.name}:0`, shape: w.ref.shape, values: w.values })),
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'mha-legacy-'));
+    const file = path.join(dir, 'model.h5');
+    const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy, h5py']).status === 0)!;
+    const py = spawnSync(python, ['-c', `
+import json, sys, h5py, numpy as np
+IN = json.load(sys.stdin)
+with h5py.File(sys.argv[1], 'w') as f:
+    f.attrs['keras_version'] = '2.15.0'
+    f.attrs['backend'] = 'tensorflow'
+    f.attrs['model_config'] = json.dumps(IN['config'])
+    g = f.create_group('model_weights')
+    g.attrs['layer_names'] = [n.encode() for n in IN['groups']]
+    for layer, ws in IN['groups'].items():
+        lg = g.create_group(layer)
+        lg.attrs['weight_names'] = [w['name'].encode() for w in ws]
+        for w in ws:
+            lg.create_dataset(w['name'], data=np.array(w['values'], dtype=np.float32).reshape(w['shape']))`, file], { input: JSON.stringify({ config: modelConfig, groups }), encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    const doc = await loadModel(file);
+    // LSTM(4) on 3: 4·4·(3+4+1) = 128; MHA: 3·(4·2·2 + 2·2) + (2·2·4 + 4) = 80.
+    assert.equal(summarize(doc).totalParams, 128 + 80);
+    const x = t([2, 5, 3], randomArray(30, rnd));
+    const res = await runForward(doc, [x], { trace: false });
+    const lstmNode = layerNode('LSTM', modelConfig.config.layers[1].config, { weights: lstmW.map((w, i) => weightRef(['kernel', 'recurrent_kernel', 'bias'][i], w.shape, w.values)) });
+    const seq = (await lstm.forward(lstmNode, { tensors: [x], masks: [null] }, ctx(2))) as LayerOutput;
+    const want = run(s, mhaW.map((w) => w.ref), [seq.tensors[0], seq.tensors[0]], { major: 2 });
+    assertClose(res.outputs[0].data, want.tensors[0].data, 0, 0);
   });
 });
