@@ -147,6 +147,8 @@ describe('Conv2D', () => {
     assert.equal(conv2d.params(layerNode('Conv2D', { filters: 8, kernel_size: [5, 3], use_bias: false }), [[null, 9, 9, 2]], env())!.total, 5 * 3 * 2 * 8);
     assert.deepEqual(conv2d.keras3WeightNames!(l), ['kernel', 'bias']);
     assert.deepEqual(conv2d.keras3WeightNames!(layerNode('Conv2D', { filters: 1, kernel_size: 1, use_bias: false })), ['kernel']);
+    assert.match(conv2d.weightNote!('kernel', [3, 3, 3, 16]) ?? '', /3×16 matrix .* 3×3 window positions/);
+    assert.equal(conv2d.weightNote!('bias', [16]), null);
   });
 
   it('refuses impossible configs in one sentence naming the layer', () => {

@@ -232,6 +232,11 @@ export const conv2d: LayerKind = {
   python: { positional: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'] },
   numpy: emit,
   numpyHelpers: { run_conv2d: RUN_CONV2D },
+  weightNote(name, shape) {
+    if (name !== 'kernel' || shape.length !== 4) return null;
+    const [kh, kw, c, f] = shape;
+    return `One ${c}×${f} matrix (input channels × filters) for each of the ${kh}×${kw} window positions; position (i, j) weighs the pixel i rows below and j columns right of the window's top-left corner.`;
+  },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     needsFrames(layer, shape.length);
