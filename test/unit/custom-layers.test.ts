@@ -37,6 +37,9 @@ test('tourism-custom-attention: the summary counts the custom layer\'s stored we
   ]);
   assert.ok(custom.paramsFormula?.includes(STORED_WEIGHTS_MARK), `marked: ${custom.paramsFormula}`);
   assert.equal(custom.formula, undefined, 'no formula is claimed');
+  // The tree and hovers mark it as a layer a run stops at.
+  assert.match(custom.notExecutable ?? '', /AttentionLayer is not a layer kind this tool computes: a run stops at this layer/);
+  assert.equal(s.layers.find((l) => l.name === 'lstm')!.notExecutable, undefined);
   // Its output shape is the one Keras 3 recorded where Dense consumes it, so the Dense after it is shaped too.
   assert.deepEqual(custom.outputShape, [null, 50]);
   assert.ok(custom.notes.some((n) => /the one the file records/.test(n)), custom.notes.join(' | '));
