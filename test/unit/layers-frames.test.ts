@@ -70,6 +70,9 @@ describe('Conv2D', () => {
     { k: [3, 3], s: [1, 1], d: [2, 3], padding: 'same' },
     { k: [1, 1], s: [3, 2], d: [1, 1], padding: 'valid' },
     { k: [5, 5], s: [1, 1], d: [1, 1], padding: 'same' }, // window larger than half the frame
+    { k: [9, 8], s: [1, 1], d: [1, 1], padding: 'same' }, // window larger than the whole 7×6 frame
+    { k: [3, 3], s: [1, 1], d: [4, 5], padding: 'same' }, // dilated taps that mostly land in the padding
+    { k: [6, 6], s: [3, 2], d: [1, 1], padding: 'same' },
   ];
   combos.forEach((c, ci) => {
     it(`kernel ${c.k} strides ${c.s} dilation ${c.d} ${c.padding} equals tf.conv2d (+ bias, relu)`, () => {
@@ -136,6 +139,23 @@ describe('Conv2D', () => {
     // 3×1 frame [1, 2, 3], window 2×1 of ones: Keras/TF pad 0 above and 1 below → [1+2, 2+3, 3+0].
     const l = layerNode('Conv2D', { filters: 1, kernel_size: [2, 1], padding: 'same', use_bias: false }, { weights: [weightRef('kernel', [2, 1, 1, 1], [1, 1])] });
     assert.deepEqual([...run(conv2d, l, t([1, 3, 1, 1], [1, 2, 3])).data], [3, 5, 3]);
+  });
+
+  it('a "same" window far larger than the frame costs only the taps inside it (a crafted 100,001-row kernel on 300×300)', () => {
+    const kh = 100_001;
+    const [H, W] = [300, 300];
+    const K = Float32Array.from({ length: kh }, (_, i) => (i % 7) - 3);
+    const x = t([1, H, W, 1], Float32Array.from({ length: H * W }, (_, i) => ((i * 13) % 11) - 5));
+    const l = layerNode('Conv2D', { filters: 1, kernel_size: [kh, 1], padding: 'same', use_bias: false }, { weights: [weightRef('kernel', [kh, 1, 1, 1], K)] });
+    const started = Date.now();
+    const y = run(conv2d, l, x);
+    assert.ok(Date.now() - started < 20_000, 'bounded by the frame, not the window');
+    // TF "same": pad above = floor((H - 1 + kh - H) / 2) = 50,000, so y[r, c] = Σ_ih x[ih, c]·K[50,000 − r + ih].
+    for (const [r, c] of [[0, 0], [150, 7], [299, 299]]) {
+      let want = 0;
+      for (let ih = 0; ih < H; ih++) want += x.data[ih * W + c] * K[50_000 - r + ih];
+      assert.equal(y.data[r * W + c], want);
+    }
   });
 
   it('parameter formula kh·kw·C·F + F, filled in (Keras: 3·3·3·16 + 16 = 448)', () => {

@@ -199,12 +199,15 @@ function convFrame(xd: Float64Array, n: number, g: FrameGeometry, Wt: Float64Arr
     for (let c = 0; c < ow; c++) {
       const yo = ((n * oh + r) * ow + c) * F;
       if (b) for (let f = 0; f < F; f++) out[yo + f] = b[f];
-      for (let i = 0; i < kh; i++) {
-        const ih = r * sh + i * dh - ph;
-        if (ih < 0 || ih >= H) continue; // zero padding
-        for (let j = 0; j < kw; j++) {
-          const iw = c * sw + j * dw - pw;
-          if (iw < 0 || iw >= W) continue;
+      // Only the taps that land inside the frame (the rest meet zero padding): the work never grows with a huge window.
+      const r0 = r * sh - ph;
+      const c0 = c * sw - pw;
+      const iHi = Math.min(kh - 1, Math.floor((H - 1 - r0) / dh));
+      const jHi = Math.min(kw - 1, Math.floor((W - 1 - c0) / dw));
+      for (let i = Math.max(0, Math.ceil(-r0 / dh)); i <= iHi; i++) {
+        const ih = r0 + i * dh;
+        for (let j = Math.max(0, Math.ceil(-c0 / dw)); j <= jHi; j++) {
+          const iw = c0 + j * dw;
           const xo = ((n * H + ih) * W + iw) * C;
           const tap = (i * kw + j) * Cg * F;
           for (let grp = 0; grp < G; grp++) {
