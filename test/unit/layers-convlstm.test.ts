@@ -454,6 +454,25 @@ describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path
     for (const c of walk.checks) assert.ok(c.agrees, `${c.key}: max |diff| ${c.maxAbsDiff}`);
     assert.match(walk.equations[0], /conv\(x₇, W_i\) \+ conv\(h₆, U_i\)/);
   });
+  it('the exported NumPy script, run by python3, gives the reference output', async (t) => {
+    const { PYTHON_WITH_NUMPY, NO_NUMPY_REASON } = await import('./helpers/python');
+    if (!PYTHON_WITH_NUMPY) return t.skip(NO_NUMPY_REASON);
+    const { loadModel } = await import('../../extension/keras/document');
+    const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
+    const { exportNumpy } = await import('../../extension/keras/numpyExport');
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
+    const input = JSON.parse(readFileSync(path.join(models2, 'inputs', `${ID}.json`), 'utf8'));
+    const script = exportNumpy(doc, prepareInputs(doc, fromJsonValue(input)).tensors, { title: ID });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'convlstm-')), 'convlstm.py');
+    writeFileSync(file, script);
+    const run = spawnSync(PYTHON_WITH_NUMPY, [file, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(run.status, 0, run.stderr);
+    const expected = JSON.parse(readFileSync(path.join(models2, 'expected', `${ID}.json`), 'utf8')) as { output: unknown };
+    assertClose(flat(JSON.parse(run.stdout).output), flat(expected.output), 1e-5, 1e-4, 'NumPy script output');
+  });
   it('the summary counts what Keras stored: 1,024 + 3,488 + 11,144 + 17,344 in the four ConvLSTM2D layers', async () => {
     const { loadModel } = await import('../../extension/keras/document');
     const { summarize } = await import('../../extension/keras/summary');
