@@ -2,11 +2,11 @@
 // collecting every layer's output and the per-step trace of recurrent layers.
 
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, UnsupportedLayerError, describeThrown, oneSentence } from './errors';
-import { callKey, executionOrder, refKey } from './graph';
+import { walkGraph } from './graph';
 import { layerEnv, layerKind } from './layers/index';
 import type { CellDescription, ForwardContext, LayerEnv, LayerInputs, LayerOutput, RecurrentTrace } from './layers/types';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_DIM, MAX_RANK, budgetBytes, checkDim, formatBytes } from './limits';
-import type { LayerNode, ModelDocument, ModelGraph, TensorRef } from './model';
+import type { LayerNode, ModelDocument, ModelGraph } from './model';
 import { showName } from './safeText';
 import type { Shape } from './shapes';
 import { checkStates, type LayerStates } from './states';
@@ -89,13 +89,6 @@ function countCalls(graph: ModelGraph): number {
   return graph.layers.reduce((n, l) => n + l.calls.length + (l.model ? countCalls(l.model) * l.calls.length : 0), 0);
 }
 
-function lookupRef(produced: Map<string, Produced>, ref: TensorRef, consumer: string): { tensor: Tensor; mask: Mask | null } {
-  const p = produced.get(refKey(ref));
-  const tensor = p?.tensors[ref.tensor];
-  if (!tensor) throw new UnsupportedFeatureError(`The layer "${consumer}" needs output ${ref.tensor} of "${ref.layer}", which was not produced.`);
-  return { tensor, mask: p!.masks[ref.tensor] ?? null };
-}
-
 /** A mask passed explicitly (N×T, nonzero where a step is real) as the time mask layers read. */
 function explicitMask(layer: string, t: Tensor): Mask {
   if (t.shape.length !== 2) throw new UnsupportedFeatureError(`The layer "${showName(layer)}" is given a mask of shape (${t.shape.join(', ')}); this tool handles masks of N×T time steps.`);
@@ -104,20 +97,26 @@ function explicitMask(layer: string, t: Tensor): Mask {
   return { n: t.shape[0], t: t.shape[1], data };
 }
 
+/** One tensor of a run and its time mask. */
+interface Value {
+  tensor: Tensor;
+  mask: Mask | null;
+}
+
 async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, prefix: string): Promise<Produced> {
-  const produced = new Map<string, Produced>();
-  graph.inputRefs.forEach((ref, i) => produced.set(refKey(ref), inputs[i]));
-  const { order } = executionOrder(graph);
-  for (const { layer, node, call } of order) {
+  const { values, calls } = walkGraph<Value>(graph, inputs.map((p) => ({ tensor: p.tensors[0], mask: p.masks[0] ?? null })));
+  for (const site of calls) {
+    const { layer, node, call } = site;
     state.ctx.checkCancelled();
     const position = state.result.layers.length + 1;
-    const ins = call.inputs.map((r) => lookupRef(produced, r, layer.name));
+    if (site.missing) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs output ${site.missing.tensor} of "${showName(site.missing.layer)}", which was not produced.`);
+    const ins = site.inputs as Value[];
     const layerInputs: LayerInputs = {
       tensors: ins.map((x) => x.tensor),
       masks: ins.map((x) => x.mask),
       kwargs: call.kwargs,
       ...(call.args ? { args: call.args } : {}),
-      ...(call.initialState?.length ? { initialState: call.initialState.map((r) => lookupRef(produced, r, layer.name).tensor) } : {}),
+      ...(site.initialState.length ? { initialState: (site.initialState as Value[]).map((x) => x.tensor) } : {}),
     };
     // A stateful layer continues from the states it was given; initial states passed in the graph itself win, as in Keras.
     const carried = state.carried.get(prefix + layer.name);
@@ -125,7 +124,7 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
     let out: LayerOutput;
     try {
       // Masks passed explicitly (Keras 3 `mask=` tensors) replace the inputs' own, as Keras does.
-      if (call.mask) layerInputs.masks = call.mask.map((r) => explicitMask(prefix + layer.name, lookupRef(produced, r, layer.name).tensor));
+      if (site.masks) layerInputs.masks = (site.masks as Value[]).map((x) => explicitMask(prefix + layer.name, x.tensor));
       out = await runLayer(layer, layerInputs, state, prefix);
     } catch (e) {
       if (e instanceof StopAt || e instanceof CancelledError) throw e;
@@ -145,7 +144,7 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
       throw e;
     }
     const masks = out.masks ?? out.tensors.map(() => null);
-    produced.set(callKey(layer.name, node), { tensors: out.tensors, masks });
+    values.set(site, out.tensors.map((tensor, i) => ({ tensor, mask: masks[i] ?? null })));
     state.result.layers.push({
       name: prefix + layer.name,
       className: layer.className,
@@ -159,14 +158,10 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
     state.options.onProgress?.(state.done, state.total, prefix + layer.name);
     await state.ctx.yieldNow();
   }
-  const tensors: Tensor[] = [];
-  const masks: (Mask | null)[] = [];
-  for (const ref of graph.outputRefs) {
-    const x = lookupRef(produced, ref, graph.name);
-    tensors.push(x.tensor);
-    masks.push(x.mask);
-  }
-  return { tensors, masks };
+  const outs = values.outputs();
+  const lost = outs.findIndex((x) => x === undefined);
+  if (lost >= 0) throw new UnsupportedFeatureError(`The model "${showName(graph.name)}" needs output ${graph.outputRefs[lost].tensor} of "${showName(graph.outputRefs[lost].layer)}", which was not produced.`);
+  return { tensors: outs.map((x) => x!.tensor), masks: outs.map((x) => x!.mask) };
 }
 
 async function runLayer(layer: LayerNode, inputs: LayerInputs, state: RunState, prefix: string): Promise<LayerOutput> {
@@ -326,10 +321,10 @@ function weightBytes(layer: LayerNode): number {
 
 /** Walks a graph with concrete input shapes, adding up what each call would allocate; an unknown shape adds nothing. */
 function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: LayerEnv, gates: boolean | null, tally: Tally): (Shape | null)[] {
-  const produced = new Map<string, (Shape | null)[]>();
-  graph.inputRefs.forEach((ref, i) => produced.set(refKey(ref), [inputShapes[i] ?? null]));
-  for (const { layer, node, call } of executionOrder(graph).order) {
-    const ins = call.inputs.map((r) => produced.get(refKey(r))?.[r.tensor] ?? null);
+  const { values, calls } = walkGraph<Shape | null>(graph, graph.inputRefs.map((_, i) => inputShapes[i] ?? null));
+  for (const site of calls) {
+    const { layer } = site;
+    const ins = site.inputs.map((x) => x ?? null);
     let outs: (Shape | null)[] = [null];
     if (ins.every((s): s is Shape => s !== null)) {
       try {
@@ -352,9 +347,9 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
       }
     }
     if (!layer.model) tally.weights = Math.max(tally.weights, weightBytes(layer));
-    produced.set(callKey(layer.name, node), outs);
+    values.set(site, outs);
   }
-  return graph.outputRefs.map((r) => produced.get(refKey(r))?.[r.tensor] ?? null);
+  return values.outputs().map((x) => x ?? null);
 }
 
 /**

@@ -121,3 +121,79 @@ export function allLayersOf(layers: readonly LayerNode[]): LayerNode[] {
 export function allLayers(graph: ModelGraph): LayerNode[] {
   return allLayersOf(graph.layers);
 }
+
+/**
+ * One layer call of a walk, in execution order, with the values of everything it consumes looked up in one shape:
+ * its inputs, its initial states (Keras 2 extra inputs, Keras 3 `initial_state=`) and the masks passed as tensors
+ * (Keras 3 `mask=`). A value is undefined where no call produced it (a layer after one that could not be handled).
+ */
+export interface WalkedCall<V> extends CallSite {
+  /** 1-based position in this graph's execution order. */
+  position: number;
+  inputs: (V | undefined)[];
+  /** Empty when the call is given none. */
+  initialState: (V | undefined)[];
+  /** One per input when the call passes masks as tensors; absent otherwise. */
+  masks?: (V | undefined)[];
+  /** The first consumed tensor nobody produced, for messages. */
+  missing?: TensorRef;
+}
+
+/** The values of a graph's tensors as a walk produces them: the graph's inputs, then each call's outputs. */
+export class GraphValues<V> {
+  private readonly byCall = new Map<string, (V | undefined)[]>();
+
+  constructor(private readonly graph: ModelGraph, inputs: readonly V[]) {
+    graph.inputRefs.forEach((ref, i) => {
+      const outs = this.byCall.get(refKey(ref)) ?? [];
+      outs[ref.tensor] = inputs[i];
+      this.byCall.set(refKey(ref), outs);
+    });
+  }
+
+  get(ref: TensorRef): V | undefined {
+    return this.byCall.get(refKey(ref))?.[ref.tensor];
+  }
+
+  /** Records what a call produced, one value per output tensor. */
+  set(site: CallSite, outputs: readonly (V | undefined)[]): void {
+    this.byCall.set(callKey(site.layer.name, site.node), [...outputs]);
+  }
+
+  /** What a call produced, or undefined before it ran. */
+  of(layer: string, node: number): readonly (V | undefined)[] | undefined {
+    return this.byCall.get(callKey(layer, node));
+  }
+
+  /** The graph's outputs, in `outputRefs` order. */
+  outputs(): (V | undefined)[] {
+    return this.graph.outputRefs.map((r) => this.get(r));
+  }
+}
+
+/**
+ * The one walk the forward pass, the summary's shapes and the NumPy export share: the calls of `graph` in execution
+ * order, each resolved from `values` when it is reached, so a caller records a call's outputs (values.set) before
+ * taking the next. Calls that can never run are listed in `unreachable`.
+ */
+export function walkGraph<V>(graph: ModelGraph, inputs: readonly V[]): { values: GraphValues<V>; calls: Iterable<WalkedCall<V>>; unreachable: CallSite[] } {
+  const values = new GraphValues<V>(graph, inputs);
+  const { order, unreachable } = executionOrder(graph);
+  function* calls(): Generator<WalkedCall<V>> {
+    for (let i = 0; i < order.length; i++) {
+      const site = order[i];
+      const { call } = site;
+      const missing = consumedRefs(call).find((r) => values.get(r) === undefined);
+      const get = (r: TensorRef) => values.get(r);
+      yield {
+        ...site,
+        position: i + 1,
+        inputs: call.inputs.map(get),
+        initialState: (call.initialState ?? []).map(get),
+        ...(call.mask ? { masks: call.mask.map(get) } : {}),
+        ...(missing ? { missing } : {}),
+      };
+    }
+  }
+  return { values, calls: calls(), unreachable };
+}

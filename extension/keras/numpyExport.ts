@@ -4,9 +4,9 @@
 // the graph walk, in the same order as the forward runner, and the script template.
 
 import { UnsupportedFeatureError, UnsupportedLayerError } from './errors';
-import type { ModelDocument, ModelGraph, TensorRef, WeightRef } from './model';
+import type { ModelDocument, ModelGraph, WeightRef } from './model';
 import type { Tensor } from './tensor';
-import { executionOrder } from './graph';
+import { walkGraph } from './graph';
 import { knownLayerClasses, layerKind } from './layers';
 import { dims, helperName, pyActivation, pyInt, quoted, SHARED_HELPERS, word, type EmitContext, type Emitted, type NumpyEmitter } from './layers/numpyEmit';
 import { pyStr, showName } from './safeText';
@@ -126,28 +126,26 @@ function emitterFor(className: string): NumpyEmitter | undefined {
 // ---------------------------------------------------------------------------------------------
 // Walking the graph in the forward runner's execution order (graph.ts)
 
-const refKey = (r: TensorRef) => `${r.layer}\u0000${r.node}\u0000${r.tensor}`;
+/** A tensor in the script: its Python expression and its time mask's ('None' when none). */
+interface PyValue {
+  v: string;
+  m: string;
+}
 
 /** `scope` prefixes Python names; `recordPrefix` prefixes recorded layer names as the forward runner does (`outer/inner`). */
 function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope: string, recordPrefix = ''): Emitted {
-  const env = new Map<string, { v: string; m: string }>();
-  graph.inputRefs.forEach((r, k) => env.set(refKey(r), { v: inputVars.vars[k], m: inputVars.masks[k] ?? 'None' }));
-  // The forward runner's own order, so the script reads in the order the trace and the views show.
-  const { order, unreachable } = executionOrder(graph);
-  order.forEach(({ layer, node, call }, index) => {
-    const position = index + 1;
-    const refs = [...call.inputs, ...(call.initialState ?? [])];
+  // The forward runner's own walk, so the script reads in the order the trace and the views show.
+  const { values, calls, unreachable } = walkGraph<PyValue>(graph, inputVars.vars.map((v, k) => ({ v, m: inputVars.masks[k] ?? 'None' })));
+  for (const site of calls) {
+    const { layer, node, call, position } = site;
     // Input layers of functional graphs have no inputs: their tensor is the model input itself.
-    if (layer.className === 'InputLayer' && refs.length === 0) return;
-    const missing = refs.find((r) => !env.has(refKey(r)));
-    if (missing) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs output ${missing.tensor} of "${showName(missing.layer)}", which is never computed.`);
-    const ins: Emitted = { vars: refs.map((r) => env.get(refKey(r))!.v), masks: refs.map((r) => env.get(refKey(r))!.m) };
+    if (layer.className === 'InputLayer' && site.inputs.length === 0 && site.initialState.length === 0) continue;
+    if (site.missing) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs output ${site.missing.tensor} of "${showName(site.missing.layer)}", which is never computed.`);
+    // Emitters take the inputs, then the initial states.
+    const consumed = [...site.inputs, ...site.initialState] as PyValue[];
+    const ins: Emitted = { vars: consumed.map((x) => x.v), masks: consumed.map((x) => x.m) };
     // Masks passed explicitly (Keras 3 `mask=` tensors) replace the inputs' own, as in the forward pass.
-    call.mask?.forEach((r, k) => {
-      const m = env.get(refKey(r));
-      if (!m) throw new UnsupportedFeatureError(`The layer "${showName(layer.name)}" needs a mask from "${showName(r.layer)}", which is never computed.`);
-      ins.masks[k] = `(${m.v} != 0)`;
-    });
+    site.masks?.forEach((m, k) => (ins.masks[k] = `(${m!.v} != 0)`));
     const nodeIndex = pyInt(node, 'a node index', layer.name);
     const target = cx.fresh(scope + layer.name + (node > 0 ? `_call${nodeIndex}` : ''));
     const what = `${showName(layer.name)} (${showName(layer.declaredClassName ?? layer.className, 40)})`;
@@ -165,21 +163,16 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
       }
       res = emit(layer, call, ins, cx, target);
     }
-    res.vars.forEach((v, t) => env.set(refKey({ layer: layer.name, node, tensor: t }), { v, m: res.masks[t] ?? 'None' }));
+    values.set(site, res.vars.map((v, t) => ({ v, m: res.masks[t] ?? 'None' })));
     cx.out.push(`record(${pyStr(recordPrefix + layer.name)}, ${pyStr(layer.className)}, ${nodeIndex}, [${res.vars.join(', ')}])`);
-  });
+  }
   if (unreachable.length > 0) {
     throw new UnsupportedFeatureError(`The layer "${showName(unreachable[0].layer.name)}" waits for an input no layer produces, so the graph cannot be exported.`);
   }
-  const vars: string[] = [];
-  const masks: string[] = [];
-  for (const r of graph.outputRefs) {
-    const got = env.get(refKey(r));
-    if (!got) throw new UnsupportedFeatureError(`The model output "${showName(r.layer)}" is never computed, so the graph cannot be exported.`);
-    vars.push(got.v);
-    masks.push(got.m);
-  }
-  return { vars, masks };
+  const outputs = values.outputs();
+  const lost = outputs.findIndex((o) => o === undefined);
+  if (lost >= 0) throw new UnsupportedFeatureError(`The model output "${showName(graph.outputRefs[lost].layer)}" is never computed, so the graph cannot be exported.`);
+  return { vars: outputs.map((o) => o!.v), masks: outputs.map((o) => o!.m) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 import { NotAKerasFileError, describeThrown } from './errors';
 import { showName } from './safeText';
-import { callKey, executionOrder, refKey } from './graph';
+import { callKey, refKey, walkGraph } from './graph';
 import { weightContradiction } from './layers/common';
 import { layerEnv, layerKind } from './layers/index';
 import type { CellDescription, LayerEnv, LayerKind, ParamFormula, ShapeResult } from './layers/types';
@@ -93,11 +93,6 @@ function storedOnlyText(layer: LayerNode): string {
   return `${showName(layer.declaredClassName ?? layer.className, 40)}: ${STORED_WEIGHTS_MARK} (${terms.join(', ')})`;
 }
 
-/** Why a layer of a kind no module knows is marked not runnable in the tree and hovers: what a run does there. */
-function unknownKindText(layer: LayerNode): string {
-  return `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool computes: a run stops at this layer, with every layer before it computed.`;
-}
-
 /** When a layer's input shape is unknown (after a Lambda), its stored kernel still tells D. */
 function shapeHint(layer: LayerNode): Shape[] | undefined {
   const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.name === 'kernel' && w.shape.length >= 2);
@@ -133,10 +128,12 @@ function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
     const shape = inputShapes[i] ?? null;
     walk.shapes.set(refKey(ref), shape ? { shapes: [shape], letters: [inputLetters(shape)] } : null);
   });
-  const { order, unreachable } = executionOrder(graph);
+  const { values, calls, unreachable } = walkGraph<Shape | null>(graph, graph.inputRefs.map((_, i) => inputShapes[i] ?? null));
   for (const site of unreachable) warnings.push(`The layer "${site.layer.name}" is fed by tensors the graph never produces; it is left out.`);
-  for (const { layer, node, call } of order) {
-    const ins = call.inputs.map((r) => walk.shapes.get(refKey(r))?.shapes[r.tensor] ?? null);
+  for (const site of calls) {
+    const { layer, node } = site;
+    // The shape rule sees the inputs only: initial states never change a recurrent layer's output shape.
+    const ins = site.inputs.map((x) => x ?? null);
     if (node === 0) walk.firstInputs.set(layer, ins);
     let result: ShapeResult | null = null;
     if (ins.every((s): s is Shape => s !== null)) {
@@ -158,8 +155,9 @@ function walkShapes(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
       note(walk, layer, 'Output shape unknown because an input shape is unknown.');
     }
     walk.shapes.set(callKey(layer.name, node), result);
+    values.set(site, result?.shapes ?? []);
   }
-  return graph.outputRefs.map((r) => walk.shapes.get(refKey(r))?.shapes[r.tensor] ?? null);
+  return values.outputs().map((x) => x ?? null);
 }
 
 function nestedShape(layer: LayerNode, ins: Shape[], env: LayerEnv, walk: ShapeWalk, warnings: string[]): ShapeResult | null {
@@ -245,7 +243,7 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     children,
     inbound: graph.sequential ? [] : inbound,
     notes,
-    ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : !kind && !layer.model ? { notExecutable: unknownKindText(layer) } : {}),
+    ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : {}),
     ...(contradiction ? { contradiction } : {}),
     ...cellOf(kind, layer, env),
   };
