@@ -69,7 +69,8 @@ export class EquationBox {
     const valuesHead = maps ? `values (map ${w.stateShape.join('×')} flattened, channels last)` : 'values';
     table.append(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, maps ? 'map' : 'vector'), h('th', { scope: 'col' }, 'how'), h('th', { scope: 'col' }, valuesHead))), tbody);
     this.el.append(table);
-    if (units > FEW_UNITS) {
+    // A map's values are read in its heatmap above; writing out thousands of numbers would only stall the panel.
+    if (units > FEW_UNITS && !maps) {
       const what = maps ? 'values' : 'units';
       const toggle = button(this.expanded ? `Show the first ${FEW_UNITS} ${what}` : `Show all ${units} ${what}`, () => {
         this.expanded = !this.expanded;
@@ -133,16 +134,19 @@ export class EquationBox {
       { testid: 'map-channel', ariaLabel: 'Channel' },
     );
     const spatial = pick.shape.length >= 3 ? `${grid.rows} rows × ${grid.cols} columns` : `${grid.cols} positions`;
+    const height = Math.min(320, Math.max(60, grid.rows * 6 + 30));
     const hm = new Heatmap({
       cols: grid.cols,
       rows: grid.rows,
       value: (c, r) => grid.data[r * grid.cols + c],
       colName: 'column',
       rowName: 'row',
-      height: Math.min(320, Math.max(60, grid.rows * 6 + 30)),
+      height,
       ariaLabel: `Map of ${this.mapPick.label}, channel ${channel}: ${spatial}`,
       testid: 'equation-map-heatmap',
     });
+    // A 2-D map keeps square cells (plus the axis margins) rather than stretching to the panel's width.
+    if (grid.rows > 1) hm.el.style.maxWidth = `${Math.max(240, Math.round(((height - 28) * grid.cols) / grid.rows) + 52)}px`;
     section.append(
       h(
         'div',
