@@ -158,6 +158,20 @@ describe('Conv2D', () => {
     }
   });
 
+  it('refuses windows so large that the sums would run for hours, naming the layer (pooling and Conv2D)', () => {
+    // A 1500×1500 "same" max pool with stride 1 over a 1500×1500 frame: every output reads all 2.25·10^6 cells.
+    const big = { shape: [1, 1500, 1500, 1], data: new Float64Array(2.25e6) };
+    const pool = layerNode('MaxPooling2D', { name: 'pool_huge', pool_size: [1500, 1500], strides: [1, 1], padding: 'same' });
+    assert.match(refusal(() => run(spatialPooling, pool, big), 'pool_huge'), /5\.1e\+12 operations.*2,250,000 cells/);
+    const convBig = layerNode('Conv2D', { name: 'conv_huge', filters: 1, kernel_size: [1500, 1500], padding: 'same', use_bias: false }, {
+      weights: [weightRef('kernel', [1500, 1500, 1, 1], new Float32Array(2.25e6))],
+    });
+    assert.match(refusal(() => run(conv2d, convBig, big), 'conv_huge'), /operations/);
+    // Large but real work with small windows still runs: 3×3 over 512 channels is 4,608 cells per output, 9 per window.
+    const wide = layerNode('Conv2D', { filters: 2, kernel_size: [3, 3], padding: 'same', use_bias: false }, { weights: [weightRef('kernel', [3, 3, 512, 2], new Float32Array(9216))] });
+    assert.deepEqual(run(conv2d, wide, { shape: [1, 4, 4, 512], data: new Float64Array(8192) }).shape, [1, 4, 4, 2]);
+  });
+
   it('parameter formula kh·kw·C·F + F, filled in (Keras: 3·3·3·16 + 16 = 448)', () => {
     const l = layerNode('Conv2D', { filters: 16, kernel_size: [3, 3], padding: 'same' });
     const f = conv2d.params(l, [[null, 64, 64, 3]], env())!;

@@ -85,6 +85,24 @@ export function checkWindowFits(layer: LayerNode, spatial: readonly Dim[], axes:
   });
 }
 
+/** Cells one window may cover before its cost is worth a look: real models use windows of at most 11×11 (121). */
+const MAX_WINDOW_CELLS = 1024;
+/** Multiply-adds (or comparisons) a layer may spend when its windows are that large: a few seconds at most. */
+const MAX_WINDOW_WORK = 5e9;
+
+/**
+ * Refuses a window so large that the sums would run for minutes or hours (a crafted "same" window over a large frame
+ * visits nearly every cell at every output): `windowCells` is how many cells of the frame one window covers, `work`
+ * the multiply-adds or comparisons of the whole layer.
+ */
+export function checkWindowWork(layer: LayerNode, windowCells: number, work: number): void {
+  if (windowCells > MAX_WINDOW_CELLS && work > MAX_WINDOW_WORK) {
+    throw new UnsupportedFeatureError(
+      `${who(layer)} would need about ${work.toExponential(1)} operations, because each of its windows covers ${windowCells.toLocaleString('en-US')} cells of the frame; no real model has windows that large, so it is not run.`,
+    );
+  }
+}
+
 /** Cells padded before the first input cell on each axis ("same" puts the odd extra cell at the end, as TensorFlow does). */
 export function windowPads(spatial: readonly number[], axes: readonly WindowAxis[], padding: 'valid' | 'same'): number[] {
   return spatial.map((L, i) => leftPad(L, axes[i].k, axes[i].stride, axes[i].dilation, padding));
@@ -311,6 +329,8 @@ export const conv2d: LayerKind = {
     const [ph, pw] = windowPads([H, Wd], axes, s.padding);
     const [sh, sw] = s.strides;
     const [dh, dw] = s.dilation;
+    const taps = Math.min(kh, H) * Math.min(kw, Wd);
+    checkWindowWork(layer, taps, taps * Cg * N * oh * ow * F);
     const out = new Float64Array(N * oh * ow * F);
     const frame: FrameGeometry = { H, W: Wd, C, F, G, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow };
     const W64 = Float64Array.from(Wt);

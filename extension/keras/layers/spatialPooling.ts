@@ -9,7 +9,7 @@ import type { DimLetter, Shape } from '../shapes';
 import type { Tensor } from '../tensor';
 import type { LayerKind } from './types';
 import { configValue, oneInput, oneTensor, transpose } from './common';
-import { channelsFirst, checkWindowFits, configInts, paddingMode, who, windowOutput, windowPads, type WindowAxis } from './conv2d';
+import { channelsFirst, checkWindowFits, checkWindowWork, configInts, paddingMode, who, windowOutput, windowPads, type WindowAxis } from './conv2d';
 import { one, pyInt, type NumpyEmitter } from './numpyEmit';
 
 interface PoolSettings {
@@ -121,6 +121,8 @@ export const spatialPooling: LayerKind = {
     const [oa, ob, od] = lift(outIn, 1);
     const [pa, pb, pd] = lift(padsIn, 0);
     const [ax, bx, dx] = lift(s.axes, { k: 1, stride: 1, dilation: 1 });
+    const cells = Math.min(ax.k, A) * Math.min(bx.k, B) * Math.min(dx.k, D);
+    checkWindowWork(layer, cells, cells * N * oa * ob * od * C);
     const out = new Float64Array(N * oa * ob * od * C);
     const acc = new Float64Array(C);
     for (let n = 0; n < N; n++) {
