@@ -411,15 +411,23 @@ const models2 = path.resolve(import.meta.dirname, '../../../shared/models2');
 const ID = 'convlstm2d-k38-h5';
 const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
 
-describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path.join(models2, 'files', `${ID}.h5`)) ? false : 'shared/models2 is not here' }, () => {
-  it('output and conv_lstm2d_3 per-step h, c, i, f, g, o match the reference within 1e-4 relative', async () => {
+/** The real model read and run once with its seeded input, shared by the tests below. */
+let realRun: Promise<{ doc: import('../../extension/keras/model').ModelDocument; result: import('../../extension/keras/forward').ForwardResult }> | undefined;
+function runReal() {
+  realRun ??= (async () => {
     const { loadModel } = await import('../../extension/keras/document');
     const { runForward } = await import('../../extension/keras/forward');
     const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
     const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
     const input = JSON.parse(readFileSync(path.join(models2, 'inputs', `${ID}.json`), 'utf8'));
-    const { tensors } = prepareInputs(doc, fromJsonValue(input));
-    const result = await runForward(doc, tensors);
+    return { doc, result: await runForward(doc, prepareInputs(doc, fromJsonValue(input)).tensors) };
+  })();
+  return realRun;
+}
+
+describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path.join(models2, 'files', `${ID}.h5`)) ? false : 'shared/models2 is not here' }, () => {
+  it('output and conv_lstm2d_3 per-step h, c, i, f, g, o match the reference within 1e-4 relative', async () => {
+    const { result } = await runReal();
     assert.equal(result.stopped, undefined, result.stopped?.message);
     const expected = JSON.parse(readFileSync(path.join(models2, 'expected', `${ID}.json`), 'utf8')) as { output: unknown; output_shape: number[] };
     assert.deepEqual(result.outputs[0].shape, expected.output_shape);
@@ -437,14 +445,9 @@ describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path
   });
 
   it('the step walk-through the panel shows recomputes conv_lstm2d_3 step 7 from the stored weights and agrees with the trace', async () => {
-    const { loadModel } = await import('../../extension/keras/document');
-    const { runForward } = await import('../../extension/keras/forward');
-    const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
     const { recurrentWeightsFor } = await import('../../extension/runJob');
     const { walkthrough } = await import('../../webview/logic/stepMath');
-    const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
-    const input = JSON.parse(readFileSync(path.join(models2, 'inputs', `${ID}.json`), 'utf8'));
-    const result = await runForward(doc, prepareInputs(doc, fromJsonValue(input)).tensors);
+    const { doc, result } = await runReal();
     const trace = result.traces.find((x) => x.layer === 'conv_lstm2d_3')!;
     const weights = recurrentWeightsFor(doc, trace)!;
     assert.deepEqual([weights.inputShape, weights.stateShape], [[7, 7, 14], [5, 5, 16]]);
