@@ -1,6 +1,7 @@
 // The NumPy export of MultiHeadAttention, AdditiveAttention and RNN(StackedRNNCells) where the conformance test does not
-// reach: masked inputs (a Masking layer), causal masks, a query row with no visible key, go_backwards over a mask. The
-// exported script, run by python3, must print what the forward pass computed, layer by layer, within 1e-9.
+// reach: masked inputs (a Masking layer), causal masks, sliding_window, a query row with no visible key, go_backwards
+// over a mask. The exported script, run by python3, must print what the forward pass computed, layer by layer, within
+// 1e-9.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +38,7 @@ function doc(major: 2 | 3): ModelDocument {
         { module: 'keras.layers', class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 5, 4], dtype: 'float32', name: 'x' }, inbound_nodes: [] },
         layer('Masking', 'masked', { mask_value: 0 }, [kt('x')]),
         layer('MultiHeadAttention', 'mha', { num_heads: 2, key_dim: 3, value_dim: 2 }, [kt('masked'), kt('masked')], { use_causal_mask: true }),
-        layer('MultiHeadAttention', 'mha_scores', { num_heads: 1, key_dim: 2, dropout: 0.2 }, [kt('masked'), kt('masked')], { return_attention_scores: true }),
+        layer('MultiHeadAttention', 'mha_scores', { num_heads: 1, key_dim: 2, dropout: 0.2, sliding_window: 2 }, [kt('masked'), kt('masked')], { return_attention_scores: true }),
         layer('AdditiveAttention', 'additive', { use_scale: true }, [[kt('masked'), kt('masked')]], { use_causal_mask: true }),
         layer('RNN', 'rnn', { return_sequences: true, go_backwards: true, cell: { module: 'keras.layers', class_name: 'StackedRNNCells', config: { cells: [cell('GRUCell', 'gru_cell', 3, { reset_after: true }), cell('SimpleRNNCell', 'simple_rnn_cell', 2)] }, registered_name: null } }, [kt('masked')]),
       ],

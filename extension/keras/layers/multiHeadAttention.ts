@@ -13,9 +13,9 @@ import type { Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import { configFlag, configInt, configValue, maskFits } from './common';
 import { checkDim } from '../limits';
-import { cfg, one, pyFloat, type NumpyEmitter } from './numpyEmit';
+import { cfg, cfgInt, one, pyFloat, type NumpyEmitter } from './numpyEmit';
 import { showName } from '../safeText';
-import type { LayerEnv, LayerInputs, LayerKind, ParamFormula, ParamTerm } from './types';
+import type { LayerInputs, LayerKind, ParamFormula, ParamTerm } from './types';
 
 /** The sizes of one layer: H heads, A = key_dim, U = value_dim, the output's trailing dims (default the query width). */
 interface Sizes {
@@ -165,8 +165,8 @@ function project(x: Float64Array, rows: number, D: number, kernel: Float32Array,
 /** How a row whose every key is hidden comes out, by the path Keras takes for this layer and call. */
 type HiddenRow = 'uniform' | 'zero' | 'float32';
 
-function hiddenRule(layer: LayerNode, env: LayerEnv, returnScores: boolean): HiddenRow {
-  if (env.kerasMajor < 3) return 'float32';
+function hiddenRule(layer: LayerNode, kerasMajor: number, returnScores: boolean): HiddenRow {
+  if (kerasMajor < 3) return 'float32';
   const dropout = Number(configValue(layer, ['dropout']) ?? 0);
   return dropout > 0 || returnScores ? 'zero' : 'uniform';
 }
@@ -193,14 +193,15 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
   if (k0 !== undefined && km !== 'None') masks.push(`(${km}[:, None, :] != 0)`);
   const causal = call.kwargs.use_causal_mask === true;
   if (causal) masks.push('np.tril(np.ones(scores.shape[-2:], bool))[None]');
-  const window = cfg(layer, 'sliding_window', null);
-  if (window !== null) masks.push(`(np.abs(np.arange(scores.shape[-2])[:, None] - np.arange(scores.shape[-1])[None, :]) < ${pyFloat(Number(window))})[None]`);
+  if (cfg(layer, 'sliding_window', null) !== null) {
+    masks.push(`(np.abs(np.arange(scores.shape[-2])[:, None] - np.arange(scores.shape[-1])[None, :]) < ${cfgInt(layer, 'sliding_window', 1)})[None]`);
+  }
   cx.helpers.add('softmax');
   if (masks.length === 0) {
     cx.out.push('weights_ = softmax(scores)');
   } else {
     cx.out.push(`visible = np.broadcast_to(${masks.join(' & ')}, (scores.shape[0],) + scores.shape[2:])[:, None]  # N×1×Tq×Tv`);
-    const rule = hiddenRule(layer, { kerasMajor: cx.doc.kerasMajor, layerKind: () => undefined }, call.kwargs.return_attention_scores === true);
+    const rule = hiddenRule(layer, cx.doc.kerasMajor, call.kwargs.return_attention_scores === true);
     if (rule === 'float32') cx.out.push(`weights_ = softmax(np.where(visible, scores, (scores.astype(np.float32) - np.float32(${pyFloat(1e9)})).astype(np.float64)))  # tf.keras adds -1e9 in float32`);
     else {
       // Hidden keys get no weight; a row with none visible has all scores equal, so uniform weights (Keras 3's fused kernel).
@@ -315,7 +316,7 @@ export const multiHeadAttention: LayerKind = {
     const vMask: Mask | null = maskFits(inputs.masks[1], value) ? inputs.masks[1] : null;
     // Keras ignores the key's mask when no key is given (it is the value's).
     const kMask: Mask | null = inputs.tensors[2] && maskFits(inputs.masks[2], key) ? inputs.masks[2] : null;
-    const rule = hiddenRule(layer, ctx, returnScores);
+    const rule = hiddenRule(layer, ctx.kerasMajor, returnScores);
     const scale = 1 / Math.sqrt(A);
 
     const weights = new Float64Array(N * H * Tq * Tv);
