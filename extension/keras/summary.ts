@@ -93,6 +93,11 @@ function storedOnlyText(layer: LayerNode): string {
   return `${showName(layer.declaredClassName ?? layer.className, 40)}: ${STORED_WEIGHTS_MARK} (${terms.join(', ')})`;
 }
 
+/** Why a layer of a kind no module knows is marked not runnable in the tree and hovers: what a run does there. */
+function unknownKindText(layer: LayerNode): string {
+  return `${showName(layer.declaredClassName ?? layer.className, 40)} is not a layer kind this tool computes: a run stops at this layer, with every layer before it computed.`;
+}
+
 /** When a layer's input shape is unknown (after a Lambda), its stored kernel still tells D. */
 function shapeHint(layer: LayerNode): Shape[] | undefined {
   const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.name === 'kernel' && w.shape.length >= 2);
@@ -243,7 +248,7 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     children,
     inbound: graph.sequential ? [] : inbound,
     notes,
-    ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : {}),
+    ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : !kind && !layer.model ? { notExecutable: unknownKindText(layer) } : {}),
     ...(contradiction ? { contradiction } : {}),
     ...cellOf(kind, layer, env),
   };
