@@ -3,7 +3,7 @@
 import { chromium } from 'playwright-core';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(`http://127.0.0.1:5178/webview/dev/index.html?fixture=${process.argv[2] ?? 'perf-lstm256'}`);
+await page.goto(`http://127.0.0.1:5178/scripts/webview-dev/index.html?fixture=${process.argv[2] ?? 'perf-lstm256'}`);
 await page.waitForSelector('[data-testid=layer-table]');
 await page.locator('[data-testid=tab-input]').click();
 await page.waitForTimeout(300);

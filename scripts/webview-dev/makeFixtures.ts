@@ -1,7 +1,7 @@
 // Dev only (not shipped): runs the REAL core on real model files (and one in-memory LSTM(256) for the
 // T=1000 paint budget) and writes what the host would send — init + runResult — to fixtures/*.json,
 // typed arrays as base64. The dev page (index.html + devhost.js) replays them into dist/webview.js.
-//   npx tsx webview/dev/makeFixtures.ts
+//   npx tsx scripts/webview-dev/makeFixtures.ts
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../extension/keras/document';
@@ -13,47 +13,6 @@ import type { ModelDocument } from '../../extension/keras/model';
 import type { RunResult, RecurrentWeights } from '../../extension/protocol';
 import { sequentialDoc } from '../../test/unit/helpers/modelDoc';
 import { layerNode, weightRef } from '../../test/unit/helpers/layerNode';
-import type { RecurrentTrace } from '../../extension/keras/layers/types';
-import { walkthrough } from '../logic/stepMath';
-import { layerInputSequence, kerasMajorOf } from '../logic/traceInput';
-
-/**
- * Dev fallback while the core's recurrent layers are placeholders: trace the layer the run stopped at by
- * iterating the walk-through's own step recomputation (so the page has something real-shaped to show).
- * Once the core implements the layer, its real trace is used and this is never reached.
- */
-function devTrace(doc: ModelDocument, result: RunResult, summary: ReturnType<typeof summarize>): void {
-  const stop = result.stopped;
-  if (!stop || result.traces.length) return;
-  const layer = doc.root.layers.find((l) => l.name === stop.layer);
-  if (!layer) return;
-  const cellClass = layer.className === 'Bidirectional' ? layer.children[0]?.className : layer.className;
-  if (!cellClass || !['SimpleRNN', 'LSTM', 'GRU'].includes(cellClass)) return;
-  const dirs: (undefined | 'forward' | 'backward')[] = layer.className === 'Bidirectional' ? ['forward', 'backward'] : [undefined];
-  for (const direction of dirs) {
-    const units = Number((layer.className === 'Bidirectional' ? layer.children[0].config : layer.config).units);
-    const probe = { layer: layer.name, cell: cellClass as RecurrentTrace['cell'], steps: 0, batch: 0, units, timeIndex: new Int32Array(0), h: new Float64Array(0), ...(direction ? { direction } : {}) };
-    const w = recurrentWeightsFor(doc, probe as RecurrentTrace);
-    if (!w) return;
-    const seq = layerInputSequence(result, summary, layer.name, w);
-    if (!seq) return;
-    const T = seq.steps;
-    const N = seq.batch;
-    const size = T * N * units;
-    const tr: RecurrentTrace = { ...probe, steps: T, batch: N, timeIndex: Int32Array.from({ length: T }, (_, s) => (direction === 'backward' ? T - 1 - s : s)), h: new Float64Array(size) };
-    const keys = cellClass === 'LSTM' ? ['h', 'c', 'i', 'f', 'g', 'o'] : cellClass === 'GRU' ? ['h', 'z', 'r', 'hh'] : ['h', 'pre'];
-    for (const k of keys) (tr as unknown as Record<string, Float64Array>)[k] = k === 'h' ? tr.h : new Float64Array(size);
-    for (let s = 0; s < T; s++) {
-      for (let n = 0; n < N; n++) {
-        const wt = walkthrough({ weights: w, trace: tr, input: seq, step: s, sample: n, kerasMajor: kerasMajorOf(doc.kerasVersion, doc.format) });
-        for (const c of wt.checks) (tr as unknown as Record<string, Float64Array>)[c.key].set(c.recomputed, (s * N + n) * units);
-      }
-    }
-    result.traces.push(tr);
-    result.recurrentWeights.push(w);
-  }
-  result.inputLabel += ' (dev trace: the core has no recurrent layers yet)';
-}
 
 const out = join(__dirname, 'fixtures');
 mkdirSync(out, { recursive: true });
@@ -95,7 +54,6 @@ async function fixture(name: string, doc: ModelDocument, fileName: string, kind:
     ...(res.stopped ? { stopped: res.stopped } : {}),
     elapsedMs: performance.now() - t0,
   };
-  devTrace(doc, result, summary);
   // Every stored weight's values, so the dev host can answer `weights` requests like the real host.
   const weights: Record<string, { layer: string; name: string; path: string; shape: number[]; values: Float32Array }> = {};
   const visit = (layers: ModelDocument['root']['layers']) => {
@@ -121,6 +79,7 @@ async function main() {
   await fixture('stock-gru', await loadModel(`${files}/models/files/stock-gru-functional.h5`), 'stock-gru-functional.h5', 'random', { seed: 1 });
   await fixture('weather-bilstm', await loadModel(`${files}/models/files/weather-bilstm-tfk215.keras`), 'weather-bilstm-tfk215.keras', 'random', { seed: 2 });
   await fixture('emotion-embed', await loadModel(`${files}/models/files/emotion-embed-lstm.h5`), 'emotion-embed-lstm.h5', 'random', { seed: 3 });
+  await fixture('convlstm2d', await loadModel(`${files}/models2/files/convlstm2d-k38-h5.h5`), 'convlstm2d-k38-h5.h5', 'random', { seed: 5 });
   await fixture('sunspot', await loadModel(`${files}/models/files/sunspot-rnn.h5`), 'sunspot-rnn.h5', 'random', { T: 30, seed: 4 });
   // The paint budget case: LSTM(256) over T = 1000, D = 64 (weights random, forward pass real).
   const D = 64;

@@ -1,6 +1,6 @@
 // Dev only: drives the dev page through the model weights view, the input editor (paste, CSV, bad
 // values), keyboard use of the step table, and a reload (state restore). Screenshots go to shots/.
-//   node webview/dev/interact.mjs [fixture] [theme]
+//   node scripts/webview-dev/interact.mjs [fixture] [theme]
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on('console', (m) => { if (m.type() === 'error') console.log('[console.error]', m.text()); });
 page.on('pageerror', (e) => console.log('[pageerror]', e.message));
 const check = (ok, what) => console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-await page.goto(`http://127.0.0.1:5178/webview/dev/index.html?fixture=${fixture}&theme=${theme}`);
+await page.goto(`http://127.0.0.1:5178/scripts/webview-dev/index.html?fixture=${fixture}&theme=${theme}`);
 await page.waitForSelector('[data-testid=layer-table]');
 // Weights: select the recurrent layer, open its recurrent kernel.
 const rec = page.locator('[data-testid=layer-row]').filter({ hasText: /GRU|LSTM|SimpleRNN/ }).first();

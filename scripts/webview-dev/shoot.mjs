@@ -1,6 +1,6 @@
 // Dev only: opens the dev page in headless Chromium, runs, clicks a step, and saves screenshots to
-// webview/dev/shots/. Prints console errors, CSP violations and the measured first paint.
-//   node webview/dev/shoot.mjs [fixture] [theme]
+// scripts/webview-dev/shots/. Prints console errors, CSP violations and the measured first paint.
+//   node scripts/webview-dev/shoot.mjs [fixture] [theme]
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ page.on('pageerror', (e) => console.log('[pageerror]', e.message));
 await page.addInitScript(() => {
   document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP ${e.violatedDirective} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} sample=${e.sample}`));
 });
-await page.goto(`http://127.0.0.1:5178/webview/dev/index.html?fixture=${fixture}&theme=${theme}`);
+await page.goto(`http://127.0.0.1:5178/scripts/webview-dev/index.html?fixture=${fixture}&theme=${theme}`);
 await page.waitForSelector('[data-testid=layer-table]', { timeout: 15000 });
 const name = (s) => join(shots, `${fixture}-${theme}-${s}.png`);
 await page.screenshot({ path: name('1-model') });

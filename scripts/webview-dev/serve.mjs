@@ -1,6 +1,6 @@
 // Dev only: a static server for the dev page (index.html) over the repo root, so the page can load
 // dist/webview.js, media/inspector.css and the fixtures with a CSP like the real host's.
-//   node webview/dev/serve.mjs [port]
+//   node scripts/webview-dev/serve.mjs [port]
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, normalize, extname } from 'node:path';
@@ -24,4 +24,4 @@ createServer(async (req, res) => {
   } catch {
     res.writeHead(404).end('not found');
   }
-}).listen(port, '127.0.0.1', () => console.log(`dev page: http://127.0.0.1:${port}/webview/dev/index.html?fixture=golden-b`));
+}).listen(port, '127.0.0.1', () => console.log(`dev page: http://127.0.0.1:${port}/scripts/webview-dev/index.html?fixture=golden-b`));

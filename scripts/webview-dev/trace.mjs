@@ -1,12 +1,12 @@
 // Dev only: traces one run of the perf fixture and reports the first paint twice: wall clock (what the
 // page measures, inflated when other processes share the CPU) and the main thread's own CPU time from
 // the result's arrival to the end of the first frame's paint (what the page's work costs).
-//   node webview/dev/trace.mjs [fixture]
+//   node scripts/webview-dev/trace.mjs [fixture]
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(`http://127.0.0.1:5178/webview/dev/index.html?fixture=${process.argv[2] ?? 'perf-lstm256'}`);
+await page.goto(`http://127.0.0.1:5178/scripts/webview-dev/index.html?fixture=${process.argv[2] ?? 'perf-lstm256'}`);
 await page.waitForSelector('[data-testid=layer-table]');
 await page.locator('[data-testid=tab-input]').click();
 await page.waitForTimeout(300);
