@@ -42,8 +42,10 @@ export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE |
   --memory-limit MB     refuse a run whose outputs and trace would need more (default ${DEFAULT_MEMORY_BUDGET_MB} MB)
   --debug               show the stack trace of an error
 JSON: {output, outputShape, layers: [{name, className, node, outputShape, output}],
-       trace: {<layer>: {h: [step][n][m], c, i, f, g, o (LSTM), z, r, hh (GRU), pre (SimpleRNN), timeIndex: [step]}}}
-  Steps are in processing order; timeIndex maps each step to its input time index (reversed for go_backwards).
+       trace: {<layer>: {cell, stateShape, timeIndex: [step], h: [step][n][m], and each quantity its cell records:
+       c, i, f, g, o (LSTM), z, r, hh (GRU), pre (SimpleRNN)}}}
+  Steps are in processing order; timeIndex maps each step to its input time index (reversed for go_backwards). A
+  state that is a feature map (ConvLSTM) is flattened channels last: m indexes stateShape (rows, cols, F).
   A Bidirectional layer gives trace[<layer>] = {forward: {...}, backward: {...}}; a shared layer's later calls are
   <layer>@2, <layer>@3, ... With several outputs, outputs/outputShapes list them all.
 Exit codes: 0 ok, 2 bad usage or input, 3 unsupported feature or layer (everything before it is printed), 4 not a Keras model.`;
