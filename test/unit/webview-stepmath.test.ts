@@ -6,6 +6,12 @@ import { walkthrough, agreesToFloat32, vecMat, type SequenceInput } from '../../
 import type { RecurrentWeights } from '../../extension/protocol';
 import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import { cellDescription } from './helpers/layerNode';
+import * as path from 'node:path';
+import { executeRun } from '../../extension/runJob';
+import { loadModel } from '../../extension/keras/document';
+import { summarize } from '../../extension/keras/summary';
+import { layerInputSequence, kerasMajorOf } from '../../webview/logic/traceInput';
+import { modelFiles } from './helpers/paths';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 const f64 = (...v: number[]) => Float64Array.from(v);
@@ -196,4 +202,36 @@ test('helpers: vecMat on a column block, float32 agreement rule', () => {
   assert.ok(agreesToFloat32(0.5, 0.5 + 4e-7));
   assert.ok(!agreesToFloat32(0.5, 0.5 + 1e-5));
   assert.ok(!agreesToFloat32(NaN, 0));
+});
+
+test('real models: the walk-through of every step, recomputed by each cell module from the weights the host sends, equals the forward pass trace', async () => {
+  // The forward trace itself is checked against Keras's outputs in reference-models; here the cell's walkStep (plain
+  // per-gate products) must agree with it to float32 rounding at every step, both directions, every quantity.
+  const cases: [string, number][] = [
+    ['stock-gru-functional.h5', 0], // GRU(200), reset_after
+    ['weather-bilstm-tfk215.keras', 0], // Bidirectional(LSTM) x5, Keras 3 wrapper weights
+    ['dynfollow-simplernn.h5', 0],
+    ['fatigue-masking-lstm.keras', 0], // Masking before the LSTM
+    ['mt-gru-timedist.h5', 12], // GRU with return_sequences, free T
+  ];
+  for (const [file, T] of cases) {
+    const result = await executeRun({ runId: 1, file: path.join(modelFiles, file), input: { kind: 'random', seed: 3, n: 2, ...(T ? { t: T } : {}) } });
+    const doc = await loadModel(path.join(modelFiles, file));
+    const summary = summarize(doc);
+    assert.ok(result.traces.length > 0, file);
+    for (const tr of result.traces) {
+      const w = result.recurrentWeights.find((x) => x.layer === tr.layer && (x.direction ?? '') === (tr.direction ?? ''));
+      assert.ok(w, `${file}: weights of ${tr.layer} ${tr.direction ?? ''}`);
+      const input = layerInputSequence(result, summary, tr.layer, w);
+      assert.ok(input, `${file}: input of ${tr.layer}`);
+      for (let sample = 0; sample < tr.batch; sample++) {
+        for (let step = 0; step < tr.steps; step++) {
+          const wt = walkthrough({ weights: w, trace: tr, input, step, sample, kerasMajor: kerasMajorOf(summary.kerasVersion, summary.format) });
+          if (wt.masked) continue;
+          assert.deepEqual(wt.checks.map((c) => c.key).sort(), Object.keys(tr.values).sort(), `${file} ${tr.layer}: every traced quantity is checked`);
+          for (const c of wt.checks) assert.ok(c.agrees, `${file} ${tr.layer} ${tr.direction ?? ''} step ${step + 1} sample ${sample}: ${c.key} differs by ${c.maxAbsDiff}`);
+        }
+      }
+    }
+  }
 });
