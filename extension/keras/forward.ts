@@ -338,8 +338,9 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         if (e instanceof NotAKerasFileError) throw e;
       }
       if (!layer.model && !PASS_THROUGH.has(layer.className)) {
-        // Bidirectional also holds both directions' sequences and the flipped backward one while it merges them.
-        const copies = layer.className === 'Bidirectional' ? 2.5 : 1;
+        // A wrapper running two cells over one input (both directions) also holds both sequences and the flipped
+        // backward one while it merges them.
+        const copies = layer.children.filter(runsCell).length >= 2 && !layerKind(layer.className)?.recurrentCell ? 2.5 : 1;
         for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += copies * product(s as number[]);
         // Attention always holds its N×Tq×Tv score matrix, returned or not.
         if (layer.className === 'Attention') tally.outputs += attentionScores(ins);
