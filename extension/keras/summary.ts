@@ -81,7 +81,7 @@ export function formulaText(className: string, f: ParamFormula): string {
 }
 
 function weightSummaries(weights: WeightRef[]): WeightSummary[] {
-  return weights.map((w) => ({ name: w.name, path: w.path, shape: w.shape, dtype: w.dtype, trainable: w.trainable, count: shapeSize(w.shape) }));
+  return weights.map((w) => ({ name: w.short, path: w.path, shape: w.shape, dtype: w.dtype, trainable: w.trainable, count: shapeSize(w.shape) }));
 }
 
 /** The mark of a layer this tool has no formula for (a custom class): what it stores still counts, as in model.summary(). */
@@ -100,7 +100,7 @@ function unknownKindText(layer: LayerNode): string {
 
 /** When a layer's input shape is unknown (after a Lambda), its stored kernel still tells D. */
 function shapeHint(layer: LayerNode): Shape[] | undefined {
-  const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.name === 'kernel' && w.shape.length >= 2);
+  const kernel = [...layer.weights, ...layer.children.flatMap((c) => c.weights)].find((w) => w.short === 'kernel' && w.shape.length >= 2);
   if (!kernel) return undefined;
   return [[null, null, kernel.shape[kernel.shape.length - 2]]];
 }
@@ -203,7 +203,8 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     const known = inputShapes.length === layer.calls[0]?.inputs.length && inputShapes.length > 0;
     const shapes = known ? inputShapes : shapeHint(layer);
     try {
-      if (shapes || layer.className === 'Embedding') formula = kind.params(layer, shapes ?? [[null, null]], env);
+      // A token input's parameters do not depend on its shape (V·E), so they are counted without one.
+      if (shapes || kind.inputIs === 'tokens') formula = kind.params(layer, shapes ?? [[null, null]], env);
     } catch (e) {
       if (e instanceof NotAKerasFileError) contradiction ??= e.message;
       notes.push(`The parameter formula could not be filled in: ${describeThrown(e)}`);
@@ -276,7 +277,7 @@ export function firstContradiction(layers: readonly LayerSummary[]): string | nu
 
 /** A wrapper's inner layer: TimeDistributed sees one time step, Bidirectional each direction the whole input. */
 function childSummary(child: LayerNode, parent: LayerNode, parentInputs: Shape[], env: LayerEnv): LayerSummary {
-  const ins = parent.className === 'TimeDistributed' ? parentInputs.map((s) => [s[0], ...s.slice(2)]) : parentInputs;
+  const ins = layerKind(parent.className)?.innerInputs?.(parentInputs) ?? parentInputs;
   const kind = layerKind(child.className);
   let shape: ShapeResult | null = null;
   let formula: ParamFormula | null = null;
