@@ -194,13 +194,14 @@ export function baseName(file: string): string {
 // Python hover
 // ---------------------------------------------------------------------------------------------
 
-function tryParams(node: LayerNode, input: Shape): ParamFormula | null {
+/** The formula; null for a layer with no weights; undefined when these arguments do not give one. */
+function tryParams(node: LayerNode, input: Shape): ParamFormula | null | undefined {
   const kind = layerKind(node.className);
-  if (!kind) return null;
+  if (!kind) return undefined;
   try {
     return kind.params(node, [input], layerEnv(3));
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -240,6 +241,10 @@ export function pythonHover(call: PyCall): PythonHover | null {
   const complete = inputShape !== null && inputShape[inputShape.length - 1] !== null;
   const a = tryParams(node, withD(inputShape, node.className, 1));
   const b = complete ? a : tryParams(node, withD(inputShape, node.className, 2));
+  if (a === null) {
+    parts.push('', `**0 params**: ${escapeMd(call.name)} has no weights to learn.`);
+    return { markdown: parts.join('\n'), total: 0 };
+  }
   if (!a || !b) {
     parts.push('', `No parameter formula for ${escapeMd(call.name)} with these arguments.`);
     return { markdown: parts.join('\n'), total: null };

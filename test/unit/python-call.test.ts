@@ -155,3 +155,17 @@ test('a huge file is scanned only around the cursor and offsets stay right', () 
   assert.equal(src.slice(call.nameStart, call.nameEnd), 'LSTM');
   assert.equal(src.slice(call.start, call.end), 'LSTM(7, input_shape=(3, 2))');
 });
+
+test('a hover over a weightless layer call says 0 params (model.summary() counts none for them)', async () => {
+  const { pythonHover } = await import('../../extension/hovers');
+  for (const src of ['Dropout(0.5)', 'Reshape((4, 3))', 'MaxPooling1D(2)', 'Concatenate(axis=-1)', 'RepeatVector(3)', 'Masking(0.0)']) {
+    const call = findCallAt(src, 1);
+    assert.ok(call, src);
+    const hover = pythonHover(call);
+    assert.equal(hover?.total, 0, src);
+    assert.match(hover!.markdown, /\*\*0 params\*\*/, src);
+  }
+  // A layer whose count needs the input still asks for it instead of claiming 0.
+  const bn = pythonHover(findCallAt('BatchNormalization()', 1)!);
+  assert.equal(bn?.total, null);
+});

@@ -69,6 +69,7 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
 
 export const attention: LayerKind = {
   classNames: ['Attention'],
+  python: { positional: ['use_scale', 'score_mode', 'dropout', 'seed'] },
   keras3WeightNames: ({ config: c }) => [...(c.use_scale ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])],
   outputShape(layer, inputs, env) {
     if (inputs.length < 2 || inputs.length > 3) {

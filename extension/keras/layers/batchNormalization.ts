@@ -70,6 +70,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const batchNormalization: LayerKind = {
   classNames: ['BatchNormalization'],
+  python: { positional: ['axis', 'momentum', 'epsilon', 'center', 'scale'] },
   keras3WeightNames: ({ config: c }) => [...(c.scale !== false ? ['gamma'] : []), ...(c.center !== false ? ['beta'] : []), 'moving_mean', 'moving_variance'],
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };

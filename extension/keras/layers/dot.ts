@@ -65,6 +65,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const dot: LayerKind = {
   classNames: ['Dot'],
+  python: { positional: ['axes', 'normalize'] },
   outputShape(layer, inputs) {
     const [s1, s2] = two(layer, inputs);
     const [a1, a2] = axesOf(layer, s1.length, s2.length);

@@ -15,6 +15,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const flatten: LayerKind = {
   classNames: ['Flatten'],
+  python: { positional: ['data_format'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     const rest = shape.slice(1);

@@ -29,6 +29,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const globalPooling1d: LayerKind = {
   classNames: ['GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAvgPool1D', 'GlobalMaxPool1D'],
+  python: { positional: ['data_format', 'keepdims'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length !== 3) throw new UnsupportedFeatureError(`${showName(layer.className)} "${showName(layer.name)}" needs an N×T×D input, got rank ${shape.length}.`);

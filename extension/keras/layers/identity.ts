@@ -8,6 +8,11 @@ import { passThrough } from './numpyEmit';
 
 export const identity: LayerKind = {
   classNames: ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'],
+  // Keras 3 constructors: Dropout(rate, noise_shape, seed), GaussianNoise(stddev, seed), ActivityRegularization(l1, l2).
+  python: {
+    positional: ['rate', 'noise_shape', 'seed'],
+    positionalOf: { SpatialDropout1D: ['rate', 'seed'], GaussianNoise: ['stddev', 'seed'], GaussianDropout: ['rate', 'seed'], ActivityRegularization: ['l1', 'l2'] },
+  },
   keras1: { keys: { p: 'rate' } },
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };

@@ -19,6 +19,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const masking: LayerKind = {
   classNames: ['Masking'],
+  python: { positional: ['mask_value'] },
   outputShape(layer, inputs) {
     return { shapes: [oneInput(layer, inputs)] };
   },

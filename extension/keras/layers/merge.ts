@@ -326,6 +326,8 @@ const numpy: NumpyEmitter = (node, _call, inputs, cx, target) => {
 
 export const merge: LayerKind = {
   classNames: ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Merge'],
+  // The merge layers take only keyword arguments, except Concatenate(axis) and Keras 1's Merge(layers, mode).
+  python: { positional: [], positionalOf: { Concatenate: ['axis'], Merge: ['layers', 'mode'] } },
   outputShape(node, inputs) {
     const layer = asModern(node);
     needTwoOrMore(layer, inputs.length);

@@ -29,6 +29,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const permute: LayerKind = {
   classNames: ['Permute'],
+  python: { positional: ['dims'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     const d = dims(layer, shape.length);

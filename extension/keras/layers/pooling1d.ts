@@ -67,6 +67,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const pooling1d: LayerKind = {
   classNames: ['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D'],
+  python: { positional: ['pool_size', 'strides', 'padding', 'data_format'] },
   keras1: { keys: { pool_length: 'pool_size', stride: 'strides', border_mode: 'padding' } },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);

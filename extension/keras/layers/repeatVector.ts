@@ -15,6 +15,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const repeatVector: LayerKind = {
   classNames: ['RepeatVector'],
+  python: { positional: ['n'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length !== 2) throw new UnsupportedFeatureError(`RepeatVector "${showName(layer.name)}" needs an N×D input, got rank ${shape.length}.`);

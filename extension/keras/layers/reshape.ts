@@ -47,6 +47,7 @@ const numpy: NumpyEmitter = (layer, _call, inputs, cx, target) => {
 
 export const reshape: LayerKind = {
   classNames: ['Reshape'],
+  python: { positional: ['target_shape'] },
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     const dims = target(layer);
