@@ -336,7 +336,6 @@ function opArgs(raw: unknown[], inputs: TensorRef[], layer: LayerNode, env: Pars
   });
 }
 
-
 function inputFromLayerConfig(layer: LayerNode): Shape | undefined {
   const c = layer.config;
   return asShape(c.batch_shape) ?? asShape(c.batch_input_shape) ?? (Array.isArray(c.input_shape) ? [null, ...asShape(c.input_shape)!] : undefined);
