@@ -304,14 +304,6 @@ function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean,
   return layer.children.reduce((a, c) => a + traceValues(c, folded, gates, env), 0);
 }
 
-function attentionScores(ins: Shape[]): number {
-  const [q, v] = ins;
-  if (!q || !v || q.length < 2 || v.length < 2) return 0;
-  const [N, Tq] = q.length === 2 ? [1, q[0]] : [q[0], q[1]];
-  const Tv = v.length === 2 ? v[0] : v[1];
-  return N === null || Tq === null || Tv === null ? 0 : N * Tq * Tv;
-}
-
 /** Working memory of one layer's weights: the float32 values read, and for recurrent layers three float64 copies. */
 function weightBytes(layer: LayerNode): number {
   const params = layer.weights.reduce((a, w) => a + product(w.shape), 0);
@@ -342,8 +334,8 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         // backward one while it merges them.
         const copies = layer.children.filter(runsCell).length >= 2 && !layerKind(layer.className)?.recurrentCell ? 2.5 : 1;
         for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += copies * product(s as number[]);
-        // Attention always holds its N×Tq×Tv score matrix, returned or not.
-        if (layer.className === 'Attention') tally.outputs += attentionScores(ins);
+        // What a layer holds besides its outputs (attention's score matrix, returned or not).
+        tally.outputs += layerKind(layer.className)?.workingValues?.(layer, ins) ?? 0;
         if (gates !== null) tally.traces += traceValues(layer, ins[0], gates, env);
       }
     }

@@ -420,3 +420,17 @@ with h5py.File(sys.argv[1], 'w') as f:
     assertClose(res.outputs[0].data, want.tensors[0].data, 0, 0);
   });
 });
+
+describe('memory estimate of attention score matrices', () => {
+  it('counts one N×Tq×Tv score matrix per head before a run (held whether returned or not)', async () => {
+    const { estimateMemory } = await import('../../extension/keras/forward');
+    const { callOf, functionalDoc } = await import('./helpers/modelDoc');
+    const estimate = (heads: number): number => {
+      const mha = layerNode('MultiHeadAttention', { num_heads: heads, key_dim: 2 }, { name: 'mha', calls: callOf('q', 'v') });
+      const doc = functionalDoc({ q: [null, 7, 4], v: [null, 11, 4] }, [mha], ['mha']);
+      return estimateMemory(doc, [[3, 7, 4], [3, 11, 4]]).outputs;
+    };
+    // Output (N, Tq, D) does not change with the heads; the scores grow by N·Tq·Tv float64s per head.
+    assert.equal(estimate(4) - estimate(1), 3 * 3 * 7 * 11 * 8);
+  });
+});

@@ -5,6 +5,7 @@
 import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { Shape } from '../shapes';
+import { scoreValues } from './attention';
 import type { Mask, Tensor } from '../tensor';
 import type { LayerInputs, LayerKind } from './types';
 import { configFlag, makeFormula, maskFits, weightValues } from './common';
@@ -78,6 +79,7 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
 
 export const additiveAttention: LayerKind = {
   classNames: ['AdditiveAttention'],
+  workingValues: (_layer, ins) => scoreValues(ins),
   keras3WeightNames: (layer) => (configFlag(layer, ['use_scale'], true) ? ['scale'] : []),
   python: { positional: ['use_scale', 'dropout'] },
   outputShape(layer, inputs, env) {

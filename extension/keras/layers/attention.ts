@@ -10,6 +10,15 @@ import type { LayerInputs, LayerKind } from './types';
 import { configFlag, configString, makeFormula, maskFits, weightValues } from './common';
 import type { TermSpec } from './common';
 import { showName } from '../safeText';
+
+/** Score values an attention call holds: N×Tq×Tv per head (a 2-D query and value are one sequence). */
+export function scoreValues(ins: Shape[], heads = 1): number {
+  const [q, v] = ins;
+  if (!q || !v || q.length < 2 || v.length < 2) return 0;
+  const [N, Tq] = q.length === 2 ? [1, q[0]] : [q[0], q[1]];
+  const Tv = v.length === 2 ? v[0] : v[1];
+  return N === null || Tq === null || Tv === null ? 0 : heads * N * Tq * Tv;
+}
 import { cfg, weightByAlias, type NumpyEmitter } from './numpyEmit';
 
 /** Call arguments that change the math; LayerInputs may carry the call's own kwargs. */
@@ -69,6 +78,7 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
 
 export const attention: LayerKind = {
   classNames: ['Attention'],
+  workingValues: (_layer, ins) => scoreValues(ins),
   python: { positional: ['use_scale', 'score_mode', 'dropout', 'seed'] },
   keras3WeightNames: ({ config: c }) => [...(c.use_scale ? ['scale'] : []), ...(c.score_mode === 'concat' ? ['concat_score_weight'] : [])],
   outputShape(layer, inputs, env) {

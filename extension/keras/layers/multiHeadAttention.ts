@@ -10,6 +10,7 @@
 import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode, WeightRef } from '../model';
 import type { Shape } from '../shapes';
+import { scoreValues } from './attention';
 import type { Mask, Tensor } from '../tensor';
 import { configFlag, configInt, configValue, maskFits } from './common';
 import { checkDim } from '../limits';
@@ -220,6 +221,8 @@ const numpy: NumpyEmitter = (layer, call, inputs, cx, target) => {
 
 export const multiHeadAttention: LayerKind = {
   classNames: ['MultiHeadAttention'],
+  // Every head holds its own N×Tq×Tv score matrix.
+  workingValues: (layer, ins) => scoreValues(ins, Math.max(1, Number(layer.config.num_heads) || 1)),
   python: { positional: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes'] },
   callTensorArgs: ['query', 'value', 'key'],
   keras3WeightNames(layer) {

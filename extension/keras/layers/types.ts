@@ -232,6 +232,8 @@ export interface LayerKind {
    * kind traces cells of its own that `recurrentCell` does not describe (RNN(StackedRNNCells): one trace per cell).
    */
   traceValues?(layer: LayerNode, input: Shape, gates: boolean, env: LayerEnv): number;
+  /** Float64s a call holds besides its outputs (an attention layer's score matrix), for the memory estimate. */
+  workingValues?(layer: LayerNode, inputs: Shape[]): number;
   /** Dimension letters this kind introduces, with what they stand for (H, W, C for frames; F for filters). */
   letters?: Readonly<Record<string, string>>;
   /** The constructor's signature for hovers over Python code. */
