@@ -8,7 +8,7 @@ import type { ParamFormula } from './keras/layers/types';
 import { layerEnv, layerKind } from './keras/layers/index';
 import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
-import { showName } from './keras/safeText';
+import { markdownText } from './keras/safeText';
 
 /** Thousands separated the way Keras's summary prints them: 183,775. */
 export function formatCount(n: number): string {
@@ -38,7 +38,7 @@ function code(s: string): string {
  * it for all of them), so it cannot open a link, a command link, an image, HTML, a code span or a table cell.
  */
 export function escapeMd(s: string, max = 400): string {
-  return showName(String(s), max).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+  return markdownText(String(s), max);
 }
 
 /** The notebook name of a weight: W_x for an RNN kernel, W_h for its recurrent kernel, b for a bias. */

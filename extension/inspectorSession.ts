@@ -268,7 +268,7 @@ export class InspectorSession implements vscode.Disposable {
           if (!ref) throw new Error(`The layer "${showName(msg.params.layer)}" has no weight "${showName(msg.params.weight)}".`);
           // The shape is the file's claim: sized against the memory budget before a single value is read.
           const count = ref.shape.reduce((n, d) => n * d, 1);
-          checkBudget(count, 8, budgetBytes(memoryLimitMB()), `Showing ${showName(shortName(ref.name))} (${ref.shape.join(' × ')})`, 'raise kerasRnnInspector.memoryLimitMB to see it');
+          checkBudget(count, 8, budgetBytes(memoryLimitMB()), `Showing ${showName(ref.short)} (${ref.shape.join(' × ')})`, 'raise kerasRnnInspector.memoryLimitMB to see it');
           const values = ref.values();
           result = { layer: msg.params.layer, name: ref.name, path: ref.path, shape: [...ref.shape], values: values.slice() };
           break;
@@ -511,8 +511,6 @@ export class InspectorSession implements vscode.Disposable {
   }
 }
 
-const shortName = (n: string) => (n.split('/').pop() ?? n).replace(/:\d+$/, '');
-
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= PNG_MAGIC.length && PNG_MAGIC.every((b, i) => bytes[i] === b);
@@ -522,7 +520,7 @@ function findWeightRef(doc: import('./keras/model').ModelDocument, layerName: st
   const visit = (layers: import('./keras/model').LayerNode[]): import('./keras/model').WeightRef | undefined => {
     for (const l of layers) {
       if (l.name === layerName) {
-        const w = l.weights.find((r) => r.name === weight || r.path === weight || r.name.split('/').pop()?.replace(/:\d+$/, '') === weight);
+        const w = l.weights.find((r) => r.name === weight || r.path === weight || r.short === weight);
         if (w) return w;
         for (const c of l.children) {
           const cw = c.weights.find((r) => r.name === weight || r.path === weight);

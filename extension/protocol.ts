@@ -40,8 +40,6 @@ export type InputChoice =
   /** Explicit tensors (the grid editor), one per model input, each N×T×D (N×T for token inputs). */
   | { kind: 'tensors'; tensors: Tensor[] };
 
-export type InputKind = InputChoice['kind'];
-
 /**
  * The weights of one recurrent layer (one direction), enough for its cell to write one step out with the numbers
  * (the cell's `walkStep`, found by `cell`): the stored kernel, recurrent kernel and bias, and the options it reads.

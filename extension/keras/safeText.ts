@@ -64,8 +64,8 @@ export function showName(s: unknown, max = MAX_SHOWN_NAME): string {
  * allows it for all of them), so a name cannot open a link, a command, an image, an HTML tag, a code span or an
  * autolink. Never put the result inside a code span; use it with isTrusted off.
  */
-export function markdownText(s: string): string {
-  return showName(s, 4 * MAX_SHOWN_NAME).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+export function markdownText(s: string, max = 4 * MAX_SHOWN_NAME): string {
+  return showName(s, max).replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
 
 /** Text for a notification or an error message: one line, controls visible, nothing that looks like a link. */

@@ -41,6 +41,3 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}

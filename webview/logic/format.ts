@@ -32,13 +32,6 @@ export function fmtCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** A byte size for the state-size guard and messages. */
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** Milliseconds for status lines. */
 export function fmtMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
