@@ -135,7 +135,7 @@ export function layerTooltip(layer: LayerSummary): string {
   if (layer.formula) {
     lines.push(formulaMarkdown(layer.className, layer.formula));
   } else if (layer.paramsFormula) {
-    lines.push(`**${paramsLabel(layer.params)}**: ${code(layer.paramsFormula)}`);
+    lines.push(`**${paramsLabel(layer.params)}**: ${escapeMd(layer.paramsFormula, 1000)}`);
   } else if (layer.params > 0) {
     lines.push(`**${paramsLabel(layer.params)}** (the sum over its inner layers).`);
   } else {

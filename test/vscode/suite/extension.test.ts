@@ -374,6 +374,8 @@ suite('Keras RNN Inspector extension', function () {
     if (!(await moduleReady('sunspot-rnn.h5', 'LSTM'))) skipWhy(this, 'the LSTM layer module is still a placeholder (issue 3 in progress)');
     const uri = sample('sunspot-rnn.h5');
     const { session } = api.panels.show(uri);
+    // Messages wait for the page's ready handshake; the run (about 2 s) must not finish before progress is seen.
+    await waitFor('webview ready', () => session.isReady, 30_000);
     const before = session.sent.length;
     const p = session.run({ kind: 'ramp', t: 15000 });
     // Cancel after the first layer reported progress, i.e. while the worker is inside the recurrent loops.
