@@ -3,6 +3,7 @@
 // batch included (ops, unlike merge layers, see the batch axis). Ops carry no masks, as in Keras.
 
 import { UnsupportedFeatureError } from '../errors';
+import { strides } from './common';
 import { MAX_RANK, checkDim, isWhole } from '../limits';
 import type { CallArg, LayerNode } from '../model';
 import { showName } from '../safeText';
@@ -102,24 +103,13 @@ export function broadcastShapes(layer: LayerNode, a: Shape, b: Shape): Shape {
   });
 }
 
-/** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
 /** `fn(a, b)` elementwise with NumPy broadcasting over every axis. */
 export function broadcastBinary(layer: LayerNode, a: Tensor, b: Tensor, fn: (x: number, y: number) => number): Tensor {
   const shape = broadcastShapes(layer, a.shape, b.shape) as number[];
   const rank = shape.length;
   // A broadcast axis reads the same element again: stride 0.
   const stepOf = (t: Tensor): number[] => {
-    const s = stridesOf(t.shape);
+    const s = strides(t.shape);
     const pad = rank - t.shape.length;
     return shape.map((_, i) => (i < pad || t.shape[i - pad] === 1 ? 0 : s[i - pad]));
   };
