@@ -23,11 +23,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fileSource } from '../extension/keras/container/bytes';
+import { fileSource } from '../extension/keras/container/bytesNode';
 import { openHdf5Bytes } from '../extension/keras/container/hdf5Image';
 import { readZipDirectory, readZipHdf5 } from '../extension/keras/container/kerasZip';
 import { sniff } from '../extension/keras/container/sniff';
-import { loadModel } from '../extension/keras/document';
+import { loadModel } from '../extension/keras/documentNode';
 import type { ModelDocument, ModelGraph, WeightRef } from '../extension/keras/model';
 import { summarize } from '../extension/keras/summary';
 

@@ -1,7 +1,7 @@
 // `keras-inspect summary MODEL [--config ARCH.json] [--json]`: a model.summary()-style table with the
 // notebook letters on every shape and the parameter counts explained.
 
-import { loadModel } from '../keras/document';
+import { loadModel } from '../keras/documentNode';
 import { LETTER_MEANING, type Shape } from '../keras/shapes';
 import { summarize, type LayerSummary, type ModelSummary } from '../keras/summary';
 import { InputError } from '../keras/errors';

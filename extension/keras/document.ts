@@ -2,23 +2,34 @@
 // .keras zips (Keras 3 and tf.keras 2.13-2.15), and weights-only files with their architecture JSON.
 // Detection is by content. Optimizer state is never read; nothing in the file is ever executed.
 
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { fileSource, readSmallFile, type ByteSource } from './container/bytes';
+// No Node import here (the web build bundles it): reading a path from disk is documentNode.ts's loadModel.
+
+import type { ByteSource } from './container/bytes';
 import { attrText, lookup, openHdf5, type H5Group } from './container/hdf5';
 import { openHdf5Bytes } from './container/hdf5Image';
 import { readZipDirectory, readZipHdf5, readZipText } from './container/kerasZip';
 import { sniff } from './container/sniff';
 import { parseJsonText, parseModelConfig, type ParseEnv } from './config';
 import { InputError, MissingArchitectureError, NotAKerasFileError } from './errors';
-import { MAX_TEXT_BYTES } from './limits';
+import { MAX_TEXT_BYTES, formatBytes } from './limits';
 import type { FileFormat, ModelDocument, ModelGraph } from './model';
 import { showName } from './safeText';
 import { bindKeras3Weights, bindLegacyWeights, looseKeras3Weights } from './weights';
 
+/** An architecture JSON's text (model.to_json()) and its file name for messages. */
+export interface ArchitectureText {
+  name: string;
+  text: string;
+}
+
 export interface LoadOptions {
-  /** Architecture JSON for a weights-only file (otherwise looked for beside it). */
-  configPath?: string;
+  /** Architecture JSON for a weights-only file, read by the caller (the host through VS Code's file system). */
+  config?: ArchitectureText;
+  /**
+   * Looks for the architecture JSON of a weights-only file when `config` is not given (Node: beside the file on
+   * disk, documentNode.ts); undefined when there is none.
+   */
+  findConfig?: (file: ByteSource) => Promise<ArchitectureText | undefined>;
   /** Memory a compressed weights member may take once inflated (a stored one is read lazily); default 256 MB. */
   memoryBudgetBytes?: number;
 }
@@ -37,29 +48,35 @@ function chunkedAttr(attrs: Record<string, unknown>, name: string): string | und
   return text || undefined;
 }
 
+/** The last part of a path or URI path, with / or \ as the separator. */
+export function baseName(filePath: string): string {
+  return filePath.slice(Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\')) + 1);
+}
+
 /**
  * The architecture JSON files looked for beside a weights-only model, in order (`m.weights.h5` → `m.config.json`,
- * `m.json`, ...). Exports refuse to write onto any of them, as onto the model.
+ * `m.json`, ...). Exports refuse to write onto any of them, as onto the model. Plain string work (no node:path), so
+ * it serves file paths and URI paths alike.
  */
 export function architectureCandidates(modelPath: string): string[] {
-  const dir = path.dirname(modelPath);
-  const base = path.basename(modelPath);
+  const base = baseName(modelPath);
+  const dir = modelPath.slice(0, modelPath.length - base.length);
   const stems = new Set([base.replace(/\.weights\.h5$/i, ''), base.replace(/\.(h5|hdf5|keras)$/i, '')]);
-  return [...stems].flatMap((stem) => ['.config.json', '.json'].map((ext) => path.join(dir, stem + ext)));
+  return [...stems].flatMap((stem) => ['.config.json', '.json'].map((ext) => dir + stem + ext));
+}
+
+/** The architecture JSON's text checked like any input: a config's size at most. */
+export function architectureJson(config: ArchitectureText): unknown {
+  // Text length in UTF-16 units is at most the byte count, so this refuses nothing a byte check would pass.
+  if (config.text.length > MAX_TEXT_BYTES) {
+    throw new InputError(`The architecture file ${showName(config.name, 160)} is over the ${formatBytes(MAX_TEXT_BYTES)} this tool reads for it; give the JSON written by model.to_json().`);
+  }
+  return parseJsonText(config.text, baseName(config.name));
 }
 
 async function readArchitecture(file: ByteSource, opts: LoadOptions): Promise<{ json: unknown; from: string }> {
-  const candidates = opts.configPath ? [opts.configPath] : file.path ? architectureCandidates(file.path) : [];
-  for (const c of candidates) {
-    if (!existsSync(c)) {
-      if (c === opts.configPath) throw new InputError(`The architecture file ${showName(c, 160)} does not exist.`);
-      continue;
-    }
-    // A JSON beside the model is as untrusted as the model: a regular file, of a config's size at most.
-    const bytes = await readSmallFile(c, MAX_TEXT_BYTES, 'The architecture file', 'give the JSON written by model.to_json()');
-    const text = new TextDecoder().decode(bytes);
-    return { json: parseJsonText(text, path.basename(c)), from: c };
-  }
+  const found = opts.config ?? (await opts.findConfig?.(file));
+  if (found) return { json: architectureJson(found), from: found.name };
   throw new MissingArchitectureError(
     `${showName(file.name)} holds only weights (saved with save_weights); give its architecture JSON (model.to_json()) with --config ARCH.json, or put it beside the file as ${showName(file.name).replace(/\.(weights\.)?h5$/i, '')}.json.`,
   );
@@ -111,7 +128,7 @@ async function readHdf5(source: ByteSource, superblockOffset: number, opts: Load
   const { graph, notExecutable } = graphFrom(model, env);
   if (legacy) bindLegacyWeights(root, graph.layers, warnings);
   else bindKeras3Weights(root, graph.layers, !graph.sequential, warnings);
-  warnings.push(`Architecture read from ${path.basename(arch.from)}.`);
+  warnings.push(`Architecture read from ${showName(baseName(arch.from))}.`);
   return document(source, 'weights-only', version, kerasMajor, attrText(attrs.backend) ?? backend ?? null, graph, warnings, notExecutable);
 }
 
@@ -187,15 +204,4 @@ export async function loadModelFromSource(source: ByteSource, opts: LoadOptions 
   throw new InputError(
     `${showName(source.name)} is an architecture JSON without weights: open the weights file (.h5 / .weights.h5) and give this file with --config.`,
   );
-}
-
-/** Reads a model file from disk. The file is opened read-only and never written. */
-export async function loadModel(filePath: string, opts: LoadOptions = {}): Promise<ModelDocument> {
-  // Refuses folders, pipes and devices (a symlink to /dev/zero never ends) with a sentence.
-  const source = await fileSource(filePath);
-  try {
-    return await loadModelFromSource(source, opts);
-  } finally {
-    await source.close();
-  }
 }

@@ -4,7 +4,7 @@
 //   npx tsx scripts/webview-dev/makeFixtures.ts
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { summarize } from '../../extension/keras/summary';
 import { inputSpecs, fillInputs } from '../../extension/keras/inputs';
 import { runForward } from '../../extension/keras/forward';

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { InspectorError, NotAKerasFileError, describeThrown } from '../../extension/keras/errors';
 import { runForward } from '../../extension/keras/forward';
 import { fillInputs, inputSpecs } from '../../extension/keras/inputs';

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
 import { tensor } from '../../extension/keras/tensor';
 

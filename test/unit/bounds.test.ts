@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError } from '../../extension/keras/errors';
 import { checkFillMemory, estimateMemory, runForward } from '../../extension/keras/forward';
 import { fillInputs, fromJsonValue, prepareInputs } from '../../extension/keras/inputs';

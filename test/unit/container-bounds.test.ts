@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { deflateRawSync, constants as zc } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { InputError, NotAKerasFileError, type InspectorError } from '../../extension/keras/errors';
-import { readInputFile, parseInputBytes } from '../../extension/keras/inputFiles';
+import { readInputFile, parseInputBytes } from '../../extension/keras/inputFilesNode';
 import { fillArray, fillInputs, parseCsv, parseInputText, parseNpy, type RawArray } from '../../extension/keras/inputs';
 import { goldenB, kerasZip, sharedDir } from '../helpers/craft';
 

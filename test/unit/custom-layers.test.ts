@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
 import { STORED_WEIGHTS_MARK, summarize } from '../../extension/keras/summary';
 import { assertClose, seeded } from './helpers/layerNode';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
 import { fromJsonValue, parseInputText, prepareInputs } from '../../extension/keras/inputs';
 import { assertClose } from './helpers/layerNode';

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { parseModelConfig } from '../../extension/keras/config';
 import { executionOrder } from '../../extension/keras/graph';
 import { inputSpecs } from '../../extension/keras/inputs';

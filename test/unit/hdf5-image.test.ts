@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileSource, memorySource } from '../../extension/keras/container/bytes';
+import { fileSource, memorySource } from '../../extension/keras/container/bytesNode';
 import { openHdf5Bytes } from '../../extension/keras/container/hdf5Image';
 import { readZipDirectory, readZipHdf5 } from '../../extension/keras/container/kerasZip';
 import { sniff } from '../../extension/keras/container/sniff';
-import { loadModel, loadModelFromSource, type LoadOptions } from '../../extension/keras/document';
+import { loadModel, loadModelFromSource, type LoadOptions } from '../../extension/keras/documentNode';
 import { NotAKerasFileError } from '../../extension/keras/errors';
 import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
@@ -104,7 +104,7 @@ describe('metadata-only HDF5 read of real model files', () => {
     for (const file of candidates) {
       const name = path.basename(file);
       const config = file.replace(/\.h5$/, '.config.json');
-      const opts: LoadOptions = existsSync(config) ? { configPath: config } : {};
+      const opts: LoadOptions = existsSync(config) ? { config: { name: config, text: readFileSync(config, 'utf8') } } : {};
       let docs: { disk: ModelDocument; memory: ModelDocument };
       try {
         docs = await bothWays(file, opts);

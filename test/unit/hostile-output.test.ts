@@ -14,7 +14,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { HOSTILE_STRINGS, goldenB, goldenBNamed, kerasZip } from '../helpers/craft';
 import { main } from '../../extension/cli/main';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { UnsupportedFeatureError } from '../../extension/keras/errors';
 import { runForward } from '../../extension/keras/forward';
 import { fillInputs } from '../../extension/keras/inputs';

@@ -22,7 +22,7 @@ import {
   prepareInputs,
   type RawArray,
 } from '../../extension/keras/inputs';
-import { parseInputBytes, readInputFile } from '../../extension/keras/inputFiles';
+import { parseInputBytes, readInputFile } from '../../extension/keras/inputFilesNode';
 import { layerNode } from './helpers/layerNode';
 import { callOf, functionalDoc, sequentialDoc } from './helpers/modelDoc';
 

@@ -415,7 +415,7 @@ const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v 
 let realRun: Promise<{ doc: import('../../extension/keras/model').ModelDocument; result: import('../../extension/keras/forward').ForwardResult }> | undefined;
 function runReal() {
   realRun ??= (async () => {
-    const { loadModel } = await import('../../extension/keras/document');
+    const { loadModel } = await import('../../extension/keras/documentNode');
     const { runForward } = await import('../../extension/keras/forward');
     const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
     const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
@@ -460,7 +460,7 @@ describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path
   it('the exported NumPy script, run by python3, gives the reference output', async (t) => {
     const { PYTHON_WITH_NUMPY, NO_NUMPY_REASON } = await import('./helpers/python');
     if (!PYTHON_WITH_NUMPY) return t.skip(NO_NUMPY_REASON);
-    const { loadModel } = await import('../../extension/keras/document');
+    const { loadModel } = await import('../../extension/keras/documentNode');
     const { fromJsonValue, prepareInputs } = await import('../../extension/keras/inputs');
     const { exportNumpy } = await import('../../extension/keras/numpyExport');
     const { spawnSync } = await import('node:child_process');
@@ -477,7 +477,7 @@ describe('ConvLSTM2D real model (Keras 3.8 legacy .h5)', { skip: existsSync(path
     assertClose(flat(JSON.parse(run.stdout).output), flat(expected.output), 1e-5, 1e-4, 'NumPy script output');
   });
   it('the summary counts what Keras stored: 1,024 + 3,488 + 11,144 + 17,344 in the four ConvLSTM2D layers', async () => {
-    const { loadModel } = await import('../../extension/keras/document');
+    const { loadModel } = await import('../../extension/keras/documentNode');
     const { summarize } = await import('../../extension/keras/summary');
     const doc = await loadModel(path.join(models2, 'files', `${ID}.h5`));
     const rows = summarize(doc).layers.filter((l) => l.className === 'ConvLSTM2D');

@@ -17,7 +17,7 @@ import type { LayerKind, LayerOutput } from '../../extension/keras/layers/types'
 import type { LayerNode } from '../../extension/keras/model';
 import type { Tensor } from '../../extension/keras/tensor';
 import { InspectorError } from '../../extension/keras/errors';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { summarize } from '../../extension/keras/summary';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { rnnWrapper } from '../../extension/keras/layers/rnnWrapper';
 import { lstm } from '../../extension/keras/layers/lstm';
 import { summarize } from '../../extension/keras/summary';

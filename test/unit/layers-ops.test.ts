@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseModelConfig } from '../../extension/keras/config';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
 import { layerKind } from '../../extension/keras/layers/index';
 import type { ModelDocument } from '../../extension/keras/model';

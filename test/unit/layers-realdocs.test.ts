@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import '../../extension/keras/layers/index';
 import { layerKind } from '../../extension/keras/layers/index';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import type { LayerOutput } from '../../extension/keras/layers/types';
 import type { Tensor } from '../../extension/keras/tensor';
 import { assertClose, ctx, env } from './helpers/layerNode';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import type { LayerNode, ModelDocument, ModelGraph, WeightRef } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
 import { repoRoot } from './helpers/paths';

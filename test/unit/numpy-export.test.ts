@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { UnsupportedFeatureError, UnsupportedLayerError } from '../../extension/keras/errors';
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { base64, exportNumpy } from '../../extension/keras/numpyExport';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { InspectorError, NotAKerasFileError, UnsupportedFeatureError } from '../../extension/keras/errors';
 import { runForward } from '../../extension/keras/forward';
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { runForward, type ForwardResult } from '../../extension/keras/forward';
 import { fillInputs, prepareInputs, type RawArray } from '../../extension/keras/inputs';
 import { outputNames, runJson } from '../../extension/keras/runJson';

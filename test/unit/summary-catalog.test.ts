@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { summarize, type LayerSummary } from '../../extension/keras/summary';
 import { InspectorError } from '../../extension/keras/errors';
 import { goldenDir, modelFiles, modelsDir } from './helpers/paths';

@@ -8,7 +8,7 @@ import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import { cellDescription } from './helpers/layerNode';
 import * as path from 'node:path';
 import { executeRun } from '../../extension/runJob';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { summarize } from '../../extension/keras/summary';
 import { layerInputSequence, kerasMajorOf } from '../../webview/logic/traceInput';
 import { modelFiles } from './helpers/paths';

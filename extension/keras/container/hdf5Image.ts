@@ -10,7 +10,6 @@
 // own arithmetic where that differs from the specification. Anything else (a superblock extension, shared messages,
 // huge or filtered heap objects, 4-byte offsets) reads the whole range, exactly as before.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NotAKerasFileError } from '../errors';
 import { MAX_TEXT_BYTES, MAX_WHOLE_READ_BYTES, formatBytes } from '../limits';
 import { showName } from '../safeText';
@@ -526,29 +525,10 @@ function walkChecked<T>(name: string, fn: () => T): T {
   }
 }
 
-/** Opens a file for one synchronous read, refusing it if it changed since the model was opened. */
-function withFile<T>(file: string, name: string, stamp: { size: number; mtimeMs: number }, fn: (fd: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    throw new NotAKerasFileError(`${name} can no longer be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); open it again.`);
-  }
-  try {
-    const now = fstatSync(fd);
-    if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) {
-      throw new NotAKerasFileError(`${name} changed on disk since it was opened; open it again to read its weights.`);
-    }
-    return fn(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function preadAll(fd: number, into: Uint8Array, at: number, length: number, position: number): number {
+function preadAll(pread: Pread, into: Uint8Array, at: number, length: number, position: number): number {
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, into, at + done, length - done, position + done);
+    const n = pread(into, at + done, length - done, position + done);
     if (n === 0) break;
     done += n;
   }
@@ -557,10 +537,12 @@ function preadAll(fd: number, into: Uint8Array, at: number, length: number, posi
 
 /**
  * The HDF5 bytes at [offset, offset + length) of a source (a whole .h5 file, or the stored model.weights.h5 member of
- * a .keras zip). From a file on disk only the metadata is read; from memory, the bytes are used as they are.
+ * a .keras zip). From a file on disk (a source with `lazy`) only the metadata is read; from memory, the bytes are used
+ * as they are.
  */
 export async function openHdf5Bytes(source: ByteSource, offset: number, length: number): Promise<Hdf5Bytes> {
-  if (!source.path) {
+  const lazy = source.lazy?.();
+  if (!lazy) {
     const bytes = await source.read(offset, length);
     // The same walk checks bytes in memory, so a looping structure is refused before jsfive follows it.
     walkChecked(source.name, () =>
@@ -573,18 +555,8 @@ export async function openHdf5Bytes(source: ByteSource, offset: number, length: 
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return { buffer: (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer };
   }
-  const file = source.path;
-  const fd = openSync(file, 'r');
-  let stamp: { size: number; mtimeMs: number };
-  let image: MetadataImage;
-  try {
-    const st = fstatSync(fd);
-    stamp = { size: st.size, mtimeMs: st.mtimeMs };
-    const size = Math.max(0, Math.min(length, st.size - offset));
-    image = walkChecked(source.name, () => readMetadataImage((into, at, n, position) => readSync(fd, into, at, n, position), offset, size));
-  } finally {
-    closeSync(fd);
-  }
+  const size = Math.max(0, Math.min(length, lazy.size - offset));
+  const image = walkChecked(source.name, () => lazy.withReader((pread) => readMetadataImage(pread, offset, size)));
   if (image.fallback) return { buffer: image.image };
   let complete = false;
   const u8 = new Uint8Array(image.image);
@@ -593,14 +565,14 @@ export async function openHdf5Bytes(source: ByteSource, offset: number, length: 
     data: {
       read(address, n) {
         const out = new Uint8Array(n);
-        const got = withFile(file, source.name, stamp, (f) => preadAll(f, out, 0, n, offset + address));
+        const got = lazy.withReader((pread) => preadAll(pread, out, 0, n, offset + address));
         if (got !== n) throw new NotAKerasFileError(`${source.name} is truncated: a weight at byte ${offset + address} runs past the end of the file.`);
         return out;
       },
       fillAll() {
         if (complete) return;
         if (u8.length > MAX_WHOLE_READ_BYTES) throw new NotAKerasFileError(wholeReadSentence(source.name, u8.length, 'chunked or compressed weights'));
-        withFile(file, source.name, stamp, (f) => preadAll(f, u8, 0, u8.length, offset));
+        lazy.withReader((pread) => preadAll(pread, u8, 0, u8.length, offset));
         complete = true;
       },
     },

@@ -1,15 +1,15 @@
 // Reads a .keras zip through its central directory: small members (config.json, metadata.json) are
-// decompressed with Node's zlib; the weights member is read on its own from the file, so a 500 MB model is
-// never held twice. Keras writes members stored (uncompressed); deflated ones are handled too.
+// decompressed with the source's inflater (Node's zlib from bytesNode.ts, else DecompressionStream: inflate.ts); the
+// weights member is read on its own from the file, so a 500 MB model is never held twice. Keras writes members stored (uncompressed); deflated ones are handled too.
 // Every size and offset in the directory is a claim: each is checked against the bytes present, and a deflated
 // member is inflated as a stream that stops as soon as it passes its declared size, its limit or the ratio guard.
 
-import { createInflateRaw } from 'node:zlib';
 import { NotAKerasFileError } from '../errors';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_INFLATE_RATIO, MAX_TEXT_BYTES, budgetBytes, formatBytes } from '../limits';
 import { showName } from '../safeText';
 import type { ByteSource } from './bytes';
 import { openHdf5Bytes, type Hdf5Bytes } from './hdf5Image';
+import { webInflateRaw } from './inflate';
 
 export interface ZipEntry {
   name: string;
@@ -140,50 +140,39 @@ export async function readZipMember(source: ByteSource, entry: ZipEntry, limit: 
   let produced = 0;
   let consumed = 0;
   let failure: Error | undefined;
-  // Node's zlib (native: a 200 MB member inflates in a fraction of the 2 s a hostile file is allowed), as a stream
-  // whose every output chunk is checked before it is kept; the first one over a bound stops it.
-  // 1 MB output chunks: a 200 MB member took 3× longer in 16 KB events (0.85 s vs 0.29 s); bounds are checked per chunk.
-  const inflater = createInflateRaw({ chunkSize: 1 << 20 });
-  const settled = new Promise<void>((resolve) => {
-    inflater.on('end', resolve);
-    inflater.on('close', resolve);
-  });
-  inflater.on('error', () => {
-    failure ??= new NotAKerasFileError(`${file}: the member ${shown} could not be decompressed (damaged data); download or save it again.`);
-  });
-  inflater.on('data', (chunk: Uint8Array) => {
-    if (failure) return;
-    const total = produced + chunk.length;
-    if (total > limit) failure = new NotAKerasFileError(overLimit(total));
-    else if (total > entry.size) {
-      failure = new NotAKerasFileError(`${file}: the member ${shown} inflates to more than the ${formatBytes(entry.size)} its directory declares; the file is damaged or crafted.`);
-    } else if (total > RATIO_FLOOR && total > MAX_INFLATE_RATIO * consumed) failure = bomb();
-    else {
-      out.set(chunk, produced);
-      produced = total;
-      return;
-    }
-    inflater.destroy();
-  });
-  for (let at = 0; at < entry.compressedSize && !failure && !inflater.destroyed; at += READ_STEP) {
-    const raw = await source.read(dataStart + at, Math.min(READ_STEP, entry.compressedSize - at));
-    consumed += raw.length;
-    if (failure || inflater.destroyed) break;
-    if (!inflater.write(raw)) {
-      // Wait for room or for the end; both listeners go once either fires (they piled up past Node's warning limit).
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          inflater.off('drain', done);
-          inflater.off('close', done);
-          resolve();
-        };
-        inflater.on('drain', done);
-        inflater.on('close', done);
-      });
+  let readFailure: unknown;
+  // Compressed bytes are read a step at a time, only as the inflater asks for them.
+  async function* compressed(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < entry.compressedSize; at += READ_STEP) {
+      let raw: Uint8Array;
+      try {
+        raw = await source.read(dataStart + at, Math.min(READ_STEP, entry.compressedSize - at));
+      } catch (e) {
+        readFailure = e;
+        throw e;
+      }
+      consumed += raw.length;
+      yield raw;
     }
   }
-  if (!failure && !inflater.destroyed) inflater.end();
-  await settled;
+  const inflateRaw = source.inflateRaw ?? webInflateRaw;
+  try {
+    // Every output chunk is checked before it is kept; leaving the loop at the first one over a bound stops the
+    // inflation and the reading.
+    for await (const chunk of inflateRaw(compressed())) {
+      const total = produced + chunk.length;
+      if (total > limit) failure = new NotAKerasFileError(overLimit(total));
+      else if (total > entry.size) {
+        failure = new NotAKerasFileError(`${file}: the member ${shown} inflates to more than the ${formatBytes(entry.size)} its directory declares; the file is damaged or crafted.`);
+      } else if (total > RATIO_FLOOR && total > MAX_INFLATE_RATIO * consumed) failure = bomb();
+      if (failure) break;
+      out.set(chunk, produced);
+      produced = total;
+    }
+  } catch (e) {
+    if (readFailure !== undefined) throw readFailure;
+    failure ??= new NotAKerasFileError(`${file}: the member ${shown} could not be decompressed (damaged data); download or save it again.`);
+  }
   if (failure) throw failure;
   if (produced !== entry.size) {
     throw new NotAKerasFileError(`${file}: the member ${shown} inflates to ${formatBytes(produced)}, not the ${formatBytes(entry.size)} its directory declares; the file is damaged or crafted.`);
