@@ -3,7 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from './keras/errors';
-import { RunFailure, type RunRequest } from './runJob';
+import { RunFailure, requestTransfer, type RunRequest } from './runJob';
 import type { RunResult } from './protocol';
 import type { WorkerIn, WorkerOut } from './forwardWorker';
 
@@ -45,6 +45,6 @@ export function runInWorker(opts: WorkerOptions, request: RunRequest, hooks: Run
     // What the worker threw is for the log; the user gets one sentence (a worker out of memory ends up here too).
     worker.on('error', (e) => finish(() => reject(new RunFailure('The forward pass stopped unexpectedly, perhaps out of memory; try a shorter T or fewer samples N, and report it if it persists.', 'internal', e.message))));
     worker.on('exit', (code) => finish(() => reject(new RunFailure(`The forward pass stopped unexpectedly (its worker exited with code ${code}); please report it.`, 'internal'))));
-    worker.postMessage({ type: 'run', request } satisfies WorkerIn);
+    worker.postMessage({ type: 'run', request } satisfies WorkerIn, requestTransfer(request));
   });
 }

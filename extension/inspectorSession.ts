@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { readInputText } from './modelPicker';
+import { MAX_INPUT_FILE_BYTES, readInputText } from './modelPicker';
 import { architectureCandidates } from './keras/document';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
@@ -16,7 +16,8 @@ import type { LayerStates } from './keras/states';
 import { exportNumpy } from './keras/numpyExport';
 import type { LayerNode, ModelDocument, WeightRef } from './keras/model';
 import { runInWorker } from './forwardRunner';
-import { RunFailure, type RunRequest } from './runJob';
+import { RunFailure, type RunInput, type RunRequest } from './runJob';
+import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriFromString } from './hostFiles';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
 import {
   PROTOCOL_VERSION,
@@ -298,6 +299,14 @@ export class InspectorSession implements vscode.Disposable {
     return { fileName: displayName(picked[0]), path: picked[0].fsPath, text: await readInputText(picked[0].fsPath) };
   }
 
+  /** The input as the worker takes it: a CSV chosen by path travels as its bytes, read here through workspace.fs. */
+  private async runInput(input: InputChoice): Promise<RunInput> {
+    if (input.kind !== 'csv' || input.text !== undefined || input.path === undefined) return input;
+    const { path: csvPath, ...rest } = input;
+    const bytes = await readWholeFile(uriFromString(csvPath), MAX_INPUT_FILE_BYTES, 'The input file', 'cut it to the rows you need');
+    return { ...rest, bytes };
+  }
+
   /** Why a `run` from the page may not read its CSV path (one sentence), or undefined when it may. */
   private refusedPath(input: InputChoice): string | undefined {
     if (input.kind !== 'csv' || input.path === undefined) return undefined;
@@ -368,10 +377,10 @@ export class InspectorSession implements vscode.Disposable {
     if (!dest) return { savedTo: null };
     // Whatever the dialog returned, an export never replaces the model or the architecture JSON it was read with.
     const chosen = this.deps.models.architectureOf(this.uri);
-    const protectedFiles = [this.uri.fsPath, ...(chosen ? [chosen] : []), ...architectureCandidates(this.uri.fsPath)];
+    const protectedFiles = [this.uri, ...(chosen ? [chosen] : []), ...architectureCandidateUris(this.uri)];
     for (const p of protectedFiles) {
-      if (await sameFile(dest.fsPath, p)) {
-        throw new Error(`The export would overwrite ${showName(path.basename(p))}, which the model is read from; choose another file name.`);
+      if (await sameTarget(dest, p)) {
+        throw new Error(`The export would overwrite ${showName(uriBaseName(p))}, which the model is read from; choose another file name.`);
       }
     }
     await vscode.workspace.fs.writeFile(dest, bytes);
@@ -434,15 +443,17 @@ export class InspectorSession implements vscode.Disposable {
         this.post({ type: 'runStarted', runId, inputLabel: label });
         let reported = 0;
         try {
-          const configPath = this.deps.models.architectureOf(this.uri);
+          // The host reads the model (and a weights-only file's JSON) through workspace.fs; the worker gets bytes.
+          const source = await this.deps.models.readSource(this.uri);
+          const runInput = await this.runInput(input);
           // Continuing hands the last run's final states to this run; without it stateful layers start from zeros.
           const carried = options.continueState ? this.lastState : undefined;
           const request: RunRequest = {
             runId,
-            file: this.uri.fsPath,
-            input,
+            model: source.model,
+            ...(source.config ? { config: source.config } : {}),
+            input: runInput,
             memoryLimitMB: memoryLimitMB(),
-            ...(configPath ? { configPath } : {}),
             ...(carried ? { initialStates: carried.states, startedFrom: carried.origin } : {}),
           };
           const result = await runInWorker(

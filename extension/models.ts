@@ -1,17 +1,20 @@
 // Loaded models, cached by file and modification time, shared by the tree, the panels, the editors and the
-// status bar. An untrusted file is read, summarized and its input specs computed in a worker thread
+// status bar. Files are read through VS Code's file system (hostFiles.ts: any scheme, remote or virtual) and
+// named by URI. An untrusted file is read, summarized and its input specs computed in a worker thread
 // (summaryWorker.ts) with a time and heap limit, so the extension host never does work proportional to what the
 // file claims; the host parses the file itself only later, for weight values or a NumPy export, once the worker has
 // read it within the limits. The forward pass never runs here (see forwardRunner.ts).
 
 import * as vscode from 'vscode';
-import { existsSync, promises as fs } from 'node:fs';
-import { loadModel } from './keras/document';
+import { existsSync } from 'node:fs';
+import { loadModelFromSource } from './keras/document';
+import { memorySource } from './keras/container/bytes';
 import type { ModelSummary } from './keras/summary';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
 import { describeThrown } from './keras/errors';
 import type { ModelDocument } from './keras/model';
 import { ReadWorkers, summarizeFile } from './summaryWorker';
+import { findArchitectureBeside, readArchitectureFile, readModelFile, statFile, uriBaseName, uriFromString } from './hostFiles';
 
 export { READ_HEAP_LIMIT_MB, READ_TIME_LIMIT_MS, ReadWorkers } from './summaryWorker';
 
@@ -56,7 +59,7 @@ interface Entry {
 export class ModelStore implements vscode.Disposable {
   private readonly cache = new Map<string, Entry>();
   /** Architecture JSON chosen by the user for weights-only files, by model URI. */
-  private readonly configs = new Map<string, string>();
+  private readonly configs = new Map<string, vscode.Uri>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires when a cached model's file changed on disk (views reload it). */
   readonly onDidChange = this.changed.event;
@@ -77,29 +80,49 @@ export class ModelStore implements vscode.Disposable {
     this.watcher.onDidCreate(onFile);
   }
 
-  /** Use `configPath` as the architecture of the weights-only file `uri` (reloads it). */
-  setArchitecture(uri: vscode.Uri, configPath: string): void {
-    this.configs.set(uri.toString(), configPath);
+  /** Use `config` (a URI, or a URI string / local path) as the architecture of the weights-only file `uri` (reloads it). */
+  setArchitecture(uri: vscode.Uri, config: vscode.Uri | string): void {
+    this.configs.set(uri.toString(), typeof config === 'string' ? uriFromString(config) : config);
     if (this.cache.delete(uri.toString())) this.changed.fire(uri);
   }
 
-  /** The architecture JSON chosen for `uri`, if any (the worker needs it too). */
-  architectureOf(uri: vscode.Uri): string | undefined {
+  /** The architecture JSON chosen for `uri`, if any (exports never write onto it). */
+  architectureOf(uri: vscode.Uri): vscode.Uri | undefined {
     return this.configs.get(uri.toString());
+  }
+
+  /** The architecture JSON a weights-only `uri` is read with: the chosen one, else one beside it (readDirectory). */
+  async architectureUri(uri: vscode.Uri): Promise<vscode.Uri | undefined> {
+    return this.configs.get(uri.toString()) ?? (await findArchitectureBeside(uri));
+  }
+
+  /**
+   * The model's bytes and its architecture JSON's text, read now through workspace.fs, as a worker takes them
+   * (RunRequest.model/config). Rejects with one sentence (an InputError) when a file cannot be read.
+   */
+  async readSource(uri: vscode.Uri): Promise<{ model: { name: string; bytes: Uint8Array }; config?: { name: string; text: string } }> {
+    const model = await readModelFile(uri);
+    const chosen = this.configs.get(uri.toString());
+    let config: { name: string; text: string } | undefined;
+    if (chosen) config = await readArchitectureFile(chosen);
+    else {
+      // Only a weights-only file uses it (the worker decides by content): a JSON beside a full model that cannot be
+      // read must not stop the model from opening; a weights-only one then says its architecture is missing.
+      const beside = await findArchitectureBeside(uri);
+      if (beside) config = await readArchitectureFile(beside).catch((e) => void this.log.warn(`${uriBaseName(beside)}: ${describeThrown(e)}`));
+    }
+    return { model, ...(config ? { config } : {}) };
   }
 
   /** The model at `uri`, read once per file version. Rejects with ModelLoadError (one clear sentence). */
   async get(uri: vscode.Uri): Promise<LoadedModel> {
-    if (uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') {
-      throw new ModelLoadError(uri, `${uri.path.split('/').pop()} is not a file on disk (${uri.scheme}:); save it to a folder first.`, true);
-    }
     const key = uri.toString();
     let stat: { mtimeMs: number; size: number };
     try {
-      stat = await fs.stat(uri.fsPath);
+      const st = await statFile(uri, 'The model file', 'open a .keras, .h5 or .weights.h5 file');
+      stat = { mtimeMs: st.mtime, size: st.size };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ModelLoadError(uri, code === 'ENOENT' ? `${uri.fsPath} does not exist.` : `${uri.fsPath} cannot be read (${code ?? describeThrown(e)}).`, true);
+      throw new ModelLoadError(uri, describeThrown(e), true);
     }
     const hit = this.cache.get(key);
     if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.promise;
@@ -111,19 +134,30 @@ export class ModelStore implements vscode.Disposable {
 
   private async load(uri: vscode.Uri): Promise<LoadedModel> {
     const t0 = performance.now();
-    const configPath = this.configs.get(uri.toString());
     const useWorker = !!this.workers;
-    const out = this.workers ? await this.workers.read(uri.fsPath, configPath) : await summarizeFile(uri.fsPath, configPath);
+    const shown = uri.scheme === 'file' ? uri.fsPath : uri.toString();
+    let source: Awaited<ReturnType<ModelStore['readSource']>>;
+    try {
+      source = await this.readSource(uri);
+    } catch (e) {
+      const message = describeThrown(e);
+      this.log.warn(`${shown}: ${message}`);
+      throw new ModelLoadError(uri, message, true);
+    }
+    const { config } = source;
+    // The bytes are transferred to the reading thread (no copy); the host reads them again only if it needs values.
+    const out = this.workers ? await this.workers.read(source.model, config) : await summarizeFile(source.model, config);
     const loadMs = performance.now() - t0;
     if (out.type === 'error') {
-      if (!out.expected) this.log.error(`reading ${uri.fsPath} failed unexpectedly: ${out.message}`);
-      else this.log.warn(`${uri.fsPath}: ${out.message}`);
+      if (!out.expected) this.log.error(`reading ${shown} failed unexpectedly: ${out.message}`);
+      else this.log.warn(`${shown}: ${out.message}`);
       throw new ModelLoadError(uri, out.message, out.expected, out.needsArchitecture);
     }
     const { summary, inputs, notExecutable } = out;
-    this.log.info(`read ${uri.fsPath}${useWorker ? ' (worker)' : ''}: ${summary.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
+    this.log.info(`read ${shown}${useWorker ? ' (worker)' : ''}: ${summary.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
     let doc: Promise<ModelDocument> | undefined;
-    const document = () => (doc ??= loadModel(uri.fsPath, configPath ? { configPath } : {}));
+    const document = () =>
+      (doc ??= readModelFile(uri).then((m) => loadModelFromSource(memorySource(m.bytes, m.name), config ? { config } : {})));
     return { uri, summary, inputs, ...(notExecutable ? { notExecutable } : {}), document, loadMs };
   }
 

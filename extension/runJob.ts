@@ -1,11 +1,13 @@
 // One forward-pass job, as the worker runs it: read the model, build the input the user chose, run the core's
 // forward pass and gather what the panel shows (outputs, every layer, traces and the recurrent weights).
-// Node only, no `vscode`: runs inside the worker thread and in unit tests.
+// No `vscode` and no file paths: the host reads every file through VS Code's file system (any scheme: file, remote,
+// virtual) and sends the bytes; runs inside the worker thread (Node or Web Worker) and in unit tests.
 
-import { loadModel } from './keras/document';
+import { loadModelFromSource } from './keras/document';
+import { memorySource } from './keras/container/bytes';
 import { checkFillMemory, checkModel, runForward } from './keras/forward';
 import { fillInputs, parseInputText, prepareInputs, type RawArray } from './keras/inputs';
-import { parseInputBytes, readInputFile, type ReadInputResult } from './keras/inputFiles';
+import { parseInputBytes, type ReadInputResult } from './keras/inputFiles';
 import { budgetBytes } from './keras/limits';
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
 import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
@@ -16,13 +18,30 @@ import { outputNames } from './keras/runJson';
 import type { LayerStates } from './keras/states';
 import { describeInput, type InputChoice, type RunResult } from './protocol';
 
+/** A model file as the host read it: its base name (messages, the format sniff) and its whole bytes. */
+export interface ModelBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** The architecture JSON of a weights-only file (beside it or chosen), read by the host. */
+export interface ConfigText {
+  name: string;
+  text: string;
+}
+
+/** The input as the worker gets it: a CSV carries its bytes (read by the host), never a path the worker would open. */
+export type RunInput =
+  | Exclude<InputChoice, { kind: 'csv' }>
+  | (Omit<Extract<InputChoice, { kind: 'csv' }>, 'path'> & { bytes?: Uint8Array });
+
 export interface RunRequest {
   runId: number;
-  /** Path of the model file on disk. */
-  file: string;
-  /** Architecture JSON for a weights-only file, when not beside it. */
-  configPath?: string;
-  input: InputChoice;
+  /** The model file's name and bytes (transferred to the worker, not copied). */
+  model: ModelBytes;
+  /** Architecture JSON for a weights-only file. */
+  config?: ConfigText;
+  input: RunInput;
   /** The memory limit of the run in MB (the extension's setting); DEFAULT_MEMORY_BUDGET_MB when absent. */
   memoryLimitMB?: number;
   /** Stateful layers continue from these states (a previous run's finalStates), described by `startedFrom`. */
@@ -54,7 +73,7 @@ export function classify(e: unknown): RunFailure {
 }
 
 /** The tensors for the user's input choice, checked against the model by the core (inputs.ts). */
-export async function buildInputs(doc: ModelDocument, input: InputChoice, memoryBudgetBytes?: number): Promise<{ tensors: Tensor[]; notes: string[] }> {
+export async function buildInputs(doc: ModelDocument, input: RunInput | InputChoice, memoryBudgetBytes?: number): Promise<{ tensors: Tensor[]; notes: string[] }> {
   switch (input.kind) {
     case 'zeros':
     case 'ramp':
@@ -67,8 +86,8 @@ export async function buildInputs(doc: ModelDocument, input: InputChoice, memory
       const cut = { column: input.column, window: { length: input.window, start: input.start }, memoryBudgetBytes };
       let read: ReadInputResult;
       if (input.text !== undefined) read = parseInputBytes(new TextEncoder().encode(input.text), '.csv', cut);
-      // Streamed and bounded: only the window's rows are parsed; a pipe or device path gets a sentence.
-      else if (input.path) read = await readInputFile(input.path, cut, '.csv');
+      // Bounded: only the window's rows are parsed out of the bytes the host read.
+      else if ('bytes' in input && input.bytes) read = parseInputBytes(input.bytes, '.csv', cut);
       else throw new InputError('Choose a CSV file (or paste its text) for the CSV input.');
       const prepared = prepareInputs(doc, read.raw, { T: input.window });
       return { tensors: prepared.tensors, notes: [...read.notes, ...prepared.notes] };
@@ -128,6 +147,18 @@ export function recurrentWeightsFor(doc: ModelDocument, trace: RecurrentTrace): 
 export interface JobHooks {
   signal?: AbortSignal;
   onProgress?(done: number, total: number, layer: string): void;
+  /** The request's model already read (a run session keeps it): `req.model` is not read again. */
+  document?: ModelDocument;
+}
+
+/** The request's model, read from its bytes (the persistent run session keeps the result). */
+export async function loadRequestModel(req: Pick<RunRequest, 'model' | 'config'>, memoryBudgetBytes?: number): Promise<ModelDocument> {
+  const source = memorySource(req.model.bytes, req.model.name);
+  try {
+    return await loadModelFromSource(source, { ...(req.config ? { config: req.config } : {}), ...(memoryBudgetBytes !== undefined ? { memoryBudgetBytes } : {}) });
+  } finally {
+    await source.close();
+  }
 }
 
 /** Runs one job to its RunResult. Rejects with RunFailure, or CancelledError when `signal` aborts. */
@@ -135,7 +166,7 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
   const t0 = performance.now();
   try {
     const memoryBudgetBytes = req.memoryLimitMB !== undefined ? budgetBytes(req.memoryLimitMB) : undefined;
-    const doc = await loadModel(req.file, { ...(req.configPath ? { configPath: req.configPath } : {}), memoryBudgetBytes });
+    const doc = hooks.document ?? (await loadRequestModel(req, memoryBudgetBytes));
     if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
     const limits = { trace: true, memoryLimitMB: req.memoryLimitMB };
     // The file's claims and the memory of a fill are checked before the fill allocates anything.
@@ -150,7 +181,7 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
       const w = recurrentWeightsFor(doc, tr);
       if (w) recurrentWeights.push(w);
     }
-    const label = describeInput(req.input);
+    const label = describeInput(req.input as InputChoice);
     return {
       runId: req.runId,
       inputs: tensors,
@@ -169,6 +200,20 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     if (e instanceof CancelledError) throw e;
     throw classify(e);
   }
+}
+
+/**
+ * The buffers of a request a worker may take without a copy: the model's and a CSV's bytes, which the host read for
+ * this request only (never the initial states, which the host keeps for the next run).
+ */
+export function requestTransfer(req: RunRequest): ArrayBuffer[] {
+  const views = [req.model.bytes, ...(req.input.kind === 'csv' && req.input.bytes ? [req.input.bytes] : [])];
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) {
+    const buf = v.buffer;
+    if (buf instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === buf.byteLength) out.add(buf);
+  }
+  return [...out];
 }
 
 /** Every distinct ArrayBuffer under `value`, so a worker can transfer instead of copying. */

@@ -4,27 +4,29 @@
 // `error` with that id out; the host terminates the thread on its time or heap limit, or when it has been idle.
 
 import { Worker, parentPort } from 'node:worker_threads';
-import { loadModel } from './keras/document';
+import { loadModelFromSource } from './keras/document';
+import { memorySource } from './keras/container/bytes';
 import { summarize, type ModelSummary } from './keras/summary';
 import { inputSpecs, type InputSpec } from './keras/inputs';
 import { InspectorError, MissingArchitectureError, describeThrown, oneSentence } from './keras/errors';
 import { showName } from './keras/safeText';
 
-export type SummaryIn = { type: 'summarize'; id: number; file: string; configPath?: string };
+/** The model's name and bytes, and a weights-only file's architecture JSON, all read by the host (workspace.fs). */
+export type SummaryIn = { type: 'summarize'; id: number; model: { name: string; bytes: Uint8Array }; config?: { name: string; text: string } };
 export type SummaryOut =
   | { type: 'summary'; summary: ModelSummary; inputs: InputSpec[]; notExecutable?: string }
   | { type: 'error'; message: string; expected: boolean; needsArchitecture: boolean };
 
 /** Reads one file to what the host shows (also used in-process when no worker bundle exists, e.g. unit tests). */
-export async function summarizeFile(file: string, configPath?: string): Promise<SummaryOut> {
+export async function summarizeFile(model: SummaryIn['model'], config?: SummaryIn['config']): Promise<SummaryOut> {
   try {
-    const doc = await loadModel(file, configPath ? { configPath } : {});
+    const doc = await loadModelFromSource(memorySource(model.bytes, model.name), config ? { config } : {});
     const summary = summarize(doc);
     const inputs = inputSpecs(doc);
     return { type: 'summary', summary, inputs, ...(doc.notExecutable ? { notExecutable: doc.notExecutable } : {}) };
   } catch (e) {
     const expected = e instanceof InspectorError;
-    const name = file.split(/[\\/]/).pop() ?? file;
+    const name = showName(model.name);
     const message = expected ? describeThrown(e) : `${name} could not be read as a Keras model: ${describeThrown(e)}`;
     return { type: 'error', message: oneSentence(message), expected, needsArchitecture: e instanceof MissingArchitectureError };
   }
@@ -80,9 +82,9 @@ export class ReadWorkers {
     this.idle = { worker, timer };
   }
 
-  /** Reads one file; always resolves (an error is a SummaryOut with one sentence). */
-  read(file: string, configPath?: string): Promise<SummaryOut> {
-    const name = showName(file.split(/[\\/]/).pop() ?? file);
+  /** Reads one file's bytes, transferred to the worker (the caller's view is detached); always resolves (an error is a SummaryOut with one sentence). */
+  read(model: SummaryIn['model'], config?: SummaryIn['config']): Promise<SummaryOut> {
+    const name = showName(model.name);
     const id = this.nextId++;
     const worker = this.acquire();
     this.busy.add(worker);
@@ -121,7 +123,10 @@ export class ReadWorkers {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ type: 'summarize', id, file, ...(configPath ? { configPath } : {}) } satisfies SummaryIn);
+      const buf = model.bytes.buffer;
+      // Transfer, not copy, when the view is its whole buffer (a model can be hundreds of MB).
+      const transfer = buf instanceof ArrayBuffer && model.bytes.byteOffset === 0 && model.bytes.byteLength === buf.byteLength ? [buf] : [];
+      worker.postMessage({ type: 'summarize', id, model, ...(config ? { config } : {}) } satisfies SummaryIn, transfer);
     });
   }
 
@@ -146,6 +151,6 @@ const port = parentPort;
 if (port) {
   port.on('message', (msg: SummaryIn) => {
     if (msg?.type !== 'summarize') return;
-    void summarizeFile(msg.file, msg.configPath).then((out) => port.postMessage({ ...out, id: msg.id }));
+    void summarizeFile(msg.model, msg.config).then((out) => port.postMessage({ ...out, id: msg.id }));
   });
 }

@@ -19,6 +19,7 @@ import { formatBytes } from '../../extension/keras/limits';
 import type { LayerNode } from '../../extension/keras/model';
 import { summarize } from '../../extension/keras/summary';
 import { RunFailure, classify, executeRun } from '../../extension/runJob';
+import { modelBytes } from './helpers/modelBytes';
 import { goldenB, kerasZip, sharedDir } from '../helpers/craft';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bounds-'));
@@ -65,7 +66,7 @@ async function failsQuickly(fn: () => Promise<unknown>): Promise<Error> {
 
 /** Through the worker's path (runJob): file → checks → fill → forward. */
 const run = (file: string, input: any = { kind: 'ramp' }, memoryLimitMB?: number) =>
-  executeRun({ runId: 1, file, input, ...(memoryLimitMB !== undefined ? { memoryLimitMB } : {}) });
+  executeRun({ runId: 1, model: modelBytes(file), input, ...(memoryLimitMB !== undefined ? { memoryLimitMB } : {}) });
 
 /** Through the core's path: load, fill, runForward. */
 async function runCore(file: string, opts: { N?: number; T?: number } = {}): Promise<unknown> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../../extension/keras/documentNode';
+import { loadModel } from '../../extension/keras/document';
 import { summarize } from '../../extension/keras/summary';
 import { layerEnv, layerKind } from '../../extension/keras/layers/index';
 import { findCallAt } from '../../extension/keras/pythonCall';
@@ -14,6 +14,7 @@ import { CancelledError } from '../../extension/keras/errors';
 import { layerTooltip, modelTooltip, pythonHover, paramsLabel } from '../../extension/hovers';
 import { executeRun, RunFailure, transferables } from '../../extension/runJob';
 import { runInWorker } from '../../extension/forwardRunner';
+import { modelBytes } from './helpers/modelBytes';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -95,7 +96,7 @@ test('Python hover: LSTM(8) without an input shape shows letters only, with M = 
 
 test('forward job on golden b with the Keras input gives Keras output within 1e-6, plus W_x, W_h, b', async (t) => {
   if (!recurrentReady()) return t.skip(WAIT);
-  const result = await executeRun({ runId: 1, file: path.join(golden, 'b_simplernn5_tanh.h5'), input: { kind: 'text', text: JSON.stringify(caseB.input) } });
+  const result = await executeRun({ runId: 1, model: modelBytes(path.join(golden, 'b_simplernn5_tanh.h5')), input: { kind: 'text', text: JSON.stringify(caseB.input) } });
   const want = caseB.keras_output[0];
   assert.deepEqual(result.outputs[0].shape, [1, 2]);
   for (let k = 0; k < want.length; k++) assert.ok(Math.abs(result.outputs[0].data[k] - want[k]) < 1e-6, `output ${k}: ${result.outputs[0].data[k]} vs Keras ${want[k]}`);
@@ -116,7 +117,7 @@ test('the worker thread runs golden a on x = [1, 2, 3] to Keras -3.068111', asyn
   const progress: string[] = [];
   const result = await runInWorker(
     WORKER,
-    { runId: 7, file: path.join(golden, 'a_simplernn2_linear.keras'), input: { kind: 'ramp' } },
+    { runId: 7, model: modelBytes(path.join(golden, 'a_simplernn2_linear.keras')), input: { kind: 'ramp' } },
     { onProgress: (done, total, layer) => progress.push(`${done}/${total} ${layer}`) },
   );
   assert.equal(result.runId, 7);
@@ -129,7 +130,7 @@ test('the worker reports a file error in one sentence (truncated 2-byte file)', 
   await assert.rejects(
     runInWorker(
       WORKER,
-      { runId: 8, file: path.join(models, 'truncated-2byte.h5'), input: { kind: 'zeros' } },
+      { runId: 8, model: modelBytes(path.join(models, 'truncated-2byte.h5')), input: { kind: 'zeros' } },
     ),
     (e: unknown) => {
       assert.ok(e instanceof RunFailure, String(e));
@@ -146,7 +147,7 @@ test('cancelling terminates the worker and rejects with CancelledError', async (
   const started = Date.now();
   const p = runInWorker(
     WORKER,
-    { runId: 9, file: path.join(models, 'sunspot-rnn.h5'), input: { kind: 'ramp', t: 2000 } },
+    { runId: 9, model: modelBytes(path.join(models, 'sunspot-rnn.h5')), input: { kind: 'ramp', t: 2000 } },
     { signal: abort.signal },
   );
   setTimeout(() => abort.abort(), 50);
@@ -156,7 +157,7 @@ test('cancelling terminates the worker and rejects with CancelledError', async (
 
 test('a bad input gives the core input error: wrong D for golden b', async () => {
   await assert.rejects(
-    executeRun({ runId: 2, file: path.join(golden, 'b_simplernn5_tanh.h5'), input: { kind: 'text', text: '[[1, 2], [3, 4]]' } }),
+    executeRun({ runId: 2, model: modelBytes(path.join(golden, 'b_simplernn5_tanh.h5')), input: { kind: 'text', text: '[[1, 2], [3, 4]]' } }),
     (e: unknown) => e instanceof RunFailure && e.kind === 'input' && /D/.test(e.message),
   );
 });
@@ -223,7 +224,7 @@ const READER = path.join(here, 'helpers/summaryWorker.tsx.cjs');
 test('the reading threads: golden b reads as 57 params, a broken file as one sentence, both in parallel threads', async () => {
   const workers = new ReadWorkers(READER);
   try {
-    const [ok, broken] = await Promise.all([workers.read(path.join(golden, 'b_simplernn5_tanh.keras')), workers.read(path.join(models, 'truncated-2byte.h5'))]);
+    const [ok, broken] = await Promise.all([workers.read(modelBytes(path.join(golden, 'b_simplernn5_tanh.keras'))), workers.read(modelBytes(path.join(models, 'truncated-2byte.h5')))]);
     assert.equal(ok.type, 'summary');
     if (ok.type === 'summary') assert.equal(ok.summary.totalParams, 57); // golden README: 45 + 12
     assert.equal(broken.type, 'error');
@@ -233,7 +234,7 @@ test('the reading threads: golden b reads as 57 params, a broken file as one sen
     }
     // Two reads ran at once in two threads; one is kept warm for the next file, the other ended.
     assert.equal(workers.alive, 1);
-    const again = await workers.read(path.join(golden, 'a_simplernn2_linear.keras'));
+    const again = await workers.read(modelBytes(path.join(golden, 'a_simplernn2_linear.keras')));
     assert.equal(again.type, 'summary');
     assert.equal(workers.alive, 1);
   } finally {
@@ -244,7 +245,7 @@ test('the reading threads: golden b reads as 57 params, a broken file as one sen
 
 test('the reading thread past its time limit is terminated and the file gets one sentence', async () => {
   const workers = new ReadWorkers(READER, 1);
-  const out = await workers.read(path.join(golden, 'b_simplernn5_tanh.keras'));
+  const out = await workers.read(modelBytes(path.join(golden, 'b_simplernn5_tanh.keras')));
   assert.equal(out.type, 'error');
   if (out.type === 'error') assert.match(out.message, /took longer than 0\.001 s.*damaged or crafted/);
   assert.equal(workers.alive, 0, 'the slow thread is not kept');
@@ -252,24 +253,24 @@ test('the reading thread past its time limit is terminated and the file gets one
 
 test('an idle reading thread ends by itself', async () => {
   const workers = new ReadWorkers(READER, 30_000, 50);
-  await workers.read(path.join(golden, 'c_simplernn1_tanh.keras'));
+  await workers.read(modelBytes(path.join(golden, 'c_simplernn1_tanh.keras')));
   assert.equal(workers.alive, 1);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(workers.alive, 0);
 });
 
-test('a run with a CSV path reads only the window (streamed) and refuses a device with a sentence', async () => {
+test('a run with the bytes of a CSV (read by the host) uses only the window, and a CSV with neither bytes nor text gets a sentence', async () => {
   const file = path.join(models, 'sunspot-rnn.h5');
   const csv = path.join(models, 'sunspots-data.csv');
   const rows = readFileSync(csv, 'utf8').trim().split('\n');
   // Semicolon-separated with no header (year; monthly mean; ...): column 1 is the sunspot number.
   const column = 1;
-  const r = await executeRun({ runId: 1, file, input: { kind: 'csv', path: csv, column, window: 12, start: -12 } });
+  const r = await executeRun({ runId: 1, model: modelBytes(file), input: { kind: 'csv', bytes: new Uint8Array(readFileSync(csv)), column, window: 12, start: -12 } });
   // The input the run used is the series' last 12 values of that column, in order.
   const expected = rows.slice(-12).map((l) => Number(l.split(';')[column]));
   assert.deepEqual(Array.from(r.inputs[0].data), expected);
   await assert.rejects(
-    executeRun({ runId: 2, file, input: { kind: 'csv', path: '/dev/zero', column: 0, window: 12 } }),
-    (e: unknown) => e instanceof RunFailure && e.kind === 'input' && /not a regular file|device/i.test(e.message) && e.message.length <= 300,
+    executeRun({ runId: 2, model: modelBytes(file), input: { kind: 'csv', column: 0, window: 12 } }),
+    (e: unknown) => e instanceof RunFailure && e.kind === 'input' && /CSV/.test(e.message) && e.message.length <= 300,
   );
 });

@@ -8,6 +8,7 @@ import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import { cellDescription } from './helpers/layerNode';
 import * as path from 'node:path';
 import { executeRun } from '../../extension/runJob';
+import { modelBytes } from './helpers/modelBytes';
 import { loadModel } from '../../extension/keras/documentNode';
 import { summarize } from '../../extension/keras/summary';
 import { layerInputSequence, kerasMajorOf } from '../../webview/logic/traceInput';
@@ -215,7 +216,7 @@ test('real models: the walk-through of every step, recomputed by each cell modul
     ['mt-gru-timedist.h5', 12], // GRU with return_sequences, free T
   ];
   for (const [file, T] of cases) {
-    const result = await executeRun({ runId: 1, file: path.join(modelFiles, file), input: { kind: 'random', seed: 3, n: 2, ...(T ? { t: T } : {}) } });
+    const result = await executeRun({ runId: 1, model: modelBytes(path.join(modelFiles, file)), input: { kind: 'random', seed: 3, n: 2, ...(T ? { t: T } : {}) } });
     const doc = await loadModel(path.join(modelFiles, file));
     const summary = summarize(doc);
     assert.ok(result.traces.length > 0, file);
