@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../../extension/keras/document';
+import { loadModel } from '../../extension/keras/documentNode';
 import { summarize } from '../../extension/keras/summary';
 import { layerEnv, layerKind } from '../../extension/keras/layers/index';
 import { findCallAt } from '../../extension/keras/pythonCall';
