@@ -10,34 +10,45 @@
 export type RawInflate = (input: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>;
 
 export const webInflateRaw: RawInflate = async function* (input) {
-  const source = input[Symbol.asyncIterator]();
-  // highWaterMark 0: a compressed chunk is read from the file only when the inflater asks for one.
-  const compressed = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await source.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await source.return?.();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  const reader = compressed.pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const inflater = new DecompressionStream('deflate-raw');
+  const writer = inflater.writable.getWriter();
+  const reader = inflater.readable.getReader();
+  // Writes are swallowed here: a damaged stream's error reaches the reader, which throws it to the consumer.
+  const settle = (p: Promise<unknown>) => p.then(() => 'written' as const, () => 'written' as const);
+  let pending = reader.read();
   let finished = false;
   try {
+    // One compressed chunk at a time: the next is read only once the inflater has taken this one, and the output
+    // it gave is handed out (checked by the consumer) first, so the ratio check sees what was really consumed.
+    for await (const chunk of input) {
+      const written = settle(writer.write(chunk));
+      for (;;) {
+        const next = await Promise.race([pending, written]);
+        if (next === 'written') break;
+        pending = reader.read();
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        yield next.value;
+      }
+    }
+    void settle(writer.close());
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) {
+      const next = await pending;
+      if (next.done) {
         finished = true;
         return;
       }
-      yield value;
+      pending = reader.read();
+      yield next.value;
     }
   } finally {
-    // Left early (a bound was passed) or failed: stop the pipe, which stops reading the member.
-    if (!finished) await reader.cancel().catch(() => undefined);
+    // Left early (a bound was passed) or failed: stop the inflater; nothing more of the member is read.
+    if (!finished) {
+      pending.catch(() => undefined);
+      await reader.cancel().catch(() => undefined);
+      await writer.abort().catch(() => undefined);
+    }
   }
 };
