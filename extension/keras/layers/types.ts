@@ -6,6 +6,7 @@ import type { DimLetter, Shape } from '../shapes';
 import type { Mask, Tensor } from '../tensor';
 import type { CellKind } from './recurrent';
 import type { NumpyEmitter } from './numpyEmit';
+import type { StreamedTraceInfo, TraceStore } from '../traceStore';
 
 /** What a layer needs to know about the file it came from. */
 export interface LayerEnv {
@@ -108,6 +109,8 @@ export interface RecurrentTrace {
   masked?: Uint8Array;
   /** The quantities by key (cell.quantities): h always, the other states always, the gates only with traceGates. */
   values: { h: Float64Array } & Record<string, Float64Array>;
+  /** A long run's trace kept as checkpoints: `values` hold no steps (empty arrays) and windows come from the run's TraceStore. */
+  streamed?: StreamedTraceInfo;
 }
 
 /** One named vector of a step walk-through, e.g. `x₃·W_x` (a feature map is flattened channels last). */
@@ -166,6 +169,8 @@ export interface ForwardContext extends LayerEnv {
   trace: boolean;
   /** With trace: also record the gates (and SimpleRNN's pre-activation); false keeps h (and LSTM's c) only. Default true. */
   traceGates?: boolean;
+  /** With trace: keep every K-th step and checkpoints here instead of every step (a trace above the trace memory limit). */
+  traceStore?: TraceStore;
   /** Throws CancelledError when the user cancelled. Recurrent loops call it every few steps. */
   checkCancelled(): void;
   /** Lets the event loop breathe during long loops (resolves quickly). */
