@@ -1,6 +1,7 @@
 // Choosing a model file and an input: from command arguments (tests, menus), the active editor, or prompts.
 
 import * as vscode from 'vscode';
+import { defaultTimeSteps, randomSeed } from './settings';
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -142,7 +143,7 @@ export function inputFileBeside(model: vscode.Uri): vscode.Uri | undefined {
 
 const positiveInt = (label: string) => (v: string) => (/^\s*[1-9]\d*\s*$/.test(v) ? undefined : `${label} must be a positive whole number.`);
 
-async function askT(spec: ModelInputSpec | undefined, fallback = 10): Promise<number | undefined> {
+async function askT(spec: ModelInputSpec | undefined, fallback = defaultTimeSteps()): Promise<number | undefined> {
   const v = await vscode.window.showInputBox({
     title: 'Time steps T',
     prompt: `The model leaves T free${spec ? ` (${showName(describeExpected(spec), 200)})` : ''}: how many time steps?`,
@@ -187,7 +188,7 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
       return { kind: picked.kind2, ...(t !== undefined ? { t } : {}) };
     }
     case 'random': {
-      const seed = await vscode.window.showInputBox({ title: 'Seed', prompt: 'The same seed always gives the same numbers.', value: '42', validateInput: (v) => (/^\s*\d+\s*$/.test(v) ? undefined : 'The seed must be a whole number ≥ 0.') });
+      const seed = await vscode.window.showInputBox({ title: 'Seed', prompt: 'The same seed always gives the same numbers.', value: String(randomSeed()), validateInput: (v) => (/^\s*\d+\s*$/.test(v) ? undefined : 'The seed must be a whole number ≥ 0.') });
       if (seed === undefined) return undefined;
       const t = freeT ? await askT(spec) : undefined;
       if (freeT && t === undefined) return undefined;

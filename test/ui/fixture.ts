@@ -48,6 +48,11 @@ export async function openWorkbench(opts: OpenOptions): Promise<Workbench> {
     // A busy 2-core machine can take longer than Playwright's default 30 s to load the workbench.
     await page.goto(workbenchUrl(cs.base, ws.dir, devPayload(cs, extensionPath)), { timeout: 120_000, waitUntil: 'domcontentloaded' });
     await waitForExplorer(page, opts.readyFile, 90_000);
+    // The extension activates on its view, commands, editors and Python hovers only (not on the workspace's files):
+    // expanding the Model Layers view activates it, as a user opening the view would.
+    const layersHeader = page.locator('.pane-header', { hasText: /Model Layers/i }).first();
+    await layersHeader.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await layersHeader.getAttribute('aria-expanded')) !== 'true') await layersHeader.click();
     await waitForActivation(page, /Keras RNN|params?\b/, 90_000);
     const b = browser;
     return {

@@ -92,6 +92,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Echo code-server's output to this process's stdout too (npm start). */
   echo?: boolean;
+  /** Extensions folder (default: an empty one in the scratch dir); the .vsix test installs into its own. */
+  extensionsDir?: string;
 }
 
 /** Starts code-server isolated: loopback only, own XDG dirs and TMPDIR, no gallery, no telemetry, no auth. */
@@ -132,7 +134,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const child = spawn(codeServerBin, [
     '--config', config, '--bind-addr', `${host}:${port}`, '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--user-data-dir', userData, '--extensions-dir', path.join(root, 'extensions'),
+    '--user-data-dir', userData, '--extensions-dir', opts.extensionsDir ?? path.join(root, 'extensions'),
     opts.workspace,
   ], {
     // EXTENSIONS_GALLERY='{}' stops the Open VSX queries a closed network would refuse.
