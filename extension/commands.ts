@@ -2,7 +2,6 @@
 // scripts can run it without prompts: e.g. runForward(uri, { input: { kind: 'ramp' } }).
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import { describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
 import type { InspectorPanels } from './inspectorPanel';
@@ -125,7 +124,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
 
   const openSample = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
-    const samples = sampleFiles(samplesDir);
+    const samples = await sampleFiles(samplesDir);
     let uri: vscode.Uri | undefined;
     if (typeof arg === 'string' && !arg.includes('/') && !arg.includes('\\')) {
       uri = samples.find((s) => s.label === arg || s.label.startsWith(`${arg}.`))?.uri;

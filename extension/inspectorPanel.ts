@@ -84,8 +84,9 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
       panel.dispose();
       return;
     }
-    // The page wrote this state: reopen only a model file on disk, never whatever path it names.
-    if ((uri.scheme !== 'file' && uri.scheme !== 'vscode-remote') || !isModelPath(uri.path)) {
+    // The page wrote this state: reopen only a model file on a file system VS Code knows (disk, remote, a virtual
+    // workspace's provider), never whatever URI it names (isWritableFileSystem is undefined for an unknown scheme).
+    if (vscode.workspace.fs.isWritableFileSystem(uri.scheme) === undefined || !isModelPath(uri.path)) {
       panel.dispose();
       return;
     }

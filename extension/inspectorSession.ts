@@ -3,10 +3,7 @@
 // next run, and saves exports (never over the model or its architecture JSON).
 
 import * as vscode from 'vscode';
-import { realpath, stat } from 'node:fs/promises';
-import * as path from 'node:path';
-import { MAX_INPUT_FILE_BYTES, readInputText } from './modelPicker';
-import { architectureCandidates } from './keras/document';
+import { MAX_INPUT_FILE_BYTES, readInputText, uriArg } from './modelPicker';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
 import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget } from './keras/limits';
@@ -17,7 +14,7 @@ import { exportNumpy } from './keras/numpyExport';
 import type { LayerNode, ModelDocument, WeightRef } from './keras/model';
 import { runInWorker } from './forwardRunner';
 import { RunFailure, type RunInput, type RunRequest } from './runJob';
-import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriFromString } from './hostFiles';
+import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriDirname, uriFromString } from './hostFiles';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
 import {
   PROTOCOL_VERSION,
@@ -41,33 +38,11 @@ export function memoryLimitMB(): number {
 
 /** A file name from disk or a file, made safe to show: controls and bidi overrides visible, cut to a label's length. */
 export function displayName(uri: vscode.Uri): string {
-  return showName(path.basename(uri.fsPath));
+  return showName(uriBaseName(uri));
 }
 
 /** The formats an export may be saved as: the extension the suggested name is forced to. */
 const EXPORT_EXT = { numpy: 'py', 'trace-csv': 'csv', 'trace-json': 'json', png: 'png' } as const;
-
-/** The real path of `p`, or of its folder plus its name when it does not exist yet (a new export). */
-async function realTarget(p: string): Promise<string> {
-  try {
-    return await realpath(p);
-  } catch {
-    try {
-      return path.join(await realpath(path.dirname(p)), path.basename(p));
-    } catch {
-      return path.resolve(p);
-    }
-  }
-}
-
-/** True when `a` and `b` are the same file (case-insensitively on Windows and macOS, whose file systems usually are). */
-async function sameFile(a: string, b: string): Promise<boolean> {
-  const [ra, rb] = await Promise.all([realTarget(a), realTarget(b)]);
-  if (process.platform === 'linux' ? ra === rb : ra.toLowerCase() === rb.toLowerCase()) return true;
-  // A hard link has another path but the same inode.
-  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
-  return !!sa && !!sb && sa.dev === sb.dev && sa.ino === sb.ino;
-}
 
 /** What a run ended with; commands return it so tests can drive runs without UI. */
 export interface RunOutcome {
@@ -94,10 +69,10 @@ export async function chooseArchitecture(models: ModelStore, uri: vscode.Uri): P
     openLabel: 'Use as architecture',
     title: `Architecture JSON (model.to_json()) for ${displayName(uri)}`,
     filters: { 'Keras architecture JSON': ['json'] },
-    defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)),
+    defaultUri: uriDirname(uri),
   });
   if (!picked?.[0]) return false;
-  models.setArchitecture(uri, picked[0].fsPath);
+  models.setArchitecture(uri, picked[0]);
   return true;
 }
 
@@ -193,9 +168,9 @@ export class InspectorSession implements vscode.Disposable {
     });
   }
 
-  /** Lets a `run` from the page read this file (the user chose it in a host dialog or a command). */
-  allowFile(fsPath: string): void {
-    this.pickedFiles.add(path.resolve(fsPath));
+  /** Lets a `run` from the page read this file (the user chose it in a host dialog or a command): a URI or its InputChoice `path`. */
+  allowFile(file: vscode.Uri | string): void {
+    this.pickedFiles.add((typeof file === 'string' ? uriFromString(file) : file).toString());
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -292,11 +267,11 @@ export class InspectorSession implements vscode.Disposable {
       canSelectMany: false,
       openLabel: 'Use as input',
       filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
-      defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
+      defaultUri: uriDirname(this.uri),
     });
     if (!picked || picked.length === 0) return null;
-    this.allowFile(picked[0].fsPath);
-    return { fileName: displayName(picked[0]), path: picked[0].fsPath, text: await readInputText(picked[0].fsPath) };
+    this.allowFile(picked[0]);
+    return { fileName: displayName(picked[0]), path: uriArg(picked[0]), text: await readInputText(picked[0]) };
   }
 
   /** The input as the worker takes it: a CSV chosen by path travels as its bytes, read here through workspace.fs. */
@@ -310,13 +285,14 @@ export class InspectorSession implements vscode.Disposable {
   /** Why a `run` from the page may not read its CSV path (one sentence), or undefined when it may. */
   private refusedPath(input: InputChoice): string | undefined {
     if (input.kind !== 'csv' || input.path === undefined) return undefined;
-    if (path.isAbsolute(input.path) && this.pickedFiles.has(path.resolve(input.path))) return undefined;
+    // Only the exact file chosen in a host dialog (compared as a normalized URI: no `..`, no other scheme).
+    if (this.pickedFiles.has(uriFromString(input.path).toString())) return undefined;
     return `The panel asked to read ${showName(input.path)}, which was not chosen in this panel's file dialog; choose the CSV file with "Load CSV…" first.`;
   }
 
   /** Saves an export; `target` skips the save dialog (tests, scripted use). */
   async export(req: ExportRequest, target?: vscode.Uri): Promise<ExportResult> {
-    const stem = path.basename(this.uri.fsPath).replace(/(\.weights)?\.(h5|keras|hdf5)$/i, '');
+    const stem = uriBaseName(this.uri).replace(/(\.weights)?\.(h5|keras|hdf5)$/i, '');
     const run = req.runId === undefined || req.runId === this.lastResult?.runId ? this.lastResult : undefined;
     let bytes: Uint8Array;
     let ext: string;
@@ -339,7 +315,7 @@ export class InspectorSession implements vscode.Disposable {
           // The same JSON as `keras-inspect forward --json`, plus the file and the input (runJson.ts).
           const json = runJson(run, {
             trace: true,
-            file: path.basename(this.uri.fsPath),
+            file: uriBaseName(this.uri),
             inputLabel: run.inputLabel,
             inputs: run.inputs,
             ...(run.outputNames ? { outputNames: run.outputNames } : {}),
@@ -369,7 +345,7 @@ export class InspectorSession implements vscode.Disposable {
       const suggested = sanitizeExportName(req.suggestedName ?? fallback, EXPORT_EXT[req.format], fallback.replace(/\.[^.]+$/, ''));
       dest = await vscode.window.showSaveDialog({
         // The dialog starts in the model's folder, with a plain name the page cannot steer elsewhere.
-        defaultUri: vscode.Uri.file(path.join(path.dirname(this.uri.fsPath), suggested)),
+        defaultUri: vscode.Uri.joinPath(uriDirname(this.uri), suggested),
         filters: { [filterName]: [ext] },
         saveLabel: 'Export',
       });
@@ -384,7 +360,7 @@ export class InspectorSession implements vscode.Disposable {
       }
     }
     await vscode.workspace.fs.writeFile(dest, bytes);
-    return { savedTo: dest.fsPath };
+    return { savedTo: uriArg(dest) };
   }
 
   /** Focus a layer in the page (the tree was clicked). */
@@ -548,6 +524,6 @@ function findWeightRef(doc: import('./keras/model').ModelDocument, layerName: st
 
 /** The NumPy replay script of a run, with the run's own input; the generator is the core's (`--numpy`). */
 async function numpyScript(loaded: LoadedModel, run: RunResult): Promise<string> {
-  return exportNumpy(await loaded.document(), run.inputs, { title: path.basename(loaded.uri.fsPath) });
+  return exportNumpy(await loaded.document(), run.inputs, { title: uriBaseName(loaded.uri) });
 }
 

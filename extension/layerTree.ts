@@ -3,7 +3,7 @@
 // formula with this layer's numbers (hovers.ts).
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
+import { uriBaseName } from './hostFiles';
 import type { LayerSummary, ModelSummary, WeightSummary } from './keras/summary';
 import { escapeMd, layerTooltip, modelTooltip, paramsLabel, weightRole, weightTooltip, formatCount } from './hovers';
 import { layerKind } from './keras/layers/index';
@@ -62,7 +62,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       } catch (e) {
         const text = e instanceof ModelLoadError ? e.message : String(e);
         // The tree is this error's view state: Inspect RNN shows it here instead of in a notification too.
-        state.root = { kind: 'message', uri, text: `${showName(path.basename(uri.fsPath))}: not a readable Keras model`, detail: text, error: true };
+        state.root = { kind: 'message', uri, text: `${showName(uriBaseName(uri))}: not a readable Keras model`, detail: text, error: true };
       }
       if (this.state === state) this.changed.fire(undefined);
     })();
@@ -118,7 +118,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
     switch (node.kind) {
       case 'model': {
         const s = node.summary;
-        const item = new vscode.TreeItem(showName(path.basename(node.uri.fsPath)), vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(showName(uriBaseName(node.uri)), vscode.TreeItemCollapsibleState.Expanded);
         item.description = `${paramsLabel(s.totalParams)} · ${showName(s.modelClass, 40)}${s.kerasVersion ? ` · Keras ${showName(s.kerasVersion, 20)}` : ''}${node.notExecutable ? ' · cannot run' : ''}`;
         item.tooltip = md(modelTooltip(s) + (node.notExecutable && !s.warnings.includes(node.notExecutable) ? `\n\n⚠ **Cannot run:** ${escapeMd(node.notExecutable, 1000)}` : ''));
         item.iconPath = node.notExecutable ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('symbol-namespace');

@@ -2,7 +2,7 @@
 // over). A file that is not a Keras model gets a page that says so, with a button to reopen it elsewhere.
 
 import * as vscode from 'vscode';
-import * as path from 'node:path';
+import { uriBaseName } from './hostFiles';
 import { describeThrown } from './keras/errors';
 import { inspectorHtml, notAModelHtml, webviewOptions } from './inspectorHtml';
 import { InspectorSession, chooseArchitecture, type SessionDeps } from './inspectorSession';
@@ -102,7 +102,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
         listener.dispose();
         disposed.dispose();
       });
-      panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, path.basename(uri.fsPath), entry.error, needsArchitecture);
+      panel.webview.html = notAModelHtml(panel.webview, this.deps.extensionUri, uriBaseName(uri), entry.error, needsArchitecture);
       this.openedEmitter.fire(entry);
       return;
     }

@@ -1,12 +1,10 @@
 // Choosing a model file and an input: from command arguments (tests, menus), the active editor, or prompts.
+// Files are URIs read through workspace.fs (hostFiles.ts): the samples, the golden input beside a model, a CSV.
 
 import * as vscode from 'vscode';
 import { defaultTimeSteps, randomSeed } from './settings';
-import * as path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { formatBytes } from './keras/limits';
 import { InputError, describeThrown } from './keras/errors';
+import { readTextFile, uriBaseName, uriDirname, uriFromString } from './hostFiles';
 import { parseCsv, parseInputText, parseWindow, describeExpected, type InputSpec as ModelInputSpec } from './keras/inputs';
 import { MODEL_GLOB, isModelPath } from './models';
 import { plainText, showName } from './keras/safeText';
@@ -22,31 +20,24 @@ import type { InputChoice } from './protocol';
 export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
- * The text of an input file the user chose, after checking it is a regular file of a bounded size (a symlink to
- * /dev/zero or a 2 GB CSV gets one sentence instead of filling the extension host's memory).
+ * The text of an input file the user chose (a URI, or a URI string / local path), after checking by its stat that it
+ * is a file of a bounded size (a device or a 2 GB CSV gets one sentence instead of filling the host's memory).
  */
-export async function readInputText(fsPath: string): Promise<string> {
-  const name = showName(path.basename(fsPath));
-  let info;
-  try {
-    info = await stat(fsPath);
-  } catch (e) {
-    throw new InputError(`The input file ${name} cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)}).`);
-  }
-  if (!info.isFile()) throw new InputError(`The input file ${name} is not a regular file; choose a CSV or JSON file.`);
-  if (info.size > MAX_INPUT_FILE_BYTES) {
-    throw new InputError(`The input file ${name} is ${formatBytes(info.size)}, over the ${formatBytes(MAX_INPUT_FILE_BYTES)} the panel reads; cut it to the rows you need.`);
-  }
-  return readFile(fsPath, 'utf8');
+export async function readInputText(file: vscode.Uri | string): Promise<string> {
+  const uri = typeof file === 'string' ? uriFromString(file) : file;
+  return readTextFile(uri, MAX_INPUT_FILE_BYTES, 'The input file', 'choose a CSV or JSON file of the rows you need');
+}
+
+/** How an input file travels in an InputChoice's `path`: a local path for `file:`, else the URI string. */
+export function uriArg(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
 }
 
 /** A URI from a command argument: a Uri, a URI string or an absolute path. */
 export function toUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (arg && typeof arg === 'object' && 'scheme' in arg && 'path' in arg) return vscode.Uri.from(arg as vscode.Uri);
-  if (typeof arg === 'string' && arg.length > 0) {
-    return /^[a-z][a-z0-9+.-]+:/i.test(arg) && !/^[a-z]:[\\/]/i.test(arg) ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
-  }
+  if (typeof arg === 'string' && arg.length > 0) return uriFromString(arg);
   return undefined;
 }
 
@@ -64,16 +55,16 @@ export function activeModelUri(activeEditorUri: vscode.Uri | undefined): vscode.
 /** Quick pick of the workspace's model files (and the samples). Undefined when dismissed. */
 export async function pickModelFile(samplesDir: vscode.Uri, title: string): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(MODEL_GLOB, '**/{node_modules,.git}/**', 500);
-  found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  found.sort((a, b) => a.toString().localeCompare(b.toString()));
   type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
   const items: Item[] = found.map((uri) => ({
-    label: pickLabel(path.basename(uri.fsPath)),
-    description: pickLabel(vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), 120),
+    label: pickLabel(uriBaseName(uri)),
+    description: pickLabel(vscode.workspace.asRelativePath(uriDirname(uri)), 120),
     uri,
   }));
   if (items.length > 0) items.unshift({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: 'Samples', kind: vscode.QuickPickItemKind.Separator });
-  for (const s of sampleFiles(samplesDir)) {
+  for (const s of await sampleFiles(samplesDir)) {
     items.push({ label: s.label, description: s.description, uri: s.uri });
   }
   items.push({ label: '$(folder-opened) Browse…', description: 'choose a .h5 / .keras file', browse: true });
@@ -104,9 +95,9 @@ interface SampleEntry {
 }
 
 /** The catalog beside the samples; an unreadable one offers no samples rather than failing the command. */
-function sampleCatalog(samplesDir: vscode.Uri): SampleEntry[] {
+async function sampleCatalog(samplesDir: vscode.Uri): Promise<SampleEntry[]> {
   try {
-    const parsed: unknown = JSON.parse(readFileSync(vscode.Uri.joinPath(samplesDir, 'samples.json').fsPath, 'utf8'));
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(samplesDir, 'samples.json'))));
     const list = (parsed as { samples?: unknown }).samples;
     if (!Array.isArray(list)) return [];
     return list.filter(
@@ -119,26 +110,39 @@ function sampleCatalog(samplesDir: vscode.Uri): SampleEntry[] {
 }
 
 /** The models shipped under media/samples, with a description each (from samples.json). */
-export function sampleFiles(samplesDir: vscode.Uri): SampleFile[] {
+export async function sampleFiles(samplesDir: vscode.Uri): Promise<SampleFile[]> {
   const out: SampleFile[] = [];
-  for (const { stem, layouts, description } of sampleCatalog(samplesDir)) {
+  // One listing of the folder (workspace.fs: the extension may live on a remote or web file system).
+  let present: Set<string>;
+  try {
+    present = new Set((await vscode.workspace.fs.readDirectory(samplesDir)).map(([n]) => n));
+  } catch {
+    return out;
+  }
+  const listed = (u: vscode.Uri) => present.has(uriBaseName(u));
+  for (const { stem, layouts, description } of await sampleCatalog(samplesDir)) {
     for (const ext of layouts) {
       const uri = vscode.Uri.joinPath(samplesDir, stem + ext);
-      if (!existsSync(uri.fsPath)) continue;
+      if (!listed(uri)) continue;
       const input = vscode.Uri.joinPath(samplesDir, `${stem}.input.json`);
       // A sample saved in several layouts says which one each file is.
       const which = layouts.length > 1 ? ` (${LAYOUT[ext] ?? ext})` : '';
-      out.push({ label: stem + ext, description: description + which, uri, ...(existsSync(input.fsPath) ? { inputFile: input } : {}) });
+      out.push({ label: stem + ext, description: description + which, uri, ...(listed(input) ? { inputFile: input } : {}) });
     }
   }
   return out;
 }
 
 /** `<stem>.input.json` beside a model (the samples ship their golden input that way). */
-export function inputFileBeside(model: vscode.Uri): vscode.Uri | undefined {
-  const stem = path.basename(model.fsPath).replace(/(\.k3)?(\.weights)?\.(h5|keras|hdf5)$/i, '');
-  const candidate = vscode.Uri.file(path.join(path.dirname(model.fsPath), `${stem}.input.json`));
-  return existsSync(candidate.fsPath) ? candidate : undefined;
+export async function inputFileBeside(model: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const stem = uriBaseName(model).replace(/(\.k3)?(\.weights)?\.(h5|keras|hdf5)$/i, '');
+  const candidate = vscode.Uri.joinPath(uriDirname(model), `${stem}.input.json`);
+  try {
+    const st = await vscode.workspace.fs.stat(candidate);
+    return st.type & vscode.FileType.File ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const positiveInt = (label: string) => (v: string) => (/^\s*[1-9]\d*\s*$/.test(v) ? undefined : `${label} must be a positive whole number.`);
@@ -168,15 +172,15 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
     { label: '$(edit) Type values…', description: 'a JSON or NumPy-style list, N×T×D, T×D or T', kind2: 'text' },
     { label: '$(file) CSV file…', description: 'a column and a window of a series (rows are time steps)', kind2: 'csv' },
   ];
-  const beside = inputFileBeside(model);
-  if (beside) items.unshift({ label: `$(beaker) ${pickLabel(path.basename(beside.fsPath))}`, description: 'the input saved beside this model', kind2: 'beside' });
-  const picked = await vscode.window.showQuickPick(items, { title: `Input for ${showName(path.basename(model.fsPath))}`, placeHolder: showName(specs.map((s) => describeExpected(s)).join('; '), 200) });
+  const beside = await inputFileBeside(model);
+  if (beside) items.unshift({ label: `$(beaker) ${pickLabel(uriBaseName(beside))}`, description: 'the input saved beside this model', kind2: 'beside' });
+  const picked = await vscode.window.showQuickPick(items, { title: `Input for ${showName(uriBaseName(model))}`, placeHolder: showName(specs.map((s) => describeExpected(s)).join('; '), 200) });
   if (!picked) return undefined;
   const spec = specs[0];
   switch (picked.kind2) {
     case 'beside':
       try {
-        return { kind: 'text', text: await readInputText(beside!.fsPath) };
+        return { kind: 'text', text: await readInputText(beside!) };
       } catch (e) {
         void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e))));
         return undefined;
@@ -218,10 +222,10 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
         canSelectMany: false,
         openLabel: 'Use as input',
         filters: { 'CSV / text series': ['csv', 'tsv', 'txt', 'dat'] },
-        defaultUri: vscode.Uri.file(path.dirname(model.fsPath)),
+        defaultUri: uriDirname(model),
       });
       if (!chosen?.[0]) return undefined;
-      return pickCsvWindow(chosen[0].fsPath);
+      return pickCsvWindow(chosen[0]);
     }
     case 'tensors':
       return undefined;
@@ -229,10 +233,11 @@ export async function pickInput(model: vscode.Uri, specs: ModelInputSpec[], samp
 }
 
 /** Column and window of a CSV series, asked with the file's own columns and row count. */
-export async function pickCsvWindow(csvPath: string): Promise<InputChoice | undefined> {
+export async function pickCsvWindow(csv: vscode.Uri | string): Promise<InputChoice | undefined> {
+  const csvUri = typeof csv === 'string' ? uriFromString(csv) : csv;
   let parsed: ReturnType<typeof parseCsv>;
   try {
-    parsed = parseCsv(await readInputText(csvPath));
+    parsed = parseCsv(await readInputText(csvUri));
   } catch (e) {
     void vscode.window.showErrorMessage(plainText(oneSentence(describeThrown(e))));
     return undefined;
@@ -244,7 +249,7 @@ export async function pickCsvWindow(csvPath: string): Promise<InputChoice | unde
     for (let r = 0; r < Math.min(4, rows); r++) preview.push(String(parsed.array.data[r * width + i]));
     return { label: /^\d+$/.test(name) ? `column ${name}` : pickLabel(name), description: `${preview.join(', ')}, …`, index: i };
   });
-  const col = columnItems.length === 1 ? columnItems[0] : await vscode.window.showQuickPick(columnItems, { title: `Column of ${showName(path.basename(csvPath))} (${rows} rows)`, placeHolder: 'Which column is the series?' });
+  const col = columnItems.length === 1 ? columnItems[0] : await vscode.window.showQuickPick(columnItems, { title: `Column of ${showName(uriBaseName(csvUri))} (${rows} rows)`, placeHolder: 'Which column is the series?' });
   if (!col) return undefined;
   const win = await vscode.window.showInputBox({
     title: 'Window',
@@ -266,5 +271,5 @@ export async function pickCsvWindow(csvPath: string): Promise<InputChoice | unde
   if (win === undefined) return undefined;
   const w = parseWindow(win);
   const column = parsed.columns[col.index];
-  return { kind: 'csv', path: csvPath, column: /^\d+$/.test(column) ? Number(column) : column, window: w.length, ...(w.start !== undefined ? { start: w.start } : {}) };
+  return { kind: 'csv', path: uriArg(csvUri), column: /^\d+$/.test(column) ? Number(column) : column, window: w.length, ...(w.start !== undefined ? { start: w.start } : {}) };
 }
