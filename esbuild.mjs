@@ -6,6 +6,7 @@
 //   node esbuild.mjs --watch         rebuild on change
 //   node esbuild.mjs --metafile      also write dist/meta/<bundle>.json (what is inside each bundle, for esbuild's analyzer)
 import * as esbuild from 'esbuild';
+import { webBuilds } from './scripts/web-builds.mjs';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -33,6 +34,8 @@ const builds = [
   { ...node, entryPoints: ['extension/worker.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...browser, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  // The web extension (vscode.dev, github.dev): dist/web/extension.js and its Web Worker dist/web/worker.js.
+  ...webBuilds(common),
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 // Stale bundles from older layouts (two workers) and stale maps in a production build must not be packaged.
