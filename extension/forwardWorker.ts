@@ -10,6 +10,7 @@ import { executeRun, loadRequestModel, transferables, classify, RunFailure, type
 import { budgetBytes } from './keras/limits';
 import type { ModelDocument } from './keras/model';
 import type { RunResult } from './protocol';
+import { streamedTraceKeeper } from './traceKeeper';
 
 /** A request as posted to the worker: the model's bytes (and config) are left out once the worker holds its model. */
 export type WorkerRunRequest = Omit<RunRequest, 'model' | 'config'> & Partial<Pick<RunRequest, 'model' | 'config'>>;
@@ -122,6 +123,9 @@ export function createForwardHandler(post: PostOut): (msg: WorkerIn) => void {
     }
   };
 }
+
+// Streamed traces (traceStore.ts): the worker keeps the last run's store and answers the page's windows from it.
+setTraceKeeper(streamedTraceKeeper);
 
 const port = parentPort;
 if (port) {

@@ -123,6 +123,30 @@ export interface RequestMap {
   export: { params: ExportRequest; result: ExportResult };
   /** Open a file dialog for a CSV input file; null when dismissed. */
   pickCsv: { params: Record<string, never>; result: CsvFile | null };
+  /** A window of the last run's trace (steps × units of one sample), recomputed exactly in the worker when streamed (traceStore.ts). */
+  traceWindow: { params: TraceWindowParams; result: TraceWindowResult };
+}
+
+/** A trace window the page asks for: the run, the layer (and direction), one sample, steps [step0, step1) every `stride`, units [unit0, unit1). */
+export interface TraceWindowParams {
+  runId: number;
+  layer: string;
+  direction?: 'forward' | 'backward';
+  sample: number;
+  step0: number;
+  step1: number;
+  stride?: number;
+  unit0: number;
+  unit1: number;
+  quantities: string[];
+}
+
+/** Its answer: the steps of the rows and, per quantity, rows × (unit1 − unit0) float32 values. */
+export interface TraceWindowResult {
+  steps: Int32Array;
+  unit0: number;
+  unit1: number;
+  values: Record<string, Float32Array>;
 }
 
 export type RequestMethod = keyof RequestMap;
@@ -405,11 +429,30 @@ function exportRequest(v: unknown): ExportRequest {
   return { format, ...(runId !== undefined ? { runId } : {}), ...(png ? { png } : {}), ...(suggestedName !== undefined ? { suggestedName } : {}) };
 }
 
+function traceWindowParams(v: unknown): TraceWindowParams {
+  const o = obj(v, 'the trace window request', ['runId', 'layer', 'direction', 'sample', 'step0', 'step1', 'stride', 'unit0', 'unit1', 'quantities']);
+  const direction = o.direction === undefined ? undefined : oneOf(o.direction, 'the direction', ['forward', 'backward'] as const);
+  const stride = optWhole(o, 'stride', 'the stride', 1, L.maxT);
+  if (!Array.isArray(o.quantities) || o.quantities.length === 0 || o.quantities.length > 16) throw new Invalid('the quantities are not a list of 1 to 16 names');
+  return {
+    runId: whole(o.runId, 'the run id', 0, L.maxId),
+    layer: str(o.layer, 'the layer name', L.maxName),
+    ...(direction ? { direction } : {}),
+    sample: whole(o.sample, 'the sample', 0, L.maxN),
+    step0: whole(o.step0, 'the first step', 0, L.maxT),
+    step1: whole(o.step1, 'the end step', 0, L.maxT),
+    ...(stride !== undefined ? { stride } : {}),
+    unit0: whole(o.unit0, 'the first unit', 0, L.maxTensorNumbers),
+    unit1: whole(o.unit1, 'the end unit', 0, L.maxTensorNumbers),
+    quantities: o.quantities.map((q) => str(q, 'a quantity name', 64)),
+  };
+}
+
 function request(o: Obj): RequestMessage {
   const id = whole(o.id, 'the request id', 0, L.maxId);
   try {
     obj(o, 'the request', ['type', 'id', 'method', 'params']);
-    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv'] as const);
+    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv', 'traceWindow'] as const);
     switch (method) {
       case 'weights': {
         const p = obj(o.params, 'the weights request', ['layer', 'weight']);
@@ -417,6 +460,8 @@ function request(o: Obj): RequestMessage {
       }
       case 'export':
         return { type: 'request', id, method, params: exportRequest(o.params) };
+      case 'traceWindow':
+        return { type: 'request', id, method, params: traceWindowParams(o.params) };
       case 'pickCsv':
         obj(o.params ?? {}, 'the pickCsv request', []);
         return { type: 'request', id, method, params: {} };

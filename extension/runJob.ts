@@ -44,6 +44,10 @@ export interface RunRequest {
   input: RunInput;
   /** The memory limit of the run in MB (the extension's setting); DEFAULT_MEMORY_BUDGET_MB when absent. */
   memoryLimitMB?: number;
+  /** Above this many MB of full trace, keep checkpoints and answer windows (traceStore.ts); absent: the full trace. */
+  traceLimitMB?: number;
+  /** 'h': record only the states (h, and LSTM's c), not the gates (the user's choice for a trace over the limit). */
+  trace?: true | 'h';
   /** Stateful layers continue from these states (a previous run's finalStates), described by `startedFrom`. */
   initialStates?: LayerStates[];
   startedFrom?: string;
@@ -168,7 +172,7 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     const memoryBudgetBytes = req.memoryLimitMB !== undefined ? budgetBytes(req.memoryLimitMB) : undefined;
     const doc = hooks.document ?? (await loadRequestModel(req, memoryBudgetBytes));
     if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
-    const limits = { trace: true, memoryLimitMB: req.memoryLimitMB };
+    const limits = { trace: req.trace ?? true, memoryLimitMB: req.memoryLimitMB, ...(req.traceLimitMB !== undefined ? { traceLimitMB: req.traceLimitMB } : {}) };
     // The file's claims and the memory of a fill are checked before the fill allocates anything.
     checkModel(doc);
     const input = req.input;

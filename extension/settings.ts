@@ -17,6 +17,8 @@ export const digits = (): number => whole(SETTINGS.digits);
 export const askBeforeOpeningMB = (): number => whole(SETTINGS.askBeforeOpeningMB);
 /** Memory budget of one forward pass in MB (default 256). */
 export const memoryLimitMB = (): number => whole(SETTINGS.memoryLimitMB);
+/** Memory a run's kept trace may take in MB before it keeps checkpoints instead (default 512). */
+export const traceMemoryLimitMB = (): number => whole(SETTINGS.traceMemoryLimitMB);
 /** Whether .h5/.hdf5 open in the inspector by default (default false). */
 export const openH5InInspector = (): boolean => booleanSetting(config().get<unknown>(OPEN_H5_KEY), OPEN_H5_DEFAULT);
 

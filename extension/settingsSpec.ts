@@ -22,6 +22,8 @@ export const SETTINGS = {
   askBeforeOpeningMB: { key: 'askBeforeOpeningMB', default: 200, min: 0, max: 1_048_576 },
   /** Memory budget of one forward pass, in MB. */
   memoryLimitMB: { key: 'memoryLimitMB', default: 256, min: 16, max: 65_536 },
+  /** Memory a run's kept trace may take, in MB; above it the run keeps checkpoints and recomputes what is shown. */
+  traceMemoryLimitMB: { key: 'traceMemoryLimitMB', default: 512, min: 16, max: 65_536 },
 } as const satisfies Record<string, WholeNumberSpec>;
 
 export const OPEN_H5_KEY = 'openH5InInspector';

@@ -12,12 +12,18 @@ import type { Shape } from './shapes';
 import { checkStates, type LayerStates } from './states';
 import { firstContradiction, summarize } from './summary';
 import type { Mask, Tensor } from './tensor';
+import { TraceStore, setRunStore } from './traceStore';
 
 export interface ForwardOptions {
   /** Record per-step traces of recurrent layers (default true); 'h' records only the states h (and LSTM's c), not the gates. */
   trace?: boolean | 'h';
   /** Refuse a run whose outputs, traces and weights would need more than this many MB (default DEFAULT_MEMORY_BUDGET_MB). */
   memoryLimitMB?: number;
+  /**
+   * Above this many MB of full trace, keep every K-th step and checkpoints instead (traceStore.ts: every step stays
+   * viewable through exact windows, see takeRunStore). Absent: always the full trace.
+   */
+  traceLimitMB?: number;
   /** Abort to cancel; the promise then rejects with CancelledError. */
   signal?: AbortSignal;
   /** Called after each layer call: done of total calls, and the layer just run. */
@@ -193,7 +199,9 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
   }
   // Everything the file claims is checked, and the memory estimated, before the first layer allocates anything.
   checkModel(doc);
-  checkMemory(doc, inputs.map((t) => t.shape), options);
+  const est = checkMemory(doc, inputs.map((t) => t.shape), options);
+  const store = est.streamed ? new TraceStore(budgetBytes(options.traceLimitMB!)) : undefined;
+  setRunStore(store);
   if (options.initialStates?.length) checkStates(doc, options.initialStates, inputs[0]?.shape[0] ?? 0);
   const signal = options.signal;
   let lastYield = Date.now();
@@ -201,6 +209,7 @@ export async function runForward(doc: ModelDocument, inputs: Tensor[], options: 
     ...layerEnv(doc.kerasMajor),
     trace: options.trace !== false,
     traceGates: options.trace !== 'h',
+    ...(store ? { traceStore: store } : {}),
     checkCancelled() {
       if (signal?.aborted) throw new CancelledError();
     },
@@ -250,6 +259,10 @@ export interface MemoryEstimate {
   traces: number;
   weights: number;
   total: number;
+  /** The full trace is over the trace limit: `traces` counts the kept rows (at most the limit), not every step. */
+  streamed?: boolean;
+  /** What a full trace of every step would take, float32. */
+  fullTraces?: number;
 }
 
 /** Float64 arrays a cell's trace records per (step, sample, unit): its states, and with gates every other quantity. */
@@ -366,19 +379,27 @@ export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readon
   tallyGraph(doc.root, shapes, env, gates, tally);
   const inputs = shapes.reduce((a, s) => a + product(s), 0) * 8;
   const outputs = tally.outputs * 8;
-  const traces = tally.traces * 8;
+  // Traces are float32 (as Keras computes).
+  const traces = tally.traces * 4;
   return { inputs, outputs, traces, weights: tally.weights, total: inputs + outputs + traces + tally.weights };
+}
+
+/** The estimate when a trace above the trace limit keeps checkpoints: its traces count at most the limit (the kept rows). */
+export function streamedEstimate(est: MemoryEstimate, traceLimitMB: number | undefined): MemoryEstimate {
+  if (traceLimitMB === undefined || !(est.traces > budgetBytes(traceLimitMB))) return { ...est, fullTraces: est.traces };
+  const kept = budgetBytes(traceLimitMB);
+  return { ...est, fullTraces: est.traces, traces: kept, total: est.total - est.traces + kept, streamed: true };
 }
 
 /**
  * Refuses, with the estimate and how to bring it down, a forward pass over inputs of these shapes that would need
  * more than the memory limit. Call it before building or filling any input (a fill of T = 10^9 is itself too big).
  */
-export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB'> = {}): MemoryEstimate {
+export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB'> = {}): MemoryEstimate {
   const limitMB = options.memoryLimitMB ?? DEFAULT_MEMORY_BUDGET_MB;
   const limit = budgetBytes(limitMB);
   const trace = options.trace ?? true;
-  const est = estimateMemory(doc, inputShapes, trace);
+  const est = streamedEstimate(estimateMemory(doc, inputShapes, trace), options.traceLimitMB);
   if (Number.isFinite(est.total) && est.total <= limit) return est;
   // Say only what the user can change: N and T where the model leaves them free, the trace when there is one.
   const free = doc.root.inputs.some((i) => i.shape[0] === null);
@@ -399,8 +420,14 @@ export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly 
  * The memory check of a fill (zeros, ramp, random) before it is filled: N samples (default 1) and T steps where the
  * model leaves them free, each checked as a size first. Inputs of other sizes are left to the fill's own message.
  */
-export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: number }, options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB'> = {}): MemoryEstimate | null {
+export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: number }, options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB'> = {}): MemoryEstimate | null {
   checkModel(doc);
+  const shapes = fillShapes(doc, fill);
+  return shapes ? checkMemory(doc, shapes, options) : null;
+}
+
+/** The input shapes of a fill (N samples, default 1, and T steps where the model leaves them free), or null when they are not all known. */
+export function fillShapes(doc: ModelDocument, fill: { N?: number; T?: number }): number[][] | null {
   if (fill.N !== undefined) checkDim(fill.N, 'The number of samples N', { user: true, max: MAX_DIM });
   if (fill.T !== undefined) checkDim(fill.T, 'The number of time steps T', { user: true, max: MAX_DIM });
   const shapes: number[][] = [];
@@ -410,5 +437,5 @@ export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: numb
     if (shape.some((d) => d === null || !Number.isSafeInteger(d) || d < 0)) return null;
     shapes.push(shape as number[]);
   }
-  return checkMemory(doc, shapes, options);
+  return shapes;
 }

@@ -64,10 +64,11 @@ export class StreamedRecording {
   constructor(
     readonly cell: Cell,
     /** The input the layer read (the forward pass keeps it): x[offsetOf(t, n), +inputDim) is sample n at time t. */
-    readonly x: Float64Array,
+    private x: Float64Array,
     readonly offsetOf: (t: number, n: number) => number,
-    readonly timeIndex: Int32Array,
-    readonly masked: Uint8Array | undefined,
+    /** The trace's own arrays, filled as the run goes (seal() copies them). */
+    private timeIndex: Int32Array,
+    private masked: Uint8Array | undefined,
     /** State keys (h first) then gate keys, as the trace names them. */
     readonly stateKeys: readonly string[],
     readonly gateKeys: readonly string[],
@@ -106,6 +107,16 @@ export class StreamedRecording {
     };
     this.stateKeys.forEach((q, k) => add(q, states[k]));
     if (gates) this.gateKeys.forEach((q, g) => add(q, gates[g]));
+  }
+
+  /**
+   * Takes its own copies of the input and of the trace's step arrays, before a worker transfers the run's buffers to
+   * the host (which detaches them here).
+   */
+  seal(): void {
+    this.x = this.x.slice();
+    this.timeIndex = this.timeIndex.slice();
+    if (this.masked) this.masked = this.masked.slice();
   }
 
   info(id: number): StreamedTraceInfo {
@@ -233,6 +244,11 @@ export class TraceStore {
     return this.recordings.get(id);
   }
 
+  /** Copies what the run's result will hand away (see StreamedRecording.seal). */
+  seal(): void {
+    for (const r of this.recordings.values()) r.seal();
+  }
+
   /** Bytes kept by the checkpoint rows (not counting the inputs the forward pass keeps anyway). */
   keptBytes(): number {
     let b = 0;
@@ -268,4 +284,19 @@ export function traceWindow(traces: readonly RecurrentTrace[], store: TraceStore
     values[q] = out;
   }
   return { steps: Int32Array.from(rowSteps), unit0: req.unit0, unit1: req.unit1, values };
+}
+
+// The store of the last forward pass in this thread (runs in a worker are one at a time): the worker's trace keeper
+// takes it with the run's result, so the store never has to travel inside a (cloned) result.
+let runStore: TraceStore | undefined;
+
+export function setRunStore(store: TraceStore | undefined): void {
+  runStore = store;
+}
+
+/** The store the last run kept its streamed traces in (undefined when every trace was kept in full), once. */
+export function takeRunStore(): TraceStore | undefined {
+  const s = runStore;
+  runStore = undefined;
+  return s;
 }

@@ -322,9 +322,9 @@ describe('a forward pass estimates its memory first', () => {
       result.traces.reduce((a, tr) => a + bytes(tr.values.h) + (tr.values.pre ? bytes(tr.values.pre) : 0), 0);
     const counted = est.inputs + est.outputs + est.traces;
     assert.ok(counted >= held && counted <= held * 1.05, `estimate ${counted} vs held ${held}`);
-    // The trace of 3 samples × 400 steps × 5 units × (h, pre) in float64.
-    assert.equal(est.traces, 3 * 400 * 5 * 2 * 8);
-    assert.equal(estimateMemory(doc, inputs.map((t) => t.shape), 'h').traces, 3 * 400 * 5 * 8);
+    // The trace of 3 samples × 400 steps × 5 units × (h, pre) in float32.
+    assert.equal(est.traces, 3 * 400 * 5 * 2 * 4);
+    assert.equal(estimateMemory(doc, inputs.map((t) => t.shape), 'h').traces, 3 * 400 * 5 * 4);
     assert.equal(estimateMemory(doc, inputs.map((t) => t.shape), false).traces, 0);
   });
 

@@ -202,7 +202,7 @@ print(json.dumps([run(False, True, None), run(True, True, None), run(True, False
     const { graph } = parseModelConfig(raw, { kerasMajor: 3, warnings: [] });
     const doc: ModelDocument = { file: 'm.keras', format: 'keras3-keras', kerasVersion: '3.16.0', kerasMajor: 3, backend: null, modelClass: 'Sequential', root: graph, warnings: [] };
     // LSTM records h, c and the gates i, f, g, o; GRU h and z, r, h~; with the gates off, only the states (h, c; h).
-    assert.equal(estimateMemory(doc, [[10, 1000, 2]], true).traces, 10 * 1000 * (4 * 6 + 3 * 4) * 8);
-    assert.equal(estimateMemory(doc, [[10, 1000, 2]], 'h').traces, 10 * 1000 * (4 * 2 + 3 * 1) * 8);
+    assert.equal(estimateMemory(doc, [[10, 1000, 2]], true).traces, 10 * 1000 * (4 * 6 + 3 * 4) * 4);
+    assert.equal(estimateMemory(doc, [[10, 1000, 2]], 'h').traces, 10 * 1000 * (4 * 2 + 3 * 1) * 4);
   });
 });
