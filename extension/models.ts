@@ -13,7 +13,7 @@ import type { ModelSummary } from './keras/summary';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
 import { describeThrown } from './keras/errors';
 import type { ModelDocument } from './keras/model';
-import { ReadWorkers, summarizeFile } from './summaryWorker';
+import { ReadWorkers, summarizeFile, type SummaryIn, type SummaryOut } from './summaryWorker';
 import { findArchitectureBeside, readArchitectureFile, readModelFile, statFile, uriBaseName, uriFromString } from './hostFiles';
 
 export { READ_HEAP_LIMIT_MB, READ_TIME_LIMIT_MS, ReadWorkers } from './summaryWorker';
@@ -50,6 +50,13 @@ export function isModelPath(p: string): boolean {
   return /\.(h5|keras|hdf5)$/i.test(p);
 }
 
+/** Reads a model's bytes to its summary off the host (ReadWorkers; the web build passes a Web Worker one). */
+export interface SummaryReader {
+  read(model: SummaryIn['model'], config?: SummaryIn['config']): Promise<SummaryOut>;
+  dispose(): void;
+  readonly alive: number;
+}
+
 interface Entry {
   mtimeMs: number;
   size: number;
@@ -65,12 +72,17 @@ export class ModelStore implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly watcher: vscode.FileSystemWatcher;
 
-  /** `workerPath`: dist/summaryWorker.js; without it (or when it is missing) files are read in-process. */
-  /** The reading threads (undefined when files are read in-process). */
-  readonly workers?: ReadWorkers;
+  /** The reading workers (undefined when files are read in-process). */
+  readonly workers?: SummaryReader;
 
-  constructor(private readonly log: vscode.LogOutputChannel, workerPath?: string) {
-    if (workerPath && existsSync(workerPath)) this.workers = new ReadWorkers(workerPath);
+  /**
+   * `reader`: the worker bundle's path (Node worker threads, ReadWorkers), or a reader of its own (the web build's
+   * Web Worker); without it (or when the bundle is missing) files are read in-process.
+   */
+  constructor(private readonly log: vscode.LogOutputChannel, reader?: string | SummaryReader) {
+    if (typeof reader === 'string') {
+      if (existsSync(reader)) this.workers = new ReadWorkers(reader);
+    } else if (reader) this.workers = reader;
     this.watcher = vscode.workspace.createFileSystemWatcher(MODEL_GLOB);
     const onFile = (uri: vscode.Uri) => {
       if (this.cache.delete(uri.toString())) this.changed.fire(uri);
