@@ -108,6 +108,7 @@ class App {
       this.ui.trace = sel;
       this.persist();
     },
+    traceWindow: (params) => request('traceWindow', params),
   });
 
   constructor(root: HTMLElement) {

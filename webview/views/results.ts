@@ -1,7 +1,7 @@
 // The results of a run: the output, every layer's output (compact, expandable), and for each
 // recurrent layer (each direction) the per-step explorer: heatmap, line chart, state table, equation.
 
-import type { RunResult, RecurrentWeights } from '../../extension/protocol';
+import type { RunResult, RecurrentWeights, TraceWindowParams, TraceWindowResult } from '../../extension/protocol';
 import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import type { ModelSummary } from '../../extension/keras/summary';
 import type { LayerRecord } from '../../extension/keras/forward';
@@ -32,6 +32,85 @@ export interface ResultsHost {
   exportRun(format: 'numpy' | 'trace-csv' | 'trace-json'): void;
   exportPng(png: Promise<Uint8Array>, name: string): void;
   selectionChanged(sel: TraceSelection): void;
+  /** A window of a streamed trace (recomputed exactly by the host's worker); absent where the host cannot answer. */
+  traceWindow?(params: TraceWindowParams): Promise<TraceWindowResult>;
+}
+
+/** Steps per table chunk of a streamed trace: a screen of rows and some either side. */
+const CHUNK = 64;
+
+/**
+ * What the page holds of a streamed trace (traceStore.ts on the host): per (trace, quantity, sample) the kept rows
+ * (every K-th step, for the heatmap and the chart) and chunks of CHUNK steps × all units asked as the table shows them.
+ */
+class StreamedValues {
+  private overview = new Map<string, TraceWindowResult | 'pending'>();
+  private chunks = new Map<string, Float32Array | 'pending'>();
+  constructor(
+    private readonly result: RunResult,
+    private readonly host: ResultsHost,
+    /** Called when a window arrives: the views redraw. */
+    private readonly changed: () => void,
+    private readonly failed: (message: string) => void,
+  ) {}
+
+  private ask(trace: RecurrentTrace, sample: number, quantity: string, step0: number, step1: number, stride?: number): Promise<TraceWindowResult> {
+    if (!this.host.traceWindow) return Promise.reject(new Error('this page cannot ask for trace windows'));
+    return this.host.traceWindow({
+      runId: this.result.runId,
+      layer: trace.layer,
+      ...(trace.direction ? { direction: trace.direction } : {}),
+      sample,
+      step0,
+      step1,
+      ...(stride ? { stride } : {}),
+      unit0: 0,
+      unit1: trace.units,
+      quantities: [quantity],
+    });
+  }
+
+  /** The kept rows of (trace, sample, quantity), or null while they are on their way. */
+  kept(trace: RecurrentTrace, sample: number, quantity: string): TraceWindowResult | null {
+    const key = `${traceKey(trace)}|${quantity}|${sample}`;
+    const have = this.overview.get(key);
+    if (have && have !== 'pending') return have;
+    if (!have) {
+      this.overview.set(key, 'pending');
+      this.ask(trace, sample, quantity, 0, trace.steps, trace.streamed!.every).then(
+        (w) => {
+          this.overview.set(key, w);
+          this.changed();
+        },
+        (e: Error) => this.failed(e.message),
+      );
+    }
+    return null;
+  }
+
+  /** Value of (step, unit), or NaN while its chunk is on its way (asked for here). */
+  at(trace: RecurrentTrace, sample: number, quantity: string, step: number, unit: number): number {
+    const c = Math.floor(step / CHUNK);
+    const key = `${traceKey(trace)}|${quantity}|${sample}|${c}`;
+    const have = this.chunks.get(key);
+    if (have && have !== 'pending') return have[(step - c * CHUNK) * trace.units + unit];
+    if (!have) {
+      this.chunks.set(key, 'pending');
+      // Far chunks are forgotten: the page holds a few screens, never the trace.
+      if (this.chunks.size > 256) this.chunks.delete(this.chunks.keys().next().value!);
+      this.ask(trace, sample, quantity, c * CHUNK, Math.min(trace.steps, (c + 1) * CHUNK)).then(
+        (w) => {
+          this.chunks.set(key, w.values[quantity]);
+          this.changed();
+        },
+        (e: Error) => {
+          this.chunks.delete(key);
+          this.failed(e.message);
+        },
+      );
+    }
+    return NaN;
+  }
 }
 
 function shapeText(shape: number[]): string {
@@ -54,6 +133,8 @@ class TraceExplorer {
   private readonly unitsError = h('span', { class: 'inline-error', role: 'alert' });
   private readonly stepLabel = h('span', { class: 'step-label', 'aria-live': 'polite' });
   private readonly heading = h('h3', {});
+  private readonly streamNote = h('p', { class: 'muted', 'data-testid': 'trace-streamed-note' });
+  private readonly streamed: StreamedValues;
 
   constructor(
     private readonly result: RunResult,
@@ -61,6 +142,7 @@ class TraceExplorer {
     traceSel: TraceSelection,
   ) {
     this.sel = { ...traceSel };
+    this.streamed = new StreamedValues(result, host, () => this.redrawStreamed(), (m) => (this.streamNote.textContent = `A window of this trace could not be shown: ${m}`));
     this.pickTrace();
     this.sampleDd = dropdown([], '0', (v) => this.change({ sample: Number(v) }), { testid: 'trace-sample', ariaLabel: 'Sample' });
     this.quantityDd = dropdown([], 'h', (v) => this.change({ quantity: v }), { testid: 'trace-quantity', ariaLabel: 'Quantity' });
@@ -80,6 +162,7 @@ class TraceExplorer {
       'section',
       { class: 'trace', 'data-testid': 'trace-explorer' },
       h('div', { class: 'trace-head' }, this.heading, this.stepLabel),
+      this.streamNote,
       h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Sample'), this.sampleDd.el), h('label', { class: 'field' }, h('span', {}, 'Show'), this.quantityDd.el), exportBar),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Time × units heatmap'), this.heatmap.el),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Units over time ', h('label', { class: 'field inline' }, h('span', {}, 'units'), this.unitsField.el), this.unitsError), this.chart.el),
@@ -100,23 +183,49 @@ class TraceExplorer {
     if (this.sel.step >= this.trace.steps) this.sel.step = -1;
   }
 
-  private quantityData(): Float64Array {
+  private quantityData(): Float32Array {
     return this.trace.values[this.sel.quantity] ?? this.trace.values.h;
   }
 
-  /** Value of (step, unit) of the current sample. */
-  private at(data: Float64Array, step: number, unit: number): number {
+  /** Value of (step, unit) of the current sample (of a streamed trace: from the windows the page asked for). */
+  private at(data: Float32Array, step: number, unit: number): number {
+    if (this.trace.streamed) return this.streamed.at(this.trace, this.sel.sample, this.sel.quantity, step, unit);
     return data[(step * this.trace.batch + this.sel.sample) * this.trace.units + unit];
   }
 
   /** The current (quantity, sample) as a strided steps × units view of the flat [step][sample][unit] array. */
-  private matrix(data: Float64Array) {
+  private matrix(data: Float32Array) {
     const t = this.trace;
     return { data, offset: this.sel.sample * t.units, xStride: t.batch * t.units, yStride: 1 };
   }
 
+  /** A streamed trace's windows arrived: the views that show them redraw (the selection stays). */
+  private redrawStreamed(): void {
+    const data = this.quantityData();
+    this.heatmap.setData(this.heatOptions(data));
+    this.chart.setData(this.chartOptions(data));
+    this.table.update(this.tableOptions(data));
+    if (this.sel.step >= 0) {
+      this.heatmap.setSelectedCol(this.keptCol(this.sel.step));
+      this.chart.setSelected(this.keptCol(this.sel.step));
+      this.table.setSelectedRow(this.sel.step);
+    }
+  }
+
+  /** The heatmap/chart column of a step: itself, or for a streamed trace the kept row at or before it. */
+  private keptCol(step: number): number {
+    const st = this.trace.streamed;
+    return st ? Math.max(0, Math.floor((step + 1) / st.every) - 1) : step;
+  }
+
   /** Colour limit of the current view, computed once and shared by the heatmap and the table. */
-  private limitOf(data: Float64Array): number {
+  private limitOf(data: Float32Array): number {
+    const st = this.trace.streamed;
+    // A streamed trace's range over every step and sample was computed in the worker during the run.
+    if (st) {
+      const s = st.stats[this.sel.quantity] ?? st.stats.h;
+      return s ? Math.max(Math.abs(s.min), Math.abs(s.max)) || 1 : 1;
+    }
     const key = `${this.sel.key}|${this.sel.quantity}|${this.sel.sample}`;
     if (this.cachedLimit?.key !== key) this.cachedLimit = { key, value: stridedLimit(this.trace.steps, this.trace.units, this.matrix(data)) };
     return this.cachedLimit.value;
@@ -124,8 +233,9 @@ class TraceExplorer {
 
   private cachedLimit: { key: string; value: number } | null = null;
 
-  private heatOptions(data: Float64Array) {
+  private heatOptions(data: Float32Array) {
     const t = this.trace;
+    if (t.streamed) return this.keptHeatOptions(data);
     return {
       cols: t.steps,
       rows: t.units,
@@ -146,6 +256,34 @@ class TraceExplorer {
     };
   }
 
+  /** A streamed trace's heatmap: its kept rows (every K-th step, exact), one column each; a click opens that step. */
+  private keptHeatOptions(data: Float32Array) {
+    const t = this.trace;
+    const kept = this.streamed.kept(t, this.sel.sample, this.sel.quantity);
+    const cols = kept ? Math.max(1, kept.steps.length) : 1;
+    const vals = kept?.values[this.sel.quantity];
+    const step = (c: number): number => (kept && c < kept.steps.length ? kept.steps[c] : 0);
+    return {
+      cols,
+      rows: t.units,
+      value: (c: number, r: number) => (vals && c < kept!.steps.length ? vals[c * t.units + r] : NaN),
+      limit: this.limitOf(data),
+      ...(vals ? { matrix: { data: vals, offset: 0, xStride: t.units, yStride: 1 } } : {}),
+      colName: 'step k',
+      rowName: 'unit',
+      colLabel: (c: number) => String(step(c) + 1),
+      colNote: (c: number) => `every ${t.streamed!.every}th step is shown here; the table holds every step`,
+      height: Math.min(300, Math.max(140, t.units * 6 + 30)),
+      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
+      testid: 'state-heatmap',
+      onPick: (col: number, row: number) => {
+        this.selectStep(step(col));
+        this.table.focusCell(step(col), row);
+        this.heatmap.canvas.focus();
+      },
+    };
+  }
+
   private chartUnits(): number[] {
     const parsed = parseUnitList(this.sel.units, this.trace.units);
     this.unitsError.textContent = parsed.error ?? '';
@@ -154,8 +292,22 @@ class TraceExplorer {
     return parsed.units.slice(0, 12);
   }
 
-  private chartOptions(data: Float64Array) {
+  private chartOptions(data: Float32Array) {
     const t = this.trace;
+    if (t.streamed) {
+      // The kept rows: every K-th step, exact.
+      const kept = this.streamed.kept(t, this.sel.sample, this.sel.quantity);
+      const steps = kept ? Array.from(kept.steps) : [];
+      const vals = kept?.values[this.sel.quantity];
+      return {
+        x: steps.map((s) => s + 1),
+        series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: steps.map((_, i) => vals![i * t.units + u]) })),
+        xLabel: 'step k',
+        yLabel: this.sel.quantity,
+        testid: 'state-chart',
+        onPick: (i: number) => this.selectStep(steps[i] ?? 0),
+      };
+    }
     const x = Array.from({ length: t.steps }, (_, s) => s + 1);
     return {
       x,
@@ -167,7 +319,7 @@ class TraceExplorer {
     };
   }
 
-  private tableOptions(data: Float64Array) {
+  private tableOptions(data: Float32Array) {
     const t = this.trace;
     // Paler than the heatmap (the limit stretched) so the numbers stay readable on the tint.
     const scale = themeScale(this.limitOf(data) * 1.8);
@@ -200,6 +352,9 @@ class TraceExplorer {
 
   private refreshControls(): void {
     const t = this.trace;
+    this.streamNote.textContent = t.streamed
+      ? `This trace was kept as checkpoints (every ${t.streamed.every}th step of every sample): the heatmap and the chart show those steps; the table asks for every step and each is recomputed exactly.`
+      : '';
     this.heading.textContent = `${showName(t.layer)}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell.title} · T = ${t.steps}, ${t.stateShape.length > 1 ? `state ${t.stateShape.join('×')}` : `M = ${t.units}`}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
     this.sampleDd.setOptions(Array.from({ length: t.batch }, (_, n) => ({ value: String(n), label: `sample ${n}` })), String(this.sel.sample));
     this.sampleDd.setDisabled(t.batch <= 1);
@@ -230,8 +385,8 @@ class TraceExplorer {
     const t = this.trace;
     if (step < 0 || step >= t.steps) return;
     this.sel.step = step;
-    this.heatmap.setSelectedCol(step);
-    this.chart.setSelected(step);
+    this.heatmap.setSelectedCol(this.keptCol(step));
+    this.chart.setSelected(this.keptCol(step));
     this.table.setSelectedRow(step);
     const tIdx = t.timeIndex[step];
     this.stepLabel.textContent = `step k = ${step + 1}${tIdx !== step ? ` (x at t = ${tIdx + 1})` : ''}`;
@@ -241,6 +396,10 @@ class TraceExplorer {
 
   private showEquation(): void {
     const t = this.trace;
+    if (t.streamed) {
+      this.equation.showError(`This run's trace is kept as checkpoints, so step ${this.sel.step + 1}'s equation is not written out here; its values are in the table.`);
+      return;
+    }
     if (!this.weights) {
       this.equation.showError(`The weights of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} were not sent, so this step cannot be written out.`);
       return;
@@ -383,6 +542,11 @@ export class ResultsView {
     const list = h('div', { class: 'layer-outputs' });
     result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
     this.el.append(h('h2', {}, `Every layer's output (${result.layers.length})`), list);
+  }
+
+  /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
+  selectStep(step: number): void {
+    this.explorer?.selectStep(step);
   }
 
   selection(): TraceSelection | null {
