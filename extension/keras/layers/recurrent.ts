@@ -23,6 +23,7 @@ import type {
   StepWalkQuery,
 } from './types';
 import { showName } from '../safeText';
+import { StreamedRecording } from '../traceStore';
 
 export type CellName = string;
 
@@ -395,8 +396,11 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   let trace: RecurrentTrace | undefined;
   let gates: Float64Array[] | null = null;
   let stateKeys: string[] = [];
+  let stream: StreamedRecording | null = null;
   if (ctx.trace) {
-    const size = T * N * M;
+    // Above the trace memory limit only checkpoints are kept (traceStore.ts): the arrays of every step stay empty.
+    const streamed = ctx.traceStore !== undefined;
+    const size = streamed ? 0 : T * N * M;
     const values: RecurrentTrace['values'] = { h: new Float64Array(size) };
     stateKeys = cell.description.quantities.filter((q) => q.role === 'state').map((q) => q.key);
     if (stateKeys[0] !== 'h' || stateKeys.length !== S) throw new Error(`the ${cell.name} cell describes states [${stateKeys.join(', ')}] but keeps ${S}, h first`);
@@ -415,6 +419,15 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       values,
     };
     if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = new Float64Array(size)));
+    if (ctx.traceStore) {
+      // One step's gates of every sample, reused; the recording keeps every K-th step of them.
+      if (gates) gates = gates.map(() => new Float32Array(N * M));
+      const quantities = stateKeys.length + (gates ? gates.length : 0);
+      const every = ctx.traceStore.everyFor(T * N * M * quantities * 4);
+      const offsetOf = opts.timeMajor ? (t: number, n: number) => (t * N + n) * D : (t: number, n: number) => (n * T + t) * D;
+      stream = new StreamedRecording(cell, x.data, offsetOf, trace.timeIndex, trace.masked, stateKeys, gates ? cell.gates : [], prev, every);
+      trace.streamed = stream.info(ctx.traceStore.add(stream));
+    }
   }
 
   const xs = x.data;
@@ -428,12 +441,13 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
     if (trace) trace.timeIndex[s] = t;
     for (let n = 0; n < N; n++) {
       const off = n * M;
-      const tOff = (s * N + n) * M;
+      const tOff = stream ? off : (s * N + n) * M;
       const masked = isMasked !== null && isMasked(n, t);
       if (masked) {
         // Keras computes the step and discards it; we skip it, so the trace's gate arrays hold 0 there.
         for (let k = 0; k < S; k++) copyInto(nxt[k], off, cur[k], off, M);
         if (trace) trace.masked![s * N + n] = 1;
+        if (stream && gates) for (const g of gates) g.fill(0, off, off + M);
       } else {
         cell.step(xs, opts.timeMajor ? (t * N + n) * D : (n * T + t) * D, cur, nxt, off, gates, tOff);
       }
@@ -441,8 +455,9 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       if (masked && zeroOut) last.fill(0, off, off + M);
       else copyInto(last, off, h, off, M);
       if (sequence) copyInto(sequence, opts.timeMajor ? (s * N + n) * M : (n * T + s) * M, last, off, M);
-      if (trace) for (let k = 0; k < S; k++) copyInto(trace.values[stateKeys[k]], tOff, nxt[k], off, M);
+      if (trace && !stream) for (let k = 0; k < S; k++) copyInto(trace.values[stateKeys[k]], tOff, nxt[k], off, M);
     }
+    if (stream) stream.record(s, nxt, gates);
     const swap = cur;
     cur = nxt;
     nxt = swap;
@@ -451,6 +466,8 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       await ctx.yieldNow();
     }
   }
+  // The statistics are complete only now.
+  if (stream && trace) trace.streamed = stream.info(trace.streamed!.id);
   return { sequence, last, states: cur, ...(trace ? { trace } : {}) };
 }
 
