@@ -8,6 +8,7 @@ import type { ParamFormula } from './keras/layers/types';
 import { layerEnv, layerKind } from './keras/layers/index';
 import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
+import type { ChainInput, ShapeSource } from './keras/pythonModel';
 import { markdownText } from './keras/safeText';
 
 /** Thousands separated the way Keras's summary prints them: 183,775. */
@@ -70,19 +71,38 @@ function shapeText(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join(' × ');
 }
 
-/** "D = 3 input features per time step, M = 5 hidden units" for the letters a formula uses. */
-export function lettersLine(letters: Record<string, number | null>): string {
+/** "D = 3 input features per time step, M = 5 hidden units" for the letters a formula uses; `meanings` says it better where it can. */
+export function lettersLine(letters: Record<string, number | null>, meanings: Record<string, string> = {}): string {
   return Object.entries(letters)
     .map(([k, v]) => {
-      const meaning = (LETTER_MEANING as Record<string, string>)[k];
+      const meaning = meanings[k] ?? (LETTER_MEANING as Record<string, string>)[k];
       const value = v === null ? '?' : String(v);
       return meaning ? `${k} = ${value} ${meaning}` : `${k} = ${value}`;
     })
     .join(', ');
 }
 
+/**
+ * What the letter naming a layer's input width means here. A layer reading features (Dense) keeps its own letter,
+ * never "per time step"; where the width came from is said when known: the layer before's letter (M of an RNN),
+ * an Input's shape, or that the chain before is unknown.
+ */
+export function inputMeaning(className: string, letter: string, source: ShapeSource | 'unknown' | null): string {
+  const features = layerKind(className)?.inputIs === 'features';
+  const base = features ? '' : ((LETTER_MEANING as Record<string, string>)[letter] ?? '');
+  const join = (why: string) => (base ? `${base} (${why})` : `(${why})`);
+  if (source === 'unknown') return '(from the layer before: unknown)';
+  if (!source) return features ? '(the width of its input)' : base;
+  if (source.kind === 'input') return join(`from the shape of ${escapeMd(source.name, 80)}`);
+  return join(`the width of the layer before: ${escapeMd(source.name, 80)}'s ${source.letter ?? 'output'}`);
+}
+
 /** The formula block shared by tree tooltips and hovers: letters, numbers, total, weight table, note. */
-export function formulaMarkdown(className: string, f: ParamFormula, options: { unknownLetters?: string[] } = {}): string {
+export function formulaMarkdown(
+  className: string,
+  f: ParamFormula,
+  options: { unknownLetters?: string[]; meanings?: Record<string, string>; unknownWhy?: string } = {},
+): string {
   const unknown = new Set(options.unknownLetters ?? []);
   const lines: string[] = [];
   if (unknown.size === 0) {
@@ -93,10 +113,14 @@ export function formulaMarkdown(className: string, f: ParamFormula, options: { u
   const known: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(f.letters)) known[k] = unknown.has(k) ? null : v;
   for (const k of unknown) if (!(k in known)) known[k] = null;
-  if (Object.keys(known).length > 0) lines.push('', lettersLine(known));
+  if (Object.keys(known).length > 0) lines.push('', lettersLine(known, options.meanings));
   if (unknown.size > 0) {
     const which = [...unknown].join(', ');
-    lines.push('', `${which} ${unknown.size === 1 ? 'comes' : 'come'} from the layer's input: give \`input_shape=(T, D)\` (or follow a layer with known output) to get the count.`);
+    lines.push(
+      '',
+      options.unknownWhy ??
+        `${which} ${unknown.size === 1 ? 'comes' : 'come'} from the layer's input: give \`input_shape=(T, D)\` (or follow a layer with known output) to get the count.`,
+    );
   }
   const termName = (t: ParamFormula['terms'][number]) => {
     const role = weightRole(className, t.name);
@@ -121,8 +145,33 @@ function letterLegend(letters: (string | null)[] | undefined): string | null {
   return used.map((l) => `${l} = ${(LETTER_MEANING as Record<string, string>)[l]}`).join(' · ');
 }
 
-/** Tooltip of a layer in the Model Layers tree (and the panel's layer table). */
-export function layerTooltip(layer: LayerSummary): string {
+/** The layer feeding `layer`: its one inbound layer, or in a Sequential the one listed before it. */
+function layerBefore(layer: LayerSummary, model: ModelSummary | undefined): LayerSummary | undefined {
+  if (!model) return undefined;
+  if (layer.inbound.length === 1) return model.layers.find((l) => l.name === layer.inbound[0]);
+  if (layer.inbound.length > 1 || model.modelClass !== 'Sequential') return undefined;
+  const i = model.layers.indexOf(layer);
+  return i > 0 ? model.layers[i - 1] : undefined;
+}
+
+/** The input-width letter of a stored layer's formula (D, or C for channels) with where its value came from. */
+function treeMeanings(layer: LayerSummary, model: ModelSummary | undefined): Record<string, string> {
+  const f = layer.formula;
+  const input = layer.inputShapes[0];
+  if (!f || !input) return {};
+  const width = input[input.length - 1];
+  const letter = ['D', 'C'].find((l) => l in f.letters && f.letters[l] === width);
+  if (!letter) return {};
+  const before = layerBefore(layer, model);
+  const letters = before?.outputLetters;
+  const source: ShapeSource | null = before
+    ? { kind: before.className === 'InputLayer' ? 'input' : 'layer', name: before.name, letter: letters?.[letters.length - 1] ?? null }
+    : null;
+  return { [letter]: inputMeaning(layer.className, letter, source) };
+}
+
+/** Tooltip of a layer in the Model Layers tree (and the panel's layer table); `model` names the layer before it. */
+export function layerTooltip(layer: LayerSummary, model?: ModelSummary): string {
   const lines: string[] = [];
   lines.push(`**${escapeMd(layer.name)}** · ${escapeMd(layer.className)}`);
   lines.push('', `Output ${code(layer.outputShapeText)}`);
@@ -133,7 +182,7 @@ export function layerTooltip(layer: LayerSummary): string {
   if (legend) lines.push('', legend);
   lines.push('', '---', '');
   if (layer.formula) {
-    lines.push(formulaMarkdown(layer.className, layer.formula));
+    lines.push(formulaMarkdown(layer.className, layer.formula, { meanings: treeMeanings(layer, model) }));
   } else if (layer.paramsFormula) {
     lines.push(`**${paramsLabel(layer.params)}**: ${escapeMd(layer.paramsFormula, 1000)}`);
   } else if (layer.params > 0) {
@@ -195,22 +244,22 @@ export function baseName(file: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /** The formula; null for a layer with no weights; undefined when these arguments do not give one. */
-function tryParams(node: LayerNode, input: Shape): ParamFormula | null | undefined {
+function tryParams(node: LayerNode, inputs: Shape[]): ParamFormula | null | undefined {
   const kind = layerKind(node.className);
   if (!kind) return undefined;
   try {
-    return kind.params(node, [input], layerEnv(3));
+    return kind.params(node, inputs, layerEnv(3));
   } catch {
     return undefined;
   }
 }
 
-/** The input shape with the unknown input size replaced by `d` (T stays as given or None); tokens have no D. */
+/** The input shape with the input size set to `d` (T stays as given or None); tokens have no D. */
 function withD(shape: Shape | null, className: string, d: number): Shape {
   const takes = layerKind(className)?.inputIs ?? 'sequence';
   if (takes === 'tokens') return shape ?? [null, null];
   if (!shape) return takes === 'features' ? [null, d] : [null, null, d];
-  return shape.map((x, i) => (i === shape.length - 1 && x === null ? d : x));
+  return shape.map((x, i) => (i === shape.length - 1 ? d : x));
 }
 
 export interface PythonHover {
@@ -220,11 +269,12 @@ export interface PythonHover {
 }
 
 /**
- * The hover for a Keras layer call in Python source. The count comes from the layer module's params(); where the
- * arguments do not give the input size, params() is asked twice with two different sizes and the letters whose
- * values changed are shown as unknown, so the formula appears in letters only.
+ * The hover for a Keras layer call in Python source. The input comes from the code before it (`chain`: the layer
+ * before in a Sequential, the tensor a functional call gets), else from the call's own `input_shape`. The count
+ * comes from the layer module's params(); the letters naming the input width are found by asking params() with two
+ * widths and seeing which letters change, and are shown as unknown when nothing gives the width.
  */
-export function pythonHover(call: PyCall): PythonHover | null {
+export function pythonHover(call: PyCall, chain: ChainInput | null = null): PythonHover | null {
   const built = layerFromCall(call);
   if (!built) return null;
   const { node, inputShape, unknown } = built;
@@ -238,23 +288,37 @@ export function pythonHover(call: PyCall): PythonHover | null {
   if (node.config.units === undefined && kind?.recurrentCell && kind.python?.positional[0] === 'units') {
     parts.push('', 'Give `units` (M, the hidden units) as a number to see the count.');
   }
-  const complete = inputShape !== null && inputShape[inputShape.length - 1] !== null;
-  const a = tryParams(node, withD(inputShape, node.className, 1));
-  const b = complete ? a : tryParams(node, withD(inputShape, node.className, 2));
-  if (a === null) {
+  const fromChain = chain?.shapes ?? null;
+  const inputs: Shape[] | null = fromChain ?? (inputShape ? [inputShape] : null);
+  const first = inputs?.[0] ?? null;
+  const complete = first !== null && first[first.length - 1] !== null;
+  const rest = inputs?.slice(1) ?? [];
+  const a = tryParams(node, [withD(first, node.className, 1), ...rest]);
+  const b = tryParams(node, [withD(first, node.className, 2), ...rest]);
+  const actual = complete ? tryParams(node, inputs!) : a;
+  if (actual === null) {
     parts.push('', `**0 params**: ${escapeMd(call.name)} has no weights to learn.`);
     return { markdown: parts.join('\n'), total: 0 };
   }
-  if (!a || !b) {
+  if (!actual || (!complete && !b)) {
     parts.push('', `No parameter formula for ${escapeMd(call.name)} with these arguments.`);
     return { markdown: parts.join('\n'), total: null };
   }
-  const changed = Object.keys(a.letters).filter((k) => a.letters[k] !== b.letters[k]);
-  if (complete || changed.length === 0) {
-    parts.push('', formulaMarkdown(node.className, a));
-    if (inputShape) parts.push('', `Input ${code(formatShape(inputShape))} from the arguments.`);
-    return { markdown: parts.join('\n'), total: a.total };
+  // The letters that follow the input width (D for Dense and the RNNs; none for Embedding, whose input is token ids).
+  const widthLetters = a && b ? Object.keys(a.letters).filter((k) => a.letters[k] !== b.letters[k]) : [];
+  // A chain that breaks before this layer (a custom layer, a variable from elsewhere) is said, not guessed.
+  const broken = !complete && chain !== null && !chain.first && !chain.shapes && !inputShape;
+  const source: ShapeSource | 'unknown' | null = fromChain && complete ? chain!.from : broken ? 'unknown' : null;
+  const meanings: Record<string, string> = {};
+  for (const k of widthLetters) meanings[k] = inputMeaning(node.className, k, source);
+  if (complete || widthLetters.length === 0) {
+    parts.push('', formulaMarkdown(node.className, actual, { meanings }));
+    if (first) parts.push('', `Input ${code(formatShape(first))} ${fromChain ? 'from the code before it' : 'from the arguments'}.`);
+    return { markdown: parts.join('\n'), total: actual.total };
   }
-  parts.push('', formulaMarkdown(node.className, a, { unknownLetters: changed }));
+  const unknownWhy = broken
+    ? `${widthLetters.join(', ')} ${widthLetters.length === 1 ? 'comes' : 'come'} from the layer before, and the code before it does not give that layer's width${chain?.broken ? ` (the chain stops at ${escapeMd(chain.broken, 80)})` : ''}.`
+    : undefined;
+  parts.push('', formulaMarkdown(node.className, actual, { unknownLetters: widthLetters, meanings, ...(unknownWhy ? { unknownWhy } : {}) }));
   return { markdown: parts.join('\n'), total: null };
 }

@@ -15,6 +15,8 @@ export type PyValue =
   | { kind: 'string'; value: string }
   | { kind: 'tuple'; items: PyValue[] }
   | { kind: 'call'; call: PyCall }
+  /** A call on something other than a plain name: `LSTM(8)(x)` applies the layer LSTM(8) to x. */
+  | { kind: 'apply'; fn: PyValue; args: PyValue[]; kwargs: Record<string, PyValue>; text: string }
   /** A name or expression we do not evaluate (a variable, `x[0]`, `a.b`): its source text. */
   | { kind: 'other'; text: string };
 
@@ -113,8 +115,23 @@ export function tokenize(text: string): Tok[] {
   return out;
 }
 
-class Parser {
+// Brackets nested deeper than this, and longer chains of calls on calls, are skipped unread: a hostile file gets
+// no hover rather than a stack overflow (real layer code nests a handful of levels).
+const MAX_DEPTH = 48;
+const MAX_APPLY_CHAIN = 8;
+
+/** One top-level statement as the model walk reads it: `a, b = value` or a bare expression `model.add(...)`. */
+export interface PyStatement {
+  targets: string[];
+  value: PyValue;
+}
+
+/** Python words that start a statement; never assignment targets or callees. */
+const KEYWORDS = new Set(['def', 'class', 'return', 'if', 'elif', 'else', 'for', 'while', 'in', 'with', 'as', 'import', 'from', 'try', 'except', 'finally', 'raise', 'assert', 'del', 'pass', 'global', 'nonlocal', 'yield', 'await', 'async', 'not', 'and', 'or', 'is']);
+
+export class Parser {
   pos = 0;
+  depth = 0;
   readonly calls: PyCall[] = [];
   constructor(readonly toks: Tok[], readonly text: string) {}
 
@@ -155,13 +172,18 @@ class Parser {
   }
 
   unary(): PyValue {
-    if (this.isOp('-') || this.isOp('+')) {
+    // A loop, not recursion: `- - - … 1` in a crafted file must not exhaust the stack.
+    let negate = false;
+    let signs = '';
+    while (this.isOp('-') || this.isOp('+')) {
       const op = String(this.toks[this.pos++].v);
-      const v = this.unary();
-      if (v.kind === 'number') return { kind: 'number', value: op === '-' ? -v.value : v.value };
-      return { kind: 'other', text: op + describeValue(v) };
+      if (op === '-') negate = !negate;
+      if (signs.length < 8) signs += op;
     }
-    return this.postfix();
+    const v = this.postfix();
+    if (signs === '') return v;
+    if (v.kind === 'number') return { kind: 'number', value: negate ? -v.value : v.value };
+    return { kind: 'other', text: signs + describeValue(v) };
   }
 
   postfix(): PyValue {
@@ -197,8 +219,13 @@ class Parser {
       return this.trailers({ kind: 'other', text: qualified }, start);
     }
     if (tok.t === 'op' && (tok.v === '(' || tok.v === '[')) {
+      if (this.depth >= MAX_DEPTH) {
+        this.skipBalanced();
+        return { kind: 'other', text: this.sourceFrom(start) };
+      }
       const close = tok.v === '(' ? ')' : ']';
       this.pos++;
+      this.depth++;
       const items: PyValue[] = [];
       let sawComma = false;
       while (this.peek() && !this.isOp(close)) {
@@ -211,6 +238,7 @@ class Parser {
         items.push(this.expr());
         if (this.pos === before) this.pos++; // never loop on a token we cannot read
       }
+      this.depth--;
       if (this.isOp(close)) this.pos++;
       // `(x)` is just x; `(x,)` and `[x]` are sequences.
       const value: PyValue = tok.v === '(' && items.length === 1 && !sawComma ? items[0] : { kind: 'tuple', items };
@@ -224,10 +252,20 @@ class Parser {
     return { kind: 'other', text: tok.t === 'op' ? tok.v : this.sourceFrom(start) };
   }
 
-  /** Subscripts, attribute access and calls on a value make it something we do not evaluate. */
+  /**
+   * Calls on a value are kept (`LSTM(8)(x)` applies a layer); subscripts and attribute access make it something we
+   * do not evaluate.
+   */
   trailers(v: PyValue, start: number): PyValue {
     let value = v;
+    let applies = 0;
     while (this.isOp('[') || this.isOp('(') || (this.isOp('.') && this.peek(1)?.t === 'name')) {
+      if (this.isOp('(') && value.kind !== 'other' && applies < MAX_APPLY_CHAIN && this.depth < MAX_DEPTH) {
+        applies++;
+        const { args, kwargs } = this.argList();
+        value = { kind: 'apply', fn: value, args, kwargs, text: this.sourceFrom(start) };
+        continue;
+      }
       if (this.isOp('.')) this.pos += 2;
       else this.skipBalanced();
       value = { kind: 'other', text: this.sourceFrom(start) };
@@ -236,7 +274,22 @@ class Parser {
   }
 
   call(qualified: string, start: number, nameStart: number, nameEnd: number): PyValue {
+    if (this.depth >= MAX_DEPTH) {
+      this.skipBalanced();
+      return { kind: 'other', text: this.sourceFrom(start) };
+    }
+    const { args, kwargs, complete } = this.argList();
+    const end = complete ? this.toks[this.pos - 1].e : this.text.length;
+    const name = qualified.slice(qualified.lastIndexOf('.') + 1);
+    const call: PyCall = { name, qualified, args, kwargs, start, end, nameStart, nameEnd, complete };
+    this.calls.push(call);
+    return { kind: 'call', call };
+  }
+
+  /** `(a, b, k=v)` from the opening parenthesis; `complete` is false when the closing one is missing. */
+  argList(): { args: PyValue[]; kwargs: Record<string, PyValue>; complete: boolean } {
     this.pos++; // '('
+    this.depth++;
     const args: PyValue[] = [];
     const kwargs: Record<string, PyValue> = {};
     let complete = false;
@@ -265,11 +318,45 @@ class Parser {
       args.push(this.expr());
       if (this.pos === before) this.pos++;
     }
-    const end = complete ? this.toks[this.pos - 1].e : this.text.length;
-    const name = qualified.slice(qualified.lastIndexOf('.') + 1);
-    const call: PyCall = { name, qualified, args, kwargs, start, end, nameStart, nameEnd, complete };
-    this.calls.push(call);
-    return { kind: 'call', call };
+    this.depth--;
+    return { args, kwargs, complete };
+  }
+
+  /**
+   * The file as statements: `a, b = value` and bare expressions. Newlines are not tokens, so a value is read as one
+   * postfix expression (`LSTM(8)(x)`), never with a following operator that could swallow the next line.
+   */
+  statements(): PyStatement[] {
+    const out: PyStatement[] = [];
+    while (this.pos < this.toks.length) {
+      const before = this.pos;
+      const t = this.peek()!;
+      if (t.t === 'name' && !KEYWORDS.has(t.v)) {
+        const targets: string[] = [];
+        let p = this.pos;
+        for (;;) {
+          const nt = this.toks[p];
+          if (nt?.t !== 'name' || KEYWORDS.has(nt.v)) break;
+          targets.push(nt.v);
+          const sep = this.toks[p + 1];
+          if (sep?.t === 'op' && sep.v === ',' && this.toks[p + 2]?.t === 'name') p += 2;
+          else break;
+        }
+        const eq = this.toks[p + 1];
+        if (targets.length > 0 && eq?.t === 'op' && eq.v === '=') {
+          this.pos = p + 2;
+          if (this.peek()) out.push({ targets, value: this.unary() });
+        } else {
+          out.push({ targets: [], value: this.postfix() });
+        }
+      } else if (t.t === 'op' && (t.v === '(' || t.v === '[')) {
+        out.push({ targets: [], value: this.postfix() });
+      } else {
+        this.pos++;
+      }
+      if (this.pos === before) this.pos++;
+    }
+    return out;
   }
 
   skipBalanced(): void {
@@ -322,6 +409,8 @@ export function describeValue(v: PyValue): string {
       return `(${v.items.map(describeValue).join(', ')}${v.items.length === 1 ? ',' : ''})`;
     case 'call':
       return `${v.call.qualified}(…)`;
+    case 'apply':
+      return v.text.length > 80 ? `${v.text.slice(0, 79)}…` : v.text;
     case 'other':
       return v.text;
   }
@@ -364,7 +453,13 @@ export function findCallAt(text: string, offset: number, names: ReadonlySet<stri
 
 function shift(c: PyCall, by: number): PyCall {
   const v = (x: PyValue): PyValue =>
-    x.kind === 'call' ? { kind: 'call', call: shift(x.call, by) } : x.kind === 'tuple' ? { kind: 'tuple', items: x.items.map(v) } : x;
+    x.kind === 'call'
+      ? { kind: 'call', call: shift(x.call, by) }
+      : x.kind === 'tuple'
+        ? { kind: 'tuple', items: x.items.map(v) }
+        : x.kind === 'apply'
+          ? { ...x, fn: v(x.fn), args: x.args.map(v), kwargs: Object.fromEntries(Object.entries(x.kwargs).map(([k, y]) => [k, v(y)])) }
+          : x;
   const kwargs: Record<string, PyValue> = {};
   for (const [k, x] of Object.entries(c.kwargs)) kwargs[k] = v(x);
   return { ...c, args: c.args.map(v), kwargs, start: c.start + by, end: c.end + by, nameStart: c.nameStart + by, nameEnd: c.nameEnd + by };
