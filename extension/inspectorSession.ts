@@ -12,8 +12,10 @@ import { runJson } from './keras/runJson';
 import type { LayerStates } from './keras/states';
 import { exportNumpy } from './keras/numpyExport';
 import type { LayerNode, ModelDocument, WeightRef } from './keras/model';
-import { runInWorker } from './forwardRunner';
-import { RunFailure, type RunInput, type RunRequest } from './runJob';
+import { nodeWorkerFactory, type WorkerFactory } from './forwardRunner';
+import { RunSession } from './runSession';
+import { wallNow, type WorkerRunRequest } from './forwardWorker';
+import { RunFailure, type RunInput } from './runJob';
 import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriDirname, uriFromString } from './hostFiles';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
 import {
@@ -50,6 +52,18 @@ export interface RunOutcome {
   error?: string;
   errorKind?: string;
   cancelled?: boolean;
+  /** A live edit that joined the trailing run of the one in flight. */
+  coalesced?: boolean;
+}
+
+export interface RunOptions {
+  /** Stateful layers continue from the last run's state. */
+  continueState?: boolean;
+  /** A live recompute of an edited input cell: no notification, coalesced while a run is in flight, the kept state untouched. */
+  live?: boolean;
+  /** Wall-clock times of the edit in the page and of its arrival here, for the live benchmark. */
+  editAt?: number;
+  hostReceivedAt?: number;
 }
 
 export interface SessionDeps {
@@ -58,6 +72,8 @@ export interface SessionDeps {
   log: vscode.LogOutputChannel;
   /** Absolute path of dist/forwardWorker.js. */
   workerPath: string;
+  /** Starts the panel's forward worker (the web build passes a Web Worker); a Node worker thread on workerPath by default. */
+  workerFactory?: WorkerFactory;
   /** The user selected a layer in the webview. */
   onSelectLayer?(uri: vscode.Uri, layer: string): void;
 }
@@ -84,6 +100,12 @@ export class InspectorSession implements vscode.Disposable {
   private readonly queue: HostMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private current?: { runId: number; abort: AbortController; promise: Promise<RunOutcome> };
+  /** The panel's persistent forward worker (runSession.ts), started by the first run. */
+  private runs?: RunSession;
+  /** Bumped when the file changes: the worker reads the model again. */
+  private modelVersion = 0;
+  /** A live edit that came while a run was in flight: run once that one ends (latest values win). */
+  private pendingLive?: { input: InputChoice; options: RunOptions };
   private restoreUi: unknown;
   private disposed = false;
   /** Files the user picked in this session's own open dialogs: the only paths a `run` from the page may read. */
@@ -113,6 +135,7 @@ export class InspectorSession implements vscode.Disposable {
     this.disposables.push(
       deps.models.onDidChange((u) => {
         if (u.toString() !== this.uri.toString()) return;
+        this.modelVersion++;
         // A changed file may have other layers or sizes: its stateful layers start from zeros again.
         this.lastState = undefined;
         if (this.ready) void this.sendInit().then(() => this.postStateInfo());
@@ -200,7 +223,7 @@ export class InspectorSession implements vscode.Disposable {
           this.post({ type: 'runError', runId: 0, message: refused, kind: 'input' });
           return;
         }
-        void this.run(msg.input, { continueState: msg.continueState === true });
+        void this.run(msg.input, { continueState: msg.continueState === true, ...(msg.live ? { live: true, hostReceivedAt: wallNow(), ...(msg.editAt !== undefined ? { editAt: msg.editAt } : {}) } : {}) });
         return;
       }
       case 'resetState':
@@ -403,7 +426,12 @@ export class InspectorSession implements vscode.Disposable {
    * Runs the forward pass in the worker with a cancellable progress notification. The outcome goes to the page
    * (runResult / runError / runCancelled) and, for errors, to a notification too. Never throws.
    */
-  run(input: InputChoice, options: { continueState?: boolean } = {}): Promise<RunOutcome> {
+  run(input: InputChoice, options: RunOptions = {}): Promise<RunOutcome> {
+    if (this.current && options.live) {
+      // Coalesced: one trailing run with the latest values once the current run ends.
+      this.pendingLive = { input, options };
+      return Promise.resolve({ coalesced: true });
+    }
     if (this.current) {
       void vscode.window.showWarningMessage('A forward pass is already running for this model; cancel it first.');
       return Promise.resolve({ error: 'A forward pass is already running for this model.', errorKind: 'busy' });
@@ -412,30 +440,28 @@ export class InspectorSession implements vscode.Disposable {
     const abort = new AbortController();
     const label = plainText(showName(describeInput(input), 120));
     const fileName = displayName(this.uri);
-    const promise = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: plainText(`Forward pass of ${fileName} (${label})`), cancellable: true },
-      async (progress, token): Promise<RunOutcome> => {
-        token.onCancellationRequested(() => abort.abort());
-        this.post({ type: 'runStarted', runId, inputLabel: label });
+    const body = async (progress: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken): Promise<RunOutcome> => {
+        token?.onCancellationRequested(() => abort.abort());
+        this.post({ type: 'runStarted', runId, inputLabel: label, ...(options.live ? { live: true } : {}) });
         let reported = 0;
         try {
-          // The host reads the model (and a weights-only file's JSON) through workspace.fs; the worker gets bytes.
-          const source = await this.deps.models.readSource(this.uri);
           const runInput = await this.runInput(input);
           // Continuing hands the last run's final states to this run; without it stateful layers start from zeros.
           const carried = options.continueState ? this.lastState : undefined;
-          const request: RunRequest = {
+          // The model's bytes are read (through workspace.fs) only when the panel's worker does not hold it yet.
+          const request: WorkerRunRequest = {
             runId,
-            model: source.model,
-            ...(source.config ? { config: source.config } : {}),
             input: runInput,
             memoryLimitMB: memoryLimitMB(),
             ...(carried ? { initialStates: carried.states, startedFrom: carried.origin } : {}),
           };
-          const result = await runInWorker(
-            { workerPath: this.deps.workerPath },
+          // The panel's worker keeps the model: after the first run the bytes are neither read nor sent again.
+          this.runs ??= new RunSession(this.deps.workerFactory ?? nodeWorkerFactory({ workerPath: this.deps.workerPath }));
+          const result = await this.runs.run(
             request,
             {
+              modelKey: `${this.uri.toString()}#${this.modelVersion}`,
+              readModel: () => this.deps.models.readSource(this.uri),
               signal: abort.signal,
               onProgress: (done, total, layer) => {
                 const pct = (100 * done) / Math.max(1, total);
@@ -450,17 +476,20 @@ export class InspectorSession implements vscode.Disposable {
           this.lastResult = result;
           this.lastError = undefined;
           // A run that reached every stateful layer leaves their states for the next one; a stopped run keeps the old.
-          if (result.finalStates?.length && !result.stopped) {
+          // A live run recomputes what the next run would give: it starts from the kept state and leaves it as it is.
+          if (result.finalStates?.length && !result.stopped && !options.live) {
             this.statefulLayers = result.finalStates.map((s) => s.layer);
             this.lastState = { states: result.finalStates, origin: `run ${runId} (${new Date().toLocaleTimeString('en-GB')}), ${label}` };
           }
-          this.post({ type: 'runResult', result });
-          this.postStateInfo();
+          const w = this.runs.lastTiming;
+          const timing = options.live && w && options.hostReceivedAt !== undefined ? { ...(options.editAt !== undefined ? { editAt: options.editAt } : {}), hostReceivedAt: options.hostReceivedAt, workerReceivedAt: w.receivedAt, workerPostedAt: w.postedAt, hostPostedAt: wallNow() } : undefined;
+          this.post({ type: 'runResult', result, ...(timing ? { timing } : {}) });
+          if (!options.live) this.postStateInfo();
           // A stop is shown by the page (run-stopped); a notification only when no page is left to show it.
           if (result.stopped && this.disposed) {
             void vscode.window.showWarningMessage(plainText(oneSentence(`The forward pass stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}): ${result.stopped.message}`)));
           }
-          this.deps.log.info(`run ${runId} of ${this.uri.fsPath} (${label}) finished in ${result.elapsedMs.toFixed(0)} ms`);
+          (options.live ? this.deps.log.debug : this.deps.log.info).call(this.deps.log, `run ${runId} of ${this.uri.fsPath} (${label}${options.live ? ', live' : ''}) finished in ${result.elapsedMs.toFixed(0)} ms`);
           return { result };
         } catch (e) {
           if (e instanceof CancelledError) {
@@ -477,11 +506,17 @@ export class InspectorSession implements vscode.Disposable {
           else this.post({ type: 'runError', runId, message, kind: f.kind });
           return { error: message, errorKind: f.kind };
         }
-      },
-    );
+    };
+    // A live run (an edited cell) is as quick as a keystroke: no notification; the page shows its result in place.
+    const promise = options.live
+      ? body({ report: () => undefined })
+      : vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: plainText(`Forward pass of ${fileName} (${label})`), cancellable: true }, body);
     this.current = { runId, abort, promise: Promise.resolve(promise) };
     return Promise.resolve(promise).finally(() => {
       if (this.current?.runId === runId) this.current = undefined;
+      const next = this.pendingLive;
+      this.pendingLive = undefined;
+      if (next && !this.disposed) void this.run(next.input, next.options);
     });
   }
 
@@ -492,7 +527,9 @@ export class InspectorSession implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.pendingLive = undefined;
     this.cancel();
+    this.runs?.dispose();
     this.readyEmitter.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -46,6 +46,16 @@ export type InputChoice =
  */
 export type RecurrentWeights = CellWeights;
 
+/** Wall-clock times in ms (performance.timeOrigin + now(), comparable across processes) of one live run. */
+export interface LiveTiming {
+  /** The edit in the webview (echoed from the run message). */
+  editAt?: number;
+  hostReceivedAt: number;
+  workerReceivedAt: number;
+  workerPostedAt: number;
+  hostPostedAt: number;
+}
+
 /** A finished forward pass (same content as the core's ForwardResult, typed arrays throughout). */
 export interface RunResult {
   runId: number;
@@ -188,11 +198,11 @@ export type HostMessage =
   /** The file could not be read as a Keras model; `message` is the core's one sentence. */
   | { type: 'loadError'; fileUri: string; fileName: string; message: string }
   /** A run began (from the webview's `run` or from the "Run Forward Pass…" command). */
-  | { type: 'runStarted'; runId: number; inputLabel: string }
+  | { type: 'runStarted'; runId: number; inputLabel: string; /** A live recompute (an edited input cell): no progress, no tab switch. */ live?: true }
   /** Layer `done` of `total` finished; `layer` is its name. */
   | { type: 'runProgress'; runId: number; done: number; total: number; layer: string }
   /** The run finished (possibly stopped early at an uncomputable layer: see result.stopped). */
-  | { type: 'runResult'; result: RunResult }
+  | { type: 'runResult'; result: RunResult; /** For a live run: where its time went (the live benchmark reads it). */ timing?: LiveTiming }
   /** The run failed; `message` is one user-facing sentence (an input error names what to fix). */
   | { type: 'runError'; runId: number; message: string; kind: 'input' | 'unsupported' | 'file' | 'internal' }
   /** The run was cancelled by the user (webview Cancel or the notification's Cancel). */
@@ -213,7 +223,7 @@ export type WebviewMessage =
   /** The page loaded and listens; `state` is what vscode.getState() returned (undefined on first open). */
   | { type: 'ready'; state?: PersistedState }
   /** Run the forward pass on this input; the host answers runStarted, runProgress…, then runResult/runError/runCancelled. `continueState`: stateful layers start from the last run's state instead of zeros. */
-  | { type: 'run'; input: InputChoice; continueState?: boolean }
+  | { type: 'run'; input: InputChoice; continueState?: boolean; /** A live recompute of an edited cell; `editAt` is the edit's wall-clock time in ms, echoed in runResult.timing. */ live?: true; editAt?: number }
   /** Forget the stateful layers' last state (Keras's reset_states()): the next run starts from zeros. */
   | { type: 'resetState' }
   /** Cancel the run in progress (the worker is terminated). */
@@ -491,9 +501,11 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
         break;
       }
       case 'run': {
-        const o = obj(raw, 'run', ['type', 'input', 'continueState']);
+        const o = obj(raw, 'run', ['type', 'input', 'continueState', 'live', 'editAt']);
         if (o.continueState !== undefined && typeof o.continueState !== 'boolean') throw new Invalid('continueState is not true or false');
-        message = { type, input: inputChoice(o.input), ...(o.continueState === true ? { continueState: true } : {}) };
+        if (o.live !== undefined && typeof o.live !== 'boolean') throw new Invalid('live is not true or false');
+        if (o.editAt !== undefined && (typeof o.editAt !== 'number' || !Number.isFinite(o.editAt) || o.editAt < 0)) throw new Invalid('editAt is not a time');
+        message = { type, input: inputChoice(o.input), ...(o.continueState === true ? { continueState: true } : {}), ...(o.live === true ? { live: true, ...(typeof o.editAt === 'number' ? { editAt: o.editAt } : {}) } : {}) };
         break;
       }
       case 'cancel':

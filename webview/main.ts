@@ -21,7 +21,7 @@
 
 import inspectorCss from '../media/inspector.css' with { type: 'text' };
 import uplotCss from 'uplot/dist/uPlot.min.css' with { type: 'text' };
-import type { HostMessage, RunResult, PersistedState, ExportFormat } from '../extension/protocol';
+import type { HostMessage, RunResult, PersistedState, ExportFormat, LiveTiming } from '../extension/protocol';
 import { PROTOCOL_VERSION } from '../extension/protocol';
 import type { ModelSummary } from '../extension/keras/summary';
 import type { InputSpec as ModelInputSpec } from '../extension/keras/inputs';
@@ -32,6 +32,7 @@ import { encode, decode, countNumbers } from './logic/serialize';
 import { fmtMs } from './logic/format';
 import { headerView, ModelView } from './views/modelView';
 import { InputEditor, type InputEditorState } from './views/inputEditor';
+import { LiveRunner, wallNow } from './views/liveRun';
 import { ResultsView, type TraceSelection } from './views/results';
 import { warmTheme } from './views/heatmap';
 import { showName } from '../extension/keras/safeText';
@@ -96,7 +97,11 @@ class App {
       this.persist();
     },
     resetState: () => post({ type: 'resetState' }),
+    liveEdit: () => this.live.edit(),
   });
+
+  /** Live recompute: edited cells run at once, coalesced while a live run is in flight (views/liveRun.ts). */
+  private readonly live = new LiveRunner((editAt) => this.runLive(editAt));
 
   private readonly results = new ResultsView({
     summary: () => this.summary,
@@ -150,16 +155,20 @@ class App {
         this.showLoadError(m.fileName, m.message);
         return;
       case 'runStarted':
+        this.live.started(m.runId, m.live === true);
         this.runId = m.runId;
+        if (m.live) return;
         this.setRunning(true, `Running ${showName(m.inputLabel, 200)}…`);
         return;
       case 'runProgress':
         if (m.runId === this.runId) this.status.textContent = `Layer ${m.done} of ${m.total}: ${showName(m.layer)}`;
         return;
       case 'runResult':
-        this.onResult(m.result);
+        if (this.live.isLive(m.result.runId)) this.onLiveResult(m.result, m.timing);
+        else this.onResult(m.result);
         return;
       case 'runError':
+        this.live.ended(m.runId);
         // runId 0: the host refused the run before it started (e.g. a file this panel did not pick).
         if (this.runId === null || m.runId === this.runId || m.runId === 0) {
           this.setRunning(false, '');
@@ -168,6 +177,7 @@ class App {
         }
         return;
       case 'runCancelled':
+        this.live.ended(m.runId);
         this.setRunning(false, 'Run cancelled.');
         return;
       case 'setInput': {
@@ -214,7 +224,7 @@ class App {
     );
     this.root.append(h('div', { class: 'top' }, this.headerHost, toolbar), this.banner, this.tabs.el);
     this.modelView.show(summary, this.ui.layer);
-    this.inputEditor.setModel(specs, this.ui.input);
+    this.inputEditor.setModel(specs, this.ui.input, { params: summary.totalParams });
     if (notExecutable) this.showError(`${notExecutable} The model can be inspected but not run.`, 'unsupported');
     if (this.ui.result) {
       this.result = this.ui.result;
@@ -256,6 +266,31 @@ class App {
     this.hideError();
     this.setRunning(true, 'Starting…');
     post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors }, ...(this.inputEditor.continueState ? { continueState: true } : {}) });
+  }
+
+  /** Posts a live run of the editor's values; false when they are not valid. */
+  private runLive(editAt: number): boolean {
+    if (!this.summary || this.notExecutable) return false;
+    const r = this.inputEditor.tensors();
+    if ('error' in r) return false;
+    post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors }, ...(this.inputEditor.continueState ? { continueState: true } : {}), live: true, editAt });
+    return true;
+  }
+
+  /** A live run's result: shown in place (no tab switch); the trailing edit, if any, is sent before rendering. */
+  private onLiveResult(result: RunResult, timing: LiveTiming | undefined): void {
+    const receivedAt = wallNow();
+    this.live.ended(result.runId);
+    if (this.live.isStale(result.runId)) return;
+    this.result = result;
+    this.hideError();
+    this.results.show(result, this.results.selection() ?? this.ui.trace);
+    this.inputEditor.showLive(result);
+    this.results.el.dataset.runId = String(result.runId);
+    this.tabs?.setBadge('results', '1');
+    this.updateRunEnabled();
+    this.persist();
+    this.live.shown(result.runId, timing, receivedAt);
   }
 
   private cancel(): void {

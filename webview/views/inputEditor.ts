@@ -5,7 +5,7 @@
 import type { InputSpec as ModelInputSpec, RawArray, RawInputs } from '../../extension/keras/inputs';
 import { fillArray, parseCsv, parseInputText, prepareForSpecs, describeExpected, inputLetters } from '../../extension/keras/inputs';
 import type { Tensor } from '../../extension/keras/tensor';
-import type { InputChoice, CsvFile } from '../../extension/protocol';
+import type { InputChoice, CsvFile, RunResult } from '../../extension/protocol';
 import { h, clear } from '../dom';
 import { button, checkbox, dropdown, textArea, textField, type CheckboxControl, type DropdownControl, type FieldControl } from '../toolkit';
 import { MatrixTable } from './matrixTable';
@@ -17,7 +17,13 @@ export interface InputEditorHost {
   changed(): void;
   /** Forget the stateful layers' last state (the host's reset_states()). */
   resetState(): void;
+  /** A cell was edited with Live on: recompute now (the values are valid). */
+  liveEdit?(): void;
 }
+
+/** Live recompute as you type is for small models: at most this many parameters and time steps. */
+export const LIVE_MAX_PARAMS = 100_000;
+export const LIVE_MAX_T = 200;
 
 /** One model input's values: concrete shape (N, T, D) or (N, T) for tokens. */
 interface GridInput {
@@ -33,6 +39,8 @@ export interface InputEditorState {
   label: string;
   /** Stateful layers continue from the last run's state instead of zeros. */
   continueState?: boolean;
+  /** Live recompute of edited cells (on by default where the model is small enough). */
+  live?: boolean;
 }
 
 function errorText(e: unknown): string {
@@ -57,12 +65,18 @@ export class InputEditor {
   private stateInfo: { layers: string[]; origin: string | null } | null = null;
   private readonly stateBox = h('div', { class: 'state-choice', 'data-testid': 'state-choice', role: 'group', 'aria-label': 'State of the stateful layers' });
   private continueBox: CheckboxControl | null = null;
+  private liveBox: CheckboxControl | null = null;
+  /** The model's parameter count (live recompute is for small models). */
+  private params = Infinity;
+  private readonly liveOut = h('div', { class: 'live-output', 'data-testid': 'live-output', role: 'status', 'aria-live': 'off' });
 
   constructor(private readonly host: InputEditorHost) {}
 
   /** Build for a model's inputs; restore saved values when their shapes still fit. */
-  setModel(specs: ModelInputSpec[], saved?: InputEditorState): void {
+  setModel(specs: ModelInputSpec[], saved?: InputEditorState, opts: { params?: number } = {}): void {
     this.specs = specs;
+    this.params = opts.params ?? Infinity;
+    this.liveOut.hidden = true;
     if (saved && saved.inputs.length === specs.length && saved.inputs.every((g, k) => this.fits(specs[k], g.shape))) {
       this.state = { ...saved, active: Math.min(saved.active, specs.length - 1) };
     } else {
@@ -112,6 +126,7 @@ export class InputEditor {
 
   private validate(): void {
     this.version++;
+    this.syncLive();
     const r = this.tensors();
     this.lastError = 'error' in r ? r.error : null;
     clear(this.validation);
@@ -126,6 +141,71 @@ export class InputEditor {
 
   get error(): string | null {
     return this.lastError;
+  }
+
+  /** Why live recompute is not offered for this model and input (one sentence), or null when it is. */
+  get liveRefusal(): string | null {
+    if (this.params > LIVE_MAX_PARAMS) return `Live recompute is for models of up to ${LIVE_MAX_PARAMS.toLocaleString('en-US')} parameters; this one has ${this.params.toLocaleString('en-US')}, so press Run.`;
+    const t = Math.max(0, ...this.state.inputs.map((g, k) => (this.specs[k] && inputLetters(this.specs[k])[1] === 'T' ? g.shape[1] : 1)));
+    if (t > LIVE_MAX_T) return `Live recompute is for T up to ${LIVE_MAX_T} time steps; this input has T = ${t}, so press Run.`;
+    return null;
+  }
+
+  /** Whether edited cells recompute at once: on by default where allowed. */
+  get live(): boolean {
+    return this.state.live !== false && this.liveRefusal === null;
+  }
+
+  /** Shows a live run's model outputs under the grid (the Results tab is updated too). */
+  showLive(result: RunResult): void {
+    clear(this.liveOut);
+    this.liveOut.hidden = false;
+    this.liveOut.dataset.runId = String(result.runId);
+    this.liveOut.append(h('span', { class: 'live-title' }, 'Output'));
+    result.outputs.forEach((t, k) => {
+      const name = showName(result.outputNames?.[k] ?? (result.outputs.length > 1 ? `output ${k}` : ''), 60);
+      const shown = Math.min(t.data.length, 16);
+      const values = Array.from({ length: shown }, (_, i) => h('code', { class: 'live-value', 'data-testid': 'live-value', 'data-output': k, 'data-index': i, 'data-value': String(t.data[i]) }, fmt(t.data[i], 6)));
+      this.liveOut.append(h('span', { class: 'live-tensor' }, name ? `${name} ` : '', h('span', { class: 'muted' }, `(${t.shape.join('×')}) `), ...values, t.data.length > shown ? h('span', { class: 'muted' }, ` … ${t.data.length - shown} more`) : null));
+    });
+    this.liveOut.append(h('span', { class: 'muted live-ms' }, `${result.elapsedMs < 1 ? '<1' : Math.round(result.elapsedMs)} ms`));
+  }
+
+  private liveToggle(): HTMLElement {
+    this.liveBox = checkbox('Live', this.live, (v) => {
+      this.state.live = v;
+      this.host.changed();
+    }, 'input-live');
+    this.syncLive();
+    return this.liveBox.el;
+  }
+
+  /** The Live toggle follows T and N: above the limits it is off and says why. */
+  private syncLive(): void {
+    const box = this.liveBox;
+    if (!box) return;
+    const refusal = this.liveRefusal;
+    box.el.title = refusal ?? 'Recompute the outputs as you type in a cell, without pressing Run';
+    box.el.toggleAttribute('disabled', refusal !== null);
+    if (box.checked !== this.live) box.checked = this.live;
+  }
+
+  /** A keystroke in a cell editor: with Live on, a valid number is stored and run at once; other text gets its sentence. */
+  private liveInput(index: number, text: string): void {
+    if (!this.live) return;
+    const v = parseCell(text);
+    if (v === null) {
+      clear(this.validation);
+      this.validation.classList.add('bad');
+      this.validation.append(h('span', { class: 'inline-error' }, notANumber(text)));
+      return;
+    }
+    const g = this.current;
+    if (Object.is(g.data[index], v) && this.lastError === null) return;
+    g.data[index] = v;
+    this.state.label = 'values from the input editor';
+    this.validate();
+    if (this.lastError === null) this.host.liveEdit?.();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -177,8 +257,9 @@ export class InputEditor {
       h('span', { class: 'group' }, button('Random', () => this.fill('random'), { appearance: 'secondary', testid: 'fill-random', title: 'Standard normal values from a seeded generator: the same seed gives the same numbers' }).el, h('label', { class: 'field inline' }, h('span', {}, 'seed'), this.seedField.el)),
       button('Paste…', () => this.showPaste(), { appearance: 'secondary', testid: 'fill-paste', title: 'Paste JSON, CSV or NumPy text' }).el,
       button('Load CSV…', () => void this.loadCsv(), { appearance: 'secondary', testid: 'fill-csv', title: 'Pick a CSV file, then a column and a window' }).el,
+      this.liveToggle(),
     );
-    this.el.append(dims, fills, this.stateBox, this.extraPanel, this.tabsEl, this.gridHost, this.validation);
+    this.el.append(dims, fills, this.stateBox, this.extraPanel, this.tabsEl, this.gridHost, this.validation, this.liveOut);
     this.renderState();
     this.renderTabs();
     this.renderGrid();
@@ -242,10 +323,12 @@ export class InputEditor {
         const e = spec.embedding;
         return e && (!Number.isInteger(v) || v < 0 || v >= e.vocabulary) ? 'invalid' : null;
       },
+      onInput: (r: number, c: number, text: string) => this.liveInput(base + r * D + c, text),
       onEdit: (r: number, c: number, text: string) => {
-        const s = text.trim();
-        const v = /^[-+]?(nan|inf(inity)?)$/i.test(s) ? (/nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity) : Number(s);
-        if (s === '' || (Number.isNaN(v) && !/nan/i.test(s))) return `"${text}" is not a number; type a number such as 0.5 or -2.`;
+        const v = parseCell(text);
+        if (v === null) return notANumber(text);
+        // Live typing stored and ran this value already.
+        if (this.live && Object.is(g.data[base + r * D + c], v)) return null;
         g.data[base + r * D + c] = v;
         this.state.label = 'values from the input editor';
         this.validate();
@@ -486,6 +569,17 @@ export class InputEditor {
         return this.applyRaw(choice.tensors.map((t) => ({ shape: t.shape, data: t.data })), 'values from the input editor');
     }
   }
+}
+
+/** A cell's number (nan and ±inf spelled out are numbers too), or null when the text is not one. */
+function parseCell(text: string): number | null {
+  const s = text.trim();
+  const v = /^[-+]?(nan|inf(inity)?)$/i.test(s) ? (/nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity) : Number(s);
+  return s === '' || (Number.isNaN(v) && !/nan/i.test(s)) ? null : v;
+}
+
+function notANumber(text: string): string {
+  return `"${showName(text, 40)}" is not a number; type a number such as 0.5 or -2.`;
 }
 
 /** Copy overlapping values into a buffer of a new shape (new cells are 0). */

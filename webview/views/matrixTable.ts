@@ -33,6 +33,8 @@ export interface MatrixTableOptions {
   onActivate?(row: number, col: number): void;
   /** Makes cells editable: return an error sentence to refuse the text, or null after storing it. */
   onEdit?(row: number, col: number, text: string): string | null;
+  /** Called with the editor's text on every keystroke, before the edit is committed (live recompute). */
+  onInput?(row: number, col: number, text: string): void;
   format?(v: number): string;
   ariaLabel: string;
   height?: number;
@@ -326,5 +328,10 @@ export class MatrixTable {
       }
     });
     input.addEventListener('blur', () => finish(true, null));
+    if (this.o.onInput) {
+      input.addEventListener('input', () => this.o.onInput?.(row, col, input.value));
+      // Typing on a cell opens the editor with that key already in it: that is the first keystroke.
+      if (initial !== undefined) this.o.onInput(row, col, input.value);
+    }
   }
 }

@@ -1,0 +1,119 @@
+// UI: live recompute in the real VS Code. Golden model b (SimpleRNN(5, tanh) over T = 10, D = 3 → Dense(2)) is run
+// once on the ramp; then typing into an input cell, with no Run click, changes the outputs under the grid and in the
+// Results tab to what a NumPy loop on the file's weights gives for the edited input (test/helpers/
+// simplernn_dense_numpy.py, run by /usr/bin/python3 with h5py). Invalid text gets its sentence and no run.
+// At 1280×800 with the sidebar, then at 760 px wide; screenshots in test-artifacts/ui/live-*.
+
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
+import { keepLog, openWorkbench, type Workbench } from './fixture';
+
+const MODEL = 'b_simplernn5_tanh.h5';
+const T = 10, D = 3;
+let wb: Workbench | undefined;
+let failed = false;
+
+before(async () => {
+  wb = await openWorkbench({ readyFile: 'tesla-simplernn.keras', name: 'live' });
+}, { timeout: 240_000 });
+
+after(async () => {
+  if (failed) keepLog(wb, 'live');
+  await wb?.close();
+}, { timeout: 60_000 });
+
+/** Golden b's outputs for input x (1×T×D), by the NumPy loop on the workspace copy's weights. */
+function numpy(x: number[][][]): number[] {
+  const out = execFileSync('/usr/bin/python3', [path.resolve('test/helpers/simplernn_dense_numpy.py'), path.join(wb!.ws.dir, 'samples', MODEL)], { input: JSON.stringify(x), encoding: 'utf8' });
+  return (JSON.parse(out) as number[][])[0];
+}
+
+const ramp = (): number[][][] => [Array.from({ length: T }, (_, t) => Array.from({ length: D }, (_, d) => 1 + t * D + d))];
+
+test('typing into an input cell of golden b recomputes the outputs without Run (NumPy reference), at 1280×800 and 760 px', { timeout: 300_000 }, async () => {
+  const { page } = wb!;
+  try {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await runPaletteCommand(page, 'Run Forward Pass…');
+    // The shared machine may take a while to show the picker.
+    await pickQuickItem(page, MODEL, { filter: MODEL, timeout: 90_000 });
+    await pickQuickItem(page, 'Ramp 1..T', { timeout: 60_000 });
+    const frame = webviewFrame(page);
+    const results = frame.locator('[data-testid="results-root"]');
+    await frame.locator('[data-testid="model-output"]').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const firstRun = Number(await results.getAttribute('data-run-id'));
+
+    await frame.locator('[data-testid="tab-input"]').click();
+    const live = frame.locator('[data-testid="input-live"]');
+    await live.waitFor({ state: 'visible' });
+    assert.equal(await live.evaluate((e) => (e as HTMLInputElement).checked), true, 'Live is on by default for a 57-parameter model');
+
+    const values = async () => frame.locator('[data-testid="live-value"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    const runId = async () => Number(await frame.locator('[data-testid="live-output"]').getAttribute('data-run-id'));
+    const expectOutputs = async (x: number[][][], what: string) => {
+      const want = numpy(x);
+      let got: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        got = await values().catch(() => []);
+        if (got.length === want.length && got.every((v, k) => Math.abs(v - want[k]) < 1e-5)) return;
+        await sleep(100);
+      }
+      assert.fail(`${what}: the live output shows ${JSON.stringify(got)}, NumPy gives ${JSON.stringify(want)}`);
+    };
+
+    // Type 2.5 into x[t = 4, d = 1] (ramp value 14), keystroke by keystroke, and do not press Enter or Run.
+    const cell = frame.locator('[data-testid="input-cell"][data-t="4"][data-d="1"]');
+    await cell.click();
+    await page.keyboard.type('2.5', { delay: 40 });
+    const x1 = ramp();
+    x1[0][4][1] = 2.5;
+    await expectOutputs(x1, 'after typing 2.5 at t=4, d=1');
+    const liveRun = await runId();
+    assert.ok(liveRun > firstRun, `a new run (${liveRun}) after the Run of ${firstRun}`);
+    // The Results tab was re-rendered with the same run.
+    assert.equal(Number(await results.getAttribute('data-run-id')), liveRun);
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await wb!.shot('1-typed-1280');
+
+    // Enter commits the same value: no further run needed, the output stays.
+    await page.keyboard.press('Enter');
+    await sleep(500);
+    await expectOutputs(x1, 'after Enter');
+
+    // Invalid text: the sentence, and no run.
+    const before = await runId();
+    const cell2 = frame.locator('[data-testid="input-cell"][data-t="0"][data-d="0"]');
+    await cell2.click();
+    await page.keyboard.type('abc', { delay: 40 });
+    const validation = frame.locator('[data-testid="input-validation"]');
+    await frame.locator('[data-testid="input-validation"] .inline-error').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await validation.innerText(), /"abc" is not a number/);
+    await sleep(600);
+    assert.equal(await runId(), before, 'invalid text runs nothing');
+    await wb!.shot('2-invalid-1280');
+    await page.keyboard.press('Escape');
+
+    // At 760 px: a negative number, typed.
+    await page.setViewportSize({ width: 760, height: 800 });
+    await sleep(800);
+    const cell3 = frame.locator('[data-testid="input-cell"][data-t="9"][data-d="2"]');
+    await cell3.scrollIntoViewIfNeeded();
+    await cell3.click();
+    await page.keyboard.type('-0.75', { delay: 40 });
+    const x2 = x1.map((s) => s.map((r) => r.slice()));
+    x2[0][9][2] = -0.75;
+    await expectOutputs(x2, 'after typing -0.75 at t=9, d=2');
+    await page.keyboard.press('Enter');
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await wb!.shot('3-typed-760');
+  } catch (e) {
+    failed = true;
+    await wb!.shot('failure');
+    throw e;
+  }
+});
