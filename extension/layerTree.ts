@@ -133,7 +133,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         const item = new vscode.TreeItem(`${showName(layer.className, 40)} ${showName(layer.outputShapeText, 120)}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         const cannotRun = layer.notExecutable ? ' · cannot run' : '';
         item.description = `${paramsLabel(layer.params)} · ${showName(layer.name)}${cannotRun}`;
-        item.tooltip = md(layerTooltip(layer));
+        item.tooltip = md(layerTooltip(layer, node.parent.kind === 'model' ? node.parent.summary : undefined));
         item.iconPath = layer.notExecutable
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
           : new vscode.ThemeIcon(layerKind(layer.className)?.recurrent ? 'sync' : layer.params > 0 ? 'symbol-field' : 'arrow-right');
