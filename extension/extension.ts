@@ -10,6 +10,7 @@ import { InspectorPanels, PANEL_VIEW_TYPE } from './inspectorPanel';
 import type { SessionDeps } from './inspectorSession';
 import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, ModelEditorProvider } from './modelEditor';
 import { registerCommands, COMMANDS } from './commands';
+import { registerWalkthrough } from './walkthrough';
 import { PythonLayerHoverProvider, PYTHON_SELECTOR } from './pythonHover';
 import { paramsLabel } from './hovers';
 import { showName } from './keras/safeText';
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     panels.onDidChangeActive(follow),
     layerTree.onDidChangeTreeData(updateStatus),
     ...registerCommands({ extensionUri: context.extensionUri, models, panels, editors, layerTree, treeView, log }),
+    ...registerWalkthrough({ extensionUri: context.extensionUri, models, editors, log }),
     { dispose: () => setLogChannel(undefined) },
     onDidChangeSettings((e) => {
       if (e.affectsConfiguration('kerasRnnInspector.openH5InInspector')) void syncH5Association(EDITOR_VIEW_TYPE_H5).catch((err) => log.warn(`workbench.editorAssociations not updated: ${String(err)}`));

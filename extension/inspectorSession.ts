@@ -18,6 +18,7 @@ import { wallNow, type WorkerRunRequest } from './forwardWorker';
 import { RunFailure, type RunInput } from './runJob';
 import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriDirname, uriFromString } from './hostFiles';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
+import { modelConventions, pickNpy } from './compareHost';
 import {
   PROTOCOL_VERSION,
   sanitizeExportName,
@@ -277,6 +278,12 @@ export class InspectorSession implements vscode.Disposable {
           break;
         case 'pickCsv':
           result = await this.pickCsv();
+          break;
+        case 'pickNpy':
+          result = await pickNpy(this.uri);
+          break;
+        case 'conventions':
+          result = await modelConventions(this.deps.models, this.uri);
           break;
       }
       this.post({ type: 'reply', id: msg.id, ok: true, result });

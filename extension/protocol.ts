@@ -12,6 +12,7 @@ import type { LayerRecord, ForwardStop } from './keras/forward';
 import type { Tensor } from './keras/tensor';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
 import type { LayerStates } from './keras/states';
+import type { ModelConventions } from './keras/compare';
 
 export type { ModelInputSpec };
 
@@ -133,6 +134,10 @@ export interface RequestMap {
   export: { params: ExportRequest; result: ExportResult };
   /** Open a file dialog for a CSV input file; null when dismissed. */
   pickCsv: { params: Record<string, never>; result: CsvFile | null };
+  /** Open a file dialog (in the model's folder) for a .npy of model.predict to compare with; its bytes, or null when dismissed. */
+  pickNpy: { params: Record<string, never>; result: { fileName: string; bytes: Uint8Array } | null };
+  /** The conventions that decide the model's output (compare.ts conventionsInPlay), for the "Compare with Keras" card. */
+  conventions: { params: Record<string, never>; result: ModelConventions };
   /** A window of the last run's trace (steps × units of one sample), recomputed exactly in the worker when streamed (traceStore.ts). */
   traceWindow: { params: TraceWindowParams; result: TraceWindowResult };
 }
@@ -213,6 +218,10 @@ export type HostMessage =
   | { type: 'focusLayer'; layer: string }
   /** The stateful layers (stateful=True) and the state the next run may continue from: its origin, or null after a reset or before any run. */
   | { type: 'stateInfo'; layers: string[]; origin: string | null }
+  /** Put this text (what Keras printed) in the "Compare with Keras" card and compare (the walkthrough's step). */
+  | { type: 'compareText'; text: string }
+  /** Show the Results tab with this processing step (0-based) of the first trace selected (the walkthrough's step). */
+  | { type: 'selectStep'; step: number }
   | ReplyMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -462,7 +471,7 @@ function request(o: Obj): RequestMessage {
   const id = whole(o.id, 'the request id', 0, L.maxId);
   try {
     obj(o, 'the request', ['type', 'id', 'method', 'params']);
-    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv', 'traceWindow'] as const);
+    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv', 'pickNpy', 'conventions', 'traceWindow'] as const);
     switch (method) {
       case 'weights': {
         const p = obj(o.params, 'the weights request', ['layer', 'weight']);
@@ -473,7 +482,9 @@ function request(o: Obj): RequestMessage {
       case 'traceWindow':
         return { type: 'request', id, method, params: traceWindowParams(o.params) };
       case 'pickCsv':
-        obj(o.params ?? {}, 'the pickCsv request', []);
+      case 'pickNpy':
+      case 'conventions':
+        obj(o.params ?? {}, `the ${method} request`, []);
         return { type: 'request', id, method, params: {} };
     }
   } catch (e) {

@@ -34,6 +34,7 @@ import { headerView, ModelView } from './views/modelView';
 import { InputEditor, type InputEditorState } from './views/inputEditor';
 import { LiveRunner, wallNow } from './views/liveRun';
 import { ResultsView, type TraceSelection } from './views/results';
+import { resetCompare, setCompareText } from './views/compare';
 import { warmTheme } from './views/heatmap';
 import { showName } from '../extension/keras/safeText';
 
@@ -149,6 +150,7 @@ class App {
           return;
         }
         if (m.restore && !loadState()?.ui) this.ui = { ...this.ui, ...(decode(m.restore) as UiState) };
+        resetCompare();
         this.init(m.fileUri, m.fileName, m.summary, m.inputs, m.notExecutable);
         return;
       case 'loadError':
@@ -193,6 +195,14 @@ class App {
         return;
       case 'stateInfo':
         this.inputEditor.setStateInfo(m.layers, m.origin);
+        return;
+      case 'compareText':
+      case 'selectStep':
+        // The walkthrough's steps: both show the Results tab first.
+        this.tabs?.select('results');
+        this.ui.tab = 'results';
+        if (m.type === 'compareText') setCompareText(m.text);
+        else this.results.selectStep(m.step);
         return;
     }
   }

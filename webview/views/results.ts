@@ -17,6 +17,7 @@ import { LineChart } from './lineChart';
 import { MatrixTable } from './matrixTable';
 import { EquationBox } from './equation';
 import { showName } from '../../extension/keras/safeText';
+import { compareCard } from './compare';
 
 export interface TraceSelection {
   key: string;
@@ -524,6 +525,7 @@ export class ResultsView {
       button('Trace JSON', () => this.host.exportRun('trace-json'), { appearance: 'secondary', testid: 'export-trace-json' }).el,
     );
     this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), ...(startedFrom ? [startedFrom] : []), outputs);
+    this.el.append(compareCard(result));
     if (result.stopped) {
       this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${showName(result.stopped.message, 300)} Everything before it is shown.`));
     }
@@ -542,6 +544,11 @@ export class ResultsView {
     const list = h('div', { class: 'layer-outputs' });
     result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
     this.el.append(h('h2', {}, `Every layer's output (${result.layers.length})`), list);
+  }
+
+  /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
+  selectStep(step: number): void {
+    this.explorer?.selectStep(step);
   }
 
   /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
