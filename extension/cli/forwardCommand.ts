@@ -43,8 +43,9 @@ export const FORWARD_USAGE = `Usage: keras-inspect forward MODEL (--input FILE |
   --debug               show the stack trace of an error
 JSON: {output, outputShape, layers: [{name, className, node, outputShape, output}],
        trace: {<layer>: {cell, stateShape, timeIndex: [step], h: [step][n][m], and each quantity its cell records:
-       c, i, f, g, o (LSTM), z, r, hh (GRU), pre (SimpleRNN)}}}
-  Steps are in processing order; timeIndex maps each step to its input time index (reversed for go_backwards). A
+       c, i, f, g, o (LSTM), z, r, hh (GRU: the candidate h̃), pre (SimpleRNN)}}}
+  Steps are in processing order; timeIndex maps each step to its input time index, 0-based (t = index + 1 in the
+  text table and the panel, where t = 1..T and h_0 is the initial state; reversed for go_backwards). A
   state that is a feature map (ConvLSTM) is flattened channels last: m indexes stateShape (rows, cols, F).
   A Bidirectional layer gives trace[<layer>] = {forward: {...}, backward: {...}}; a shared layer's later calls are
   <layer>@2, <layer>@3, ... With several outputs, outputs/outputShapes list them all.
@@ -238,13 +239,16 @@ function forwardText(doc: ModelDocument, inputs: PreparedInputs, result: Forward
         `Hidden state h_t of ${cell(tr.layer)}${tr.direction ? ` (${cell(tr.direction, WORD_CELL)})` : ''}, ${cell(tr.cell.title, WORD_CELL)} with ${tr.stateShape.length > 1 ? `state ${tr.stateShape.join('×')}, ${tr.units} values` : `M = ${tr.units}`}` +
           `${tr.units > units ? ` (first ${units} units)` : ''}${tr.batch > samples ? ` (first ${samples} samples)` : ''}:`,
       );
-      lines.push(`  ${pad('step', 6)}${pad('t', 6)}${pad('n', 4)}${Array.from({ length: units }, (_, m) => pad(`h[${m}]`, 14)).join('')}`);
+      // Time as the notebooks count it: t = 1..T, h_0 the initial state (zeros unless --state-in gives it); k is the
+      // processing order, which differs from t only for a layer reading backwards.
+      lines.push(`  h_t after input step t = 1..T (h_0 is the initial state); k = 1..T is the order the layer processed them.`);
+      lines.push(`  ${pad('k', 6)}${pad('t', 6)}${pad('n', 4)}${Array.from({ length: units }, (_, m) => pad(`h[${m}]`, 14)).join('')}`);
       const maxSteps = showTrace ? tr.steps : Math.min(tr.steps, 50);
       for (let s = 0; s < maxSteps; s++) {
         for (let n = 0; n < samples; n++) {
           const off = (s * tr.batch + n) * tr.units;
           const masked = tr.masked && tr.masked[s * tr.batch + n] ? '  (masked: carried over)' : '';
-          lines.push(`  ${pad(String(s), 6)}${pad(String(tr.timeIndex[s]), 6)}${pad(String(n), 4)}${Array.from({ length: units }, (_, m) => pad(num(tr.values.h[off + m]), 14)).join('')}${masked}`);
+          lines.push(`  ${pad(String(s + 1), 6)}${pad(String(tr.timeIndex[s] + 1), 6)}${pad(String(n), 4)}${Array.from({ length: units }, (_, m) => pad(num(tr.values.h[off + m]), 14)).join('')}${masked}`);
         }
       }
       if (maxSteps < tr.steps) lines.push(`  … ${tr.steps - maxSteps} more steps (--trace shows all)`);
