@@ -46,7 +46,8 @@ export function erf(x: number): number {
 }
 
 const softplus: ActivationFn = (x) => (x > 30 ? x : x < -30 ? Math.exp(x) : Math.log1p(Math.exp(x)));
-const sigmoid: ActivationFn = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** Keras's sigmoid; recurrent cells recognize it by identity to use the vectorized kernel. */
+export const sigmoid: ActivationFn = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 function elementwise(name: string, kerasMajor: 1 | 2 | 3, config: Record<string, unknown>): ActivationFn | undefined {
   switch (name) {

@@ -40,7 +40,7 @@ export interface BidirectionalTraceJson {
  */
 export type TraceMapJson = Record<string, TraceJson | BidirectionalTraceJson>;
 
-function nest(data: Float64Array, steps: number, batch: number, units: number): number[][][] {
+function nest(data: Float32Array | Float64Array, steps: number, batch: number, units: number): number[][][] {
   const out: number[][][] = new Array(steps);
   for (let s = 0; s < steps; s++) {
     const step: number[][] = new Array(batch);

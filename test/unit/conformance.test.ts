@@ -1,7 +1,7 @@
 // The conformance test: every registered layer kind checked against itself on a seeded random instance
 // (test/helpers/kindExamples.ts). The parameter formula must name exactly the weights the forward pass reads, the
 // shape rule must give the shape the forward pass produces, the exported NumPy script (run by python3) must equal
-// the forward pass within 1e-9, and the kind must have a hover signature. No kind can be half-registered.
+// the forward pass within 1e-9 (2e-6 for recurrent kinds, which compute in float32), and the kind must have a hover signature. No kind can be half-registered.
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,5 +127,8 @@ async function forwardChecks(t: TestContext, ex: KindExample, kind: LayerKind, n
     const ours = record.outputs.flatMap((o) => Array.from(o.data));
     // Every output of the layer (return_state gives several), as the forward pass records them.
   const theirs = flat(fromScript.outputs ?? [fromScript.output]);
-    assertClose(theirs, ours, 1e-9, 1e-9, `${ex.className}: NumPy script vs forward pass`);
+    // Recurrent kinds compute in float32 as Keras does (their states and traces are float32) while the script stays in
+    // float64 like the notebooks: the bound there is float32 rounding carried through the steps, 2e-6 (about 32 ulps at 1).
+    const tol = kind.recurrent ? 2e-6 : 1e-9;
+    assertClose(theirs, ours, tol, tol, `${ex.className}: NumPy script vs forward pass`);
 }

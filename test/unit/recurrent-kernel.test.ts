@@ -1,67 +1,159 @@
-// The vector-matrix kernel under the recurrent cells: the WebAssembly SIMD and the plain JS versions against the
-// textbook sum out[j] += Σ_k v[k]·W[k][j], on every remainder of the 4-row and 4-column blocking, and whole layers
-// run on either kernel.
+// The kernels under the recurrent cells, each path forced in turn (WebAssembly relaxed SIMD with fused multiply-add,
+// plain WebAssembly SIMD, plain JS): the vector-matrix and block products against the textbook sum
+// out[j] = init[j] + Σ_k v[k]·W[k][j] on every remainder of the 32-column panels, the vectorized sigmoid and tanh in
+// ulps against Math.tanh and 1/(1+exp(-x)) over a dense sweep with the special values, and whole layers on each path.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { preferKernel, workspace } from '../../extension/keras/layers/recurrentKernel';
+import { availableKernels, kernelBackend, preferKernel, workspace, type KernelBackend } from '../../extension/keras/layers/recurrentKernel';
 import { lstm } from '../../extension/keras/layers/lstm';
 import { gru } from '../../extension/keras/layers/gru';
+import { simpleRnn } from '../../extension/keras/layers/simpleRnn';
 import type { LayerOutput } from '../../extension/keras/layers/types';
 import { assertClose, ctx, layerNode, randomArray, seeded, t, weightRef } from './helpers/layerNode';
 
 after(() => preferKernel('auto'));
 
-test('this runtime has WebAssembly SIMD, so the fast kernel is the one that runs', () => {
-  assert.equal(workspace([], [1]).backend, 'wasm-simd');
+const PATHS: KernelBackend[] = ['relaxed-simd', 'wasm-simd', 'js'];
+
+test('this runtime (Node with the relaxed-SIMD flag set by the kernel) has all three paths, and auto picks relaxed SIMD', () => {
+  assert.deepEqual(availableKernels(), PATHS);
+  assert.equal(kernelBackend(), 'relaxed-simd');
+  assert.equal(workspace([], [1]).backend, 'relaxed-simd');
 });
 
-for (const backend of ['wasm-simd', 'js'] as const) {
-  test(`${backend}: out += v·W for every rows × cols from 0..9 × 1..9, at an offset, leaving the rest alone`, () => {
+/** Float32 sums differ from the float64 textbook sum by at most K·2^-24·Σ|v·w| (standard bound, with margin). */
+function bound(v: ArrayLike<number>, W: ArrayLike<number>, K: number, N: number, j: number, init: number): number {
+  let abs = Math.abs(init);
+  for (let k = 0; k < K; k++) abs += Math.abs(v[k] * W[k * N + j]);
+  return (K + 2) * 2 ** -23 * abs + 1e-30;
+}
+
+for (const backend of PATHS) {
+  test(`${backend}: out = init + v·W for K 0..9 and 33, N 1..9, 31..33 and 65, at offsets, leaving the rest alone`, () => {
     const rnd = seeded(11);
-    for (let rows = 0; rows <= 9; rows++) {
-      for (let cols = 1; cols <= 9; cols++) {
-        const W = Float64Array.from(randomArray(rows * cols, rnd));
-        const ws = workspace([{ data: W, rows, cols }], [cols + 3, Math.max(rows, 1)], backend);
+    for (const K of [0, 1, 2, 3, 4, 5, 7, 9, 33]) {
+      for (const N of [1, 2, 3, 4, 5, 8, 9, 31, 32, 33, 65]) {
+        const W = randomArray(K * N, rnd);
+        const ws = workspace([{ data: W, rows: K, cols: N }], [N + 3, N + 5, Math.max(K, 1)], backend);
         assert.equal(ws.backend, backend);
-        const [out, v] = ws.vectors;
-        const start = randomArray(cols + 3, rnd);
-        out.set(start);
-        v.set(randomArray(rows, rnd));
-        ws.addVecMat(out, 3, v, rows, ws.matrices[0]);
-        const expected = [...start];
-        for (let j = 0; j < cols; j++) for (let k = 0; k < rows; k++) expected[3 + j] += v[k] * W[k * cols + j];
-        assertClose(out.subarray(0, cols + 3), expected, 1e-14, 1e-14, `${rows}×${cols}`);
+        const [out, init, v] = ws.vectors;
+        init.set(randomArray(N + 5, rnd));
+        v.set(randomArray(K, rnd));
+        out.fill(7);
+        ws.vecMat(out, 3, init, 5, v, ws.matrices[0]);
+        assert.deepEqual([...out.subarray(0, 3)], [7, 7, 7], 'values before the offset are untouched');
+        for (let j = 0; j < N; j++) {
+          let want = init[5 + j];
+          for (let k = 0; k < K; k++) want += v[k] * W[k * N + j];
+          const err = Math.abs(out[3 + j] - want);
+          assert.ok(err <= bound(v, W, K, N, j, init[5 + j]), `${backend} K=${K} N=${N} j=${j}: ${out[3 + j]} vs ${want}`);
+        }
+      }
+    }
+  });
+
+  test(`${backend}: the block product gives each row init + a[r]·W (the input projection of a block of steps)`, () => {
+    const rnd = seeded(3);
+    const K = 7;
+    const N = 45;
+    const rows = 5;
+    const W = randomArray(K * N, rnd);
+    const ldo = 64; // whole panels
+    const ws = workspace([{ data: W, rows: K, cols: N }], [rows * ldo, N, rows * K], backend);
+    const [out, init, a] = ws.vectors;
+    init.set(randomArray(N, rnd));
+    a.set(randomArray(rows * K, rnd));
+    ws.matMul(out, ldo, init, a, K, rows, ws.matrices[0]);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < N; j++) {
+        let want = init[j];
+        for (let k = 0; k < K; k++) want += a[r * K + k] * W[k * N + j];
+        assert.ok(Math.abs(out[r * ldo + j] - want) <= bound(a.subarray(r * K), W, K, N, j, init[j]), `row ${r} col ${j}`);
       }
     }
   });
 }
 
-test('LSTM and both GRU cells give the same numbers on either kernel', async () => {
+/** Distance in float32 ulps between a float32 result and the exact value (rounded to float32 first). */
+function ulps(got: number, exact: number): number {
+  const want = Math.fround(exact);
+  if (Number.isNaN(want)) return Number.isNaN(got) ? 0 : Infinity;
+  if (got === want) return Object.is(got, want) || got !== 0 ? 0 : Infinity; // -0 and +0 are told apart
+  const bits = new Int32Array(new Float32Array([got, want]).buffer);
+  const ord = (b: number) => (b < 0 ? -(b & 0x7fffffff) : b);
+  return Math.abs(ord(bits[0]) - ord(bits[1]));
+}
+
+/** A dense sweep: every 1/64 over ±40, ±large, ±0, denormals, tiny, infinities and NaN. */
+function sweep(): Float32Array {
+  const xs: number[] = [];
+  for (let i = -40 * 64; i <= 40 * 64; i++) xs.push(i / 64 + i * 1e-7);
+  for (let e = -149; e <= 127; e++) xs.push(2 ** e, -(2 ** e), 1.5 * 2 ** e, -1.5 * 2 ** e);
+  xs.push(0, -0, 1e-45, -1e-45, 1e-40, -1e-40, 3e38, -3e38, Infinity, -Infinity, NaN, 88.7, -88.7, 103.9, -103.9, 9.01, -9.01);
+  return Float32Array.from(xs);
+}
+
+for (const backend of PATHS) {
+  test(`${backend}: vectorized sigmoid and tanh are within 1 float32 ulp of Math (±0, denormals, ±large, ±∞, NaN), odd lengths too`, () => {
+    const xs = sweep();
+    const ws = workspace([], [xs.length + 1], backend);
+    const [a] = ws.vectors;
+    const sig = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    for (const [name, fn, exact] of [
+      ['sigmoid', ws.sigmoid, sig],
+      ['tanh', ws.tanh, Math.tanh],
+    ] as const) {
+      // From index 1 over an odd count: the last value is the odd one out of the pairs.
+      a.set(xs, 1);
+      a[0] = 123;
+      fn(a, 1, xs.length);
+      assert.equal(a[0], 123, 'the value before the range is untouched');
+      let worst = 0;
+      let at = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const u = ulps(a[i + 1], exact(xs[i]));
+        if (u > worst) [worst, at] = [u, xs[i]];
+      }
+      assert.ok(worst <= 1, `${backend} ${name}: ${worst} ulps at x = ${at}`);
+      assert.ok(Object.is(a[1 + xs.indexOf(0)], name === 'tanh' ? 0 : 0.5) && (name !== 'tanh' || Object.is(a[1 + xs.findIndex((x) => Object.is(x, -0))], -0)), `${name} at ±0`);
+    }
+  });
+}
+
+test('LSTM, both GRU cells and SimpleRNN give the same numbers on each path, within float32 rounding', async () => {
   const rnd = seeded(5);
   const D = 7;
-  const M = 9;
-  const x = t([2, 6, D], randomArray(2 * 6 * D, rnd));
+  const M = 37; // more than one panel, an odd count for the activations
+  const x = t([2, 150, D], randomArray(2 * 150 * D, rnd)); // more steps than one projection block
   const cases = [
     { kind: lstm, cls: 'LSTM', G: 4, cfg: {}, bias: [4 * M] },
     { kind: gru, cls: 'GRU', G: 3, cfg: { reset_after: true }, bias: [2, 3 * M] },
     { kind: gru, cls: 'GRU', G: 3, cfg: { reset_after: false }, bias: [3 * M] },
+    { kind: simpleRnn, cls: 'SimpleRNN', G: 1, cfg: {}, bias: [M] },
   ];
   for (const c of cases) {
     const n = c.bias.reduce((a, b) => a * b, 1);
     const node = layerNode(c.cls, { units: M, return_sequences: true, ...c.cfg }, {
       weights: [
-        weightRef('kernel', [D, c.G * M], randomArray(D * c.G * M, rnd)),
-        weightRef('recurrent_kernel', [M, c.G * M], randomArray(M * c.G * M, rnd)),
+        weightRef('kernel', [D, c.G * M], randomArray(D * c.G * M, rnd).map((v) => v * 0.5)),
+        weightRef('recurrent_kernel', [M, c.G * M], randomArray(M * c.G * M, rnd).map((v) => v * 0.3)),
         weightRef('bias', c.bias, randomArray(n, rnd)),
       ],
     });
     const outs: LayerOutput[] = [];
-    for (const backend of ['wasm-simd', 'js'] as const) {
+    for (const backend of PATHS) {
       preferKernel(backend);
       outs.push(await c.kind.forward(node, { tensors: [x], masks: [null] }, ctx()));
     }
     preferKernel('auto');
-    assertClose(outs[0].tensors[0].data, outs[1].tensors[0].data, 1e-12, 1e-12, `${c.cls} ${JSON.stringify(c.cfg)}`);
+    for (let i = 1; i < PATHS.length; i++) {
+      assertClose(outs[i].tensors[0].data, outs[0].tensors[0].data, 2e-5, 2e-5, `${c.cls} ${JSON.stringify(c.cfg)} ${PATHS[i]} vs relaxed`);
+      const tr = outs[i].traces![0];
+      for (const [k, v] of Object.entries(tr.values)) {
+        assert.ok(v instanceof Float32Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength, `${k} is a float32 array owning its buffer`);
+        assertClose(v, outs[0].traces![0].values[k], 2e-5, 2e-5, `${c.cls} trace ${k}`);
+      }
+    }
   }
 });

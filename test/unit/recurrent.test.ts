@@ -160,8 +160,10 @@ test('LSTM: initial state [h0, c0] and the default tanh/sigmoid', async () => {
   // Defaults, W = 0, b = [0, 0, 0.5, 0]: i = f = o = σ(0) = 0.5, g = tanh(0.5); c = 0.5·tanh(0.5); h = 0.5·tanh(c).
   const node = rnnNode('LSTM', {}, 1, 1, 4, [0, 0, 0, 0], [0, 0, 0, 0], { shape: [4], values: [0, 0, 0.5, 0] });
   const d = await run(lstm, node, t([1, 1, 1], [1]));
-  const c = 0.5 * Math.tanh(0.5);
-  assertClose(d.tensors[0].data, [0.5 * Math.tanh(c)], 1e-9, 1e-9);
+  // In float32 as Keras computes: each activation and product rounded to float32.
+  const f = Math.fround;
+  const c = f(0.5 * f(Math.tanh(0.5)));
+  assertClose(d.tensors[0].data, [f(0.5 * f(Math.tanh(c)))], 1e-9, 1e-9);
 });
 
 // GRU(1), linear activations, W = [w_z, w_r, w_h] = [0.5, 0.5, 2], U = [0, 0, 3], x = [1, 1]: z = r = 0.5 each step.
@@ -202,8 +204,10 @@ test('GRU without reset_after in the config: the stored bias shape decides, then
 test('hard_sigmoid follows the file version: Keras 2 clip(0.2x+0.5), Keras 3 clip(x/6+0.5)', async () => {
   // GRU(1), x = 1, W = [1, 0, 1], U = 0, b = 0, activation linear: z = hs(1), h~ = 1, h = (1 - z)·1.
   const node = rnnNode('GRU', { activation: 'linear', recurrent_activation: 'hard_sigmoid', reset_after: false }, 1, 1, 3, [1, 0, 1], [0, 0, 0], { shape: [3], values: [0, 0, 0] });
-  assertClose((await run(gru, node, t([1, 1, 1], [1]), { major: 2 })).tensors[0].data, [1 - 0.7], 1e-12, 1e-12);
-  assertClose((await run(gru, node, t([1, 1, 1], [1]), { major: 3 })).tensors[0].data, [1 - (1 / 6 + 0.5)], 1e-12, 1e-12);
+  // z is a float32 gate as in Keras, so 1 - z is 1 minus the float32 nearest 0.7 (or 2/3).
+  const f = Math.fround;
+  assertClose((await run(gru, node, t([1, 1, 1], [1]), { major: 2 })).tensors[0].data, [1 - f(0.7)], 1e-12, 1e-12);
+  assertClose((await run(gru, node, t([1, 1, 1], [1]), { major: 3 })).tensors[0].data, [1 - f(1 / 6 + 0.5)], 1e-12, 1e-12);
 });
 
 test('parameter formulas for D=3, M=5 and the GRU(5) on D=4 users ask about', () => {

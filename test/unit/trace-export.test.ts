@@ -8,7 +8,7 @@ import { cellDescription } from './helpers/layerNode';
 import { TRACE_CSV_HEADER, tracesToCsv, tracesToJson, type TraceJson, type BidirectionalTraceJson } from '../../extension/keras/traceExport';
 
 // 2 steps, 2 samples, 3 units: h[s][n][m] = 100·s + 10·n + m.
-const h = Float64Array.from({ length: 12 }, (_, k) => 100 * Math.floor(k / 6) + 10 * (Math.floor(k / 3) % 2) + (k % 3));
+const h = Float32Array.from({ length: 12 }, (_, k) => 100 * Math.floor(k / 6) + 10 * (Math.floor(k / 3) % 2) + (k % 3));
 const simple: RecurrentTrace = {
   layer: 'rnn',
   cell: cellDescription('SimpleRNN', { units: 3 }),

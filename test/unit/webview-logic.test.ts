@@ -142,7 +142,7 @@ test('layerInputSequence: previous layer in a Sequential, inbound in a functiona
 });
 
 test('trace helpers: quantities in teaching order, keys, Keras major from the version', () => {
-  const v = new Float64Array(1);
+  const v = new Float32Array(1);
   const q = traceQuantities({ cell: cellDescription('LSTM', { units: 1 }), values: { h: v, c: v, i: v, f: v, g: v, o: v } });
   assert.deepEqual(q.map((x) => x.key), ['h', 'c', 'i', 'f', 'g', 'o']);
   assert.match(q[3].label, /forget gate/);

@@ -21,7 +21,7 @@ function seq(values: number[][], batch = 1): SequenceInput {
   return { steps: values.length, features: values[0].length, data: values.flat(), batch };
 }
 
-type Values = Record<string, Float64Array>;
+type Values = Record<string, ArrayLike<number>>;
 
 /** A hand-made trace of a cell, described by the cell's own module. */
 function trace(cell: string, units: number, steps: number, values: Values, parts: Partial<RecurrentTrace> = {}): RecurrentTrace {
@@ -35,7 +35,8 @@ function trace(cell: string, units: number, steps: number, values: Values, parts
     inputShape: [1],
     timeIndex: Int32Array.from({ length: steps }, (_, s) => s),
     ...parts,
-    values: { h: new Float64Array(steps * units), ...values },
+    // Traces are float32, as the forward pass records them.
+    values: { h: new Float32Array(steps * units), ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Float32Array.from(v)])) },
   };
 }
 

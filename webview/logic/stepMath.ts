@@ -67,13 +67,13 @@ export function agreesToFloat32(a: number, b: number): boolean {
 }
 
 /** A trace vector [step][sample][unit] for one (step, sample). */
-export function traceVector(arr: Float64Array, trace: RecurrentTrace, step: number, sample: number): Float64Array {
+export function traceVector(arr: Float32Array | Float64Array, trace: RecurrentTrace, step: number, sample: number): Float32Array | Float64Array {
   const off = (step * trace.batch + sample) * trace.units;
   return arr.subarray(off, off + trace.units);
 }
 
 /** The state before step s: the last unmasked step's value, or the initial state. */
-function previous(arr: Float64Array | undefined, trace: RecurrentTrace, step: number, sample: number, initial?: ArrayLike<number>): Float64Array {
+function previous(arr: Float32Array | Float64Array | undefined, trace: RecurrentTrace, step: number, sample: number, initial?: ArrayLike<number>): Float64Array {
   for (let s = step - 1; s >= 0; s--) {
     if (trace.masked && trace.masked[s * trace.batch + sample]) continue;
     if (arr) return Float64Array.from(traceVector(arr, trace, s, sample));
@@ -81,7 +81,7 @@ function previous(arr: Float64Array | undefined, trace: RecurrentTrace, step: nu
   return initial ? Float64Array.from(initial) : new Float64Array(trace.units);
 }
 
-function check(key: string, label: string, recomputed: Float64Array, traced: Float64Array | undefined): WalkCheck | null {
+function check(key: string, label: string, recomputed: Float64Array, traced: Float32Array | Float64Array | undefined): WalkCheck | null {
   if (!traced) return null;
   let maxAbsDiff = 0;
   let agrees = true;

@@ -334,6 +334,8 @@ function describe(layer: LayerNode, env: LayerEnv): CellDescription {
   };
 }
 
+const BLOCK_ROWS = 64;
+
 export function buildConvLstmCell(layer: LayerNode, s: ConvLstmSettings, spatial: readonly number[], C: number, env: LayerEnv): Cell {
   const F = s.filters;
   const G = 4 * F;
@@ -345,6 +347,8 @@ export function buildConvLstmCell(layer: LayerNode, s: ConvLstmSettings, spatial
   const rec = activationOf(layer, 'recurrent_activation', defaultConvRecurrentActivation(env), env);
   const z = new Float64Array(positions * G);
   const bias = w.bias;
+  let xs: Float64Array = new Float64Array(0);
+  const xOffsets = new Int32Array(BLOCK_ROWS);
   return {
     name: CELL_NAME,
     description: describe(layer, env),
@@ -355,10 +359,16 @@ export function buildConvLstmCell(layer: LayerNode, s: ConvLstmSettings, spatial
     stateCount: 2,
     gates: ['i', 'f', 'g', 'o'],
     flopsPerStep: 2 * (convMacs(geometry.input) + convMacs(geometry.recurrent)),
-    step(x, xOff, prev, next, off, gates, gOff) {
+    // The input convolution runs per step (it is small next to the recurrent one): project() only keeps the offsets.
+    blockRows: BLOCK_ROWS,
+    project(x, offsets, count) {
+      xs = x;
+      xOffsets.set(offsets.subarray(0, count));
+    },
+    step(row, prev, next, off, gates, gOff) {
       if (bias) for (let p = 0; p < positions; p++) z.set(bias, p * G);
       else z.fill(0);
-      convAdd(z, 0, x, xOff, w.kernel, geometry.input);
+      convAdd(z, 0, xs, xOffsets[row], w.kernel, geometry.input);
       convAdd(z, 0, prev[0], off, w.recurrent, geometry.recurrent);
       const cPrev = prev[1];
       const h = next[0];

@@ -21,12 +21,14 @@ import {
   walkTensor,
   wrapAct,
   biasVector,
-  copyInto,
+  copyF32,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
   recurrentWeights,
-  startWith,
+  inputProjection,
+  projectionVectors,
+  rangeActivation,
   unitsOf,
   type Cell,
   type CellKind,
@@ -126,31 +128,37 @@ export const gruCell: CellKind = {
     if (after) {
       const bIn = b ? b.subarray(0, GM) : null;
       const bRec = b ? b.subarray(GM) : null;
-      const ws = workspace([{ data: kernel, rows: D, cols: GM }, { data: recurrent, rows: M, cols: GM }], [GM, GM, D, M]);
+      // proj = x·W + b_in for a block of steps; per step hz = b_rec + h·U, then the gates from their sums.
+      const ws = workspace([{ data: kernel, rows: D, cols: GM }, { data: recurrent, rows: M, cols: GM }], [GM, GM, 2 * M, M, ...projectionVectors(D, GM)]);
       const [W, U] = ws.matrices;
-      const [xz, hz, vx, vh] = ws.vectors;
+      const [hz, bR, zr, vh, ...pv] = ws.vectors;
+      if (bRec) bR.set(bRec);
+      const input = inputProjection(ws, W, pv, bIn);
+      const recAct = rangeActivation(ws, rec);
+      const candAct = rangeActivation(ws, act);
+      const { proj, stride } = input;
       return {
         ...base,
-        step(x, xOff, prev, next, off, gates, gOff) {
+        blockRows: input.rows,
+        project: input.project,
+        step(row, prev, next, off, gates, gOff) {
           const hp = prev[0];
-          startWith(xz, bIn, GM);
-          copyInto(vx, 0, x, xOff, D);
-          ws.addVecMat(xz, 0, vx, D, W);
-          startWith(hz, bRec, GM);
-          copyInto(vh, 0, hp, off, M);
-          ws.addVecMat(hz, 0, vh, M, U);
+          const p = row * stride;
+          copyF32(vh, 0, hp, off, M);
+          ws.vecMat(hz, 0, bR, 0, vh, U);
+          // zr holds z then r, then is reused for h̃ once r is applied.
+          for (let j = 0; j < 2 * M; j++) zr[j] = proj[p + j] + hz[j];
+          recAct(zr, 0, 2 * M);
+          if (gates) copyF32(gates[0], gOff, zr, 0, M);
+          if (gates) copyF32(gates[1], gOff, zr, M, M);
+          for (let m = 0; m < M; m++) vh[m] = proj[p + 2 * M + m] + zr[M + m] * hz[2 * M + m];
+          candAct(vh, 0, M);
           const h = next[0];
           for (let m = 0; m < M; m++) {
-            const z = rec(xz[m] + hz[m]);
-            const r = rec(xz[M + m] + hz[M + m]);
-            const hh = act(xz[2 * M + m] + r * hz[2 * M + m]);
-            h[off + m] = z * hp[off + m] + (1 - z) * hh;
-            if (gates) {
-              gates[0][gOff + m] = z;
-              gates[1][gOff + m] = r;
-              gates[2][gOff + m] = hh;
-            }
+            const z = zr[m];
+            h[off + m] = z * hp[off + m] + (1 - z) * vh[m];
           }
+          if (gates) copyF32(gates[2], gOff, vh, 0, M);
         },
       };
     }
@@ -168,36 +176,36 @@ export const gruCell: CellKind = {
         { data: uzr, rows: M, cols: 2 * M },
         { data: uh, rows: M, cols: M },
       ],
-      [GM, D, M, M],
+      [2 * M, M, M, M, ...projectionVectors(D, GM)],
     );
     const [W, Uzr, Uh] = ws.matrices;
-    const [xz, vx, vh, rh] = ws.vectors;
-    const zs = new Float64Array(M);
+    const [zr, vh, rh, hh, ...pv] = ws.vectors;
+    const input = inputProjection(ws, W, pv, b);
+    const recAct = rangeActivation(ws, rec);
+    const candAct = rangeActivation(ws, act);
+    const { proj, stride } = input;
     return {
       ...base,
-      step(x, xOff, prev, next, off, gates, gOff) {
+      blockRows: input.rows,
+      project: input.project,
+      step(row, prev, next, off, gates, gOff) {
         const hp = prev[0];
-        startWith(xz, b, GM);
-        copyInto(vx, 0, x, xOff, D);
-        ws.addVecMat(xz, 0, vx, D, W);
-        copyInto(vh, 0, hp, off, M);
-        ws.addVecMat(xz, 0, vh, M, Uzr);
-        for (let m = 0; m < M; m++) {
-          const r = rec(xz[M + m]);
-          zs[m] = rec(xz[m]);
-          rh[m] = r * hp[off + m];
-          if (gates) gates[1][gOff + m] = r;
-        }
-        ws.addVecMat(xz, 2 * M, rh, M, Uh);
+        const p = row * stride;
+        copyF32(vh, 0, hp, off, M);
+        ws.vecMat(zr, 0, proj, p, vh, Uzr);
+        recAct(zr, 0, 2 * M);
+        for (let m = 0; m < M; m++) rh[m] = zr[M + m] * vh[m];
+        ws.vecMat(hh, 0, proj, p + 2 * M, rh, Uh);
+        candAct(hh, 0, M);
         const h = next[0];
         for (let m = 0; m < M; m++) {
-          const z = zs[m];
-          const hh = act(xz[2 * M + m]);
-          h[off + m] = z * hp[off + m] + (1 - z) * hh;
-          if (gates) {
-            gates[0][gOff + m] = z;
-            gates[2][gOff + m] = hh;
-          }
+          const z = zr[m];
+          h[off + m] = z * vh[m] + (1 - z) * hh[m];
+        }
+        if (gates) {
+          copyF32(gates[0], gOff, zr, 0, M);
+          copyF32(gates[1], gOff, zr, M, M);
+          copyF32(gates[2], gOff, hh, 0, M);
         }
       },
     };

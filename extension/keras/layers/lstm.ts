@@ -20,13 +20,14 @@ import {
   walkTensor,
   wrapAct,
   biasVector,
-  copyInto,
+  copyF32,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
   recurrentWeights,
-  stackRows,
-  startWith,
+  inputProjection,
+  projectionVectors,
+  rangeActivation,
   unitsOf,
   type Cell,
   type CellKind,
@@ -105,10 +106,20 @@ export const lstmCell: CellKind = {
     if (b && b.length === 8 * M) b = b.subarray(0, GM).map((v, j) => v + b![GM + j]);
     const act = activationOf(layer, 'activation', 'tanh', env);
     const rec = activationOf(layer, 'recurrent_activation', defaultRecurrentActivation(env), env);
-    // [x_t, h_{t-1}] · [W; U]: one product per step for all four gates.
-    const ws = workspace([{ data: stackRows(w.kernel, w.recurrent), rows: D + M, cols: GM }], [GM, D + M]);
-    const [WU] = ws.matrices;
-    const [z, v] = ws.vectors;
+    // The input part x·W + b for a block of steps as one product; per step z = proj + h·U (all four gates at once).
+    const ws = workspace(
+      [
+        { data: w.kernel, rows: D, cols: GM },
+        { data: w.recurrent, rows: M, cols: GM },
+      ],
+      [GM, M, M, ...projectionVectors(D, GM)],
+    );
+    const [W, U] = ws.matrices;
+    const [z, v, tc, ...pv] = ws.vectors;
+    const input = inputProjection(ws, W, pv, b);
+    const recAct = rangeActivation(ws, rec);
+    const candAct = rangeActivation(ws, act);
+    const { proj, stride } = input;
     return {
       name: 'LSTM',
       description: describe(layer, env),
@@ -117,29 +128,25 @@ export const lstmCell: CellKind = {
       stateCount: 2,
       gates: ['i', 'f', 'g', 'o'],
       flopsPerStep: 2 * (D + M) * GM,
-      step(x, xOff, prev, next, off, gates, gOff) {
-        startWith(z, b, GM);
-        copyInto(v, 0, x, xOff, D);
-        copyInto(v, D, prev[0], off, M);
-        ws.addVecMat(z, 0, v, D + M, WU);
+      blockRows: input.rows,
+      project: input.project,
+      step(row, prev, next, off, gates, gOff) {
+        copyF32(v, 0, prev[0], off, M);
+        ws.vecMat(z, 0, proj, row * stride, v, U);
+        recAct(z, 0, 2 * M);
+        candAct(z, 2 * M, M);
+        recAct(z, 3 * M, M);
         const cPrev = prev[1];
         const h = next[0];
         const c = next[1];
         for (let m = 0; m < M; m++) {
-          const i = rec(z[m]);
-          const f = rec(z[M + m]);
-          const g = act(z[2 * M + m]);
-          const o = rec(z[3 * M + m]);
-          const ct = f * cPrev[off + m] + i * g;
+          const ct = z[M + m] * cPrev[off + m] + z[m] * z[2 * M + m];
           c[off + m] = ct;
-          h[off + m] = o * act(ct);
-          if (gates) {
-            gates[0][gOff + m] = i;
-            gates[1][gOff + m] = f;
-            gates[2][gOff + m] = g;
-            gates[3][gOff + m] = o;
-          }
+          tc[m] = ct;
         }
+        candAct(tc, 0, M);
+        for (let m = 0; m < M; m++) h[off + m] = z[3 * M + m] * tc[m];
+        if (gates) for (let g = 0; g < 4; g++) copyF32(gates[g], gOff, z, g * M, M);
       },
     };
   },

@@ -2,7 +2,8 @@
 // loop (return_sequences, return_state, go_backwards, time_major, stateful, initial_state, masking) with its per-step
 // trace. Each cell module only supplies the math of one step; the products run in recurrentKernel.ts.
 
-import { activationFn, activationName, type ActivationFn } from '../activations';
+import { activationFn, activationName, sigmoid as sigmoidActivation, type ActivationFn } from '../activations';
+import { PANEL, type KernelMatrix, type Workspace } from './recurrentKernel';
 import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { DimLetter, Shape } from '../shapes';
@@ -46,11 +47,18 @@ export interface Cell {
   readonly gates: readonly string[];
   /** 2 FLOPs per multiply-add of one step of one sample (paces cancellation checks; the benchmark reports it). */
   readonly flopsPerStep: number;
+  /** How many (step, sample) inputs project() takes at once: a block, so memory stays bounded for any T. */
+  readonly blockRows: number;
   /**
-   * Input x[xOff, xOff+D); states before in prev[k][off, off+M), after in next[k][off, off+M).
-   * With `gates`, gate k's values go to gates[k][gOff, gOff+M).
+   * The input part of the next `count` (step, sample) pairs at once, inputs x[offsets[r], +D) for r < count (for
+   * the dense cells one matrix product x·W + b); step(r, …) then finishes pair r of this block.
    */
-  step(x: Float64Array, xOff: number, prev: Float64Array[], next: Float64Array[], off: number, gates: Float64Array[] | null, gOff: number): void;
+  project(x: Float64Array, offsets: Int32Array, count: number): void;
+  /**
+   * Finishes pair `row` of the last project(): states before in prev[k][off, off+M), after in next[k][off, off+M),
+   * in float32 as Keras computes. With `gates`, gate k's values go to gates[k][gOff, gOff+M).
+   */
+  step(row: number, prev: Float32Array[], next: Float32Array[], off: number, gates: Float32Array[] | null, gOff: number): void;
 }
 
 /**
@@ -301,23 +309,70 @@ export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonl
   return toF64(w.bias);
 }
 
-/** out[0, n) = bias[0, n), or zeros without a bias. */
-export function startWith(out: Float64Array, bias: Float64Array | null, n: number): void {
-  if (bias) out.set(bias);
-  else out.fill(0, 0, n);
-}
 
 /** dst[dOff, dOff+n) = src[sOff, sOff+n) without allocating a view. */
-export function copyInto(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, n: number): void {
+export function copyInto(dst: Float64Array | Float32Array, dOff: number, src: Float64Array | Float32Array, sOff: number, n: number): void {
+  // A loop: TypedArray.set between element types takes V8's slow generic path, and subarray allocates.
   for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
 }
 
-/** [a; b]: two row-major matrices with the same columns stacked, so [x, h] · [W; U] is one product. */
-export function stackRows(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** copyInto for float32 to float32 only, so the cells' per-step copies stay monomorphic. */
+export function copyF32(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+}
+
+/** An activation over a range of a workspace vector, in place. */
+export type RangeActivation = (a: Float32Array, from: number, n: number) => void;
+
+/** The vectorized kernel for sigmoid and tanh; any other activation element by element as Keras defines it. */
+export function rangeActivation(ws: Workspace, fn: ActivationFn): RangeActivation {
+  if (fn === sigmoidActivation) return ws.sigmoid;
+  if (fn === Math.tanh) return ws.tanh;
+  return (a, from, n) => {
+    for (let j = from; j < from + n; j++) a[j] = fn(a[j]);
+  };
+}
+
+/**
+ * The input projection of a dense cell: proj[r] = b + x_r·W for a block of (step, sample) rows, one matrix product
+ * over float32 copies of the inputs. Rows of proj are `stride` values apart (whole panels).
+ */
+export interface InputProjection {
+  readonly rows: number;
+  readonly stride: number;
+  readonly proj: Float32Array;
+  project(x: Float64Array, offsets: Int32Array, count: number): void;
+}
+
+/** Rows per block: about 256 KB of projections (it stays in cache next to U), at most 128 steps. */
+export const blockRowsFor = (cols: number): number => Math.max(1, Math.min(128, Math.floor(65536 / (Math.ceil(cols / PANEL) * PANEL))));
+
+/** The workspace vectors an input projection needs (append to the workspace's vector sizes): x block, bias, proj. */
+export function projectionVectors(D: number, cols: number): number[] {
+  const rows = blockRowsFor(cols);
+  return [rows * D, cols, rows * Math.ceil(cols / PANEL) * PANEL];
+}
+
+/** The projection over workspace vectors made from projectionVectors (xBlock, bias, proj), with W packed in ws. */
+export function inputProjection(ws: Workspace, W: KernelMatrix, vectors: Float32Array[], bias: ArrayLike<number> | null): InputProjection {
+  const [xBlock, b, proj] = vectors;
+  const D = W.rows;
+  const rows = blockRowsFor(W.cols);
+  const stride = W.panels * PANEL;
+  if (bias) for (let j = 0; j < W.cols; j++) b[j] = bias[j];
+  return {
+    rows,
+    stride,
+    proj,
+    project(x, offsets, count) {
+      for (let r = 0; r < count; r++) {
+        const src = offsets[r];
+        const dst = r * D;
+        for (let j = 0; j < D; j++) xBlock[dst + j] = x[src + j];
+      }
+      ws.matMul(proj, stride, b, xBlock, D, count, W);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -371,11 +426,12 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
     throw new InputError(`"${showName(name)}" was built for ${what} but received (${x.shape.slice(2).join(', ')}).`);
   }
   const isMasked = maskReader(spec.mask, N, T, name);
-  const prev: Float64Array[] = [];
-  const next: Float64Array[] = [];
+  // States in float32, as Keras keeps them.
+  const prev: Float32Array[] = [];
+  const next: Float32Array[] = [];
   for (let k = 0; k < S; k++) {
-    prev.push(new Float64Array(N * M));
-    next.push(new Float64Array(N * M));
+    prev.push(new Float32Array(N * M));
+    next.push(new Float32Array(N * M));
   }
   const init = spec.initialState ?? [];
   if (init.length > 0) {
@@ -394,17 +450,18 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   const sequence = opts.returnSequences ? new Float64Array(N * T * M) : null;
   const last = new Float64Array(N * M);
   let trace: RecurrentTrace | undefined;
-  let gates: Float64Array[] | null = null;
+  let gates: Float32Array[] | null = null;
   let stateKeys: string[] = [];
   let stream: StreamedRecording | null = null;
   if (ctx.trace) {
     // Above the trace memory limit only checkpoints are kept (traceStore.ts): the arrays of every step stay empty.
     const streamed = ctx.traceStore !== undefined;
     const size = streamed ? 0 : T * N * M;
-    const values: RecurrentTrace['values'] = { h: new Float64Array(size) };
+    // Each trace array in its own ArrayBuffer, so a worker can transfer it whole.
+    const values: RecurrentTrace['values'] = { h: new Float32Array(size) };
     stateKeys = cell.description.quantities.filter((q) => q.role === 'state').map((q) => q.key);
     if (stateKeys[0] !== 'h' || stateKeys.length !== S) throw new Error(`the ${cell.name} cell describes states [${stateKeys.join(', ')}] but keeps ${S}, h first`);
-    for (const k of stateKeys) values[k] ??= new Float64Array(size);
+    for (const k of stateKeys) values[k] ??= new Float32Array(size);
     trace = {
       layer: name,
       ...(spec.direction ? { direction: spec.direction } : {}),
@@ -418,7 +475,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       ...(isMasked ? { masked: new Uint8Array(T * N) } : {}),
       values,
     };
-    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = new Float64Array(size)));
+    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = new Float32Array(size)));
     if (ctx.traceStore) {
       // One step's gates of every sample, reused; the recording keeps every K-th step of them.
       if (gates) gates = gates.map(() => new Float32Array(N * M));
@@ -436,10 +493,25 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   const pace = Math.max(1, Math.floor(2e6 / Math.max(1, cell.flopsPerStep * N)));
   let cur = prev;
   let nxt = next;
+  // The input part of a block of (step, sample) pairs at once (one product), then each step's recurrent part.
+  const blockRows = Math.max(1, cell.blockRows);
+  const xOffsets = new Int32Array(blockRows);
+  let row = blockRows;
   for (let s = 0; s < T; s++) {
     const t = opts.goBackwards ? T - 1 - s : s;
     if (trace) trace.timeIndex[s] = t;
     for (let n = 0; n < N; n++) {
+      if (row === blockRows) {
+        let count = 0;
+        for (let i = s * N + n; i < T * N && count < blockRows; i++, count++) {
+          const si = Math.floor(i / N);
+          const ni = i - si * N;
+          const ti = opts.goBackwards ? T - 1 - si : si;
+          xOffsets[count] = opts.timeMajor ? (ti * N + ni) * D : (ni * T + ti) * D;
+        }
+        cell.project(xs, xOffsets, count);
+        row = 0;
+      }
       const off = n * M;
       const tOff = stream ? off : (s * N + n) * M;
       const masked = isMasked !== null && isMasked(n, t);
@@ -449,8 +521,9 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
         if (trace) trace.masked![s * N + n] = 1;
         if (stream && gates) for (const g of gates) g.fill(0, off, off + M);
       } else {
-        cell.step(xs, opts.timeMajor ? (t * N + n) * D : (n * T + t) * D, cur, nxt, off, gates, tOff);
+        cell.step(row, cur, nxt, off, gates, tOff);
       }
+      row++;
       const h = nxt[0];
       if (masked && zeroOut) last.fill(0, off, off + M);
       else copyInto(last, off, h, off, M);
@@ -468,7 +541,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   }
   // The statistics are complete only now.
   if (stream && trace) trace.streamed = stream.info(trace.streamed!.id);
-  return { sequence, last, states: cur, ...(trace ? { trace } : {}) };
+  return { sequence, last, states: cur.map((st) => Float64Array.from(st)), ...(trace ? { trace } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,32 +1,46 @@
-// The one product recurrent cells spend their time in: out += v · W for a row-major W. Done in WebAssembly with
-// 128-bit SIMD (two float64 lanes) when the runtime has it (Node, Electron, browsers since 2021), else in plain JS.
-// Both compute in float64; the module is assembled here from its instructions, so nothing is downloaded or built.
+// The products and activations recurrent cells spend their time in, in float32 as Keras computes:
+//   vecMat  out = init + v · W             (the recurrent product of one step)
+//   matMul  out[r] = init + a[r] · W       (the input projection of a block of steps, one product)
+//   sigmoid, tanh in place                 (vectorized; float64 lanes inside, so the float32 result is correctly
+//                                           rounded but for rare ties: within 1 ulp of Math.tanh / 1/(1+exp(-x)))
+// Three paths: WebAssembly relaxed SIMD (fused multiply-add, f32x4.relaxed_madd) where the runtime has it, plain
+// WebAssembly SIMD (multiply then add), and plain JS. The module is assembled here from its instructions, so nothing
+// is downloaded or built. W is stored packed in panels of 32 columns (each panel K rows × 32 contiguous values), so
+// a step streams W once, front to back, and keeps 32 running sums in registers.
 
-/** A matrix copied into a workspace: rows × cols, stored with its rows padded to a multiple of 4 values. */
+export type KernelBackend = 'relaxed-simd' | 'wasm-simd' | 'js';
+
+/** A matrix packed into a workspace: K rows × N columns as ceil(N/32) panels of K × 32 values (zero padded). */
 export interface KernelMatrix {
   readonly rows: number;
   readonly cols: number;
-  /** Values per stored row (cols rounded up to 4; the padding is zero). */
-  readonly stride: number;
-  /** The stored values (a view into WebAssembly memory, or a plain array). */
-  readonly data: Float64Array;
+  readonly panels: number;
+  readonly data: Float32Array;
 }
 
 export interface Workspace {
-  readonly backend: 'wasm-simd' | 'js';
+  readonly backend: KernelBackend;
   readonly matrices: KernelMatrix[];
-  /** Zeroed vectors of the requested sizes (plus padding the kernel may touch, which it leaves unchanged). */
-  readonly vectors: Float64Array[];
-  /** out[o, o+cols) += v[0, len) · mat (len ≤ mat.rows); out and v must be vectors of this workspace. */
-  addVecMat(out: Float64Array, o: number, v: Float64Array, len: number, mat: KernelMatrix): void;
+  /**
+   * Zeroed float32 vectors of the requested sizes, each padded to a whole panel plus 32 values: the kernels write
+   * whole panels (the padding columns get init's padding back), so a vector must not be shared by two uses.
+   */
+  readonly vectors: Float32Array[];
+  /** out[o, o+N) = init[i, i+N) + v[0, K) · mat (N = mat.cols, K = mat.rows); out, init and v are vectors of this workspace. */
+  vecMat(out: Float32Array, o: number, init: Float32Array, i: number, v: Float32Array, mat: KernelMatrix): void;
+  /** For r < rows: out[r·ldo, +N) = init[0, N) + a[r·lda, +K) · mat (the rows of a block of steps at once). */
+  matMul(out: Float32Array, ldo: number, init: Float32Array, a: Float32Array, lda: number, rows: number, mat: KernelMatrix): void;
+  /** a[from, from+n) = sigmoid(a[...]) and tanh(a[...]) in place. */
+  sigmoid(a: Float32Array, from: number, n: number): void;
+  tanh(a: Float32Array, from: number, n: number): void;
 }
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+/** Columns per panel: 8 f32x4 running sums. */
+export const PANEL = 32;
+const padPanel = (n: number): number => Math.ceil(n / PANEL) * PANEL;
 
 // ---------------------------------------------------------------------------------------------------------
-// The WebAssembly module: (func addVecMat (param out v len mat rowBytes)), all pointers in bytes.
-// Four rows of W per pass (four independent products per output pair, and `out` read and written a quarter as
-// often), two f64x2 lane pairs per inner iteration with advancing pointers; then the remaining rows one at a time.
+// WebAssembly encoding helpers
 
 function leb(n: number): number[] {
   const out: number[] = [];
@@ -49,154 +63,214 @@ const set = (i: number): number[] => [0x21, i];
 const tee = (i: number): number[] => [0x22, i];
 const i32 = (n: number): number[] => [0x41, ...leb(n)]; // small non-negative constants only
 const ADD = [0x6a];
+const SUB = [0x6b];
 const MUL = [0x6c];
-const SHL = [0x74];
-const GT_U = [0x4b];
+const EQZ = [0x45];
 const GE_U = [0x4f];
-const F64_LOAD = (offset: number): number[] => [0x2b, 3, ...leb(offset)];
+const GT_U = [0x4b];
 const simd = (op: number): number[] => [0xfd, ...leb(op)];
 const V_LOAD = (offset: number): number[] => [...simd(0x00), 4, ...leb(offset)];
 const V_STORE = (offset: number): number[] => [...simd(0x0b), 4, ...leb(offset)];
-const SPLAT = simd(0x14); // f64x2.splat
-const F_ADD = simd(0xf0); // f64x2.add
-const F_MUL = simd(0xf2); // f64x2.mul
+const LOAD32_SPLAT_AT = (offset: number): number[] => [...simd(0x09), 2, ...leb(offset)];
+const LOAD64_ZERO = [...simd(0x5d), 3, 0];
+const STORE64_LANE0 = [...simd(0x5b), 3, 0, 0];
+const F32_ADD = simd(0xe4);
+const F32_MUL = simd(0xe6);
+const RELAXED_MADD = simd(0x105); // f32x4.relaxed_madd(a, b, c) = a·b + c, fused where the hardware has FMA
+const F64_ADD = simd(0xf0);
+const F64_SUB = simd(0xf1);
+const F64_MUL = simd(0xf2);
+const F64_DIV = simd(0xf3);
+const F64_MIN = simd(0xf4); // NaN-propagating, so NaN stays NaN through the clamps
+const F64_MAX = simd(0xf5);
+const F64_ABS = simd(0xec);
+const F64_LT = simd(0x49);
+const F64_NEAREST = simd(0x94);
+const PROMOTE = simd(0x5f); // f64x2.promote_low_f32x4
+const DEMOTE = simd(0x5e); // f32x4.demote_f64x2_zero
+const TRUNC_SAT_ZERO = simd(0xfc); // i32x4.trunc_sat_f64x2_s_zero
+const EXTEND_LOW_S = simd(0xc7); // i64x2.extend_low_i32x4_s
+const I64_ADD = simd(0xce);
+const I64_SHL = simd(0xcb);
+const V_AND = simd(0x4e);
+const V_OR = simd(0x50);
+const BITSELECT = simd(0x52);
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
 const END = [0x0b];
 const BR = (depth: number): number[] => [0x0c, depth];
 const BR_IF = (depth: number): number[] => [0x0d, depth];
+const CALL = (f: number): number[] => [0x10, f];
 
-// Parameters, then locals.
-const [OUT, V, LEN, MAT, ROW, K, J, R0, R1, R2, R3, O, A0, A1, A2, A3] = Array.from({ length: 16 }, (_, i) => i);
+function f64Const(x: number): number[] {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setFloat64(0, x, true);
+  dv.setFloat64(8, x, true);
+  return [...simd(0x0c), ...b];
+}
+function i64Const(x: number): number[] {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  dv.setBigInt64(0, BigInt(x), true);
+  dv.setBigInt64(8, BigInt(x), true);
+  return [...simd(0x0c), ...b];
+}
+function bitsConst(hi: number, lo: number): number[] {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  for (const at of [0, 8]) {
+    dv.setUint32(at, lo, true);
+    dv.setUint32(at + 4, hi, true);
+  }
+  return [...simd(0x0c), ...b];
+}
 
-/** a · row[offset] (one f64x2 product), the row pointer advancing with the columns. */
-const product = (a: number, row: number, offset: number): number[] => [...get(a), ...get(row), ...V_LOAD(offset), ...F_MUL];
-
-/** out[offset] += a0·r0 + a1·r1 + a2·r2 + a3·r3 over two lanes, with the address of out in local O. */
-const update4 = (offset: number): number[] => [
-  ...get(O),
-  ...get(O),
-  ...V_LOAD(offset),
-  ...product(A0, R0, offset),
-  ...F_ADD,
-  ...product(A1, R1, offset),
-  ...F_ADD,
-  ...product(A2, R2, offset),
-  ...F_ADD,
-  ...product(A3, R3, offset),
-  ...F_ADD,
-  ...V_STORE(offset),
-];
-
+/** while (!cond) { body } where cond leaves an i32 on the stack. */
+const whileNot = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...cond, ...BR_IF(1), ...body, ...BR(0), ...END, ...END];
 const advance = (local: number, bytes: number): number[] => [...get(local), ...i32(bytes), ...ADD, ...set(local)];
 
-/** for (O = OUT, J = OUT + ROW; O < J; O += step, rows += step) body: pointers advance instead of indexing. */
-const columns = (step: number, rows: number[], body: number[]): number[] => [
-  ...get(OUT),
-  ...set(O),
-  ...get(OUT),
-  ...get(ROW),
-  ...ADD,
-  ...set(J),
-  ...BLOCK,
-  ...LOOP,
-  ...get(O),
-  ...get(J),
-  ...GE_U,
-  ...BR_IF(1),
-  ...body,
-  ...advance(O, step),
-  ...rows.flatMap((r) => advance(r, step)),
-  ...BR(0),
-  ...END,
-  ...END,
-];
+// ---- function 0: vecmat(out, init, v, K, mat, panels) ----
+// Locals after the 6 parameters: W, VP, END_, S (v128), A0..A7 (v128).
+function vecmatBody(relaxed: boolean): number[] {
+  const [OUT, INIT, V, K, MAT, NP, W, VP, VEND, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const A = (i: number): number => 10 + i;
+  const madd = (i: number, at: number): number[] =>
+    relaxed
+      ? [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))]
+      : [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...F32_MUL, ...get(A(i)), ...F32_ADD, ...set(A(i))];
+  const rowAt = (k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S), ...Array.from({ length: 8 }, (_, i) => madd(i, 128 * k)).flat()];
+  // Two rows per pass (half the loop overhead), then the odd last row.
+  const twoRows = [...rowAt(0), ...rowAt(1), ...advance(W, 256), ...advance(VP, 8)];
+  const row = [...rowAt(0), ...advance(W, 128), ...advance(VP, 4)];
+  const panel = [
+    ...Array.from({ length: 8 }, (_, i) => [...get(INIT), ...V_LOAD(16 * i), ...set(A(i))]).flat(),
+    ...get(V),
+    ...set(VP),
+    ...get(V),
+    ...get(K),
+    ...i32(2),
+    ...[0x74], // i32.shl
+    ...ADD,
+    ...set(VEND),
+    ...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows),
+    ...whileNot([...get(VP), ...get(VEND), ...GE_U], row),
+    ...Array.from({ length: 8 }, (_, i) => [...get(OUT), ...get(A(i)), ...V_STORE(16 * i)]).flat(),
+    ...advance(OUT, 128),
+    ...advance(INIT, 128),
+    ...get(NP),
+    ...i32(1),
+    ...SUB,
+    ...set(NP),
+  ];
+  const code = [...get(MAT), ...set(W), ...whileNot([...get(NP), ...EQZ], panel), ...END];
+  return [...vec([[3, I32], [9, V128]]), ...code];
+}
 
-const splatRow = (a: number, offset: number): number[] => [...get(O), ...F64_LOAD(offset), ...SPLAT, ...set(a)];
+// ---- function 1: matmul(out, ldoBytes, init, a, ldaBytes, rows, K, mat, panels) ----
+// Rows in pairs over blocks of 16 columns: each W value loaded once serves both rows (8 running sums), which halves
+// the loads of W against one row at a time; an odd last row goes through vecmat.
+function matmulBody(relaxed: boolean): number[] {
+  const [OUT, LDO, INIT, A, LDA, ROWS, K, MAT, NP] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [B, WP, AP0, AP1, AEND, OB] = [9, 10, 11, 12, 13, 14];
+  const [S0, S1] = [15, 16];
+  const Wv = (i: number): number => 17 + i;
+  const ACC = (i: number): number => 21 + i;
+  const madd = (s: number, w: number, acc: number): number[] =>
+    relaxed ? [...get(s), ...get(w), ...get(acc), ...RELAXED_MADD, ...set(acc)] : [...get(s), ...get(w), ...F32_MUL, ...get(acc), ...F32_ADD, ...set(acc)];
+  const inner = [
+    ...get(AP0), ...LOAD32_SPLAT_AT(0), ...set(S0),
+    ...get(AP1), ...LOAD32_SPLAT_AT(0), ...set(S1),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(WP), ...V_LOAD(16 * i), ...set(Wv(i))]),
+    ...[0, 1, 2, 3].flatMap((i) => [...madd(S0, Wv(i), ACC(i)), ...madd(S1, Wv(i), ACC(4 + i))]),
+    ...advance(WP, 128), ...advance(AP0, 4), ...advance(AP1, 4),
+  ];
+  const block = [
+    // OB = B·64 (bytes into a row of out and into init)
+    ...get(B), ...i32(6), ...[0x74], ...set(OB),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(INIT), ...get(OB), ...ADD, ...V_LOAD(16 * i), ...tee(ACC(i)), ...set(ACC(4 + i))]),
+    // WP = MAT + (B >> 1)·K·128 + (B & 1)·64
+    ...get(MAT), ...get(B), ...i32(1), ...[0x76], ...get(K), ...MUL, ...i32(7), ...[0x74], ...ADD,
+    ...get(B), ...i32(1), ...[0x71], ...i32(6), ...[0x74], ...ADD, ...set(WP),
+    ...get(A), ...set(AP0), ...get(A), ...get(LDA), ...ADD, ...set(AP1),
+    ...get(A), ...get(K), ...i32(2), ...[0x74], ...ADD, ...set(AEND),
+    ...whileNot([...get(AP0), ...get(AEND), ...GE_U], inner),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(OUT), ...get(OB), ...ADD, ...get(ACC(i)), ...V_STORE(16 * i)]),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(OUT), ...get(LDO), ...ADD, ...get(OB), ...ADD, ...get(ACC(4 + i)), ...V_STORE(16 * i)]),
+    ...advance(B, 1),
+  ];
+  const pair = [
+    ...i32(0), ...set(B),
+    ...whileNot([...get(B), ...get(NP), ...i32(1), ...[0x74], ...GE_U], block),
+    ...get(OUT), ...get(LDO), ...i32(1), ...[0x74], ...ADD, ...set(OUT),
+    ...get(A), ...get(LDA), ...i32(1), ...[0x74], ...ADD, ...set(A),
+    ...get(ROWS), ...i32(2), ...SUB, ...set(ROWS),
+  ];
+  const code = [
+    ...whileNot([...get(ROWS), ...i32(2), ...[0x49]], pair), // i32.lt_u: stop below two rows
+    ...get(ROWS), ...[0x04, 0x40], // if (ROWS)
+    ...get(OUT), ...get(INIT), ...get(A), ...get(K), ...get(MAT), ...get(NP), ...CALL(0),
+    ...END,
+    ...END,
+  ];
+  return [...vec([[6, I32], [14, V128]]), ...code];
+}
 
-const CODE = [
-  // Rows in fours: while (K + 4 <= LEN)
-  ...BLOCK,
-  ...LOOP,
-  ...get(K),
-  ...i32(4),
-  ...ADD,
-  ...get(LEN),
-  ...GT_U,
-  ...BR_IF(1),
-  ...get(V),
-  ...get(K),
-  ...i32(3),
-  ...SHL,
-  ...ADD,
-  ...set(O),
-  ...splatRow(A0, 0),
-  ...splatRow(A1, 8),
-  ...splatRow(A2, 16),
-  ...splatRow(A3, 24),
-  ...get(MAT),
-  ...get(K),
-  ...get(ROW),
-  ...MUL,
-  ...ADD,
-  ...tee(R0),
-  ...get(ROW),
-  ...ADD,
-  ...tee(R1),
-  ...get(ROW),
-  ...ADD,
-  ...tee(R2),
-  ...get(ROW),
-  ...ADD,
-  ...set(R3),
-  ...columns(32, [R0, R1, R2, R3], [...update4(0), ...update4(16)]),
-  ...get(K),
-  ...i32(4),
-  ...ADD,
-  ...set(K),
-  ...BR(0),
-  ...END,
-  ...END,
-  // The remaining rows one at a time: while (K < LEN)
-  ...BLOCK,
-  ...LOOP,
-  ...get(K),
-  ...get(LEN),
-  ...GE_U,
-  ...BR_IF(1),
-  ...get(V),
-  ...get(K),
-  ...i32(3),
-  ...SHL,
-  ...ADD,
-  ...set(O),
-  ...splatRow(A0, 0),
-  ...get(MAT),
-  ...get(K),
-  ...get(ROW),
-  ...MUL,
-  ...ADD,
-  ...set(R0),
-  ...columns(16, [R0], [...get(O), ...get(O), ...V_LOAD(0), ...product(A0, R0, 0), ...F_ADD, ...V_STORE(0)]),
-  ...get(K),
-  ...i32(1),
-  ...ADD,
-  ...set(K),
-  ...BR(0),
-  ...END,
-  ...END,
-  ...END,
-];
+// ---- exp over f64x2 (the value on the stack, left on the stack), with locals X, N, P of type v128 ----
+// x clamped to ±708 (NaN stays NaN), n = nearest(x·log2 e), r = x − n·ln2 (two parts), e^r by its Taylor series to
+// r^10 (|r| ≤ 0.347: relative error 2e-13, far below float32's 6e-8), times 2^n built in the exponent bits.
+function expF64(X: number, N: number, P: number): number[] {
+  const coeffs: number[] = [];
+  let f = 1;
+  for (let k = 0; k <= 10; k++) {
+    if (k > 0) f *= k;
+    coeffs.push(1 / f);
+  }
+  const horner: number[] = [...f64Const(coeffs[10])];
+  for (let k = 9; k >= 0; k--) horner.push(...get(P), ...F64_MUL, ...f64Const(coeffs[k]), ...F64_ADD);
+  return [
+    ...f64Const(708), ...F64_MIN, ...f64Const(-708), ...F64_MAX, ...set(X),
+    ...get(X), ...f64Const(Math.LOG2E), ...F64_MUL, ...F64_NEAREST, ...set(N),
+    ...get(X), ...get(N), ...f64Const(0.6931471803691238), ...F64_MUL, ...F64_SUB,
+    ...get(N), ...f64Const(1.9082149292705877e-10), ...F64_MUL, ...F64_SUB, ...set(P),
+    ...horner,
+    ...get(N), ...TRUNC_SAT_ZERO, ...EXTEND_LOW_S, ...i64Const(1023), ...I64_ADD, ...i32(52), ...I64_SHL,
+    ...F64_MUL,
+  ];
+}
 
-function moduleBytes(): Uint8Array {
-  const body = [...vec([[7, I32], [4, V128]]), ...CODE];
+// ---- functions 2 and 3: sigmoid(ptr, pairs), tanh(ptr, pairs): in place over float32 pairs ----
+function activationBody(kind: 'sigmoid' | 'tanh'): number[] {
+  const [PTR, PAIRS, X, N, P, Y, AX] = [0, 1, 2, 3, 4, 5, 6];
+  const load = [...get(PTR), ...get(PTR), ...LOAD64_ZERO, ...PROMOTE, ...set(Y)];
+  const value =
+    kind === 'sigmoid'
+      ? // 1 / (1 + e^(−x))
+        [...f64Const(1), ...f64Const(1), ...f64Const(0), ...get(Y), ...F64_SUB, ...expF64(X, N, P), ...F64_ADD, ...F64_DIV]
+      : // |x| < 2^-12: x (tanh x = x within float32 rounding there); else sign(x)·(1 − 2/(e^(2|x|) + 1))
+        [
+          ...get(Y), ...F64_ABS, ...set(AX),
+          ...get(Y),
+          ...bitsConst(0x80000000, 0), ...get(Y), ...V_AND,
+          ...f64Const(1), ...f64Const(2), ...get(AX), ...get(AX), ...F64_ADD, ...expF64(X, N, P), ...f64Const(1), ...F64_ADD, ...F64_DIV, ...F64_SUB,
+          ...V_OR,
+          ...get(AX), ...f64Const(2 ** -12), ...F64_LT,
+          ...BITSELECT,
+        ];
+  const body = [...load, ...value, ...DEMOTE, ...STORE64_LANE0, ...advance(PTR, 8), ...get(PAIRS), ...i32(1), ...SUB, ...set(PAIRS)];
+  return [...vec([[5, V128]]), ...whileNot([...get(PAIRS), ...EQZ], body), ...END];
+}
+
+function moduleBytes(relaxed: boolean): Uint8Array {
+  const fn = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), 0x00];
+  const bodies = [vecmatBody(relaxed), matmulBody(relaxed), activationBody('sigmoid'), activationBody('tanh')];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0x00]])),
+    ...section(1, vec([fn(6), fn(9), fn(2)])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('addVecMat'), 0x00, 0x00]])),
-    ...section(10, vec([[...leb(body.length), ...body]])),
+    ...section(3, vec([[0], [1], [2], [2]])),
+    ...section(7, vec([[...name('vecmat'), 0x00, 0], [...name('matmul'), 0x00, 1], [...name('sigmoid'), 0x00, 2], [...name('tanh'), 0x00, 3]])),
+    ...section(10, vec(bodies.map((b) => [...leb(b.length), ...b]))),
   ]);
 }
 
@@ -209,104 +283,184 @@ interface WasmApi {
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-let compiled: object | null | undefined;
+const compiled = new Map<'relaxed-simd' | 'wasm-simd', object | null>();
 
-/** The compiled module, or null where WebAssembly SIMD is missing (then the JS kernel runs). */
-function wasmModule(): object | null {
-  if (compiled !== undefined) return compiled;
+/**
+ * Node 20's V8 ships relaxed SIMD behind a flag (Electron and browsers have it on). The flag only admits more
+ * instructions, so setting it before the first compile is harmless; where Node's built-ins are absent (web), skip.
+ */
+function enableRelaxedSimdFlag(): void {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
-    const bytes = moduleBytes();
-    compiled = wasm && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+    const v8 = proc?.getBuiltinModule?.('v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+    v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
   } catch {
-    compiled = null;
+    // not Node, or the flag is unknown: the plain SIMD path runs
   }
-  return compiled;
+}
+
+/** The compiled module of a path, or null where the runtime lacks it. */
+function wasmModule(backend: 'relaxed-simd' | 'wasm-simd'): object | null {
+  if (compiled.has(backend)) return compiled.get(backend)!;
+  let mod: object | null = null;
+  try {
+    const bytes = moduleBytes(backend === 'relaxed-simd');
+    if (wasm) {
+      let ok = wasm.validate(bytes);
+      if (!ok && backend === 'relaxed-simd') {
+        enableRelaxedSimdFlag();
+        ok = wasm.validate(bytes);
+      }
+      mod = ok ? new wasm.Module(bytes) : null;
+    }
+  } catch {
+    mod = null;
+  }
+  compiled.set(backend, mod);
+  return mod;
+}
+
+/** The paths this runtime can run, fastest first (always ends with 'js'). */
+export function availableKernels(): KernelBackend[] {
+  const out: KernelBackend[] = [];
+  if (wasmModule('relaxed-simd')) out.push('relaxed-simd');
+  if (wasmModule('wasm-simd')) out.push('wasm-simd');
+  out.push('js');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plain JS: the same packed layout and order of work; sums in float64 and rounded once into the float32 output.
+
+function vecMatJs(out: Float32Array, o: number, init: Float32Array, i: number, v: Float32Array, vo: number, mat: KernelMatrix): void {
+  const { rows: K, panels, data } = mat;
+  const acc = new Float64Array(PANEL);
+  for (let p = 0; p < panels; p++) {
+    for (let j = 0; j < PANEL; j++) acc[j] = init[i + p * PANEL + j];
+    let w = p * K * PANEL;
+    for (let k = 0; k < K; k++, w += PANEL) {
+      const a = v[vo + k];
+      for (let j = 0; j < PANEL; j++) acc[j] += a * data[w + j];
+    }
+    for (let j = 0; j < PANEL; j++) out[o + p * PANEL + j] = acc[j];
+  }
+}
+
+export const sigmoidScalar = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+function jsWorkspace(mats: KernelMatrix[], vectors: Float32Array[]): Workspace {
+  return {
+    backend: 'js',
+    matrices: mats,
+    vectors,
+    vecMat(out, o, init, i, v, mat) {
+      vecMatJs(out, o, init, i, v, 0, mat);
+    },
+    matMul(out, ldo, init, a, lda, rows, mat) {
+      for (let r = 0; r < rows; r++) vecMatJs(out, r * ldo, init, 0, a, r * lda, mat);
+    },
+    sigmoid(a, from, n) {
+      for (let j = from; j < from + n; j++) a[j] = sigmoidScalar(a[j]);
+    },
+    tanh(a, from, n) {
+      for (let j = from; j < from + n; j++) a[j] = Math.tanh(a[j]);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** Plain JS: four rows per pass over contiguous columns, the same order of work as the WebAssembly kernel. */
-function addVecMatJs(out: Float64Array, o: number, v: Float64Array, len: number, mat: KernelMatrix): void {
-  const { cols, stride, data } = mat;
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const a0 = v[k];
-    const a1 = v[k + 1];
-    const a2 = v[k + 2];
-    const a3 = v[k + 3];
-    const r0 = k * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const r3 = r2 + stride;
-    for (let j = 0; j < cols; j++) out[o + j] += a0 * data[r0 + j] + a1 * data[r1 + j] + a2 * data[r2 + j] + a3 * data[r3 + j];
-  }
-  for (; k < len; k++) {
-    const a = v[k];
-    const r = k * stride;
-    for (let j = 0; j < cols; j++) out[o + j] += a * data[r + j];
-  }
-}
-
 export interface MatrixSpec {
-  data: Float64Array;
+  /** Row-major rows × cols. */
+  data: Float32Array | Float64Array | readonly number[];
   rows: number;
   cols: number;
 }
 
-/** Copies a row-major matrix into padded rows of `into`. */
-function fill(into: Float64Array, m: MatrixSpec, stride: number): void {
-  for (let r = 0; r < m.rows; r++) into.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), r * stride);
+/** Copies a row-major matrix into panels of 32 columns (native row copies). */
+function pack(into: Float32Array, m: MatrixSpec): void {
+  const { rows: K, cols: N } = m;
+  // One float32 copy first (a native conversion), then monomorphic row loops.
+  const data = m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
+  for (let p = 0; p * PANEL < N; p++) {
+    const base = p * K * PANEL;
+    const col = p * PANEL;
+    const width = Math.min(PANEL, N - col);
+    for (let k = 0; k < K; k++) {
+      const src = k * N + col;
+      const dst = base + k * PANEL;
+      for (let j = 0; j < width; j++) into[dst + j] = data[src + j];
+    }
+  }
 }
 
-let preferred: 'js' | 'wasm-simd' | 'auto' = 'auto';
+let preferred: KernelBackend | 'auto' = 'auto';
 
-/** Which kernel new workspaces use: WebAssembly SIMD where available ('auto'), or one forced (tests run both). */
-export function preferKernel(backend: 'js' | 'wasm-simd' | 'auto'): void {
+/** Which path new workspaces use: the fastest available ('auto'), or one forced (tests run each). */
+export function preferKernel(backend: KernelBackend | 'auto'): void {
   preferred = backend;
 }
 
-/** A workspace holding the given matrices and vectors, allocated once per layer run. */
-export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend = preferred): Workspace {
-  const mod = backend === 'js' ? null : wasmModule();
-  if (backend === 'wasm-simd' && !mod) throw new Error('WebAssembly SIMD is not available in this runtime.');
+/** The path 'auto' picks in this runtime. */
+export function kernelBackend(): KernelBackend {
+  return preferred === 'auto' ? availableKernels()[0] : preferred;
+}
+
+const matrixValues = (m: MatrixSpec): number => Math.ceil(m.cols / PANEL) * PANEL * m.rows;
+const vectorValues = (n: number): number => padPanel(n) + PANEL;
+
+/** A workspace holding the given matrices (packed) and zeroed vectors, allocated once per layer run. */
+export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend: KernelBackend | 'auto' = preferred): Workspace {
+  const chosen = backend === 'auto' ? availableKernels()[0] : backend;
+  const mod = chosen === 'js' ? null : wasmModule(chosen);
+  if (chosen !== 'js' && !mod) throw new Error(`The ${chosen} kernel is not available in this runtime.`);
   if (!mod) {
     const mats = matrices.map((m) => {
-      const stride = pad4(m.cols);
-      const data = new Float64Array(m.rows * stride);
-      fill(data, m, stride);
-      return { rows: m.rows, cols: m.cols, stride, data };
+      const data = new Float32Array(matrixValues(m));
+      pack(data, m);
+      return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), data };
     });
-    return { backend: 'js', matrices: mats, vectors: vectorSizes.map((n) => new Float64Array(pad4(n) + 4)), addVecMat: addVecMatJs };
+    return jsWorkspace(mats, vectorSizes.map((n) => new Float32Array(vectorValues(n))));
   }
-  // One memory, laid out as [matrices][vectors], every block 16-byte aligned (lengths are multiples of 4 values).
-  const layout: number[] = [];
+  // One memory laid out as [matrices][vectors], every block 128-byte aligned (lengths are multiples of 32 values).
   let values = 0;
-  for (const m of matrices) {
-    layout.push(values);
-    values += m.rows * pad4(m.cols);
-  }
-  const vectorAt: number[] = [];
-  for (const n of vectorSizes) {
-    vectorAt.push(values);
-    values += pad4(n) + 4;
-  }
-  const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil((values * 8) / 65536)) });
-  const instance = new wasm!.Instance(mod, { env: { memory } });
-  const kernel = instance.exports.addVecMat as (out: number, v: number, len: number, mat: number, rowBytes: number) => void;
+  const at = (n: number): number => {
+    const start = values;
+    values += n;
+    return start;
+  };
+  const matAt = matrices.map((m) => at(matrixValues(m)));
+  const vecAt = vectorSizes.map((n) => at(vectorValues(n)));
+  const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil((values * 4) / 65536)) });
+  const ex = new wasm!.Instance(mod, { env: { memory } }).exports;
+  const vecmat = ex.vecmat as (out: number, init: number, v: number, K: number, mat: number, panels: number) => void;
+  const matmul = ex.matmul as (out: number, ldo: number, init: number, a: number, lda: number, rows: number, K: number, mat: number, panels: number) => void;
+  const sig = ex.sigmoid as (ptr: number, pairs: number) => void;
+  const th = ex.tanh as (ptr: number, pairs: number) => void;
   const buffer = memory.buffer;
   const mats = matrices.map((m, i) => {
-    const stride = pad4(m.cols);
-    const data = new Float64Array(buffer, layout[i] * 8, m.rows * stride);
-    fill(data, m, stride);
-    return { rows: m.rows, cols: m.cols, stride, data };
+    const data = new Float32Array(buffer, matAt[i] * 4, matrixValues(m));
+    pack(data, m);
+    return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), data };
   });
-  const vectors = vectorSizes.map((n, i) => new Float64Array(buffer, vectorAt[i] * 8, pad4(n) + 4));
+  const vectors = vectorSizes.map((n, i) => new Float32Array(buffer, vecAt[i] * 4, vectorValues(n)));
+  // The odd last value of a range is done in JS, so a pair never reaches into the next range.
+  const elementwise = (f: (ptr: number, pairs: number) => void, scalar: (x: number) => number) => (a: Float32Array, from: number, n: number) => {
+    const pairs = n >> 1;
+    if (pairs) f(a.byteOffset + from * 4, pairs);
+    if (n & 1) a[from + n - 1] = scalar(a[from + n - 1]);
+  };
   return {
-    backend: 'wasm-simd',
+    backend: chosen,
     matrices: mats,
     vectors,
-    addVecMat(out, o, v, len, mat) {
-      kernel(out.byteOffset + o * 8, v.byteOffset, len, mat.data.byteOffset, mat.stride * 8);
+    vecMat(out, o, init, i, v, mat) {
+      vecmat(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels);
     },
+    matMul(out, ldo, init, a, lda, rows, mat) {
+      if (rows > 0) matmul(out.byteOffset, ldo * 4, init.byteOffset, a.byteOffset, lda * 4, rows, mat.rows, mat.data.byteOffset, mat.panels);
+    },
+    sigmoid: elementwise(sig, sigmoidScalar),
+    tanh: elementwise(th, Math.tanh),
   };
 }

@@ -11,13 +11,14 @@ import {
   actSymbol,
   addVectors,
   biasVector,
-  copyInto,
+  copyF32,
   fillEquation,
   recurrentLayer,
   recurrentWeights,
   sliceOf,
-  stackRows,
-  startWith,
+  inputProjection,
+  projectionVectors,
+  rangeActivation,
   storedCellTensors,
   unitsOf,
   vecMat,
@@ -66,10 +67,19 @@ export const simpleRnnCell: CellKind = {
     const w = recurrentWeights(layer, D, M, 1);
     const b = biasVector(layer, w, [M], `M=${M} units need (${M},)`);
     const act = activationOf(layer, 'activation', 'tanh', env);
-    // [x_t, h_{t-1}] · [W_x; W_h]: one product per step.
-    const ws = workspace([{ data: stackRows(w.kernel, w.recurrent), rows: D + M, cols: M }], [M, D + M]);
-    const [WU] = ws.matrices;
-    const [pre, v] = ws.vectors;
+    // x·W_x + b for a block of steps as one product; per step pre = proj + h·W_h.
+    const ws = workspace(
+      [
+        { data: w.kernel, rows: D, cols: M },
+        { data: w.recurrent, rows: M, cols: M },
+      ],
+      [M, M, ...projectionVectors(D, M)],
+    );
+    const [W, U] = ws.matrices;
+    const [pre, v, ...pv] = ws.vectors;
+    const input = inputProjection(ws, W, pv, b);
+    const hAct = rangeActivation(ws, act);
+    const { proj, stride } = input;
     return {
       name: 'SimpleRNN',
       description: describe(layer),
@@ -78,14 +88,14 @@ export const simpleRnnCell: CellKind = {
       stateCount: 1,
       gates: ['pre'],
       flopsPerStep: 2 * (D + M) * M,
-      step(x, xOff, prev, next, off, gates, gOff) {
-        startWith(pre, b, M);
-        copyInto(v, 0, x, xOff, D);
-        copyInto(v, D, prev[0], off, M);
-        ws.addVecMat(pre, 0, v, D + M, WU);
-        const h = next[0];
-        for (let m = 0; m < M; m++) h[off + m] = act(pre[m]);
-        if (gates) copyInto(gates[0], gOff, pre, 0, M);
+      blockRows: input.rows,
+      project: input.project,
+      step(row, prev, next, off, gates, gOff) {
+        copyF32(v, 0, prev[0], off, M);
+        ws.vecMat(pre, 0, proj, row * stride, v, U);
+        if (gates) copyF32(gates[0], gOff, pre, 0, M);
+        hAct(pre, 0, M);
+        copyF32(next[0], off, pre, 0, M);
       },
     };
   },

@@ -108,7 +108,8 @@ export interface RecurrentTrace {
   /** Whether each (step, sample) was masked out: states hold the carried value, gates hold 0. Omitted when no mask. */
   masked?: Uint8Array;
   /** The quantities by key (cell.quantities): h always, the other states always, the gates only with traceGates. */
-  values: { h: Float64Array } & Record<string, Float64Array>;
+  /** Float32, as Keras computes; each array owns its whole ArrayBuffer, so a worker can transfer it without a copy. */
+  values: { h: Float32Array } & Record<string, Float32Array>;
   /** A long run's trace kept as checkpoints: `values` hold no steps (empty arrays) and windows come from the run's TraceStore. */
   streamed?: StreamedTraceInfo;
 }
