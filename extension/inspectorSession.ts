@@ -392,6 +392,8 @@ export class InspectorSession implements vscode.Disposable {
       case 'trace-csv':
       case 'trace-json': {
         if (!run) throw new Error('Run the forward pass first: there is no trace to export yet.');
+        // A trace kept as checkpoints is over the trace limit in full: its text would be larger still.
+        if (run.traces.some((t) => t.streamed)) throw new Error('This run kept its trace as checkpoints because in full it is over kerasRnnInspector.traceMemoryLimitMB, so it is not exported whole; run a shorter T to export it, or read any step in the table.');
         if (req.format === 'trace-csv') {
           bytes = new TextEncoder().encode(tracesToCsv(run.traces));
           ext = 'csv';
