@@ -1,14 +1,20 @@
 // Builds the bundles: the extension host (cjs/node, vscode external), one worker thread serving both model reading
-// and forward passes (dist/worker.js: one copy of the core instead of two), the webview (browser iife) and the CLI
-// (dist/cli.js, run from the repo, not shipped in the .vsix).
+// and forward passes (dist/worker.js), the webview (browser iife) and the CLI (dist/cli.js, run from the repo, not
+// shipped in the .vsix). The Node host and the worker share ONE copy of the core (extension/keras/): dist/worker.js
+// also exports every core module (`__core`, keyed by path), and the host bundle takes its core imports from it
+// (`require('./worker.js')`, see coreFromWorker) instead of bundling a second copy.
 //   node esbuild.mjs                 development: source maps, not minified
 //   node esbuild.mjs --production    what the .vsix ships: minified, no source maps (vscode:prepublish)
 //   node esbuild.mjs --watch         rebuild on change
 //   node esbuild.mjs --metafile      also write dist/meta/<bundle>.json (what is inside each bundle, for esbuild's analyzer)
 import * as esbuild from 'esbuild';
 import { webBuilds } from './scripts/web-builds.mjs';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const CORE_DIR = join(root, 'extension', 'keras');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -26,17 +32,52 @@ const common = {
 };
 
 const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
+
+/** Every core module, as a key the host and the worker agree on: its path from the repo root. */
+function coreModules(dir = CORE_DIR) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? coreModules(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [relative(root, join(dir, e.name)).split('\\').join('/')] : []);
+}
+
+/** The worker's entry: its two message handlers, plus every core module exported for the host as `__core[path]`. */
+function workerEntry() {
+  const mods = coreModules();
+  return [
+    "import './extension/worker';",
+    ...mods.map((m, i) => `import * as m${i} from './${m}';`),
+    `export const __core = { ${mods.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(', ')} };`,
+  ].join('\n');
+}
+
+/** Host bundle plugin: an import of a core module from outside the core becomes `require('./worker.js').__core[path]`. */
+const coreFromWorker = {
+  name: 'core-from-worker',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      if (args.namespace === 'core-proxy') return { path: './worker.js', external: true };
+      if (args.importer.startsWith(CORE_DIR)) return undefined;
+      const base = resolve(args.resolveDir, args.path);
+      const file = [base, `${base}.ts`, join(base, 'index.ts')].find((f) => f.startsWith(CORE_DIR) && f.endsWith('.ts') && existsSync(f));
+      return file ? { path: relative(root, file).split('\\').join('/'), namespace: 'core-proxy' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'core-proxy' }, (args) => ({
+      contents: `module.exports = require('./worker.js').__core[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
 const browser = { ...common, platform: 'browser', format: 'iife' };
 
 /** One entry per bundle; add new ones here (e.g. the web extension's dist/web/*). */
 const builds = [
-  { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js' },
-  { ...node, entryPoints: ['extension/worker.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', plugins: [coreFromWorker] },
+  { ...node, stdin: { contents: workerEntry(), resolveDir: root, sourcefile: 'worker-entry.ts', loader: 'ts' }, outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...browser, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
   // The web extension (vscode.dev, github.dev): dist/web/extension.js and its Web Worker dist/web/worker.js.
   ...webBuilds(common),
-].filter((b) => existsSync(b.entryPoints[0]));
+].filter((b) => b.stdin || existsSync(b.entryPoints[0]));
 
 // Stale bundles from older layouts (two workers) and stale maps in a production build must not be packaged.
 for (const f of ['dist/forwardWorker.js', 'dist/summaryWorker.js', 'dist/forwardWorker.js.map', 'dist/summaryWorker.js.map']) rmSync(f, { force: true });

@@ -1,7 +1,7 @@
 // activate(): wires the model store, tree, custom editor, panels, commands, Python hover and status bar.
 // Nothing else happens here; each piece lives in its own module.
 
-import { bundleLoadStartedAt } from './activationClock';
+import { bundleLoadStartedAt, bundleLoadStartedCpu, cpuMsSince } from './activationClock';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { ModelStore } from './models';
@@ -17,6 +17,10 @@ import { showName } from './keras/safeText';
 import { setLogChannel } from './log';
 import { onDidChangeSettings, syncH5Association } from './settings';
 
+// Every import above has been evaluated: the bundle is loaded.
+const bundleLoadMs = performance.now() - bundleLoadStartedAt;
+const bundleLoadCpuMs = cpuMsSince(bundleLoadStartedCpu);
+
 /** What activate() returns: the pieces tests inspect. */
 export interface ExtensionApi {
   models: ModelStore;
@@ -30,6 +34,7 @@ export interface ExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const activateStartedAt = performance.now();
+  const activateStartedCpu = process.cpuUsage();
   const log = vscode.window.createOutputChannel('Keras RNN Inspector', { log: true });
   setLogChannel(log);
   // One worker bundle (dist/worker.js) reads untrusted files and runs forward passes, never the extension host.
@@ -96,9 +101,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   // Only when the user turned it on (or left our own entry behind): reading one setting costs nothing here.
   void syncH5Association(EDITOR_VIEW_TYPE_H5).catch((err) => log.warn(`workbench.editorAssociations not updated: ${String(err)}`));
-  const end = performance.now();
-  // bench/activation.ts reads this line: the extension's own activation work, bundle loading included.
-  log.info(`activated in ${(end - bundleLoadStartedAt).toFixed(1)} ms (loading the bundle ${(activateStartedAt - bundleLoadStartedAt).toFixed(1)} ms, activate() ${(end - activateStartedAt).toFixed(1)} ms; VS Code ${vscode.version})`);
+  const activateMs = performance.now() - activateStartedAt;
+  const activateCpuMs = cpuMsSince(activateStartedCpu);
+  // bench/activation.ts reads this line: the extension's own activation work (loading the bundle + activate()).
+  log.info(`activated in ${(bundleLoadMs + activateMs).toFixed(1)} ms (loading the bundle ${bundleLoadMs.toFixed(1)} ms, activate() ${activateMs.toFixed(1)} ms; CPU ${(bundleLoadCpuMs + activateCpuMs).toFixed(1)} ms = ${bundleLoadCpuMs.toFixed(1)} + ${activateCpuMs.toFixed(1)}; VS Code ${vscode.version})`);
   return { models, layerTree, treeView, panels, editors, statusBar, hover };
 }
 

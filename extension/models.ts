@@ -6,6 +6,7 @@
 // read it within the limits. The forward pass never runs here (see forwardRunner.ts).
 
 import * as vscode from 'vscode';
+import { logOpen } from './log';
 import { existsSync } from 'node:fs';
 import { loadModelFromSource } from './keras/document';
 import { memorySource } from './keras/container/bytes';
@@ -153,7 +154,7 @@ export class ModelStore implements vscode.Disposable {
       source = await this.readSource(uri);
     } catch (e) {
       const message = describeThrown(e);
-      this.log.warn(`${shown}: ${message}`);
+      logOpen(shown, performance.now() - t0, { error: message });
       throw new ModelLoadError(uri, message, true);
     }
     const { config } = source;
@@ -161,12 +162,11 @@ export class ModelStore implements vscode.Disposable {
     const out = this.workers ? await this.workers.read(source.model, config) : await summarizeFile(source.model, config);
     const loadMs = performance.now() - t0;
     if (out.type === 'error') {
-      if (!out.expected) this.log.error(`reading ${shown} failed unexpectedly: ${out.message}`);
-      else this.log.warn(`${shown}: ${out.message}`);
+      logOpen(shown, loadMs, { error: out.message, expected: out.expected });
       throw new ModelLoadError(uri, out.message, out.expected, out.needsArchitecture);
     }
     const { summary, inputs, notExecutable } = out;
-    this.log.info(`read ${shown}${useWorker ? ' (worker)' : ''}: ${summary.format}, ${summary.layers.length} layers, ${summary.totalParams} params in ${loadMs.toFixed(0)} ms`);
+    logOpen(shown, loadMs, { layers: summary.layers.length, params: summary.totalParams, format: `${summary.format}${useWorker ? ', read in the worker' : ''}` });
     let doc: Promise<ModelDocument> | undefined;
     const document = () =>
       (doc ??= readModelFile(uri).then((m) => loadModelFromSource(memorySource(m.bytes, m.name), config ? { config } : {})));

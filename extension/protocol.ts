@@ -212,6 +212,8 @@ export type HostMessage =
   | { type: 'runError'; runId: number; message: string; kind: 'input' | 'unsupported' | 'file' | 'internal' }
   /** The run was cancelled by the user (webview Cancel or the notification's Cancel). */
   | { type: 'runCancelled'; runId: number }
+  /** Display settings (kerasRnnInspector.digits: significant digits shown), after init and whenever they change. */
+  | { type: 'settings'; digits: number }
   /** Put this input in the input editor (a command chose it) without running. */
   | { type: 'setInput'; input: InputChoice }
   /** Select and scroll to a layer (clicked in the Model Layers tree). */

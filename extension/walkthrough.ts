@@ -45,17 +45,15 @@ export function registerWalkthrough(deps: WalkthroughDeps): vscode.Disposable[] 
 
   /** The inspector showing sample b, opened when it is not; resolves once its page listens. */
   const session = async (): Promise<InspectorSession> => {
-    const find = () => deps.editors.entries().find((e) => e.uri.toString() === sampleUri.toString() && e.session);
-    let entry = find();
-    if (!entry) {
+    const find = () => deps.editors.entries().find((e) => e.uri.toString() === sampleUri.toString() && e.session)?.session;
+    let s = find();
+    if (!s) {
       await vscode.commands.executeCommand('kerasRnnInspector.openSample', SAMPLE);
-      for (let waited = 0; !(entry = find()) && waited < 30_000; waited += 100) await sleep(100);
+      for (let waited = 0; !(s = find()) && waited < 30_000; waited += 100) await sleep(100);
     }
-    if (!entry?.session) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
-    // Each step shows its effect: the inspector comes to the front (the walkthrough stays one tab away).
-    entry.panel.reveal(entry.panel.viewColumn, false);
-    await entry.session.whenReady();
-    return entry.session;
+    if (!s) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
+    await s.whenReady();
+    return s;
   };
 
   const post = (s: InspectorSession, m: HostMessage) => void s.webview.postMessage(m);

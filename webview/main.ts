@@ -29,7 +29,7 @@ import { registerToolkit, button, progressRing, tabs, type TabsControl } from '.
 import { h, clear } from './dom';
 import { post, request, handleReply, loadState, saveState } from './vscodeApi';
 import { encode, decode, countNumbers } from './logic/serialize';
-import { fmtMs } from './logic/format';
+import { fmtMs, setDigits } from './logic/format';
 import { headerView, ModelView } from './views/modelView';
 import { InputEditor, type InputEditorState } from './views/inputEditor';
 import { LiveRunner, wallNow } from './views/liveRun';
@@ -181,6 +181,10 @@ class App {
       case 'runCancelled':
         this.live.ended(m.runId);
         this.setRunning(false, 'Run cancelled.');
+        return;
+      case 'settings':
+        // Applies to what is drawn next (the next step walked through, the next tooltip).
+        setDigits(m.digits);
         return;
       case 'setInput': {
         const err = this.inputEditor.apply(m.input);

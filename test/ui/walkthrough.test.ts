@@ -134,19 +134,6 @@ test('the walkthrough: every step\'s button does its step, and every step is tic
     assert.equal(ticked, STEPS.length, `every step ticked: ${classes.join(' ;; ')}`);
     await wb!.shot('7-all-ticked-1280');
 
-    // The images in dark and high-contrast themes (they draw with the theme's colours), then back to light.
-    for (const [theme, name] of [['Dark Modern', '7b-dark'], ['Dark High Contrast', '7c-high-contrast'], ['Light Modern', '7d-light']]) {
-      await runPaletteCommand(page, 'Preferences: Color Theme');
-      await page.locator('.quick-input-widget input').fill(theme);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^\\s*${theme}`) }).first().click();
-      await sleep(1000);
-      const shown = await showWalkthrough(page);
-      const step = shown.filter({ hasText: STEPS[1].title }).first();
-      await step.click();
-      await sleep(1500);
-      await wb!.shot(name);
-    }
-
     // At 760 px: the walkthrough and the inspector's results still fit.
     await page.setViewportSize({ width: 760, height: 800 });
     await sleep(800);

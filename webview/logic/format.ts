@@ -1,7 +1,15 @@
 // Number and vector formatting shared by the tables, tooltips and the equation walk-through.
 
-/** A compact number for table cells: 4 significant digits, exponent form for very small/large values. */
-export function fmt(v: number, digits = 4): string {
+/** Significant digits of numbers shown in full (the kerasRnnInspector.digits setting the host sends; default 6). */
+let shownDigits = 6;
+
+/** Sets the digits shown (a whole number 1..17; anything else is ignored). */
+export function setDigits(n: unknown): void {
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 17) shownDigits = n;
+}
+
+/** A compact number for table cells: 4 significant digits (fewer if the setting asks), exponent form for very small/large values. */
+export function fmt(v: number, digits = Math.min(4, shownDigits)): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (v === 0) return '0';
@@ -12,9 +20,9 @@ export function fmt(v: number, digits = 4): string {
   return s.includes('.') && !s.includes('e') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
-/** Full precision (what a float32 holds, ~7 digits) for walk-through results and tooltips. */
+/** The digits setting's precision (default 6; a float32 holds ~7) for walk-through results and tooltips. */
 export function fmtFull(v: number): string {
-  return fmt(v, 7);
+  return fmt(v, shownDigits);
 }
 
 /** `[0.1, -0.25, 0.3]`, or the first `limit` entries and `… (+n more)`. */
