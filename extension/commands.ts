@@ -2,6 +2,7 @@
 // scripts can run it without prompts: e.g. runForward(uri, { input: { kind: 'ramp' } }).
 
 import * as vscode from 'vscode';
+import { confirmLargeModel } from './settings';
 import { describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
 import type { InspectorPanels } from './inspectorPanel';
@@ -74,6 +75,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     const options: InspectOptions = Array.isArray(opts) ? {} : (opts ?? {});
     const uri = await resolveModel(arg, 'Inspect RNN');
     if (!uri) return undefined;
+    // Above kerasRnnInspector.askBeforeOpeningMB a modal asks first (reading a huge file takes time and memory).
+    if (!(await confirmLargeModel(uri))) return undefined;
     if (options.configPath) deps.models.setArchitecture(uri, options.configPath);
     let error: string | undefined;
     try {

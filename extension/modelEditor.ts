@@ -2,6 +2,7 @@
 // over). A file that is not a Keras model gets a page that says so, with a button to reopen it elsewhere.
 
 import * as vscode from 'vscode';
+import { confirmLargeModel } from './settings';
 import { uriBaseName } from './hostFiles';
 import { describeThrown } from './keras/errors';
 import { inspectorHtml, notAModelHtml, webviewOptions } from './inspectorHtml';
@@ -71,6 +72,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
     if (panel.active) {
       this.active = entry;
       this.activeEmitter.fire(uri);
+    }
+    // Above kerasRnnInspector.askBeforeOpeningMB a modal asks first; "no" closes the editor.
+    if (!(await confirmLargeModel(uri))) {
+      panel.dispose();
+      return;
     }
     await this.show(entry);
   }

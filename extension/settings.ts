@@ -2,6 +2,7 @@
 // Read at the moment of use, so a change applies without reloading the window.
 
 import * as vscode from 'vscode';
+import { showName } from './keras/safeText';
 import { OPEN_H5_DEFAULT, OPEN_H5_KEY, SECTION, SETTINGS, booleanSetting, h5Associations, wholeNumberSetting } from './settingsSpec';
 
 const config = () => vscode.workspace.getConfiguration(SECTION);
@@ -38,6 +39,17 @@ export async function syncH5Association(viewType: string): Promise<void> {
   const current = workbench.inspect<unknown>('editorAssociations')?.globalValue;
   const next = h5Associations(current, openH5InInspector(), viewType);
   if (next) await workbench.update('editorAssociations', next, vscode.ConfigurationTarget.Global);
+}
+
+/** Asks before opening `uri` when it is above askBeforeOpeningMB (its size from workspace.fs.stat); true: open it. */
+export async function confirmLargeModel(uri: vscode.Uri): Promise<boolean> {
+  let size: number;
+  try {
+    size = (await vscode.workspace.fs.stat(uri)).size;
+  } catch {
+    return true; // reading it says what is wrong, in one sentence
+  }
+  return mayOpenLargeFile(showName(uri.path.split('/').pop() ?? uri.path), size);
 }
 
 /**
