@@ -63,8 +63,10 @@ export async function readWholeFile(uri: vscode.Uri, limit: number, what: string
     throw fsSentence(e, what, uri);
   }
   if (bytes.length > limit) throw over(bytes.length, 'grew to');
+  // A plain Uint8Array, never a Node Buffer (the disk provider's answer): Buffer's slice() is a view, not a copy, and
+  // the core slices what it reads (a .keras member's HDF5 image would keep the whole zip's buffer).
   const buf = bytes.buffer;
-  return buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength ? bytes : bytes.slice();
+  return buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength ? new Uint8Array(buf) : new Uint8Array(bytes);
 }
 
 /** A model file's name and whole bytes (what the reading and forward workers load from). */
