@@ -202,6 +202,40 @@ suite('Virtual workspace: models on an in-memory file system (kri-mem:)', functi
     assert.ok(mem.reads.includes('/series/sunspots-data.csv'));
   });
 
+  test('the page never receives the model file: no message posted for a run carries its bytes', async () => {
+    const uri = memUri('/golden/b_simplernn5_tanh.keras');
+    const inspected = (await vscode.commands.executeCommand('kerasRnnInspector.inspect', uri)) as InspectOutcome;
+    assert.equal(inspected.error, undefined, inspected.error);
+    const session = api.panels.get(uri)!.session;
+    await waitFor('webview ready', () => session.isReady, 30_000);
+    // Every message the host posts to this page from now on (the session's one way out).
+    const posted: unknown[] = [];
+    const s = session as unknown as { post(m: unknown): void };
+    const post = s.post.bind(session);
+    s.post = (m: unknown) => {
+      posted.push(m);
+      post(m);
+    };
+    const c = goldenB();
+    const out = (await vscode.commands.executeCommand('kerasRnnInspector.runForward', uri, { input: { kind: 'text', text: JSON.stringify(c.input) } })) as RunOutcome;
+    assert.equal(out.error, undefined, out.error);
+    await waitFor('runResult posted', () => posted.some((m) => (m as { type?: string }).type === 'runResult'), 30_000);
+    const model = fs.readFileSync(path.join(shared, 'golden', 'b_simplernn5_tanh.keras'));
+    // Walk every value posted: no byte array or string as large as the file, and none starting with its zip signature.
+    let largest = 0;
+    const walk = (v: unknown): void => {
+      if (ArrayBuffer.isView(v)) {
+        largest = Math.max(largest, v.byteLength);
+        const head = Buffer.from(v.buffer, v.byteOffset, Math.min(4, v.byteLength));
+        assert.ok(!head.equals(model.subarray(0, 4)), 'a posted array starts with the model file\'s signature');
+      } else if (typeof v === 'string') largest = Math.max(largest, v.length);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    posted.forEach(walk);
+    assert.ok(largest < model.length, `the largest posted value is ${largest} bytes, the model file ${model.length}`);
+  });
+
   test('exports are written into kri-mem, and never onto the model or the JSON it was read with', async () => {
     const uri = memUri('/golden/b_simplernn5_tanh.h5');
     const c = goldenB();
