@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { findCallAt } from './keras/pythonCall';
-import { MAX_CHAIN_TEXT, chainInputAt } from './keras/pythonModel';
+import { MAX_CHAIN_TEXT, chainInputs, type ChainInput } from './keras/pythonModel';
 import { pythonHover } from './hovers';
 
 /** The text of the code cells above `document` in its notebook, in order (empty for a plain file). */
@@ -30,6 +30,14 @@ export function cellsAbove(document: vscode.TextDocument): string {
   return '';
 }
 
+// The last code read and what it gave: moving the mouse along one line asks again for the same text.
+let lastChains: { text: string; chains: Map<number, ChainInput> } | undefined;
+
+function chainsOf(text: string): Map<number, ChainInput> {
+  if (lastChains?.text !== text) lastChains = { text, chains: chainInputs(text) };
+  return lastChains.chains;
+}
+
 /** Characters after the hovered call still read for its later application. */
 const AFTER = 20_000;
 
@@ -47,7 +55,7 @@ export class PythonLayerHoverProvider implements vscode.HoverProvider {
     // object made here is applied later (`rnn = LSTM(8)` … `y = rnn(x)`).
     const above = cellsAbove(document);
     const before = above + text.slice(0, call.end + AFTER);
-    const chain = chainInputAt(before, above.length + call.nameStart);
+    const chain = chainsOf(before).get(above.length + call.nameStart) ?? null;
     const hover = pythonHover(call, chain);
     if (!hover) return undefined;
     // Untrusted: the source may come from a stranger's notebook; names in it are escaped by hovers.ts.

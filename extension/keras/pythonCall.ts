@@ -43,8 +43,16 @@ type Tok =
   | { t: 'str'; v: string; s: number; e: number }
   | { t: 'op'; v: string; s: number; e: number };
 
-const NAME_START = /[A-Za-z_\u00C0-\uFFFF]/;
 const NAME_PART = /[A-Za-z0-9_\u00C0-\uFFFF]/;
+// Sticky patterns read a token where it starts, without copying the text (a hover tokenizes up to 200,000 characters).
+const NAME = /[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\u00C0-\uFFFF]*/y;
+const STRING_START = /([rRbBuUfF]{0,2})(['"])/y;
+const NUMBER = /(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJlL]?/y;
+
+function isStringStart(c: number): boolean {
+  // ' " r R b B u U f F
+  return c === 39 || c === 34 || c === 114 || c === 82 || c === 98 || c === 66 || c === 117 || c === 85 || c === 102 || c === 70;
+}
 
 /** Python tokens of `text` (comments and newlines dropped; unknown characters become one-char ops). */
 export function tokenize(text: string): Tok[] {
@@ -52,48 +60,59 @@ export function tokenize(text: string): Tok[] {
   let i = 0;
   const n = text.length;
   while (i < n) {
-    const ch = text[i];
-    if (ch === '#') {
-      while (i < n && text[i] !== '\n') i++;
+    const c = text.charCodeAt(i);
+    if (c === 35 /* # */) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
       continue;
     }
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\\') {
+    // space, tab, newline, carriage return, form feed, line-continuation backslash
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 92) {
       i++;
       continue;
     }
     // String literal with an optional prefix (r, b, u, f, rb, br, fr, rf).
-    const pre = /^([rRbBuUfF]{0,2})(['"])/.exec(text.slice(i, i + 4));
-    if (pre && (pre[1].length === 0 || !NAME_PART.test(text[i - 1] ?? ' '))) {
-      const start = i;
-      i += pre[1].length;
-      const q = text[i];
-      const triple = text.startsWith(q.repeat(3), i);
-      const close = triple ? q.repeat(3) : q;
-      i += close.length;
-      let value = '';
-      const raw = /r/i.test(pre[1]);
-      while (i < n && !text.startsWith(close, i)) {
-        if (!triple && text[i] === '\n') break; // an unterminated one-line string ends at the line
-        if (text[i] === '\\' && !raw && i + 1 < n) {
-          value += text[i + 1];
-          i += 2;
-          continue;
+    if (isStringStart(c)) {
+      STRING_START.lastIndex = i;
+      const pre = STRING_START.exec(text);
+      if (pre && (pre[1].length === 0 || !NAME_PART.test(text[i - 1] ?? ' '))) {
+        const start = i;
+        i += pre[1].length;
+        const q = pre[2];
+        const triple = text.startsWith(q + q + q, i);
+        const close = triple ? q + q + q : q;
+        i += close.length;
+        const raw = /r/i.test(pre[1]);
+        let value = '';
+        let run = i;
+        while (i < n && !text.startsWith(close, i)) {
+          const ch = text.charCodeAt(i);
+          if (!triple && ch === 10) break; // an unterminated one-line string ends at the line
+          if (ch === 92 && !raw && i + 1 < n) {
+            value += text.slice(run, i) + text[i + 1];
+            i += 2;
+            run = i;
+            continue;
+          }
+          i++;
         }
-        value += text[i++];
+        value += text.slice(run, i);
+        if (text.startsWith(close, i)) i += close.length;
+        out.push({ t: 'str', v: value, s: start, e: i });
+        continue;
       }
-      if (text.startsWith(close, i)) i += close.length;
-      out.push({ t: 'str', v: value, s: start, e: i });
+    }
+    NAME.lastIndex = i;
+    const name = NAME.exec(text);
+    if (name) {
+      out.push({ t: 'name', v: name[0], s: i, e: i + name[0].length });
+      i += name[0].length;
       continue;
     }
-    if (NAME_START.test(ch)) {
-      const start = i;
-      while (i < n && NAME_PART.test(text[i])) i++;
-      out.push({ t: 'name', v: text.slice(start, i), s: start, e: i });
-      continue;
-    }
-    if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
-      const m = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)[jJlL]?/.exec(text.slice(i, i + 64));
-      const lit = m && m[0].length > 0 ? m[0] : ch;
+    if ((c >= 48 && c <= 57) || (c === 46 && /[0-9]/.test(text[i + 1] ?? ''))) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      const lit = m && m[0].length > 0 ? m[0] : text[i];
       const clean = lit.replace(/_/g, '').replace(/[jJlL]$/, '');
       let v: number;
       if (/^0[oO]/.test(clean)) v = parseInt(clean.slice(2), 8);
@@ -109,7 +128,7 @@ export function tokenize(text: string): Tok[] {
       i += 2;
       continue;
     }
-    out.push({ t: 'op', v: ch, s: i, e: i + 1 });
+    out.push({ t: 'op', v: text[i], s: i, e: i + 1 });
     i++;
   }
   return out;

@@ -169,3 +169,25 @@ test('a hover over a weightless layer call says 0 params (model.summary() counts
   const bn = pythonHover(findCallAt('BatchNormalization()', 1)!);
   assert.equal(bn?.total, null);
 });
+
+test('tokenizer: escapes in plain strings are read, raw strings keep the backslash, unterminated one-line strings stop at the line', () => {
+  const toks = tokenize("'a\\'b' r'x\\y' \"no end\nDense(2)");
+  assert.deepEqual(
+    toks.map((t) => [t.t, t.v]),
+    [
+      ['str', "a'b"],
+      ['str', 'x\\y'],
+      ['str', 'no end'],
+      ['name', 'Dense'],
+      ['op', '('],
+      ['num', 2],
+      ['op', ')'],
+    ],
+  );
+});
+
+test('calls on calls are parsed: the LSTM inside Dense(1)(LSTM(8)(x)) is found', () => {
+  const src = 'y = Dense(1)(LSTM(8)(x))';
+  assert.equal(findCallAt(src, at(src, 'LSTM', 1))?.name, 'LSTM');
+  assert.equal(findCallAt(src, at(src, 'Dense', 1))?.name, 'Dense');
+});
