@@ -182,7 +182,8 @@ print(json.dumps([run(False, True, None), run(True, True, None), run(True, False
     ];
     for (const [k, [opts, m, initState]] of cases.entries()) {
       const ours = await runRnn(cells, ws.map((w) => w.ref), x, { return_sequences: true, return_state: true, ...opts }, m, initState);
-      ours.tensors.forEach((o, i) => assertClose(o.data, expected[k][i], 1e-12, 1e-12, `case ${k} output ${i}`));
+      // The cells compute in float32 as Keras does; this NumPy loop is float64: a float32 bound, as in the conformance test.
+      ours.tensors.forEach((o, i) => assertClose(o.data, expected[k][i], 2e-6, 2e-6, `case ${k} output ${i}`));
       if (opts.go_backwards) assert.deepEqual([...ours.traces![1].timeIndex], [4, 3, 2, 1, 0]);
     }
   });

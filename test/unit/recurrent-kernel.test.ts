@@ -30,12 +30,13 @@ function bound(v: ArrayLike<number>, W: ArrayLike<number>, K: number, N: number,
 }
 
 for (const backend of PATHS) {
-  test(`${backend}: out = init + v·W for K 0..9 and 33, N 1..9, 31..33 and 65, at offsets, leaving the rest alone`, () => {
+  test(`${backend}: out = init + v·W for K 0..9, 33 (and 33, 64, 97 as recurrent blocks), N 1..9, 31..33 and 65, at offsets, leaving the rest alone`, () => {
     const rnd = seeded(11);
-    for (const K of [0, 1, 2, 3, 4, 5, 7, 9, 33]) {
+    for (const [K, recurrent] of [[0, false], [1, false], [2, false], [3, false], [4, false], [5, false], [7, false], [9, false], [33, false], [33, true], [64, true], [97, true]] as const) {
       for (const N of [1, 2, 3, 4, 5, 8, 9, 31, 32, 33, 65]) {
         const W = randomArray(K * N, rnd);
-        const ws = workspace([{ data: W, rows: K, cols: N }], [N + 3, N + 5, Math.max(K, 1)], backend);
+        // recurrent: blocks of 32 rows summed in float32, the blocks added in float64
+        const ws = workspace([{ data: W, rows: K, cols: N, blocked: recurrent }], [N + 3, N + 5, Math.max(K, 1)], backend);
         assert.equal(ws.backend, backend);
         const [out, init, v] = ws.vectors;
         init.set(randomArray(N + 5, rnd));
@@ -53,14 +54,12 @@ for (const backend of PATHS) {
     }
   });
 
-  test(`${backend}: the block product gives each row init + a[r]·W (the input projection of a block of steps)`, () => {
+  for (const [K, rows, blocked] of [[7, 5, false], [70, 19, true]] as const) test(`${backend}: the block product gives each row init + a[r]·W (K ${K}, ${rows} rows${blocked ? ', float32 blocks added in float64' : ''})`, () => {
     const rnd = seeded(3);
-    const K = 7;
     const N = 45;
-    const rows = 5;
     const W = randomArray(K * N, rnd);
     const ldo = 64; // whole panels
-    const ws = workspace([{ data: W, rows: K, cols: N }], [rows * ldo, N, rows * K], backend);
+    const ws = workspace([{ data: W, rows: K, cols: N, blocked }], [rows * ldo, N, rows * K], backend);
     const [out, init, a] = ws.vectors;
     init.set(randomArray(N, rnd));
     a.set(randomArray(rows * K, rnd));

@@ -129,7 +129,7 @@ export const gruCell: CellKind = {
       const bIn = b ? b.subarray(0, GM) : null;
       const bRec = b ? b.subarray(GM) : null;
       // proj = x·W + b_in for a block of steps; per step hz = b_rec + h·U, then the gates from their sums.
-      const ws = workspace([{ data: kernel, rows: D, cols: GM }, { data: recurrent, rows: M, cols: GM }], [GM, GM, 2 * M, M, ...projectionVectors(D, GM)]);
+      const ws = workspace([{ data: kernel, rows: D, cols: GM, blocked: true }, { data: recurrent, rows: M, cols: GM, blocked: true }], [GM, GM, 2 * M, M, ...projectionVectors(D, GM)]);
       const [W, U] = ws.matrices;
       const [hz, bR, zr, vh, ...pv] = ws.vectors;
       if (bRec) bR.set(bRec);
@@ -172,9 +172,9 @@ export const gruCell: CellKind = {
     }
     const ws = workspace(
       [
-        { data: kernel, rows: D, cols: GM },
-        { data: uzr, rows: M, cols: 2 * M },
-        { data: uh, rows: M, cols: M },
+        { data: kernel, rows: D, cols: GM, blocked: true },
+        { data: uzr, rows: M, cols: 2 * M, blocked: true },
+        { data: uh, rows: M, cols: M, blocked: true },
       ],
       [2 * M, M, M, M, ...projectionVectors(D, GM)],
     );

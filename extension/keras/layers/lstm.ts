@@ -109,8 +109,8 @@ export const lstmCell: CellKind = {
     // The input part x·W + b for a block of steps as one product; per step z = proj + h·U (all four gates at once).
     const ws = workspace(
       [
-        { data: w.kernel, rows: D, cols: GM },
-        { data: w.recurrent, rows: M, cols: GM },
+        { data: w.kernel, rows: D, cols: GM, blocked: true },
+        { data: w.recurrent, rows: M, cols: GM, blocked: true },
       ],
       [GM, M, M, ...projectionVectors(D, GM)],
     );

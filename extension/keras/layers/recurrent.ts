@@ -237,16 +237,17 @@ export function gatedFormula(G: number, D: number, M: number, biases: 0 | 1 | 2,
 // Weights
 
 export interface RecurrentWeights {
-  /** D × G·M, row-major, as float64. */
-  kernel: Float64Array;
+  /** D × G·M, row-major: the stored float32 values (float64 after a CuDNN layout rewrite). */
+  kernel: Float32Array | Float64Array;
   /** M × G·M. */
-  recurrent: Float64Array;
+  recurrent: Float32Array | Float64Array;
   /** The bias as stored (flat), or null with use_bias=False. */
   bias: Float32Array | null;
   biasShape: number[] | null;
 }
 
-const toF64 = (a: Float32Array): Float64Array => Float64Array.from(a);
+// The constructor converts natively; Float64Array.from(typed array) iterates generically and is far slower.
+const toF64 = (a: Float32Array): Float64Array => new Float64Array(a);
 
 /** kernel, recurrent_kernel and bias of a recurrent layer, checked against D, M and G gates. */
 export function recurrentWeights(layer: LayerNode, D: number, M: number, G: number): RecurrentWeights {
@@ -272,10 +273,11 @@ export function recurrentWeights(layer: LayerNode, D: number, M: number, G: numb
       `The layer "${showName(layer.name)}" stores a recurrent_kernel of shape [${recRef.shape.join(', ')}] but M=${M} units need ${M}×${GM}.`,
     );
   }
-  let k64 = toF64(kernel);
-  let r64 = toF64(recurrent);
-  if (layer.className.startsWith('CuDNN')) ({ kernel: k64, recurrent: r64 } = fromCudnnLayout(k64, r64, D, M, G));
-  return { kernel: k64, recurrent: r64, bias: biasRef ? biasRef.values() : null, biasShape: biasRef ? biasRef.shape : null };
+  const bias = biasRef ? biasRef.values() : null;
+  const biasShape = biasRef ? biasRef.shape : null;
+  if (layer.className.startsWith('CuDNN')) return { ...fromCudnnLayout(toF64(kernel), toF64(recurrent), D, M, G), bias, biasShape };
+  // As stored: the kernels pack these float32 values directly (no float64 copy per run).
+  return { kernel, recurrent, bias, biasShape };
 }
 
 /**
@@ -312,12 +314,25 @@ export function biasVector(layer: LayerNode, w: RecurrentWeights, sizes: readonl
 
 /** dst[dOff, dOff+n) = src[sOff, sOff+n) without allocating a view. */
 export function copyInto(dst: Float64Array | Float32Array, dOff: number, src: Float64Array | Float32Array, sOff: number, n: number): void {
-  // A loop: TypedArray.set between element types takes V8's slow generic path, and subarray allocates.
-  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+  // One monomorphic loop per pair of element types (TypedArray.set between types takes V8's slow generic path).
+  if (dst instanceof Float32Array) {
+    if (src instanceof Float32Array) copyF32(dst, dOff, src, sOff, n);
+    else narrowF64(dst, dOff, src, sOff, n);
+  } else if (src instanceof Float32Array) widenF32(dst, dOff, src, sOff, n);
+  else copyF64(dst, dOff, src, sOff, n);
 }
 
 /** copyInto for float32 to float32 only, so the cells' per-step copies stay monomorphic. */
 export function copyF32(dst: Float32Array, dOff: number, src: Float32Array, sOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+}
+function widenF32(dst: Float64Array, dOff: number, src: Float32Array, sOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+}
+function narrowF64(dst: Float32Array, dOff: number, src: Float64Array, sOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
+}
+function copyF64(dst: Float64Array, dOff: number, src: Float64Array, sOff: number, n: number): void {
   for (let j = 0; j < n; j++) dst[dOff + j] = src[sOff + j];
 }
 

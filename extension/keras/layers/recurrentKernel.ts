@@ -15,6 +15,8 @@ export interface KernelMatrix {
   readonly rows: number;
   readonly cols: number;
   readonly panels: number;
+  /** Rows per block of a recurrent matrix in WebAssembly (packed block after block), else all rows. */
+  readonly blockRows: number;
   readonly data: Float32Array;
 }
 
@@ -261,15 +263,30 @@ function activationBody(kind: 'sigmoid' | 'tanh'): number[] {
   return [...vec([[5, V128]]), ...whileNot([...get(PAIRS), ...EQZ], body), ...END];
 }
 
+// ---- functions 4, 5, 6: widen(dst f64, src f32, pairs), accum(dst f64 += src f32), narrow(dst f32, src f64) ----
+function pairsBody(kind: 'widen' | 'accum' | 'narrow'): number[] {
+  const [DST, SRC, PAIRS] = [0, 1, 2];
+  const op =
+    kind === 'widen'
+      ? [...get(DST), ...get(SRC), ...LOAD64_ZERO, ...PROMOTE, ...V_STORE(0), ...advance(DST, 16), ...advance(SRC, 8)]
+      : kind === 'accum'
+        ? [...get(DST), ...get(DST), ...V_LOAD(0), ...get(SRC), ...LOAD64_ZERO, ...PROMOTE, ...F64_ADD, ...V_STORE(0), ...advance(DST, 16), ...advance(SRC, 8)]
+        : [...get(DST), ...get(SRC), ...V_LOAD(0), ...DEMOTE, ...STORE64_LANE0, ...advance(DST, 8), ...advance(SRC, 16)];
+  return [...vec([]), ...whileNot([...get(PAIRS), ...EQZ], [...op, ...get(PAIRS), ...i32(1), ...SUB, ...set(PAIRS)]), ...END];
+}
+
 function moduleBytes(relaxed: boolean): Uint8Array {
   const fn = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), 0x00];
-  const bodies = [vecmatBody(relaxed), matmulBody(relaxed), activationBody('sigmoid'), activationBody('tanh')];
+  const bodies = [vecmatBody(relaxed), matmulBody(relaxed), activationBody('sigmoid'), activationBody('tanh'), pairsBody('widen'), pairsBody('accum'), pairsBody('narrow')];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fn(6), fn(9), fn(2)])),
+    ...section(1, vec([fn(6), fn(9), fn(2), fn(3)])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1], [2], [2]])),
-    ...section(7, vec([[...name('vecmat'), 0x00, 0], [...name('matmul'), 0x00, 1], [...name('sigmoid'), 0x00, 2], [...name('tanh'), 0x00, 3]])),
+    ...section(3, vec([[0], [1], [2], [2], [3], [3], [3]])),
+    ...section(
+      7,
+      vec(['vecmat', 'matmul', 'sigmoid', 'tanh', 'widen', 'accum', 'narrow'].map((n, i) => [...name(n), 0x00, i])),
+    ),
     ...section(10, vec(bodies.map((b) => [...leb(b.length), ...b]))),
   ]);
 }
@@ -375,13 +392,40 @@ export interface MatrixSpec {
   data: Float32Array | Float64Array | readonly number[];
   rows: number;
   cols: number;
+  /**
+   * Sum in float32 over blocks of ACC_BLOCK rows and add the blocks in float64 (the kernels W and U of the cells).
+   * Float64 accumulation is needed there: plain float32 sums over all D (or M) rows drifted from Keras beyond the
+   * reference tolerance 1e-5 + 1e-5·|b| on a stack of stateful GRUs (models2 poem: worst 1.5× the tolerance, 0.9×
+   * with blocks), since the rounding error compounds step after step and layer after layer.
+   */
+  blocked?: boolean;
 }
+
+/** Rows per float32 block of a recurrent product (sqrt-of-32 rounding growth instead of sqrt-of-M). */
+export const ACC_BLOCK = 32;
+/** Rows of a blocked matMul whose float64 sums are kept at once. */
+const CHUNK = 8;
 
 /** Copies a row-major matrix into panels of 32 columns (native row copies). */
 function pack(into: Float32Array, m: MatrixSpec): void {
-  const { rows: K, cols: N } = m;
-  // One float32 copy first (a native conversion), then monomorphic row loops.
-  const data = m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
+  if (m.data instanceof Float32Array) packFrom32(into, m.data, m.rows, m.cols);
+  else packFrom64(into, m.data instanceof Float64Array ? m.data : Float64Array.from(m.data), m.rows, m.cols);
+}
+
+// The same loop twice, so each stays monomorphic in its source type.
+function packFrom32(into: Float32Array, data: Float32Array, K: number, N: number): void {
+  for (let p = 0; p * PANEL < N; p++) {
+    const base = p * K * PANEL;
+    const col = p * PANEL;
+    const width = Math.min(PANEL, N - col);
+    for (let k = 0; k < K; k++) {
+      const src = k * N + col;
+      const dst = base + k * PANEL;
+      for (let j = 0; j < width; j++) into[dst + j] = data[src + j];
+    }
+  }
+}
+function packFrom64(into: Float32Array, data: Float64Array, K: number, N: number): void {
   for (let p = 0; p * PANEL < N; p++) {
     const base = p * K * PANEL;
     const col = p * PANEL;
@@ -418,7 +462,8 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
     const mats = matrices.map((m) => {
       const data = new Float32Array(matrixValues(m));
       pack(data, m);
-      return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), data };
+      // The JS kernel sums in float64 throughout: no blocks.
+      return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), blockRows: m.rows, data };
     });
     return jsWorkspace(mats, vectorSizes.map((n) => new Float32Array(vectorValues(n))));
   }
@@ -431,17 +476,34 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
   };
   const matAt = matrices.map((m) => at(matrixValues(m)));
   const vecAt = vectorSizes.map((n) => at(vectorValues(n)));
+  // Scratch of the blocked recurrent products: float64 sums (2 values each), a float32 partial and zeros.
+  const widest = Math.max(PANEL, ...matrices.map((m) => padPanel(m.cols)));
+  const acc64At = at(2 * widest * CHUNK);
+  const partialAt = at(widest * CHUNK);
+  const zerosAt = at(widest);
   const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil((values * 4) / 65536)) });
   const ex = new wasm!.Instance(mod, { env: { memory } }).exports;
   const vecmat = ex.vecmat as (out: number, init: number, v: number, K: number, mat: number, panels: number) => void;
   const matmul = ex.matmul as (out: number, ldo: number, init: number, a: number, lda: number, rows: number, K: number, mat: number, panels: number) => void;
   const sig = ex.sigmoid as (ptr: number, pairs: number) => void;
   const th = ex.tanh as (ptr: number, pairs: number) => void;
+  const widen = ex.widen as (dst: number, src: number, pairs: number) => void;
+  const accum = ex.accum as (dst: number, src: number, pairs: number) => void;
+  const narrow = ex.narrow as (dst: number, src: number, pairs: number) => void;
   const buffer = memory.buffer;
   const mats = matrices.map((m, i) => {
     const data = new Float32Array(buffer, matAt[i] * 4, matrixValues(m));
-    pack(data, m);
-    return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), data };
+    const blockRows = m.blocked && m.rows > ACC_BLOCK ? ACC_BLOCK : m.rows;
+    if (blockRows === m.rows) pack(data, m);
+    else {
+      // Block after block, each a packed matrix of its rows.
+      const full = m.data instanceof Float32Array || m.data instanceof Float64Array ? m.data : Float64Array.from(m.data);
+      for (let r = 0; r < m.rows; r += blockRows) {
+        const rows = Math.min(blockRows, m.rows - r);
+        pack(data.subarray(r * padPanel(m.cols)), { data: full.subarray(r * m.cols, (r + rows) * m.cols), rows, cols: m.cols });
+      }
+    }
+    return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), blockRows, data };
   });
   const vectors = vectorSizes.map((n, i) => new Float32Array(buffer, vecAt[i] * 4, vectorValues(n)));
   // The odd last value of a range is done in JS, so a pair never reaches into the next range.
@@ -455,10 +517,38 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
     matrices: mats,
     vectors,
     vecMat(out, o, init, i, v, mat) {
-      vecmat(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels);
+      const B = mat.blockRows;
+      if (B === mat.rows) {
+        vecmat(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels);
+        return;
+      }
+      const pairs = mat.panels * (PANEL / 2);
+      const width = mat.panels * PANEL * 4;
+      widen(acc64At * 4, init.byteOffset + i * 4, pairs);
+      for (let r = 0; r < mat.rows; r += B) {
+        vecmat(partialAt * 4, zerosAt * 4, v.byteOffset + r * 4, Math.min(B, mat.rows - r), mat.data.byteOffset + r * width, mat.panels);
+        accum(acc64At * 4, partialAt * 4, pairs);
+      }
+      narrow(out.byteOffset + o * 4, acc64At * 4, pairs);
     },
     matMul(out, ldo, init, a, lda, rows, mat) {
-      if (rows > 0) matmul(out.byteOffset, ldo * 4, init.byteOffset, a.byteOffset, lda * 4, rows, mat.rows, mat.data.byteOffset, mat.panels);
+      const B = mat.blockRows;
+      if (B === mat.rows) {
+        if (rows > 0) matmul(out.byteOffset, ldo * 4, init.byteOffset, a.byteOffset, lda * 4, rows, mat.rows, mat.data.byteOffset, mat.panels);
+        return;
+      }
+      // CHUNK rows at a time: each block of K rows into float32 partials, added into float64 sums per row.
+      const pairs = mat.panels * (PANEL / 2);
+      const row32 = mat.panels * PANEL * 4;
+      for (let r0 = 0; r0 < rows; r0 += CHUNK) {
+        const n = Math.min(CHUNK, rows - r0);
+        for (let r = 0; r < n; r++) widen(acc64At * 4 + r * 2 * row32, init.byteOffset, pairs);
+        for (let k = 0; k < mat.rows; k += B) {
+          matmul(partialAt * 4, row32, zerosAt * 4, a.byteOffset + ((r0 * lda) + k) * 4, lda * 4, n, Math.min(B, mat.rows - k), mat.data.byteOffset + k * row32, mat.panels);
+          for (let r = 0; r < n; r++) accum(acc64At * 4 + r * 2 * row32, partialAt * 4 + r * row32, pairs);
+        }
+        for (let r = 0; r < n; r++) narrow(out.byteOffset + (r0 + r) * ldo * 4, acc64At * 4 + r * 2 * row32, pairs);
+      }
     },
     sigmoid: elementwise(sig, sigmoidScalar),
     tanh: elementwise(th, Math.tanh),

@@ -70,8 +70,8 @@ export const simpleRnnCell: CellKind = {
     // x·W_x + b for a block of steps as one product; per step pre = proj + h·W_h.
     const ws = workspace(
       [
-        { data: w.kernel, rows: D, cols: M },
-        { data: w.recurrent, rows: M, cols: M },
+        { data: w.kernel, rows: D, cols: M, blocked: true },
+        { data: w.recurrent, rows: M, cols: M, blocked: true },
       ],
       [M, M, ...projectionVectors(D, M)],
     );
