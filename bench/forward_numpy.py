@@ -4,10 +4,14 @@ the gates), so bench/forward.ts can time it beside our loop and TensorFlow.js on
 Usage (bench/forward.ts does this): python3 bench/forward_numpy.py SPEC.json
 SPEC: {"cell": "SimpleRNN"|"LSTM"|"GRU", "D", "M", "T", "runs", "dir"}; dir holds x.f32 (T, D), kernel.f32 (D, G*M),
 recurrent.f32 (M, G*M), bias.f32 (G*M) as raw little-endian float32. Prints one JSON line with per-dtype timings and
-writes each dtype's h sequence to dir/h_<dtype>.f64 for the agreement check.
+writes each dtype's h sequence to dir/h_<dtype>.f64 for the agreement check. Also reports the BLAS library loaded,
+OpenBLAS's chosen kernel (core type) and threads, and this process's peak RSS.
 """
 
+import ctypes
 import json
+import os
+import resource
 import sys
 import time
 
@@ -64,14 +68,37 @@ def gru_reset_before(x, W, U, b, M):
     return H, (Z, R, HH)
 
 
-def blas_library():
-    """Which BLAS this NumPy really calls (Debian switches libblas.so.3 between reference BLAS and OpenBLAS)."""
+def blas_paths():
     try:
         with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return ", ".join(sorted(__import__("os").path.realpath(x).rsplit("/", 1)[-1] for x in libs)) or "unknown"
+            return sorted({os.path.realpath(line.split()[-1]) for line in f if "blas" in line.lower() and "/" in line})
     except OSError:
-        return "unknown"
+        return []
+
+
+def blas_library():
+    """Which BLAS this NumPy really calls (Debian switches libblas.so.3 between reference BLAS and OpenBLAS)."""
+    return ", ".join(p.rsplit("/", 1)[-1] for p in blas_paths()) or "unknown"
+
+
+def openblas_kernel():
+    """The kernel (core type) OpenBLAS picked at load, its config line and thread count, when the BLAS is OpenBLAS.
+    np.show_runtime() needs threadpoolctl, which is not installed here, so ask the library itself."""
+    for path in blas_paths():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "64_"), ("openblas_", "")):
+            core = getattr(lib, f"{prefix}get_corename{suffix}", None)
+            if core is None:
+                continue
+            core.restype = ctypes.c_char_p
+            config = getattr(lib, f"{prefix}get_config{suffix}")
+            config.restype = ctypes.c_char_p
+            threads = getattr(lib, f"{prefix}get_num_threads{suffix}")
+            return {"core": core().decode(), "config": config().decode(), "threads": int(threads())}
+    return None
 
 
 CELLS = {"SimpleRNN": (simple_rnn, 1), "LSTM": (lstm, 4), "GRU": (gru_reset_before, 3)}
@@ -98,8 +125,11 @@ def main():
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
         H.astype("<f8").tofile(f"{folder}/h_{dtype}.f64")
-        result[dtype] = {"median_ms": float(np.median(times)), "median_cpu_ms": float(np.median(cpu)), "times_ms": times}
+        result[dtype] = {"median_ms": float(np.median(times)), "median_cpu_ms": float(np.median(cpu)), "times_ms": times, "cpu_ms": cpu}
     result["blas"] = blas_library()
+    result["openblas"] = openblas_kernel()
+    result["env"] = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS") if k in os.environ}
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
