@@ -45,14 +45,27 @@ export function registerWalkthrough(deps: WalkthroughDeps): vscode.Disposable[] 
 
   /** The inspector showing sample b, opened when it is not; resolves once its page listens. */
   const session = async (): Promise<InspectorSession> => {
-    const find = () => deps.editors.entries().find((e) => e.uri.toString() === sampleUri.toString() && e.session)?.session;
-    let s = find();
-    if (!s) {
+    const find = () => deps.editors.entries().find((e) => e.uri.toString() === sampleUri.toString() && e.session);
+    let entry = find();
+    if (!entry) {
       await vscode.commands.executeCommand('kerasRnnInspector.openSample', SAMPLE);
-      for (let waited = 0; !(s = find()) && waited < 30_000; waited += 100) await sleep(100);
+      for (let waited = 0; !(entry = find()) && waited < 30_000; waited += 100) await sleep(100);
     }
-    if (!s) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
+    if (!entry?.session) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
+    const s = entry.session;
+    // Each step shows its effect: the inspector comes to the front (the walkthrough stays one tab away). A hidden
+    // page was unloaded and loads again when shown: wait for its new `ready` so no message is lost meanwhile.
+    const reloaded = entry.panel.visible
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const d = s.onDidBecomeReady(() => {
+            d.dispose();
+            resolve();
+          });
+        });
+    entry.panel.reveal(entry.panel.viewColumn, false);
     await s.whenReady();
+    await Promise.race([reloaded, sleep(20_000)]);
     return s;
   };
 
