@@ -12,6 +12,7 @@ import { webBuilds } from './scripts/web-builds.mjs';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const CORE_DIR = join(root, 'extension', 'keras');
@@ -49,8 +50,12 @@ function workerEntry() {
   ].join('\n');
 }
 
-/** Host bundle plugin: an import of a core module from outside the core becomes `require('./worker.js').__core[path]`. */
-const coreFromWorker = {
+/**
+ * Host bundle plugin: an import of a core module from outside the core becomes `require('./worker.js').__core[path]`,
+ * loaded on first use (a Proxy knowing the module's export names), so activation does not parse the core.
+ * `exportNames` (path → names) comes from the worker built first; without it (watch mode) the require is eager.
+ */
+const coreFromWorker = (exportNames) => ({
   name: 'core-from-worker',
   setup(build) {
     build.onResolve({ filter: /^\./ }, (args) => {
@@ -60,18 +65,42 @@ const coreFromWorker = {
       const file = [base, `${base}.ts`, join(base, 'index.ts')].find((f) => f.startsWith(CORE_DIR) && f.endsWith('.ts') && existsSync(f));
       return file ? { path: relative(root, file).split('\\').join('/'), namespace: 'core-proxy' } : undefined;
     });
-    build.onLoad({ filter: /.*/, namespace: 'core-proxy' }, (args) => ({
-      contents: `module.exports = require('./worker.js').__core[${JSON.stringify(args.path)}];`,
-      loader: 'js',
-      resolveDir: root,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'core-proxy' }, (args) => {
+      const key = JSON.stringify(args.path);
+      const names = exportNames?.[args.path];
+      if (!names) return { contents: `module.exports = require('./worker.js').__core[${key}];`, loader: 'js', resolveDir: root };
+      return {
+        contents: [
+          `let m; const load = () => (m ??= require('./worker.js').__core[${key}]);`,
+          `const names = ${JSON.stringify(names)};`,
+          // esbuild's import interop reads __esModule, the own keys and their descriptors: all answered without loading.
+          `module.exports = new Proxy({}, {`,
+          `  get: (_, k) => (k === '__esModule' ? true : load()[k]),`,
+          `  has: (_, k) => names.includes(k),`,
+          `  ownKeys: () => names,`,
+          `  getOwnPropertyDescriptor: (_, k) => (names.includes(k) ? { configurable: true, enumerable: true, get: () => load()[k] } : undefined),`,
+          `});`,
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: root,
+      };
+    });
   },
-};
+});
+
+/** Each core module's export names, read from the built worker (it runs no handler on the main thread). */
+function coreExportNames(workerFile) {
+  const req = createRequire(import.meta.url);
+  const file = resolve(root, workerFile);
+  delete req.cache[file];
+  const core = req(file).__core;
+  return Object.fromEntries(Object.entries(core).map(([k, mod]) => [k, Object.keys(mod)]));
+}
 const browser = { ...common, platform: 'browser', format: 'iife' };
 
 /** One entry per bundle; add new ones here (e.g. the web extension's dist/web/*). */
 const builds = [
-  { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', plugins: [coreFromWorker] },
+  { ...node, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', hostNeedsWorker: true },
   { ...node, stdin: { contents: workerEntry(), resolveDir: root, sourcefile: 'worker-entry.ts', loader: 'ts' }, outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['extension/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...browser, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
@@ -83,12 +112,18 @@ const builds = [
 for (const f of ['dist/forwardWorker.js', 'dist/summaryWorker.js', 'dist/forwardWorker.js.map', 'dist/summaryWorker.js.map']) rmSync(f, { force: true });
 if (production) for (const b of builds) rmSync(`${b.outfile}.map`, { force: true });
 
+// The host bundle is built after the worker (it needs the worker's export names); every other bundle in parallel.
+const options = ({ hostNeedsWorker, ...b }, names) => (hostNeedsWorker ? { ...b, plugins: [coreFromWorker(names)] } : b);
 if (watch) {
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  for (const b of builds) await (await esbuild.context(options(b))).watch();
 } else {
-  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  const host = builds.filter((b) => b.hostNeedsWorker);
+  const results = new Map();
+  await Promise.all(builds.filter((b) => !b.hostNeedsWorker).map(async (b) => results.set(b, await esbuild.build(b))));
+  const names = coreExportNames('dist/worker.js');
+  for (const b of host) results.set(b, await esbuild.build(options(b, names)));
   if (metafile) {
     mkdirSync('dist/meta', { recursive: true });
-    results.forEach((r, i) => writeFileSync(`dist/meta/${basename(builds[i].outfile, '.js')}.json`, JSON.stringify(r.metafile)));
+    for (const [b, r] of results) writeFileSync(`dist/meta/${basename(b.outfile, '.js')}.json`, JSON.stringify(r.metafile));
   }
 }
