@@ -98,7 +98,7 @@ class App {
       this.persist();
     },
     resetState: () => post({ type: 'resetState' }),
-    liveEdit: () => this.live.edit(),
+    liveEdit: (editAt) => this.live.edit(editAt),
   });
 
   /** Live recompute: edited cells run at once, coalesced while a live run is in flight (views/liveRun.ts). */

@@ -1,18 +1,19 @@
 // UI: live recompute in the real VS Code. Golden model b (SimpleRNN(5, tanh) over T = 10, D = 3 → Dense(2)) is run
-// once on the ramp; then typing into an input cell, with no Run click, changes the outputs under the grid and in the
-// Results tab to what a NumPy loop on the file's weights gives for the edited input (test/helpers/
-// simplernn_dense_numpy.py, run by /usr/bin/python3 with h5py). Invalid text gets its sentence and no run.
+// once on the ramp; pasting the golden input shows Keras's own output (golden.json) with no Run click; then typing into
+// an input cell changes the outputs under the grid and in the Results tab to what a NumPy loop on the file's weights
+// gives for the edited input (test/helpers/simplernn_dense_numpy.py, /usr/bin/python3 with h5py). (The ramp saturates
+// tanh, so edits are made on the golden input, where they move the output.) Invalid text gets its sentence, no run.
 // At 1280×800 with the sidebar, then at 760 px wide; screenshots in test-artifacts/ui/live-*.
 
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
 
 const MODEL = 'b_simplernn5_tanh.h5';
-const T = 10, D = 3;
 let wb: Workbench | undefined;
 let failed = false;
 
@@ -31,7 +32,8 @@ function numpy(x: number[][][]): number[] {
   return (JSON.parse(out) as number[][])[0];
 }
 
-const ramp = (): number[][][] => [Array.from({ length: T }, (_, t) => Array.from({ length: D }, (_, d) => 1 + t * D + d))];
+const golden = path.resolve('../shared/golden');
+const caseB = (JSON.parse(readFileSync(path.join(golden, 'golden.json'), 'utf8')) as { cases: { id: string; input: number[][][]; keras_output: number[][] }[] }).cases.find((c) => c.id === 'b_simplernn5_tanh')!;
 
 test('typing into an input cell of golden b recomputes the outputs without Run (NumPy reference), at 1280×800 and 760 px', { timeout: 300_000 }, async () => {
   const { page } = wb!;
@@ -49,12 +51,12 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await frame.locator('[data-testid="tab-input"]').click();
     const live = frame.locator('[data-testid="input-live"]');
     await live.waitFor({ state: 'visible' });
-    assert.equal(await live.evaluate((e) => (e as HTMLInputElement).checked), true, 'Live is on by default for a 57-parameter model');
+    assert.equal(await live.evaluate((e) => (e as unknown as { checked: boolean }).checked), true, 'Live is on by default for a 57-parameter model');
 
     const values = async () => frame.locator('[data-testid="live-value"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     const runId = async () => Number(await frame.locator('[data-testid="live-output"]').getAttribute('data-run-id'));
-    const expectOutputs = async (x: number[][][], what: string) => {
-      const want = numpy(x);
+    const expectOutputs = async (x: number[][][] | number[], what: string) => {
+      const want = typeof x[0] === 'number' ? (x as number[]) : numpy(x as number[][][]);
       let got: number[] = [];
       for (let i = 0; i < 100; i++) {
         got = await values().catch(() => []);
@@ -64,15 +66,25 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
       assert.fail(`${what}: the live output shows ${JSON.stringify(got)}, NumPy gives ${JSON.stringify(want)}`);
     };
 
-    // Type 2.5 into x[t = 4, d = 1] (ramp value 14), keystroke by keystroke, and do not press Enter or Run.
+    // Paste the golden input: Keras's output appears under the grid without Run.
+    await frame.locator('[data-testid="fill-paste"]').click();
+    await frame.locator('[data-testid="paste-text"]').evaluate((e, text) => void ((e as unknown as { value: string }).value = text), JSON.stringify(caseB.input));
+    await frame.locator('[data-testid="paste-apply"]').click();
+    await expectOutputs(caseB.keras_output[0], 'after pasting the golden input (Keras output)');
+    const pastedRun = await runId();
+    assert.ok(pastedRun > firstRun, `a new run (${pastedRun}) after the Run of ${firstRun}`);
+
+    // Type 2.5 into x[t = 4, d = 1], keystroke by keystroke, and do not press Enter or Run.
     const cell = frame.locator('[data-testid="input-cell"][data-t="4"][data-d="1"]');
     await cell.click();
     await page.keyboard.type('2.5', { delay: 40 });
-    const x1 = ramp();
+    const x1 = caseB.input.map((s) => s.map((r) => r.slice()));
     x1[0][4][1] = 2.5;
     await expectOutputs(x1, 'after typing 2.5 at t=4, d=1');
     const liveRun = await runId();
-    assert.ok(liveRun > firstRun, `a new run (${liveRun}) after the Run of ${firstRun}`);
+    assert.ok(liveRun > pastedRun, `a new run (${liveRun}) after ${pastedRun}`);
+    const moved = (await values()).map((v, k) => Math.abs(v - caseB.keras_output[0][k]));
+    assert.ok(Math.max(...moved) > 1e-3, `the edit moved the output (by ${moved.join(', ')})`);
     // The Results tab was re-rendered with the same run.
     assert.equal(Number(await results.getAttribute('data-run-id')), liveRun);
     await page.mouse.move(5, 5);
@@ -100,6 +112,7 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     // At 760 px: a negative number, typed.
     await page.setViewportSize({ width: 760, height: 800 });
     await sleep(800);
+    const prev = await values();
     const cell3 = frame.locator('[data-testid="input-cell"][data-t="9"][data-d="2"]');
     await cell3.scrollIntoViewIfNeeded();
     await cell3.click();
@@ -107,7 +120,10 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     const x2 = x1.map((s) => s.map((r) => r.slice()));
     x2[0][9][2] = -0.75;
     await expectOutputs(x2, 'after typing -0.75 at t=9, d=2');
+    const moved2 = (await values()).map((v, k) => Math.abs(v - prev[k]));
+    assert.ok(Math.max(...moved2) > 1e-3, `the edit moved the output (by ${moved2.join(', ')})`);
     await page.keyboard.press('Enter');
+    await frame.locator('[data-testid="live-output"]').scrollIntoViewIfNeeded();
     await page.mouse.move(5, 5);
     await sleep(300);
     await wb!.shot('3-typed-760');

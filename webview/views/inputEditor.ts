@@ -17,8 +17,8 @@ export interface InputEditorHost {
   changed(): void;
   /** Forget the stateful layers' last state (the host's reset_states()). */
   resetState(): void;
-  /** A cell was edited with Live on: recompute now (the values are valid). */
-  liveEdit?(): void;
+  /** A cell was edited with Live on: recompute now (the values are valid); `editAt` is the keystroke's wall-clock ms. */
+  liveEdit?(editAt: number): void;
 }
 
 /** Live recompute as you type is for small models: at most this many parameters and time steps. */
@@ -192,6 +192,8 @@ export class InputEditor {
 
   /** A keystroke in a cell editor: with Live on, a valid number is stored and run at once; other text gets its sentence. */
   private liveInput(index: number, text: string): void {
+    // The edit's time, taken first: the benchmark measures from here to the rendered result.
+    const editAt = performance.timeOrigin + performance.now();
     if (!this.live) return;
     const v = parseCell(text);
     if (v === null) {
@@ -205,7 +207,7 @@ export class InputEditor {
     g.data[index] = v;
     this.state.label = 'values from the input editor';
     this.validate();
-    if (this.lastError === null) this.host.liveEdit?.();
+    if (this.lastError === null) this.host.liveEdit?.(editAt);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -252,9 +254,9 @@ export class InputEditor {
     const fills = h(
       'div',
       { class: 'toolbar fills' },
-      button('Zeros', () => this.fill('zeros'), { appearance: 'secondary', testid: 'fill-zeros' }).el,
-      button(spec.embedding ? 'Ramp 1, 2, 3…' : 'Ramp 1..T', () => this.fill('ramp'), { appearance: 'secondary', testid: 'fill-ramp', title: 'x = 1, 2, 3, … within each sample, like x = [1, 2, 3] in the notebooks' }).el,
-      h('span', { class: 'group' }, button('Random', () => this.fill('random'), { appearance: 'secondary', testid: 'fill-random', title: 'Standard normal values from a seeded generator: the same seed gives the same numbers' }).el, h('label', { class: 'field inline' }, h('span', {}, 'seed'), this.seedField.el)),
+      button('Zeros', () => this.userFill('zeros'), { appearance: 'secondary', testid: 'fill-zeros' }).el,
+      button(spec.embedding ? 'Ramp 1, 2, 3…' : 'Ramp 1..T', () => this.userFill('ramp'), { appearance: 'secondary', testid: 'fill-ramp', title: 'x = 1, 2, 3, … within each sample, like x = [1, 2, 3] in the notebooks' }).el,
+      h('span', { class: 'group' }, button('Random', () => this.userFill('random'), { appearance: 'secondary', testid: 'fill-random', title: 'Standard normal values from a seeded generator: the same seed gives the same numbers' }).el, h('label', { class: 'field inline' }, h('span', {}, 'seed'), this.seedField.el)),
       button('Paste…', () => this.showPaste(), { appearance: 'secondary', testid: 'fill-paste', title: 'Paste JSON, CSV or NumPy text' }).el,
       button('Load CSV…', () => void this.loadCsv(), { appearance: 'secondary', testid: 'fill-csv', title: 'Pick a CSV file, then a column and a window' }).el,
       this.liveToggle(),
@@ -372,6 +374,18 @@ export class InputEditor {
     this.renderTabs();
     this.renderGrid();
     this.validate();
+    this.liveAfterChange();
+  }
+
+  /** A fill button: with Live on, the new values run at once like a typed cell. */
+  private userFill(kind: 'zeros' | 'ramp' | 'random'): void {
+    this.fill(kind);
+    this.liveAfterChange();
+  }
+
+  /** After the user replaced values (a fill, a paste, a CSV window, a new N or T): run them when Live is on. */
+  private liveAfterChange(): void {
+    if (this.live && this.lastError === null) this.host.liveEdit?.(performance.timeOrigin + performance.now());
   }
 
   /** Whether the next run continues the stateful layers from the last state (only when there is one). */
@@ -457,7 +471,10 @@ export class InputEditor {
       msg.textContent = '';
       const err = this.applyText(text);
       if (err) msg.textContent = err;
-      else clear(this.extraPanel);
+      else {
+        clear(this.extraPanel);
+        this.liveAfterChange();
+      }
     }, { appearance: 'primary', testid: 'paste-apply' });
     const cancel = button('Cancel', () => clear(this.extraPanel), { appearance: 'secondary' });
     this.extraPanel.append(h('div', { class: 'card paste' }, h('div', { class: 'card-title' }, 'Paste values (JSON, NumPy or CSV)'), area.el, h('div', { class: 'toolbar' }, apply.el, cancel.el), msg));
@@ -521,7 +538,10 @@ export class InputEditor {
         const parsed = parseCsv(text, { column: Number(colDd.value), window: { length, start: s } });
         const err = this.applyRaw(parsed.array, `CSV ${fileName} column ${parsed.columns[0]}, rows ${s}..${s + length - 1}`);
         if (err) msg.textContent = err;
-        else clear(this.extraPanel);
+        else {
+          clear(this.extraPanel);
+          this.liveAfterChange();
+        }
       } catch (e) {
         msg.textContent = errorText(e);
       }

@@ -1,0 +1,135 @@
+// Live recompute latency per edit, in the real VS Code (code-server + headless Debian Chromium, test/ui/fixture.ts).
+// Golden model b (SimpleRNN(5) → Dense(2), 57 parameters, T = 10) and a 50,101-parameter LSTM(100) → Dense(1) over
+// T = 100, D = 24 (bench/make_live_lstm.py, written into the workspace with Debian's h5py) are each run once on the
+// ramp; then K single-keystroke edits to input cells, each waited for before the next (no coalescing). Per edit: from
+// the keystroke in the page's input handler (mark `live-edit`) to the animation frame after the new result is
+// rendered (mark `live-shown`), read from the webview frame. Breakdown from the wall-clock stamps the run carries
+// (page, host and worker clocks are performance.timeOrigin + now(); the total is page-clock only, hence exact):
+// page → host, host → worker, worker compute, worker → host → page, render. Not a test: prints a Markdown table.
+//   node --import tsx bench/live.ts [K=60]
+
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../test/vscode/harness';
+import { openWorkbench, type Workbench } from '../test/ui/fixture';
+
+const K = Number(process.argv[2] ?? 60);
+const WARMUP = 5;
+const LSTM_FILE = 'live-lstm50k.h5';
+
+interface Shown {
+  runId: number;
+  editAt?: number;
+  hostReceivedAt?: number;
+  workerReceivedAt?: number;
+  workerPostedAt?: number;
+  hostPostedAt?: number;
+  receivedAt: number;
+  shownAt: number;
+}
+
+interface Row {
+  model: string;
+  params: number;
+  T: number;
+  edits: number;
+  total: number[];
+  toHost: number[];
+  toWorker: number[];
+  compute: number[];
+  back: number[];
+  render: number[];
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+};
+
+async function measure(wb: Workbench, model: string, params: number, T: number, D: number): Promise<Row> {
+  const { page } = wb;
+  await runPaletteCommand(page, 'Run Forward Pass…');
+  await pickQuickItem(page, model, { filter: model, timeout: 90_000 });
+  await pickQuickItem(page, 'Ramp 1..T', { timeout: 60_000 });
+  const frame = webviewFrame(page);
+  await frame.locator('[data-testid="model-output"]').first().waitFor({ state: 'visible', timeout: 120_000 });
+  await frame.locator('[data-testid="tab-input"]').click();
+  await frame.locator('[data-testid="input-live"]').waitFor({ state: 'visible' });
+  const body = frame.locator('body');
+  const shownCount = () => body.evaluate(() => performance.getEntriesByName('live-shown').length);
+  for (let i = 0; i < K + WARMUP; i++) {
+    // Cells in the first rows (the grid scrolls for T = 100): a different cell and a different digit each time.
+    const t = i % Math.min(T, 8);
+    const d = Math.floor(i / 8) % D;
+    const cell = frame.locator(`[data-testid="input-cell"][data-t="${t}"][data-d="${d}"]`);
+    await cell.click();
+    const before = await shownCount();
+    await page.keyboard.press(String((i % 9) + 1));
+    for (let w = 0; w < 500 && (await shownCount()) <= before; w++) await sleep(10);
+    // Enter commits the value already run (no second run).
+    await page.keyboard.press('Enter');
+  }
+  console.error(`${model}: ${K + WARMUP} edits done`);
+  const shown = (await body.evaluate(() => performance.getEntriesByName('live-shown').map((e) => (e as unknown as { detail: unknown }).detail))) as Shown[];
+  const use = shown.slice(WARMUP);
+  const row: Row = { model, params, T, edits: use.length, total: [], toHost: [], toWorker: [], compute: [], back: [], render: [] };
+  for (const s of use) {
+    if (s.editAt === undefined || s.hostReceivedAt === undefined || s.workerReceivedAt === undefined || s.workerPostedAt === undefined) continue;
+    row.total.push(s.shownAt - s.editAt);
+    row.toHost.push(s.hostReceivedAt - s.editAt);
+    row.toWorker.push(s.workerReceivedAt - s.hostReceivedAt);
+    row.compute.push(s.workerPostedAt - s.workerReceivedAt);
+    row.back.push(s.receivedAt - s.workerPostedAt);
+    row.render.push(s.shownAt - s.receivedAt);
+  }
+  await page.mouse.move(5, 5);
+  await wb.shot(`bench-${path.basename(model, '.h5')}`);
+  return row;
+}
+
+function fmt(xs: number[]): string {
+  return `${quantile(xs, 0.5).toFixed(1)} / ${quantile(xs, 0.95).toFixed(1)}`;
+}
+
+async function main(): Promise<void> {
+  const wb = await openWorkbench({
+    readyFile: 'tesla-simplernn.keras',
+    name: 'live',
+    extra: (dir) => execFileSync('/usr/bin/python3', [path.resolve('bench/make_live_lstm.py'), path.join(dir, LSTM_FILE)]),
+  });
+  const rows: Row[] = [];
+  console.error('workbench ready');
+  try {
+    await wb.page.setViewportSize({ width: 1280, height: 800 });
+    rows.push(await measure(wb, 'b_simplernn5_tanh.h5', 57, 10, 3));
+    rows.push(await measure(wb, LSTM_FILE, 50_101, 100, 24));
+  } catch (e) {
+    await wb.shot('bench-failure');
+    throw e;
+  } finally {
+    await wb.close();
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Live recompute per edit, ms (median / p95 over ${K} edits after ${WARMUP} warm-up), code-server 4.100.3 + Debian Chromium headless, ${cpu}, ${os.cpus().length} cores shared, Node ${process.version}`);
+  console.log('');
+  console.log('| model | params | T | edits | edit → views updated | page → host | host → worker | worker compute | worker → host → page | render + frame |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.model} | ${r.params.toLocaleString('en-US')} | ${r.T} | ${r.total.length} | ${fmt(r.total)} | ${fmt(r.toHost)} | ${fmt(r.toWorker)} | ${fmt(r.compute)} | ${fmt(r.back)} | ${fmt(r.render)} |`);
+  }
+  const slow = rows.filter((r) => quantile(r.total, 0.5) >= 16);
+  if (slow.length) console.log(`\nOver the 16 ms target (median): ${slow.map((r) => r.model).join(', ')}`);
+}
+
+void (async () => {
+  try {
+    await main();
+  } catch (e) {
+    console.error(e);
+    process.exitCode = 1;
+  }
+})();
