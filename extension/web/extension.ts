@@ -11,7 +11,10 @@ import { join } from './path';
 import { setWorkerScript } from './workerThreads';
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
-  setWorkerScript(vscode.Uri.joinPath(context.extensionUri, 'dist', 'web', 'worker.js').toString(true));
+  setWorkerScript(vscode.Uri.joinPath(context.extensionUri, 'dist', 'web', 'worker.js').toString(true), (reason) =>
+    // Said once, in the extension's output channel's place in the host log: runs work, on the host's thread.
+    console.warn(`Keras RNN Inspector: Web Workers are not available here (${reason}); models are read and run on the extension host's thread.`),
+  );
   // The paths the host code checks, built as it builds them (extensionPath is extensionUri's path in the web host).
   const root = context.extensionPath ?? context.extensionUri.path;
   setPackagedFiles([join(root, 'dist', 'worker.js'), join(root, 'dist', 'webview.js'), join(context.extensionUri.fsPath, 'dist', 'webview.js')]);

@@ -1,8 +1,12 @@
 // What `node:worker_threads` is in the web build (esbuild aliases it here, scripts/web-builds.mjs): the platform seam
 // for "start a worker". The host code starts its workers as Node threads (forwardRunner.ts, summaryWorker.ts); in the
 // web extension host the same calls start Web Workers running dist/web/worker.js, which speaks the same messages.
-// Inside a Web Worker there is no parent port, so the Node-thread branches of the worker modules stay off.
+// Inside a Web Worker there is no parent port, so the Node-thread branches of the worker modules stay off. When the
+// host refuses Web Workers (an extension loaded from a remote server), the same handlers answer on the host's own
+// thread (inThreadWorker.ts).
 // Only what the host code uses is here: on/off for message, error and exit, postMessage, terminate, ref/unref.
+
+import { inThreadWorker } from './inThreadWorker';
 
 type Listener = (value: never) => void;
 
@@ -15,26 +19,43 @@ interface WebWorkerLike {
 export const parentPort = null;
 
 let scriptUrl: string | undefined;
+/** Why Web Workers could not be started here, once known: later workers run in-thread at once. */
+let refused: string | undefined;
+let onRefused: ((reason: string) => void) | undefined;
 
 /** The web entry sets the URL of dist/web/worker.js (from the extension's URI) before the host code starts one. */
-export function setWorkerScript(url: string): void {
+export function setWorkerScript(url: string, whenRefused?: (reason: string) => void): void {
   scriptUrl = url;
+  onRefused = whenRefused;
 }
 
 /** A Node-like Worker over a Web Worker. The path the host passes is its desktop bundle; the web one is used instead. */
 export class Worker {
-  private readonly web: WebWorkerLike;
+  private readonly web: Pick<WebWorkerLike, 'postMessage' | 'terminate'>;
   private readonly listeners = new Map<string, Set<Listener>>();
   private ended = false;
 
   constructor(_path?: unknown, _options?: unknown) {
     const WebWorker = (globalThis as unknown as { Worker?: new (url: string) => WebWorkerLike }).Worker;
-    if (!WebWorker || !scriptUrl) throw new Error('This web extension host cannot start Web Workers.');
-    this.web = new WebWorker(scriptUrl);
-    this.web.addEventListener('message', (e) => this.emit('message', e.data));
+    let web: WebWorkerLike | undefined;
+    if (!refused) {
+      try {
+        if (!WebWorker || !scriptUrl) throw new Error('This host has no Web Workers.');
+        web = new WebWorker(scriptUrl);
+      } catch (e) {
+        refused = e instanceof Error ? e.message : String(e);
+        onRefused?.(refused);
+      }
+    }
+    if (!web) {
+      this.web = inThreadWorker((data) => this.emit('message', data));
+      return;
+    }
+    this.web = web;
+    web.addEventListener('message', (e) => this.emit('message', e.data));
     // A Web Worker's uncaught error is its end, as for a Node thread.
-    this.web.addEventListener('error', (e) => this.emit('error', new Error(e.message ?? 'the worker failed')));
-    this.web.addEventListener('messageerror', () => this.emit('error', new Error('a message from the worker could not be read')));
+    web.addEventListener('error', (e) => this.emit('error', new Error(e.message ?? 'the worker failed')));
+    web.addEventListener('messageerror', () => this.emit('error', new Error('a message from the worker could not be read')));
   }
 
   postMessage(message: unknown, transfer: ArrayBuffer[] = []): void {
