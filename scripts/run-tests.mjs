@@ -134,7 +134,8 @@ const impl = {
     return { passed, failed, skipped: 0 };
   },
   async unit() {
-    const files = testFiles('test/unit', /\.test\.ts$/).filter((f) => !isFuzz(f));
+    // test/web/: the web build (both inflaters; the Web Worker in headless Chromium on real files).
+    const files = [...testFiles('test/unit', /\.test\.ts$/).filter((f) => !isFuzz(f)), ...testFiles('test/web', /\.test\.ts$/)];
     if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no unit tests found under test/unit' };
     return nodeTests('unit', files, 20 * 60_000);
   },
