@@ -8,7 +8,8 @@ import type { ParamFormula } from './keras/layers/types';
 import { layerEnv, layerKind } from './keras/layers/index';
 import { LETTER_MEANING, formatShape, type Shape } from './keras/shapes';
 import { layerFromCall, type PyCall } from './keras/pythonCall';
-import type { ChainInput, ShapeSource } from './keras/pythonModel';
+import type { ChainInput } from './keras/pythonModel';
+import { widthMeaning, widthMeanings, type ShapeSource } from './keras/inputWidth';
 import { markdownText } from './keras/safeText';
 
 /** Thousands separated the way Keras's summary prints them: 183,775. */
@@ -82,19 +83,9 @@ export function lettersLine(letters: Record<string, number | null>, meanings: Re
     .join(', ');
 }
 
-/**
- * What the letter naming a layer's input width means here. A layer reading features (Dense) keeps its own letter,
- * never "per time step"; where the width came from is said when known: the layer before's letter (M of an RNN),
- * an Input's shape, or that the chain before is unknown.
- */
+/** What the letter naming a layer's input width means here (inputWidth.ts), with names escaped for Markdown. */
 export function inputMeaning(className: string, letter: string, source: ShapeSource | 'unknown' | null): string {
-  const features = layerKind(className)?.inputIs === 'features';
-  const base = features ? '' : ((LETTER_MEANING as Record<string, string>)[letter] ?? '');
-  const join = (why: string) => (base ? `${base} (${why})` : `(${why})`);
-  if (source === 'unknown') return '(from the layer before: unknown)';
-  if (!source) return features ? '(the width of its input)' : base;
-  if (source.kind === 'input') return join(`from the shape of ${escapeMd(source.name, 80)}`);
-  return join(`the width of the layer before: ${escapeMd(source.name, 80)}'s ${source.letter ?? 'output'}`);
+  return widthMeaning(className, letter, source, (n) => escapeMd(n, 80));
 }
 
 /** The formula block shared by tree tooltips and hovers: letters, numbers, total, weight table, note. */
@@ -145,31 +136,6 @@ function letterLegend(letters: (string | null)[] | undefined): string | null {
   return used.map((l) => `${l} = ${(LETTER_MEANING as Record<string, string>)[l]}`).join(' · ');
 }
 
-/** The layer feeding `layer`: its one inbound layer, or in a Sequential the one listed before it. */
-function layerBefore(layer: LayerSummary, model: ModelSummary | undefined): LayerSummary | undefined {
-  if (!model) return undefined;
-  if (layer.inbound.length === 1) return model.layers.find((l) => l.name === layer.inbound[0]);
-  if (layer.inbound.length > 1 || model.modelClass !== 'Sequential') return undefined;
-  const i = model.layers.indexOf(layer);
-  return i > 0 ? model.layers[i - 1] : undefined;
-}
-
-/** The input-width letter of a stored layer's formula (D, or C for channels) with where its value came from. */
-function treeMeanings(layer: LayerSummary, model: ModelSummary | undefined): Record<string, string> {
-  const f = layer.formula;
-  const input = layer.inputShapes[0];
-  if (!f || !input) return {};
-  const width = input[input.length - 1];
-  const letter = ['D', 'C'].find((l) => l in f.letters && f.letters[l] === width);
-  if (!letter) return {};
-  const before = layerBefore(layer, model);
-  const letters = before?.outputLetters;
-  const source: ShapeSource | null = before
-    ? { kind: before.className === 'InputLayer' ? 'input' : 'layer', name: before.name, letter: letters?.[letters.length - 1] ?? null }
-    : null;
-  return { [letter]: inputMeaning(layer.className, letter, source) };
-}
-
 /** Tooltip of a layer in the Model Layers tree (and the panel's layer table); `model` names the layer before it. */
 export function layerTooltip(layer: LayerSummary, model?: ModelSummary): string {
   const lines: string[] = [];
@@ -182,7 +148,7 @@ export function layerTooltip(layer: LayerSummary, model?: ModelSummary): string 
   if (legend) lines.push('', legend);
   lines.push('', '---', '');
   if (layer.formula) {
-    lines.push(formulaMarkdown(layer.className, layer.formula, { meanings: treeMeanings(layer, model) }));
+    lines.push(formulaMarkdown(layer.className, layer.formula, { meanings: widthMeanings(layer, model, (n) => escapeMd(n, 80)) }));
   } else if (layer.paramsFormula) {
     lines.push(`**${paramsLabel(layer.params)}**: ${escapeMd(layer.paramsFormula, 1000)}`);
   } else if (layer.params > 0) {

@@ -7,16 +7,10 @@
 
 import { layerEnv, layerKind, pythonLayerClasses } from './layers/index';
 import { Parser, describeValue, layerFromCall, literal, tokenize, type PyCall, type PyValue } from './pythonCall';
-import type { DimLetter, Shape } from './shapes';
+import type { Shape } from './shapes';
+import type { ShapeSource } from './inputWidth';
 
-/** Where a tensor's last axis came from: the layer before (its name as written and its letter for that axis), or an Input. */
-export interface ShapeSource {
-  kind: 'layer' | 'input';
-  /** `SimpleRNN`, or the `name=` the code gave it. */
-  name: string;
-  /** The letter the layer's module gives that axis (M, 2M, K, E, F), when it has one. */
-  letter: DimLetter | null;
-}
+export type { ShapeSource } from './inputWidth';
 
 /** What flows into one layer call, as far as the code before it tells. */
 export interface ChainInput {

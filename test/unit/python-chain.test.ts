@@ -193,3 +193,15 @@ test('tree tooltip: golden b\'s Dense names D as the SimpleRNN\'s M, never "inpu
   // Without the model, Dense's D is still its own input width, never per time step.
   assert.match(layerTooltip(dense), /D = 5 \(the width of its input\)/);
 });
+
+test('panel: the parameter explanation names Dense\'s D as the layer before\'s M too; the RNN keeps "input features per time step"', async () => {
+  const { explainParams } = await import('../../webview/logic/explain');
+  const s = summarize(await loadModel(path.join(golden, 'b_simplernn5_tanh.keras')));
+  const dense = s.layers.find((l) => l.params === 12)!;
+  const rnn = s.layers.find((l) => l.params === 45)!;
+  const lines = explainParams(dense, s).join('\n');
+  // D = 5 is the SimpleRNN's M, K = 2: 5·2 + 2 = 12
+  assert.match(lines, new RegExp(`D = 5 \\(the width of the layer before: ${rnn.name}'s M\\), K = 2`));
+  assert.doesNotMatch(lines, /input features per time step/);
+  assert.match(explainParams(rnn, s).join('\n'), /D = 3 \(input features per time step/);
+});

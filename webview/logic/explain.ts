@@ -2,7 +2,8 @@
 // layer's numbers, the weight shapes, and what each letter means. Built only from the summary
 // (paramsFormula / formula), so the panel says exactly what the tree tooltips say.
 
-import type { LayerSummary, WeightSummary } from '../../extension/keras/summary';
+import type { LayerSummary, ModelSummary, WeightSummary } from '../../extension/keras/summary';
+import { widthMeanings } from '../../extension/keras/inputWidth';
 import { LETTER_MEANING, type DimLetter } from '../../extension/keras/shapes';
 import { fmtCount } from './format';
 import { blockLabels, layerCell } from './stats';
@@ -12,7 +13,7 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /** Lines explaining a layer's parameter count. */
-export function explainParams(layer: LayerSummary): string[] {
+export function explainParams(layer: LayerSummary, model?: ModelSummary): string[] {
   const lines: string[] = [];
   const f = layer.formula;
   if (f) {
@@ -20,7 +21,14 @@ export function explainParams(layer: LayerSummary): string[] {
     lines.push(`= ${f.substituted}`);
     const letters = Object.entries(f.letters);
     if (letters.length) {
-      lines.push(letters.map(([k, v]) => `${k} = ${v} (${LETTER_MEANING[k as Exclude<DimLetter, null>] ?? k})`).join(', '));
+      // The input width is named by where it came from (a Dense after an RNN: that RNN's M), as in the tree tooltip.
+      const widths = widthMeanings(layer, model);
+      const meaning = (k: string) => {
+        const m = widths[k];
+        if (!m) return `(${LETTER_MEANING[k as Exclude<DimLetter, null>] ?? k})`;
+        return m.startsWith('(') ? m : `(${m.replace(' (', ': ').replace(/\)$/, '')})`;
+      };
+      lines.push(letters.map(([k, v]) => `${k} = ${v} ${meaning(k)}`).join(', '));
     }
     for (const t of f.terms) lines.push(`${t.name}: ${shapeText(t.shape)} = ${fmtCount(t.count)}${t.trainable ? '' : ' (non-trainable)'}`);
     if (f.nonTrainable > 0) lines.push(`trainable ${fmtCount(f.trainable)}, non-trainable ${fmtCount(f.nonTrainable)}`);

@@ -93,7 +93,7 @@ export class ModelView {
       const paramTip = h('span', { class: 'tip-target', tabindex: 0, 'data-testid': 'params-explained' }, fmtCount(layer.params));
       clear(paramsCell);
       paramsCell.append(paramTip);
-      tooltip(paramTip, explainParams(layer).join('\n'));
+      tooltip(paramTip, explainParams(layer, summary).join('\n'));
       tr.append(h('td', { class: 'idx' }, depth ? '' : String(++index)), nameCell, shapeCell, paramsCell);
       makeActivatable(tr, (e) => {
         if ((e.target as HTMLElement).closest('.tip-target') && e.type === 'keydown') return;
@@ -130,7 +130,7 @@ export class ModelView {
   private showWeights(layer: LayerSummary): void {
     clear(this.detail);
     this.detail.append(h('h2', { title: full(layer.name) }, `${shown(layer.name)} `, h('span', { class: 'cls' }, shown(layer.className, 40))));
-    const explain = h('pre', { class: 'explain' }, explainParams(layer).join('\n'));
+    const explain = h('pre', { class: 'explain' }, explainParams(layer, this.summary ?? undefined).join('\n'));
     this.detail.append(explain);
     if (layer.weights.length === 0) {
       this.detail.append(h('p', { class: 'muted' }, 'This layer has no weights.'));

@@ -77,7 +77,7 @@ function describe(layer: LayerNode, env: LayerEnv): CellDescription {
       { key: 'h', label: 'hidden state', symbol: 'h', role: 'state', ...r(hRange) },
       { key: 'z', label: 'update gate', symbol: 'z', role: 'gate', ...r(gate) },
       { key: 'r', label: 'reset gate', symbol: 'r', role: 'gate', ...r(gate) },
-      { key: 'hh', label: 'candidate h̃', symbol: 'h̃', role: 'value', ...r(cand) },
+      { key: 'hh', label: 'candidate', symbol: 'h̃', role: 'value', ...r(cand) },
     ],
     equations: equations(actSymbol(act), actSymbol(rec), after, after && useBias),
     gateOrder: 'zrh',
