@@ -341,7 +341,8 @@ describe('a forward pass estimates its memory first', () => {
       const result = await runForward(doc, tensors);
       // Each distinct buffer once: pass-through layers hand on their input's buffer.
       const buffers = new Set<ArrayBufferLike>();
-      const add = (a: unknown) => ArrayBuffer.isView(a) && a instanceof Float64Array && buffers.add(a.buffer);
+      // Tensors are float64, traces float32.
+      const add = (a: unknown) => ArrayBuffer.isView(a) && (a instanceof Float64Array || a instanceof Float32Array) && buffers.add(a.buffer);
       tensors.forEach((t) => add(t.data));
       result.layers.forEach((l) => l.outputs.forEach((t) => add(t.data)));
       result.traces.forEach((tr) => Object.values(tr.values).forEach(add));
@@ -356,7 +357,7 @@ describe('a forward pass estimates its memory first', () => {
     const doc = await loadModel(file);
     const T = 200_000;
     const est = checkFillMemory(doc, { N: 1, T })!;
-    assert.ok(est.total > 16 * MB, `big enough to matter: ${formatBytes(est.total)}`);
+    assert.ok(est.total > 8 * MB, `big enough to matter: ${formatBytes(est.total)}`); // a float32 trace: half what float64 took
     const limitAbove = (est.total * 1.02) / MB;
     const ok = await run(file, { kind: 'ramp', t: T }, limitAbove);
     assert.deepEqual(ok.outputs[0].shape, [1, 2]);
