@@ -19,7 +19,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -192,7 +192,7 @@ async function child(T: number, N: number): Promise<Measure> {
       if (url.pathname === '/skeleton.json') return send(skeleton, 'application/json');
       if (url.pathname === '/body.bin') return send(body, 'application/octet-stream');
       const file = path.join(root, url.pathname);
-      if (!file.startsWith(root + path.sep)) {
+      if (!file.startsWith(root + path.sep) || !existsSync(file)) {
         res.writeHead(404);
         return res.end();
       }
@@ -276,7 +276,8 @@ function main(): void {
   const bigRuns = Math.max(1, Number(arg('--big-runs', '1')));
   const only = arg('--cases', CASES.map((c) => c.name).join(',')).split(',');
   const rows: string[] = [];
-  for (const c of CASES.filter((x) => only.includes(x.name))) {
+  // In the order asked.
+  for (const c of only.map((n) => CASES.find((x) => x.name === n)).filter((x): x is Case => x !== undefined)) {
     const n = c.T * c.N >= 100_000 ? bigRuns : runs;
     const ms: Measure[] = [];
     for (let r = 0; r < n; r++) {
