@@ -34,8 +34,9 @@ test('pasting what Keras printed for golden a says equal; a wrong value says dif
   try {
     assert.equal(KERAS_PRINTED, 'array([[-3.068111]], dtype=float32)');
     await runPaletteCommand(page, 'Run Forward Pass…');
-    await pickQuickItem(page, MODEL, { filter: MODEL });
-    await pickQuickItem(page, 'saved beside');
+    // The pickers can take a while to appear on a busy machine.
+    await pickQuickItem(page, MODEL, { filter: MODEL, timeout: 60_000 });
+    await pickQuickItem(page, 'saved beside', { timeout: 60_000 });
     const frame = webviewFrame(page);
     const card = frame.locator('[data-testid="compare-card"]').first();
     await card.waitFor({ state: 'visible', timeout: 90_000 });
