@@ -39,7 +39,7 @@ function recording(inner: WorkerFactory = real): { factory: WorkerFactory; poste
   };
 }
 
-const tensorOf = (x: number[][][]) => ({ kind: 'tensors' as const, tensors: [{ shape: [x.length, x[0].length, x[0][0].length], data: x.flat(2) }] });
+const tensorOf = (x: number[][][]) => ({ kind: 'tensors' as const, tensors: [{ shape: [x.length, x[0].length, x[0][0].length], data: Float64Array.from(x.flat(2)) }] });
 
 function numpyB(x: number[][][]): number[][] {
   const out = execFileSync('/usr/bin/python3', [path.join(repo, 'test/helpers/simplernn_dense_numpy.py'), fileB], { input: JSON.stringify(x), encoding: 'utf8' });
