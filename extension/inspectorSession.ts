@@ -3,12 +3,14 @@
 // next run, and saves exports (never over the model or its architecture JSON).
 
 import * as vscode from 'vscode';
-import { digits as digitsSetting, onDidChangeSettings } from './settings';
+import { digits as digitsSetting, onDidChangeSettings, traceMemoryLimitMB } from './settings';
 import { logRun } from './log';
+import { estimateMemory, fillShapes } from './keras/forward';
+import { traceWindow } from './keras/traceStore';
 import { MAX_INPUT_FILE_BYTES, readInputText, uriArg } from './modelPicker';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
-import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget } from './keras/limits';
+import { DEFAULT_MEMORY_BUDGET_MB, budgetBytes, checkBudget, formatBytes } from './keras/limits';
 import { tracesToCsv } from './keras/traceExport';
 import { runJson } from './keras/runJson';
 import type { LayerStates } from './keras/states';
@@ -258,6 +260,47 @@ export class InspectorSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * What the run keeps of its trace: the estimate (N·T·M × quantities × 4 bytes per recurrent layer) for a fill, and
+   * above kerasRnnInspector.traceMemoryLimitMB the user's choice: every step from checkpoints, h only, or a shorter T
+   * (null: cancelled). Inputs whose shapes are known only once read (CSV, typed) stream on their own above the limit.
+   */
+  private async tracePlan(input: InputChoice): Promise<{ traceLimitMB: number; trace?: 'h'; note?: string } | null> {
+    const limitMB = traceMemoryLimitMB();
+    if (input.kind !== 'zeros' && input.kind !== 'ramp' && input.kind !== 'random') return { traceLimitMB: limitMB };
+    let full: number;
+    let hOnly: number;
+    try {
+      const doc = await (await this.deps.models.get(this.uri)).document();
+      const shapes = fillShapes(doc, { ...(input.n !== undefined ? { N: input.n } : {}), ...(input.t !== undefined ? { T: input.t } : {}) });
+      if (!shapes) return { traceLimitMB: limitMB };
+      full = estimateMemory(doc, shapes, true).traces;
+      hOnly = estimateMemory(doc, shapes, 'h').traces;
+    } catch {
+      // The run itself says what is wrong with the model or the sizes, in one sentence.
+      return { traceLimitMB: limitMB };
+    }
+    const limit = budgetBytes(limitMB);
+    if (full <= limit) return { traceLimitMB: limitMB, ...(full > 0 ? { note: `trace ${formatBytes(full)}` } : {}) };
+    type Item = vscode.QuickPickItem & { plan: { traceLimitMB: number; trace?: 'h'; note?: string } | null };
+    const items: Item[] = [
+      {
+        label: 'Keep every step viewable from checkpoints',
+        detail: `Keeps at most ${formatBytes(limit)}: every K-th step and the states to recompute any other step exactly when it is shown.`,
+        plan: { traceLimitMB: limitMB, note: `trace ${formatBytes(full)}, streamed from checkpoints (at most ${formatBytes(limit)} kept)` },
+      },
+      ...(hOnly < full
+        ? [{ label: 'Keep only h (and c)', detail: `${formatBytes(hOnly)}${hOnly > limit ? ', still over the limit: kept as checkpoints' : ''}; no gates.`, plan: { traceLimitMB: limitMB, trace: 'h' as const, note: `trace of h ${formatBytes(hOnly)}` } }]
+        : []),
+      { label: 'Cancel, to run a shorter T', detail: `T steps cost ${formatBytes(full / Math.max(1, input.t ?? 1))} of trace each.`, plan: null },
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title: plainText(`The trace of this run would take about ${formatBytes(full)}, over the ${formatBytes(limit)} trace limit (kerasRnnInspector.traceMemoryLimitMB)`),
+      ignoreFocusOut: true,
+    });
+    return pick?.plan ?? null;
+  }
+
   private async answer(msg: RequestMessage): Promise<void> {
     try {
       let result: unknown;
@@ -283,6 +326,17 @@ export class InspectorSession implements vscode.Disposable {
         case 'pickCsv':
           result = await this.pickCsv();
           break;
+        case 'traceWindow': {
+          const p = msg.params;
+          const last = this.lastResult;
+          if (!last || last.runId !== p.runId) throw new Error('That run is no longer kept; run the forward pass again.');
+          const trace = last.traces.find((t) => t.layer === p.layer && (t.direction ?? '') === (p.direction ?? ''));
+          // A full trace is here already; a streamed one is recomputed from its checkpoints in the panel's worker.
+          if (trace && !trace.streamed) result = traceWindow(last.traces, undefined, p);
+          else if (this.runs) result = await this.runs.window({ ...p });
+          else throw new Error('That run is no longer kept; run the forward pass again.');
+          break;
+        }
         case 'pickNpy':
           result = await pickNpy(this.uri);
           break;
@@ -341,6 +395,8 @@ export class InspectorSession implements vscode.Disposable {
       case 'trace-csv':
       case 'trace-json': {
         if (!run) throw new Error('Run the forward pass first: there is no trace to export yet.');
+        // A trace kept as checkpoints is over the trace limit in full: its text would be larger still.
+        if (run.traces.some((t) => t.streamed)) throw new Error('This run kept its trace as checkpoints because in full it is over kerasRnnInspector.traceMemoryLimitMB, so it is not exported whole; run a shorter T to export it, or read any step in the table.');
         if (req.format === 'trace-csv') {
           bytes = new TextEncoder().encode(tracesToCsv(run.traces));
           ext = 'csv';
@@ -458,6 +514,10 @@ export class InspectorSession implements vscode.Disposable {
         this.post({ type: 'runStarted', runId, inputLabel: label, ...(options.live ? { live: true } : {}) });
         let reported = 0;
         try {
+          // The trace's memory, estimated before the run; above the trace limit the user chooses what to keep.
+          const plan = options.live ? { traceLimitMB: traceMemoryLimitMB() } : await this.tracePlan(input);
+          if (!plan) throw new CancelledError();
+          if (plan.note) progress.report({ message: plainText(plan.note) });
           const runInput = await this.runInput(input);
           // Continuing hands the last run's final states to this run; without it stateful layers start from zeros.
           const carried = options.continueState ? this.lastState : undefined;
@@ -466,6 +526,8 @@ export class InspectorSession implements vscode.Disposable {
             runId,
             input: runInput,
             memoryLimitMB: memoryLimitMB(),
+            traceLimitMB: plan.traceLimitMB,
+            ...(plan.trace ? { trace: plan.trace } : {}),
             ...(carried ? { initialStates: carried.states, startedFrom: carried.origin } : {}),
           };
           // The panel's worker keeps the model: after the first run the bytes are neither read nor sent again.

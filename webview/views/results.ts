@@ -89,6 +89,12 @@ class StreamedValues {
     return null;
   }
 
+  /** Whether any chunk of rows has arrived. */
+  hasChunks(): boolean {
+    for (const v of this.chunks.values()) if (v !== 'pending') return true;
+    return false;
+  }
+
   /** Value of (step, unit), or NaN while its chunk is on its way (asked for here). */
   at(trace: RecurrentTrace, sample: number, quantity: string, step: number, unit: number): number {
     const c = Math.floor(step / CHUNK);
@@ -136,6 +142,8 @@ class TraceExplorer {
   private readonly heading = h('h3', {});
   private readonly streamNote = h('p', { class: 'muted', 'data-testid': 'trace-streamed-note' });
   private readonly streamed: StreamedValues;
+  /** When the explorer was built (the result arrived): a streamed trace's first windows are timed from here. */
+  private readonly createdAt = performance.now();
 
   constructor(
     private readonly result: RunResult,
@@ -206,6 +214,13 @@ class TraceExplorer {
     this.heatmap.setData(this.heatOptions(data));
     this.chart.setData(this.chartOptions(data));
     this.table.update(this.tableOptions(data));
+    // data-kept-paint-ms / data-rows-paint-ms: the first paint with the kept rows / with a chunk of rows (bench/scale.ts).
+    const mark = (attr: 'keptPaintMs' | 'rowsPaintMs', ready: boolean) => {
+      if (!ready || this.el.dataset[attr]) return;
+      requestAnimationFrame(() => setTimeout(() => (this.el.dataset[attr] ??= (performance.now() - this.createdAt).toFixed(1)), 0));
+    };
+    mark('keptPaintMs', this.streamed.kept(this.trace, this.sel.sample, this.sel.quantity) !== null);
+    mark('rowsPaintMs', this.streamed.hasChunks());
     if (this.sel.step >= 0) {
       this.heatmap.setSelectedCol(this.keptCol(this.sel.step));
       this.chart.setSelected(this.keptCol(this.sel.step));
@@ -544,11 +559,6 @@ export class ResultsView {
     const list = h('div', { class: 'layer-outputs' });
     result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
     this.el.append(h('h2', {}, `Every layer's output (${result.layers.length})`), list);
-  }
-
-  /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
-  selectStep(step: number): void {
-    this.explorer?.selectStep(step);
   }
 
   /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
