@@ -259,7 +259,8 @@ test('NumPy export (core): hostile Bidirectional inner names in a real tf.keras 
     const want = Array.from(result.outputs[0].data);
     const got = flat(json.output);
     assert.equal(got.length, want.length);
-    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-6, `file ${k}: output ${i} is ${v}, the forward pass gave ${want[i]}`));
+    // The forward pass's LSTMs compute in float32 (as Keras does), the script in float64: a float32-relative bound.
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 2e-6 * (1 + Math.abs(want[i])), `file ${k}: output ${i} is ${v}, the forward pass gave ${want[i]}`));
     assert.deepEqual(json.layers.map((l) => l.name), result.layers.map((l) => l.name), `file ${k}: layer names round-trip`);
   });
 });

@@ -76,7 +76,9 @@ for (const major of [3, 2] as const) {
       const ours = run.layers.find((l) => l.name === name)!;
       const theirs = script.layers.find((l) => l.name === name);
       assert.ok(theirs, `the script printed no ${name}`);
-      assertClose(flat(theirs.output), ours.outputs[0].data, 1e-9, 1e-9, `${name} (Keras ${major})`);
+      // The recurrent layer computes in float32 as Keras does, the script in float64: float32 rounding bounds it.
+      const tol = name === 'rnn' ? 2e-6 : 1e-9;
+      assertClose(flat(theirs.output), ours.outputs[0].data, tol, tol, `${name} (Keras ${major})`);
     }
   });
 }

@@ -341,7 +341,8 @@ hs, _, _ = lstm(E[tok], (tok != 0).astype(float), np.array(d['W']).reshape(3, 8)
 print(json.dumps(hs.ravel().tolist()))`,
     { tokens, E: f32(E), W: f32(W), U: f32(U), b: f32(b) },
   ) as number[];
-  assertClose(run.outputs[0].data, expected, 1e-12, 1e-12, 'explicitly masked LSTM vs NumPy');
+  // The LSTM computes in float32 as Keras does, this NumPy loop in float64: float32 rounding bounds the difference.
+  assertClose(run.outputs[0].data, expected, 2e-6, 2e-6, 'explicitly masked LSTM vs NumPy');
   const file = path.join(tmp, 'masked.py');
   writeFileSync(file, exportNumpy(doc, inputs, { title: 'masked' }));
   const py = spawnSync(PYTHON_WITH_NUMPY!, [file, '--json'], { encoding: 'utf8' });
