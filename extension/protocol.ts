@@ -13,6 +13,7 @@ import type { Tensor } from './keras/tensor';
 import type { InputSpec as ModelInputSpec } from './keras/inputs';
 import type { LayerStates } from './keras/states';
 import type { ModelConventions } from './keras/compare';
+import type { TraceWindowRequest } from './keras/traceStore';
 
 export type { ModelInputSpec };
 
@@ -142,18 +143,9 @@ export interface RequestMap {
   traceWindow: { params: TraceWindowParams; result: TraceWindowResult };
 }
 
-/** A trace window the page asks for: the run, the layer (and direction), one sample, steps [step0, step1) every `stride`, units [unit0, unit1). */
-export interface TraceWindowParams {
+/** A trace window the page asks for: the core's window request (traceStore.ts) of one run. */
+export interface TraceWindowParams extends TraceWindowRequest {
   runId: number;
-  layer: string;
-  direction?: 'forward' | 'backward';
-  sample: number;
-  step0: number;
-  step1: number;
-  stride?: number;
-  unit0: number;
-  unit1: number;
-  quantities: string[];
 }
 
 /** Its answer: the steps of the rows and, per quantity, rows × (unit1 − unit0) float32 values. */
