@@ -37,6 +37,9 @@ import { ResultsView, type TraceSelection } from './views/results';
 import { resetCompare, setCompareText } from './views/compare';
 import { warmTheme } from './views/heatmap';
 import { showName } from '../extension/keras/safeText';
+import { GraphView } from './views/graph';
+import { ForecastView } from './views/windows';
+import { HistoryView } from './views/history';
 
 /** What survives a reload (through vscode.setState), JSON-encoded. */
 interface UiState {
@@ -85,11 +88,18 @@ class App {
     loadWeights: (layer, weight) => request('weights', { layer, weight }),
     layerSelected: (layer) => {
       this.ui.layer = layer;
+      this.graph.highlight(layer);
       post({ type: 'selectLayer', layer });
       this.persist();
     },
     error: (m) => this.showError(m, 'webview'),
   });
+
+  /** Functional models: the layer graph above the table; clicking a layer selects it (views/graph.ts). */
+  private readonly graph = new GraphView({ select: (layer) => this.modelView.select(layer, true) });
+  /** Predicted against actual next values after a run on CSV windows, and the recent runs (views/windows.ts, history.ts). */
+  private readonly forecast = new ForecastView();
+  private readonly history = new HistoryView();
 
   private readonly inputEditor = new InputEditor({
     pickCsv: () => request('pickCsv', {}),
@@ -221,9 +231,9 @@ class App {
     clear(this.headerHost);
     this.headerHost.append(headerView(summary, fileName));
     const toolbar = h('div', { class: 'main-toolbar', role: 'toolbar', 'aria-label': 'Run' }, this.runBtn.el, this.cancelBtn.el, this.ring, this.status);
-    const modelPanel = h('div', { class: 'tab-body' }, this.modelView.el);
+    const modelPanel = h('div', { class: 'tab-body' }, this.graph.el, this.modelView.el);
     const inputPanel = h('div', { class: 'tab-body' }, this.inputEditor.el);
-    const resultsPanel = h('div', { class: 'tab-body' }, this.results.el);
+    const resultsPanel = h('div', { class: 'tab-body' }, this.results.el, this.forecast.el, this.history.el);
     this.tabs = tabs(
       [
         { id: 'model', label: 'Model', content: modelPanel, testid: 'tab-model' },
@@ -238,6 +248,7 @@ class App {
     );
     this.root.append(h('div', { class: 'top' }, this.headerHost, toolbar), this.banner, this.tabs.el);
     this.modelView.show(summary, this.ui.layer);
+    this.graph.show(summary, this.ui.layer);
     this.inputEditor.setModel(specs, this.ui.input, { params: summary.totalParams });
     if (notExecutable) this.showError(`${notExecutable} The model can be inspected but not run.`, 'unsupported');
     if (this.ui.result) {
@@ -300,6 +311,7 @@ class App {
     this.hideError();
     this.results.show(result, this.results.selection() ?? this.ui.trace);
     this.inputEditor.showLive(result);
+    this.forecast.showFor(result);
     this.results.el.dataset.runId = String(result.runId);
     this.tabs?.setBadge('results', '1');
     this.updateRunEnabled();
@@ -339,6 +351,8 @@ class App {
     this.tabs?.select('results');
     this.ui.tab = 'results';
     this.results.show(result, this.ui.trace);
+    this.forecast.showFor(result);
+    this.history.add(result);
     this.tabs?.setBadge('results', '1');
     rootEl.dataset.runId = String(result.runId);
     this.persist();

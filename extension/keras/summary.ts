@@ -45,6 +45,10 @@ export interface LayerSummary {
   children: LayerSummary[];
   /** Names of the layers feeding this one (functional graphs). */
   inbound: string[];
+  /** Layers whose outputs this one takes as `initial_state` (an encoder's states into a decoder); absent when none. */
+  initialStateFrom?: string[];
+  /** Layers whose outputs this one takes as an explicit `mask`; absent when none. */
+  maskFrom?: string[];
   /** Why the layer cannot be run (Lambda, custom class), or why its shape is unknown. */
   notes: string[];
   notExecutable?: string;
@@ -232,6 +236,8 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
   if (layer.notExecutable) notes.push(layer.notExecutable);
   if (layer.config.stateful === true) notes.push('stateful=True: the file keeps no state between batches, so each run starts from zero states.');
   const inbound = [...new Set(layer.calls.flatMap((c) => c.inputs.map((r) => r.layer)))];
+  const initialStateFrom = [...new Set(layer.calls.flatMap((c) => (c.initialState ?? []).map((r) => r.layer)))];
+  const maskFrom = [...new Set(layer.calls.flatMap((c) => (c.mask ?? []).map((r) => r.layer)))];
   return {
     name: layer.name,
     className: layer.className,
@@ -248,6 +254,8 @@ function layerSummary(layer: LayerNode, graph: ModelGraph, walk: ShapeWalk, env:
     weights: weightSummaries(layer.weights),
     children,
     inbound: graph.sequential ? [] : inbound,
+    ...(!graph.sequential && initialStateFrom.length ? { initialStateFrom } : {}),
+    ...(!graph.sequential && maskFrom.length ? { maskFrom } : {}),
     notes,
     ...(layer.notExecutable ? { notExecutable: layer.notExecutable } : !kind && !layer.model ? { notExecutable: unknownKindText(layer) } : {}),
     ...(contradiction ? { contradiction } : {}),

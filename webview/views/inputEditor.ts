@@ -11,6 +11,7 @@ import { button, checkbox, dropdown, textArea, textField, type CheckboxControl, 
 import { MatrixTable } from './matrixTable';
 import { fmt } from '../logic/format';
 import { showName } from '../../extension/keras/safeText';
+import { windowsControl } from './windows';
 
 export interface InputEditorHost {
   pickCsv(): Promise<CsvFile | null>;
@@ -553,6 +554,7 @@ export class InputEditor {
         h('div', { class: 'card-title' }, `${fileName}: ${rows} rows, ${columns.length} column${columns.length === 1 ? '' : 's'}`),
         h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'column'), colDd.el), h('label', { class: 'field' }, h('span', {}, tFree ? 'window (T rows)' : `window (T = ${T})`), win.el), h('label', { class: 'field' }, h('span', {}, 'start row (negative: from the end)'), startField.el), apply.el, button('Cancel', () => clear(this.extraPanel), { appearance: 'secondary' }).el),
         msg,
+        windowsControl({ fileName, text, column: () => Number(colDd.value), apply: (raw, label) => this.applyRaw(raw, label) }),
       ),
     );
   }
