@@ -18,6 +18,10 @@ import { MatrixTable } from './matrixTable';
 import { EquationBox } from './equation';
 import { showName } from '../../extension/keras/safeText';
 import { compareCard } from './compare';
+import type { WeightValues } from '../../extension/protocol';
+import { outputSteps } from './outputStep';
+import { attachWeights } from './weightMatrices';
+import { copyArrayButton } from '../logic/npArray';
 
 export interface TraceSelection {
   key: string;
@@ -35,6 +39,8 @@ export interface ResultsHost {
   selectionChanged(sel: TraceSelection): void;
   /** A window of a streamed trace (recomputed exactly by the host's worker); absent where the host cannot answer. */
   traceWindow?(params: TraceWindowParams): Promise<TraceWindowResult>;
+  /** Values of one stored weight (the output layer's step reads its W_y and b_y); absent where the host cannot answer. */
+  loadWeights?(layer: string, weight: string): Promise<WeightValues>;
 }
 
 /** Steps per table chunk of a streamed trace: a screen of rows and some either side. */
@@ -175,10 +181,22 @@ class TraceExplorer {
       h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Sample'), this.sampleDd.el), h('label', { class: 'field' }, h('span', {}, 'Show'), this.quantityDd.el), exportBar),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Time × units heatmap'), this.heatmap.el),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Units over time ', h('label', { class: 'field inline' }, h('span', {}, 'units'), this.unitsField.el), this.unitsError), this.chart.el),
-      h('div', { class: 'split' }, h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Per-step values'), this.table.el), h('div', { class: 'card' }, this.equation.el)),
+      h('div', { class: 'split' }, h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Per-step values', this.copyTrace()), this.table.el), h('div', { class: 'card' }, this.equation.el)),
     );
     this.refreshControls();
     if (this.sel.step >= 0) this.selectStep(this.sel.step, false);
+  }
+
+  /** "Copy as np.array" of the shown quantity over every step of the shown sample (T×M, float32 as traced). */
+  private copyTrace(): HTMLElement {
+    return copyArrayButton(() => {
+      const t = this.trace;
+      if (t.streamed) return null;
+      const data = this.quantityData();
+      const out = new Float32Array(t.steps * t.units);
+      for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
+      return { values: out, shape: [t.steps, t.units], dtype: 'float32' };
+    }, { what: 'every step of this quantity (rows k = 1..T)', testid: 'copy-np-trace' });
   }
 
   private pickTrace(): void {
@@ -435,6 +453,7 @@ class TraceExplorer {
         sample: this.sel.sample,
         kerasMajor: kerasMajorOf(summary?.kerasVersion, summary?.format),
       });
+      attachWeights(w, this.weights);
       this.equation.show(w, this.sel.step, this.sel.sample);
     } catch (e) {
       this.equation.showError(`This step cannot be written out: ${(e as Error).message}.`);
@@ -541,6 +560,9 @@ export class ResultsView {
     );
     this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), ...(startedFrom ? [startedFrom] : []), outputs);
     this.el.append(compareCard(result));
+    // The notebook's last line, y = h_T·W_y + b_y with the numbers (outputStep.ts).
+    const outputStep = outputSteps(result, this.host);
+    if (outputStep) this.el.append(outputStep);
     if (result.stopped) {
       this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${showName(result.stopped.message, 300)} Everything before it is shown.`));
     }
