@@ -125,7 +125,6 @@ class App {
       this.persist();
     },
     traceWindow: (params) => request('traceWindow', params),
-    loadWeights: (layer, weight) => request('weights', { layer, weight }),
   });
 
   constructor(root: HTMLElement) {
