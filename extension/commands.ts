@@ -6,8 +6,9 @@ import { confirmLargeModel } from './settings';
 import { describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
 import type { InspectorPanels } from './inspectorPanel';
-import { chooseArchitecture, type RunOutcome } from './inspectorSession';
-import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type ModelEditorProvider } from './modelEditor';
+import type { RunOutcome } from './inspectorSession';
+import type { ModelEditorProvider } from './modelEditor';
+import { inVsCodeWords } from './vscodeWords';
 import { LAYERS_VIEW_ID, type LayerTreeProvider, type LayerTreeNode } from './layerTree';
 import { ModelLoadError, type ModelStore } from './models';
 import { activeModelUri, pickInput, pickModelFile, sampleFiles, toUri } from './modelPicker';
@@ -33,7 +34,7 @@ export interface CommandDeps {
 }
 
 export interface InspectOptions {
-  /** Open the inspector panel too (default true). */
+  /** Open (or reveal) the file's inspector too (default true). */
   panel?: boolean;
   preserveFocus?: boolean;
   /** Architecture JSON for a weights-only file (otherwise looked for beside it, then asked for). */
@@ -82,45 +83,42 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       await deps.models.get(uri);
     } catch (e) {
-      error = oneSentence(e instanceof ModelLoadError ? e.message : describeThrown(e));
-      if (e instanceof ModelLoadError && e.needsArchitecture) {
-        // Weights-only file without its architecture beside it: the notification carries the action (choose the
-        // JSON, then start over); the tree shows the same file's state.
-        const CHOOSE = 'Choose Architecture JSON…';
-        // Plain text: the sentence quotes names from the file, and notifications render Markdown links.
-        void vscode.window.showErrorMessage(plainText(error), CHOOSE).then(async (answer) => {
-          if (answer === CHOOSE && (await chooseArchitecture(deps.models, uri))) void vscode.commands.executeCommand(COMMANDS.inspect, uri, options);
-        });
-      }
-      // Otherwise the Model Layers tree (revealed below) shows the sentence: one report, not a notification too.
+      error = oneSentence(inVsCodeWords(e instanceof ModelLoadError ? e.message : describeThrown(e)));
     }
     await revealTree(uri);
-    if (!error && options.panel !== false) deps.panels.show(uri, { preserveFocus: options.preserveFocus });
+    // The one inspector of the file: revealed when open, else opened. An unreadable file opens it too: its page is
+    // where the sentence (and, for a weights-only file, "Choose architecture JSON…") is shown, once.
+    if (options.panel !== false || (error && !deps.panels.find(uri))) await deps.panels.open(uri, { preserveFocus: options.preserveFocus === true });
     return { uri, ...(error ? { error } : {}) };
   };
 
   const runForward = async (arg?: unknown, opts?: RunForwardOptions): Promise<RunOutcome | undefined> => {
-    const uri = await resolveModel(arg, 'Run Forward Pass');
+    // The file of the inspector in front (the editor title's ▶ passes it), else the tree's (its ▶), else asked.
+    const uri = toUri(arg) ?? activeModelUri(deps.editors.activeUri) ?? deps.layerTree.uri ?? (await pickModelFile(samplesDir, 'Run Forward Pass'));
     if (!uri) return undefined;
     if (opts?.configPath) deps.models.setArchitecture(uri, opts.configPath);
     let loaded;
     try {
       loaded = await deps.models.get(uri);
     } catch (e) {
-      const error = oneSentence(e instanceof ModelLoadError ? e.message : describeThrown(e));
-      void vscode.window.showErrorMessage(plainText(error));
+      const error = oneSentence(inVsCodeWords(e instanceof ModelLoadError ? e.message : describeThrown(e)));
+      // Said once, by the file's inspector page (opened to say it), not by a notification as well.
+      await deps.panels.open(uri);
       return { error, errorKind: 'file' };
     }
     if (loaded.notExecutable) {
-      const error = oneSentence(loaded.notExecutable);
-      void vscode.window.showErrorMessage(plainText(error));
-      return { error, errorKind: 'unsupported' };
+      // The inspector shows Run disabled with this reason: bring it to the front instead of a notification.
+      await deps.panels.open(uri);
+      return { error: oneSentence(inVsCodeWords(loaded.notExecutable)), errorKind: 'unsupported' };
     }
     const input = opts?.input ?? (await pickInput(uri, loaded.inputs, samplesDir));
     if (!input) return undefined;
     void deps.layerTree.show(uri);
-    const { session } = deps.panels.show(uri, { preserveFocus: true });
-    // The user chose this CSV in the command's own dialog: the panel may read it again for a re-run.
+    // Runs in the inspector already showing the file (never a second copy); opens it when none does.
+    const entry = await deps.panels.show(uri, { preserveFocus: true });
+    if (!entry) return undefined;
+    const { session } = entry;
+    // The user chose this CSV in the command's own dialog: the inspector may read it again for a re-run.
     if (input.kind === 'csv' && input.path) session.allowFile(input.path);
     session.setInput(input);
     return session.run(input, { continueState: opts?.continueState === true });
@@ -146,8 +144,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       uri = picked?.uri;
     }
     if (!uri) return undefined;
-    const viewType = uri.path.endsWith('.keras') ? EDITOR_VIEW_TYPE : EDITOR_VIEW_TYPE_H5;
-    await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+    await deps.panels.open(uri);
     await deps.layerTree.show(uri);
     return uri;
   };
@@ -155,13 +152,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const focusLayer = async (arg?: unknown, layer?: string) => {
     const uri = toUri(arg);
     if (!uri || typeof layer !== 'string') return;
-    const targets = [deps.panels.get(uri)?.session, ...deps.editors.entries().filter((e) => e.uri.toString() === uri.toString()).map((e) => e.session)];
-    for (const s of targets) s?.focusLayer(layer);
+    deps.panels.get(uri)?.session.focusLayer(layer);
   };
 
+  // Focuses the file's one inspector (opening it when it is not open); never a copy.
   const openInPanel = async (arg?: unknown) => {
-    const uri = toUri(arg) ?? deps.layerTree.uri ?? activeModelUri(deps.editors.activeUri);
-    if (uri) deps.panels.show(uri);
+    const uri = toUri(arg) ?? activeModelUri(deps.editors.activeUri) ?? deps.layerTree.uri;
+    if (uri) await deps.panels.open(uri);
   };
 
   const wrap =

@@ -1,4 +1,4 @@
-// activate(): wires the model store, tree, custom editor, panels, commands, Python hover and status bar.
+// activate(): wires the model store, tree, the inspector (custom editor, one per file), commands, Python hover and status bar.
 // Nothing else happens here; each piece lives in its own module.
 
 import { bundleLoadStartedAt, bundleLoadStartedCpu, cpuMsSince } from './activationClock';
@@ -13,6 +13,8 @@ import { registerCommands, COMMANDS } from './commands';
 import { registerWalkthrough } from './walkthrough';
 import { PythonLayerHoverProvider, PYTHON_SELECTOR } from './pythonHover';
 import { paramsLabel } from './hovers';
+import { activeModelUri } from './modelPicker';
+import { uriBaseName } from './hostFiles';
 import { showName } from './keras/safeText';
 import { setLogChannel } from './log';
 import { onDidChangeSettings, syncH5Association } from './settings';
@@ -47,8 +49,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     log,
     workerPath,
   };
-  const panels = new InspectorPanels(deps);
   const editors = new ModelEditorProvider(deps);
+  const panels = new InspectorPanels(editors);
   const layerTree = new LayerTreeProvider(models);
   const treeView = vscode.window.createTreeView(LAYERS_VIEW_ID, { treeDataProvider: layerTree, showCollapseAll: true });
   const hover = new PythonLayerHoverProvider();
@@ -60,21 +62,43 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   statusBar.command = COMMANDS.inspect;
   statusBar.show();
 
-  // The tree follows whichever model editor or panel has focus; the status bar follows the tree.
+  // The tree follows whichever inspector has focus.
   const follow = (uri: vscode.Uri | undefined) => {
     if (uri) void layerTree.show(uri);
   };
-  const updateStatus = () => {
-    const root = layerTree.root;
-    if (root?.kind === 'model') {
-      statusBar.text = `$(pulse) ${paramsLabel(root.summary.totalParams)}`;
-      // A plain string tooltip (never Markdown), with the file name's controls and bidi overrides visible.
-      statusBar.tooltip = `Keras RNN Inspector: ${showName(path.basename(root.uri.fsPath))}, ${paramsLabel(root.summary.totalParams)}`;
-    } else {
+  // The status bar speaks of the model in front: its count while its inspector (or a model file) is the active tab,
+  // nothing while another editor (a .py file) is, and the plain entry point when no editor is open.
+  let statusVersion = 0;
+  const updateStatus = async () => {
+    const version = ++statusVersion;
+    const uri = activeModelUri(editors.activeUri);
+    const anyEditor = vscode.window.tabGroups.activeTabGroup.activeTab !== undefined;
+    if (!uri) {
       statusBar.text = '$(pulse) Keras RNN';
-      statusBar.tooltip = 'Keras RNN Inspector';
+      statusBar.tooltip = 'Keras RNN Inspector: Inspect RNN…';
+      if (anyEditor) statusBar.hide();
+      else statusBar.show();
+      return;
     }
+    const name = showName(uriBaseName(uri));
+    let text: string;
+    let tooltip: string;
+    try {
+      const loaded = await models.get(uri);
+      text = `$(pulse) ${paramsLabel(loaded.summary.totalParams)}`;
+      // A plain string tooltip (never Markdown), with the file name's controls and bidi overrides visible.
+      tooltip = `Keras RNN Inspector: ${name}, ${paramsLabel(loaded.summary.totalParams)}`;
+    } catch {
+      // The editor says why; the status bar only that there is no count.
+      text = '$(pulse) Keras RNN';
+      tooltip = `Keras RNN Inspector: ${name} is not a readable Keras model`;
+    }
+    if (version !== statusVersion) return;
+    statusBar.text = text;
+    statusBar.tooltip = tooltip;
+    statusBar.show();
   };
+  const refreshStatus = () => void updateStatus();
   deps.onSelectLayer = (uri) => follow(uri);
 
   context.subscriptions.push(
@@ -86,14 +110,20 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     treeView,
     statusBar,
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels),
-    vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE, editors, { supportsMultipleEditorsPerDocument: true }),
-    vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE_H5, editors, { supportsMultipleEditorsPerDocument: true }),
+    // One inspector per file, kept alive while hidden: its run, the chosen step, scroll and charts survive switching
+    // tabs as they are, instead of re-rendering a long trace (and re-requesting streamed windows) on every switch.
+    // The page still saves its state, for a window reload.
+    vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE, editors, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE_H5, editors, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: true } }),
     vscode.languages.registerHoverProvider(PYTHON_SELECTOR, hover),
     editors.onDidChangeActive(follow),
-    panels.onDidChangeActive(follow),
-    layerTree.onDidChangeTreeData(updateStatus),
+    editors.onDidChangeActive(refreshStatus),
+    vscode.window.tabGroups.onDidChangeTabs(refreshStatus),
+    vscode.window.tabGroups.onDidChangeTabGroups(refreshStatus),
+    vscode.window.onDidChangeActiveTextEditor(refreshStatus),
+    models.onDidChange(refreshStatus),
     ...registerCommands({ extensionUri: context.extensionUri, models, panels, editors, layerTree, treeView, log }),
-    ...registerWalkthrough({ extensionUri: context.extensionUri, models, editors, log }),
+    ...registerWalkthrough({ extensionUri: context.extensionUri, models, panels, log }),
     { dispose: () => setLogChannel(undefined) },
     onDidChangeSettings((e) => {
       if (e.affectsConfiguration('kerasRnnInspector.openH5InInspector')) void syncH5Association(EDITOR_VIEW_TYPE_H5).catch((err) => log.warn(`workbench.editorAssociations not updated: ${String(err)}`));

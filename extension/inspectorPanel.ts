@@ -1,102 +1,105 @@
-// The inspector panels: one panel per model file, restored after a reload through the serializer. The page is
-// inspectorHtml.ts, and what a page says and runs is its InspectorSession (inspectorSession.ts).
+// One inspector per model file. The inspector is the custom editor (modelEditor.ts); every way in (Inspect RNN, Run
+// Forward Pass from the palette, the editor title's ▶ or the tree, Open Inspector Panel, the walkthrough) reveals the
+// one already showing the file, or opens it as that editor. Panels of the old separate kind, restored from an
+// earlier session, are turned into the editor on restore (or closed when the file already has one).
 
 import * as vscode from 'vscode';
-import { inspectorHtml, webviewOptions } from './inspectorHtml';
-import { InspectorSession, displayName, type SessionDeps } from './inspectorSession';
+import { EDITOR_VIEW_TYPE, EDITOR_VIEW_TYPE_H5, type EditorEntry, type ModelEditorProvider } from './modelEditor';
+import type { InspectorSession } from './inspectorSession';
 import { isModelPath } from './models';
 import { parsePersistedState, type PersistedState } from './protocol';
 
+/** The view type of the old separate panel; still registered so a panel saved by an earlier version is replaced, not left blank. */
 export const PANEL_VIEW_TYPE = 'kerasRnnInspector.inspector';
 
-interface PanelEntry {
+/** The inspector showing a model: its webview panel and, when the file is a readable model, its session. */
+export interface InspectorEntry {
+  uri: vscode.Uri;
   panel: vscode.WebviewPanel;
   session: InspectorSession;
 }
 
-/** One inspector panel per model file, restored after a reload through the serializer. */
+/** The inspector showing a file, with its page (session undefined on the not-a-model page, `error` its sentence). */
+export type AnyInspector = EditorEntry;
+
+export interface ShowOptions {
+  preserveFocus?: boolean;
+  column?: vscode.ViewColumn;
+}
+
+/** The custom editor's view type for a file: the default one for .keras, the optional one for .h5/.hdf5. */
+export function viewTypeFor(uri: vscode.Uri): string {
+  return /\.keras$/i.test(uri.path) ? EDITOR_VIEW_TYPE : EDITOR_VIEW_TYPE_H5;
+}
+
+/** All ways to an inspector, one per file. */
 export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<PersistedState> {
-  private readonly panels = new Map<string, PanelEntry>();
-  private readonly activeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
-  /** Fires when a panel becomes the active one (its model), or undefined when none is. */
-  readonly onDidChangeActive = this.activeEmitter.event;
+  constructor(private readonly editors: ModelEditorProvider) {}
 
-  constructor(private readonly deps: SessionDeps) {}
-
-  get(uri: vscode.Uri): PanelEntry | undefined {
-    return this.panels.get(uri.toString());
+  /** The inspector showing `uri` with a model in it (undefined when none is open or the file is not a model). */
+  get(uri: vscode.Uri): InspectorEntry | undefined {
+    const e = this.find(uri);
+    return e?.session ? { uri: e.uri, panel: e.panel, session: e.session } : undefined;
   }
 
-  all(): PanelEntry[] {
-    return [...this.panels.values()];
+  /** The inspector showing `uri`, whatever its page shows. */
+  find(uri: vscode.Uri): EditorEntry | undefined {
+    const key = uri.toString();
+    return this.editors.entries().find((e) => e.uri.toString() === key && !e.disposed);
   }
 
-  /** Opens (or reveals) the panel for `uri`. */
-  show(uri: vscode.Uri, options: { preserveFocus?: boolean; column?: vscode.ViewColumn } = {}): PanelEntry {
-    const existing = this.get(uri);
+  /** Every open inspector with a model in it. */
+  all(): InspectorEntry[] {
+    return this.editors.entries().flatMap((e) => (e.session && !e.disposed ? [{ uri: e.uri, panel: e.panel, session: e.session }] : []));
+  }
+
+  /**
+   * Reveals the inspector showing `uri`, or opens the file in it; resolves once its page has decided what it shows
+   * (the model, or the sentence saying why the file cannot be read). Undefined when the user declined to open it
+   * (a large file's question) or it did not open within a minute.
+   */
+  async open(uri: vscode.Uri, options: ShowOptions = {}): Promise<EditorEntry | undefined> {
+    const existing = this.find(uri);
     if (existing) {
       existing.panel.reveal(options.column ?? existing.panel.viewColumn, options.preserveFocus);
-      return existing;
+      await existing.resolved;
+      return existing.disposed ? undefined : existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      PANEL_VIEW_TYPE,
-      this.title(uri),
-      { viewColumn: options.column ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
-      webviewOptions(this.deps.extensionUri),
-    );
-    return this.attach(panel, uri);
-  }
-
-  private title(uri: vscode.Uri): string {
-    return `RNN: ${displayName(uri)}`;
-  }
-
-  private attach(panel: vscode.WebviewPanel, uri: vscode.Uri, restore?: unknown): PanelEntry {
-    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'icon.png');
-    panel.webview.options = webviewOptions(this.deps.extensionUri);
-    const session = new InspectorSession(panel.webview, uri, 'panel', this.deps, restore);
-    panel.webview.html = inspectorHtml(panel.webview, this.deps.extensionUri, 'panel');
-    const entry = { panel, session };
-    this.panels.set(uri.toString(), entry);
-    panel.onDidChangeViewState((e) => {
-      if (e.webviewPanel.active) this.activeEmitter.fire(uri);
+    const resolved = this.editors.whenResolved(uri, 60_000);
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), {
+      preserveFocus: options.preserveFocus === true,
+      preview: false,
+      ...(options.column !== undefined ? { viewColumn: options.column } : {}),
     });
-    panel.onDidDispose(() => {
-      session.dispose();
-      if (this.panels.get(uri.toString()) === entry) this.panels.delete(uri.toString());
-      this.activeEmitter.fire(undefined);
-    });
-    return entry;
+    return resolved;
   }
 
+  /** The inspector for `uri` with its model (undefined when the file cannot be read or was not opened). */
+  async show(uri: vscode.Uri, options: ShowOptions = {}): Promise<InspectorEntry | undefined> {
+    const e = await this.open(uri, options);
+    return e?.session ? { uri: e.uri, panel: e.panel, session: e.session } : undefined;
+  }
+
+  /** A panel of the old separate kind came back after a reload: show its file in the one inspector instead. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, raw: PersistedState | undefined): Promise<void> {
     // The saved state was written by the page: checked like any message from it.
     const state = parsePersistedState(raw);
-    if (!state) {
-      // Nothing to restore from (the page never saved its state): close instead of showing an empty panel.
-      panel.dispose();
-      return;
-    }
+    const column = panel.viewColumn;
+    panel.dispose();
+    if (!state) return;
     let uri: vscode.Uri;
     try {
       uri = vscode.Uri.parse(state.fileUri, true);
     } catch {
-      panel.dispose();
       return;
     }
-    // The page wrote this state: reopen only a model file on a file system VS Code knows (disk, remote, a virtual
-    // workspace's provider), never whatever URI it names (isWritableFileSystem is undefined for an unknown scheme).
-    if (vscode.workspace.fs.isWritableFileSystem(uri.scheme) === undefined || !isModelPath(uri.path)) {
-      panel.dispose();
-      return;
-    }
-    panel.title = this.title(uri);
-    this.attach(panel, uri, state.ui);
+    // Only a model file on a file system VS Code knows (isWritableFileSystem is undefined for an unknown scheme).
+    if (vscode.workspace.fs.isWritableFileSystem(uri.scheme) === undefined || !isModelPath(uri.path)) return;
+    if (this.find(uri)) return;
+    await this.open(uri, { preserveFocus: true, ...(column !== undefined ? { column } : {}) });
   }
 
   dispose(): void {
-    for (const e of this.panels.values()) e.panel.dispose();
-    this.panels.clear();
-    this.activeEmitter.dispose();
+    // The editors are VS Code's: they close with the window.
   }
 }

@@ -23,6 +23,7 @@ import { RunFailure, type RunInput } from './runJob';
 import { architectureCandidateUris, readWholeFile, sameTarget, uriBaseName, uriDirname, uriFromString } from './hostFiles';
 import { ModelLoadError, type LoadedModel, type ModelStore } from './models';
 import { modelConventions, pickNpy } from './compareHost';
+import { inVsCodeWords } from './vscodeWords';
 import {
   PROTOCOL_VERSION,
   sanitizeExportName,
@@ -127,6 +128,21 @@ export class InspectorSession implements vscode.Disposable {
   readonly onDidBecomeReady = this.readyEmitter.event;
   /** Every message sent to the webview, newest last (tests read it). */
   readonly sent: HostMessage['type'][] = [];
+  /** Runs whose results the page has yet to paint: the page's `runShown` ends their progress. */
+  private readonly shownWaiters = new Map<number, () => void>();
+
+  /** Resolves when the page says it painted run `runId`, or after `timeoutMs` (a hidden page does not paint). */
+  private whenShown(runId: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.shownWaiters.delete(runId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.shownWaiters.set(runId, done);
+    });
+  }
 
   constructor(
     readonly webview: vscode.Webview,
@@ -180,7 +196,7 @@ export class InspectorSession implements vscode.Disposable {
     try {
       loaded = await this.deps.models.get(this.uri);
     } catch (e) {
-      const message = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      const message = inVsCodeWords(e instanceof ModelLoadError ? e.message : describeThrown(e));
       this.post({ type: 'loadError', fileUri: this.uri.toString(), fileName, message });
       return;
     }
@@ -191,7 +207,7 @@ export class InspectorSession implements vscode.Disposable {
       fileName,
       summary: loaded.summary,
       inputs: loaded.inputs,
-      ...(loaded.notExecutable ? { notExecutable: loaded.notExecutable } : {}),
+      ...(loaded.notExecutable ? { notExecutable: inVsCodeWords(loaded.notExecutable) } : {}),
       ...(this.restoreUi !== undefined ? { restore: this.restoreUi } : {}),
       host: this.host,
     });
@@ -253,6 +269,9 @@ export class InspectorSession implements vscode.Disposable {
       }
       case 'selectLayer':
         this.deps.onSelectLayer?.(this.uri, msg.layer);
+        return;
+      case 'runShown':
+        this.shownWaiters.get(msg.runId)?.();
         return;
       case 'request':
         await this.answer(msg);
@@ -547,7 +566,7 @@ export class InspectorSession implements vscode.Disposable {
             },
           );
           // The page shows the stop's sentence; one line of at most 300 characters, whatever the file's names are.
-          if (result.stopped) result.stopped = { ...result.stopped, message: oneSentence(result.stopped.message) };
+          if (result.stopped) result.stopped = { ...result.stopped, message: oneSentence(inVsCodeWords(result.stopped.message)) };
           this.lastResult = result;
           this.lastError = undefined;
           // A run that reached every stateful layer leaves their states for the next one; a stopped run keeps the old.
@@ -558,8 +577,12 @@ export class InspectorSession implements vscode.Disposable {
           }
           const w = this.runs.lastTiming;
           const timing = options.live && w && options.hostReceivedAt !== undefined ? { ...(options.editAt !== undefined ? { editAt: options.editAt } : {}), hostReceivedAt: options.hostReceivedAt, workerReceivedAt: w.receivedAt, workerPostedAt: w.postedAt, hostPostedAt: wallNow() } : undefined;
+          // The progress covers the transfer to the page and its drawing too: it ends when the page has painted.
+          const shown = !options.live && this.ready && !this.disposed ? this.whenShown(runId, 60_000) : undefined;
+          if (shown) progress.report({ message: 'showing the results…' });
           this.post({ type: 'runResult', result, ...(timing ? { timing } : {}) });
           if (!options.live) this.postStateInfo();
+          if (shown) await shown;
           // A stop is shown by the page (run-stopped); a notification only when no page is left to show it.
           if (result.stopped && this.disposed) {
             void vscode.window.showWarningMessage(plainText(oneSentence(`The forward pass stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}): ${result.stopped.message}`)));
@@ -575,7 +598,7 @@ export class InspectorSession implements vscode.Disposable {
             return { cancelled: true };
           }
           const f = e instanceof RunFailure ? e : new RunFailure(describeThrown(e), 'internal');
-          const message = oneSentence(f.message);
+          const message = oneSentence(inVsCodeWords(f.message));
           this.lastError = message;
           logRun(logFile, label, performance.now() - startedAt, { error: message });
           // One report per error: the page's banner, or a notification when the page is gone.
@@ -605,6 +628,7 @@ export class InspectorSession implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.pendingLive = undefined;
+    for (const done of [...this.shownWaiters.values()]) done();
     this.cancel();
     this.runs?.dispose();
     this.readyEmitter.dispose();

@@ -9,6 +9,7 @@ import { escapeMd, layerTooltip, modelTooltip, paramsLabel, weightRole, weightTo
 import { layerKind } from './keras/layers/index';
 import { showName } from './keras/safeText';
 import { ModelLoadError, type ModelStore } from './models';
+import { inVsCodeWords } from './vscodeWords';
 
 export const LAYERS_VIEW_ID = 'kerasRnnInspector.layers';
 
@@ -16,7 +17,7 @@ export type LayerTreeNode =
   | { kind: 'model'; uri: vscode.Uri; summary: ModelSummary; notExecutable?: string }
   | { kind: 'layer'; uri: vscode.Uri; layer: LayerSummary; parent: LayerTreeNode; index?: number }
   | { kind: 'weight'; uri: vscode.Uri; layer: LayerSummary; weight: WeightSummary; parent: LayerTreeNode; index?: number }
-  | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; error: boolean };
+  | { kind: 'message'; uri?: vscode.Uri; text: string; detail?: string; tooltip?: string; error: boolean };
 
 /** A tooltip: untrusted (no command links run), no HTML, no theme icons; file strings in it are escaped (hovers.ts). */
 function md(text: string): vscode.MarkdownString {
@@ -37,8 +38,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
 
   constructor(private readonly models: ModelStore) {
     this.disposables.push(
+      // The file changed on disk (the store's FileSystemWatcher): read it again, whatever the tree showed before.
       models.onDidChange((uri) => {
-        if (this.state && uri.toString() === this.state.uri.toString()) void this.show(uri);
+        if (this.state && uri.toString() === this.state.uri.toString()) this.refresh();
       }),
     );
   }
@@ -60,9 +62,10 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
         const loaded = await this.models.get(uri);
         state.root = { kind: 'model', uri, summary: loaded.summary, ...(loaded.notExecutable ? { notExecutable: loaded.notExecutable } : {}) };
       } catch (e) {
-        const text = e instanceof ModelLoadError ? e.message : String(e);
-        // The tree is this error's view state: Inspect RNN shows it here instead of in a notification too.
-        state.root = { kind: 'message', uri, text: `${showName(uriBaseName(uri))}: not a readable Keras model`, detail: text, error: true };
+        const text = inVsCodeWords(e instanceof ModelLoadError ? e.message : String(e));
+        // The file's inspector says why, once; the row only says that there are no layers to list (the sentence is
+        // its tooltip, for when the inspector is closed).
+        state.root = { kind: 'message', uri, text: `${showName(uriBaseName(uri))}: not a readable Keras model`, tooltip: text, error: true };
       }
       if (this.state === state) this.changed.fire(undefined);
     })();
@@ -158,7 +161,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.description = node.detail ? showName(node.detail, 300) : undefined;
-        item.tooltip = node.detail ? md(escapeMd(node.detail, 1000)) : undefined;
+        const tip = node.detail ?? node.tooltip;
+        item.tooltip = tip ? md(escapeMd(tip, 1000)) : undefined;
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'info');
         item.contextValue = 'kriMessage';
         return item;

@@ -9,6 +9,7 @@ import { inspectorHtml, notAModelHtml, webviewOptions } from './inspectorHtml';
 import { InspectorSession, chooseArchitecture, type SessionDeps } from './inspectorSession';
 import { ModelLoadError } from './models';
 import { validateWebviewMessage } from './protocol';
+import { inVsCodeWords } from './vscodeWords';
 
 /** Default editor for .keras. */
 export const EDITOR_VIEW_TYPE = 'kerasRnnInspector.modelEditor';
@@ -22,12 +23,17 @@ export interface EditorEntry {
   session?: InspectorSession;
   /** The core's sentence when the file could not be read. */
   error?: string;
+  /** Settles once the page has decided what it shows (model or not-a-model page), or the editor closed first. */
+  resolved: Promise<void>;
+  /** The editor was closed. */
+  disposed?: boolean;
 }
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider, vscode.Disposable {
   private readonly editors = new Set<EditorEntry>();
   private readonly activeEmitter = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly openedEmitter = new vscode.EventEmitter<EditorEntry>();
+  private readonly closedEmitter = new vscode.EventEmitter<EditorEntry>();
   /** Fires when a model editor becomes active (its file). */
   readonly onDidChangeActive = this.activeEmitter.event;
   /** Fires once an editor has decided what it shows (model or not-a-model page). */
@@ -50,10 +56,39 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
     return { uri, dispose: () => undefined };
   }
 
+  /** The editor of `uri` once it has decided what it shows; undefined when it closes first or `timeoutMs` passes. */
+  whenResolved(uri: vscode.Uri, timeoutMs: number): Promise<EditorEntry | undefined> {
+    const key = uri.toString();
+    const ready = () => [...this.editors].find((e) => e.uri.toString() === key && !e.disposed && (e.session || e.error !== undefined));
+    const now = ready();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const done = (e: EditorEntry | undefined) => {
+        clearTimeout(timer);
+        sub.dispose();
+        closed.dispose();
+        resolve(e);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const sub = this.openedEmitter.event((e) => {
+        if (e.uri.toString() === key) done(e);
+      });
+      const closed = this.closedEmitter.event((e) => {
+        if (e.uri.toString() === key) done(undefined);
+      });
+    });
+  }
+
   async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
     const uri = document.uri;
-    const entry: EditorEntry = { uri, panel };
+    let settle!: () => void;
+    const entry: EditorEntry = { uri, panel, resolved: new Promise<void>((r) => (settle = r)) };
     this.editors.add(entry);
+    const opened = this.openedEmitter.event((e) => {
+      if (e !== entry) return;
+      settle();
+      opened.dispose();
+    });
     panel.webview.options = webviewOptions(this.deps.extensionUri);
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) {
@@ -62,8 +97,12 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
       }
     });
     panel.onDidDispose(() => {
+      entry.disposed = true;
+      settle();
+      opened.dispose();
       entry.session?.dispose();
       this.editors.delete(entry);
+      this.closedEmitter.fire(entry);
       if (this.active === entry) {
         this.active = undefined;
         this.activeEmitter.fire(undefined);
@@ -87,7 +126,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
     try {
       await this.deps.models.get(uri);
     } catch (e) {
-      entry.error = e instanceof ModelLoadError ? e.message : describeThrown(e);
+      entry.error = inVsCodeWords(e instanceof ModelLoadError ? e.message : describeThrown(e));
       const needsArchitecture = e instanceof ModelLoadError && e.needsArchitecture;
       const listener = panel.webview.onDidReceiveMessage(async (raw: unknown) => {
         // This page only has two buttons; anything else, or anything malformed, is dropped.
@@ -120,5 +159,6 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
   dispose(): void {
     this.activeEmitter.dispose();
     this.openedEmitter.dispose();
+    this.closedEmitter.dispose();
   }
 }

@@ -239,6 +239,8 @@ export type WebviewMessage =
   | { type: 'notify'; level: 'info' | 'warning' | 'error'; message: string }
   /** The user selected a layer in the panel (the host reveals it in the Model Layers tree). */
   | { type: 'selectLayer'; layer: string }
+  /** The page has painted run `runId`'s results: the host's progress covers the drawing too, and ends here. */
+  | { type: 'runShown'; runId: number }
   | RequestMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -496,7 +498,7 @@ function request(o: Obj): RequestMessage {
 export function validateWebviewMessage(raw: unknown): ValidationResult {
   try {
     if (!isPlainObject(raw)) throw new Invalid('it is not an object');
-    const type = oneOf(raw.type, 'its type', ['ready', 'run', 'cancel', 'reopenWith', 'chooseArchitecture', 'resetState', 'notify', 'selectLayer', 'request'] as const);
+    const type = oneOf(raw.type, 'its type', ['ready', 'run', 'cancel', 'reopenWith', 'chooseArchitecture', 'resetState', 'notify', 'selectLayer', 'runShown', 'request'] as const);
     let message: WebviewMessage;
     switch (type) {
       case 'ready': {
@@ -515,6 +517,9 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       }
       case 'cancel':
         message = { type, runId: whole(obj(raw, 'cancel', ['type', 'runId']).runId, 'the run id', 0, L.maxId) };
+        break;
+      case 'runShown':
+        message = { type, runId: whole(obj(raw, 'runShown', ['type', 'runId']).runId, 'the run id', 0, L.maxId) };
         break;
       case 'reopenWith':
       case 'chooseArchitecture':

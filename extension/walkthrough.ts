@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { describeThrown, oneSentence } from './keras/errors';
 import { plainText } from './keras/safeText';
 import type { InspectorSession } from './inspectorSession';
-import type { ModelEditorProvider } from './modelEditor';
+import type { InspectorPanels } from './inspectorPanel';
 import type { ModelStore } from './models';
 import type { HostMessage } from './protocol';
 
@@ -33,7 +33,7 @@ const STEP_MS = 350;
 export interface WalkthroughDeps {
   extensionUri: vscode.Uri;
   models: ModelStore;
-  editors: ModelEditorProvider;
+  panels: InspectorPanels;
   log: vscode.LogOutputChannel;
 }
 
@@ -43,30 +43,14 @@ export function registerWalkthrough(deps: WalkthroughDeps): vscode.Disposable[] 
   const samples = vscode.Uri.joinPath(deps.extensionUri, 'media', 'samples');
   const sampleUri = vscode.Uri.joinPath(samples, SAMPLE);
 
-  /** The inspector showing sample b, opened when it is not; resolves once its page listens. */
+  /** The inspector showing sample b, brought to the front (opened when it is not); resolves once its page listens. */
   const session = async (): Promise<InspectorSession> => {
-    const find = () => deps.editors.entries().find((e) => e.uri.toString() === sampleUri.toString() && e.session);
-    let entry = find();
-    if (!entry) {
-      await vscode.commands.executeCommand('kerasRnnInspector.openSample', SAMPLE);
-      for (let waited = 0; !(entry = find()) && waited < 30_000; waited += 100) await sleep(100);
-    }
-    if (!entry?.session) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
-    const s = entry.session;
-    // Each step shows its effect: the inspector comes to the front (the walkthrough stays one tab away). A hidden
-    // page was unloaded and loads again when shown: wait for its new `ready` so no message is lost meanwhile.
-    const reloaded = entry.panel.visible
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const d = s.onDidBecomeReady(() => {
-            d.dispose();
-            resolve();
-          });
-        });
-    entry.panel.reveal(entry.panel.viewColumn, false);
-    await s.whenReady();
-    await Promise.race([reloaded, sleep(20_000)]);
-    return s;
+    // Each step shows its effect in the one inspector of the file (the walkthrough stays one tab away). Hidden, the
+    // page kept its state (retainContextWhenHidden), so nothing is reloaded or lost by revealing it.
+    const entry = await deps.panels.show(sampleUri, { preserveFocus: false });
+    if (!entry) throw new Error('The inspector for sample b did not open; open it with "Open Sample Model" and try the step again.');
+    await entry.session.whenReady();
+    return entry.session;
   };
 
   const post = (s: InspectorSession, m: HostMessage) => void s.webview.postMessage(m);

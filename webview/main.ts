@@ -75,6 +75,8 @@ class App {
   private fileUri = '';
   private notExecutable: string | undefined;
   private runId: number | null = null;
+  /** When the run in progress was asked for (Run pressed, or runStarted from a command): its shown time starts here. */
+  private runStartedAt: number | undefined;
   private result: RunResult | null = null;
   private ui: UiState = { tab: 'model', layer: null, trace: null };
   private saveTimer = 0;
@@ -125,6 +127,7 @@ class App {
       this.persist();
     },
     traceWindow: (params) => request('traceWindow', params),
+    loadWeights: (layer, weight) => request('weights', { layer, weight }),
   });
 
   constructor(root: HTMLElement) {
@@ -170,6 +173,8 @@ class App {
         this.live.started(m.runId, m.live === true);
         this.runId = m.runId;
         if (m.live) return;
+        // The time a run is said to take is the user's: from here (or the Run press) to the results painted.
+        this.runStartedAt ??= performance.now();
         this.setRunning(true, `Running ${showName(m.inputLabel, 200)}…`);
         return;
       case 'runProgress':
@@ -183,6 +188,7 @@ class App {
         this.live.ended(m.runId);
         // runId 0: the host refused the run before it started (e.g. a file this panel did not pick).
         if (this.runId === null || m.runId === this.runId || m.runId === 0) {
+          this.runStartedAt = undefined;
           this.setRunning(false, '');
           this.showError(m.message, m.kind);
           if (m.kind === 'input') this.tabs?.select('input');
@@ -190,6 +196,7 @@ class App {
         return;
       case 'runCancelled':
         this.live.ended(m.runId);
+        this.runStartedAt = undefined;
         this.setRunning(false, 'Run cancelled.');
         return;
       case 'settings':
@@ -250,7 +257,7 @@ class App {
     this.modelView.show(summary, this.ui.layer);
     this.graph.show(summary, this.ui.layer);
     this.inputEditor.setModel(specs, this.ui.input, { params: summary.totalParams });
-    if (notExecutable) this.showError(`${notExecutable} The model can be inspected but not run.`, 'unsupported');
+    // Not an error of something the user did: Run is off from the start, its reason beside it (updateRunEnabled).
     if (this.ui.result) {
       this.result = this.ui.result;
       this.results.show(this.result, this.ui.trace);
@@ -277,7 +284,9 @@ class App {
     const err = this.inputEditor.error;
     const running = this.ring.hidden === false;
     this.runBtn.setDisabled(!!this.notExecutable || !!err || running || !this.summary);
-    if (!running) this.status.textContent = this.notExecutable ? 'This model cannot be run.' : err ? 'Fix the input to run.' : this.result ? `Last run: ${showName(this.result.inputLabel, 200)}, ${fmtMs(this.result.elapsedMs)}` : 'Ready.';
+    this.runBtn.el.title = this.notExecutable ? `Run is off: ${this.notExecutable}` : 'Run the forward pass on this input (Ctrl+Enter)';
+    this.status.classList.toggle('run-off', !!this.notExecutable);
+    if (!running) this.status.textContent = this.notExecutable ? `Run is off: ${showName(this.notExecutable, 400)}` : err ? 'Fix the input to run.' : this.result ? this.lastRunText(this.result) : 'Ready.';
   }
 
   private run(): void {
@@ -289,6 +298,7 @@ class App {
       return;
     }
     this.hideError();
+    this.runStartedAt = performance.now();
     this.setRunning(true, 'Starting…');
     post({ type: 'run', input: { kind: 'tensors', tensors: r.tensors }, ...(this.inputEditor.continueState ? { continueState: true } : {}) });
   }
@@ -336,11 +346,16 @@ class App {
     const rootEl = this.results.el;
     // First paint: a task posted from the next animation frame runs after that frame's paint. Registered
     // before anything else so that work deferred past the first frame (the chart) is not counted.
+    const startedAt = this.runStartedAt ?? t0;
+    this.runStartedAt = undefined;
     requestAnimationFrame(() =>
       setTimeout(() => {
         const ms = performance.now() - t0;
         rootEl.dataset.firstPaintMs = ms.toFixed(1);
-        this.status.textContent = `Ran ${showName(result.inputLabel, 200)} in ${fmtMs(result.elapsedMs)}; shown in ${fmtMs(ms)}.`;
+        // From the Run press to the painted results: reading, the forward pass, the transfer and the drawing.
+        this.shownMs.set(result.runId, performance.now() - startedAt);
+        this.status.textContent = this.lastRunText(result);
+        post({ type: 'runShown', runId: result.runId });
       }, 0),
     );
     delete rootEl.dataset.firstPaintMs;
@@ -356,6 +371,20 @@ class App {
     this.tabs?.setBadge('results', '1');
     rootEl.dataset.runId = String(result.runId);
     this.persist();
+  }
+
+  /** Total times of the runs shown (Run press to painted results), by run id. */
+  private readonly shownMs = new Map<number, number>();
+
+  /** The status line for a run: what it did and how long it took in all; a stopped run says where it stopped. */
+  private lastRunText(result: RunResult): string {
+    const total = this.shownMs.get(result.runId);
+    const took = total !== undefined ? `${fmtMs(total)} in all (forward pass ${fmtMs(result.elapsedMs)})` : `forward pass ${fmtMs(result.elapsedMs)}`;
+    if (result.stopped) {
+      const n = result.layers.length;
+      return `Stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}) after ${took}; the ${n} layer${n === 1 ? '' : 's'} before it can be explored below.`;
+    }
+    return `Ran ${showName(result.inputLabel, 200)}: ${took}.`;
   }
 
   private async export(format: ExportFormat, png?: Uint8Array, suggestedName?: string): Promise<void> {

@@ -1,5 +1,6 @@
 // Writes a standalone Python script (NumPy only) that recomputes a model's forward pass by hand, step by step as
-// the classic notebooks do, with the weights and the input embedded exactly (base64 of the stored float32 bytes).
+// the classic notebooks do, with the weights and the input embedded exactly: for a small model (≤ 10k weight values)
+// as readable np.array literals, with every h_t printed; otherwise compactly, as base64 of the stored float32 bytes.
 // Each layer module writes its own kind (`numpy` in its LayerKind, helpers in layers/numpyEmit.ts); this file keeps
 // the graph walk, in the same order as the forward runner, and the script template.
 
@@ -10,6 +11,7 @@ import { walkGraph } from './graph';
 import { knownLayerClasses, layerKind } from './layers';
 import { dims, helperName, pyActivation, pyInt, quoted, SHARED_HELPERS, word, type EmitContext, type Emitted, type NumpyEmitter } from './layers/numpyEmit';
 import { pyStr, showName } from './safeText';
+import { npArrayText } from './npLiteral';
 
 // Every name, string and number from the model file is untrusted: names reach the script only as Python string
 // literals (pyStr), also inside comments; numbers only after a check that they are numbers; config strings only
@@ -19,7 +21,17 @@ import { pyStr, showName } from './safeText';
 export interface NumpyExportOptions {
   /** A line naming where the script came from (file name), shown in its docstring. */
   title?: string;
+  /**
+   * Weights as np.array literals and every h_t printed (true), or base64 (false). By default readable when the
+   * script embeds at most READABLE_MAX_PARAMS weight values, as a notebook's model does.
+   */
+  readable?: boolean;
 }
+
+/** Models up to this many weight values are written readably (the notebooks' models hold 5 to a few thousand). */
+export const READABLE_MAX_PARAMS = 10_000;
+/** Inputs up to this many values are written as literals in a readable script; longer ones stay base64. */
+const READABLE_MAX_INPUT = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Base64 of little-endian bytes (no Buffer: this module also runs in the browser)
@@ -185,9 +197,27 @@ function emitGraph(graph: ModelGraph, inputVars: Emitted, cx: EmitContext, scope
  */
 export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: NumpyExportOptions = {}): string {
   if (doc.notExecutable) throw new UnsupportedFeatureError(doc.notExecutable);
+  let body = emitForward(doc, inputs, options.readable === true);
+  if (options.readable === undefined) {
+    // Written compactly first, to count the weight values the script embeds; a small model is written again readably.
+    const embedded = body.weightsTable.reduce((a, w) => a + w.values.length, 0);
+    if (embedded <= READABLE_MAX_PARAMS) body = emitForward(doc, inputs, true);
+  }
+  return writeScript(doc, inputs, options, body);
+}
+
+interface ForwardBody {
+  readable: boolean;
+  lines: string[];
+  helpers: Set<string>;
+  weightsTable: { key: string; shape: number[]; values: Float32Array | Float64Array }[];
+}
+
+/** forward()'s body, the helpers it calls and the weights it reads. */
+function emitForward(doc: ModelDocument, inputs: Tensor[], readable: boolean): ForwardBody {
   const helpers = new Set<string>();
   const names = new Set<string>();
-  const weightsTable: { key: string; shape: number[]; b64: string }[] = [];
+  const weightsTable: ForwardBody['weightsTable'] = [];
   const weightKeys = new Map<WeightRef, string>();
   const usedKeys = new Set<string>();
   const cx: EmitContext = {
@@ -209,7 +239,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
         key = base;
         for (let k = 2; usedKeys.has(key); k++) key = `${base}_${k}`;
         usedKeys.add(key);
-        weightsTable.push({ key, shape: dims(w.shape, layer.name).map(Number), b64: base64(leBytes(w.values())) });
+        weightsTable.push({ key, shape: dims(w.shape, layer.name).map(Number), values: w.values() });
         weightKeys.set(w, key);
       }
       return `weights(${pyStr(key)})`;
@@ -226,6 +256,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
       return emit;
     },
     layerName: '',
+    readable,
   };
   const graph = doc.root;
   if (inputs.length !== graph.inputs.length) {
@@ -242,7 +273,12 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   cx.out.push('');
   cx.out.push(`outputs = [${outputs.vars.join(', ')}]`);
   cx.out.push('return outputs');
+  return { readable, lines: cx.out, helpers, weightsTable };
+}
 
+function writeScript(doc: ModelDocument, inputs: Tensor[], options: NumpyExportOptions, body: ForwardBody): string {
+  const { readable, helpers, weightsTable } = body;
+  const inputsReadable = readable && inputs.every((t) => t.data.length <= READABLE_MAX_INPUT);
   const table = pythonHelpers();
   const unknown = [...helpers].find((h) => !table.has(h));
   if (unknown !== undefined) throw new Error(`An emitter asked for the NumPy helper "${unknown}", which no module defines.`);
@@ -255,8 +291,14 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('and FILE_FORMAT below: text from a model file appears only as string literals, so none of it is ever run.');
   lines.push('Letters: N samples, T time steps, D input features, M hidden units, K outputs.');
   lines.push('Time steps are t = 1..T with h_0 the state before the first; the code indexes them 0-based, x[:, t - 1] is step t.');
-  lines.push('The weights and the input are embedded exactly (base64 of their little-endian bytes); everything is');
-  lines.push('computed in float64. No Keras, no TensorFlow: NumPy only.');
+  if (readable) {
+    lines.push('The weights are written out as np.array literals (float32, with the digits that read back exactly) and');
+    lines.push(`the input ${inputsReadable ? 'too (float64)' : 'as base64 of its little-endian float64 bytes (it is long)'}; everything is computed in float64.`);
+    lines.push('Every hidden state h_t of every recurrent layer is printed, as the notebooks do. No Keras, no TensorFlow: NumPy only.');
+  } else {
+    lines.push('The weights and the input are embedded exactly (base64 of their little-endian bytes); everything is');
+    lines.push('computed in float64. No Keras, no TensorFlow: NumPy only.');
+  }
   lines.push('');
   lines.push('    python3 this_script.py            # prints the output');
   lines.push("    python3 this_script.py --layers   # and every layer's output");
@@ -277,15 +319,23 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('');
   lines.push('');
   lines.push('def weights(key):');
-  lines.push('    """A stored weight: float32 bytes exactly as in the model file, used in float64."""');
-  lines.push('    shape, b64 = WEIGHTS[key]');
-  lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f4').reshape(shape).astype(np.float64)");
+  lines.push('    """A stored weight: float32 exactly as in the model file, used in float64."""');
+  if (readable) {
+    lines.push('    return WEIGHTS[key].astype(np.float64)');
+  } else {
+    lines.push('    shape, b64 = WEIGHTS[key]');
+    lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f4').reshape(shape).astype(np.float64)");
+  }
   lines.push('');
   lines.push('');
   lines.push('def data(k):');
   lines.push('    """Model input k, float64 exactly as given."""');
-  lines.push('    shape, b64 = INPUTS[k]');
-  lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f8').reshape(shape).copy()");
+  if (inputsReadable) {
+    lines.push('    return INPUTS[k].copy()');
+  } else {
+    lines.push('    shape, b64 = INPUTS[k]');
+    lines.push("    return np.frombuffer(base64.b64decode(b64), dtype='<f8').reshape(shape).copy()");
+  }
   lines.push('');
   lines.push('');
   lines.push('LAYERS = []');
@@ -294,6 +344,16 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('def record(name, class_name, node, outputs):');
   lines.push('    """Keeps each layer call\'s output for --layers / --json."""');
   lines.push('    LAYERS.append({"name": name, "className": class_name, "node": node, "output": outputs[0], "outputs": outputs})');
+  if (readable) {
+    lines.push('');
+    lines.push('');
+    lines.push('STEPS = []');
+    lines.push('');
+    lines.push('');
+    lines.push('def record_steps(name, states, go_backwards):');
+    lines.push('    """Keeps a recurrent layer\'s h_t of every step (N×M each), in the order it computed them, for printing."""');
+    lines.push('    STEPS.append({"name": name, "h": states, "go_backwards": go_backwards})');
+  }
   lines.push('');
   lines.push('');
   lines.push('def shown(name):');
@@ -308,7 +368,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('');
   lines.push('');
   lines.push('def forward():');
-  for (const l of cx.out) lines.push(l === '' ? '' : `    ${l}`);
+  for (const l of body.lines) lines.push(l === '' ? '' : `    ${l}`);
   lines.push('');
   lines.push('');
   lines.push('def main():');
@@ -322,6 +382,7 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('                        "outputShape": list(np.shape(l["output"])), "output": np.asarray(l["output"]).tolist(),');
   lines.push('                        "outputs": [np.asarray(o).tolist() for o in l["outputs"]]}');
   lines.push("                       for l in LAYERS] if '--layers' in sys.argv else [],");
+  if (readable) lines.push('            "steps": [{"name": s["name"], "h": [h.tolist() for h in s["h"]]} for s in STEPS],');
   lines.push('        }');
   lines.push('        print(json.dumps(result))');
   lines.push('        return');
@@ -330,24 +391,46 @@ export function exportNumpy(doc: ModelDocument, inputs: Tensor[], options: Numpy
   lines.push('        for l in LAYERS:');
   lines.push('            print(f"{shown(l[\'name\'])} ({shown(l[\'className\'])}) {\'×\'.join(map(str, np.shape(l[\'output\'])))}")');
   lines.push('            print(np.asarray(l["output"]))');
+  if (readable) {
+    lines.push('    for s in STEPS:');
+    lines.push('        T = len(s["h"])');
+    lines.push('        print(f"{shown(s[\'name\'])}: h_t for t = 1..{T}, h_0 = 0" + (" (go_backwards: step k reads x at t = T + 1 - k)" if s["go_backwards"] else ""))');
+    lines.push('        for k, h in enumerate(s["h"]):');
+    lines.push('            print(f"h_{k + 1} =", h)');
+  }
   lines.push('    for k, o in enumerate(outputs):');
   lines.push('        print(f"output {k}: {\'×\'.join(map(str, o.shape))}")');
   lines.push('        print(o)');
   lines.push('');
   lines.push('');
-  lines.push('# The stored weights: key -> (shape, base64 of float32 little-endian bytes).');
-  lines.push('WEIGHTS = {');
-  for (const w of weightsTable) {
-    lines.push(`    ${pyStr(w.key)}: ((${w.shape.join(', ')}${w.shape.length === 1 ? ',' : ''}),`);
-    lines.push(`        ${chunk(w.b64)}),`);
+  if (readable) {
+    lines.push('# The stored weights, as in the model file: key -> np.array (float32).');
+    lines.push('WEIGHTS = {');
+    for (const w of weightsTable) {
+      lines.push(`    ${pyStr(w.key)}:  # ${w.shape.join('×') || 'scalar'}`);
+      lines.push(`        ${npArrayText(w.values, w.shape, 'float32', '        ')},`);
+    }
+  } else {
+    lines.push('# The stored weights: key -> (shape, base64 of float32 little-endian bytes).');
+    lines.push('WEIGHTS = {');
+    for (const w of weightsTable) {
+      lines.push(`    ${pyStr(w.key)}: ((${w.shape.join(', ')}${w.shape.length === 1 ? ',' : ''}),`);
+      lines.push(`        ${chunk(base64(leBytes(w.values)))}),`);
+    }
   }
   lines.push('}');
   lines.push('');
-  lines.push('# The input(s): (shape, base64 of float64 little-endian bytes).');
-  lines.push('INPUTS = [');
-  for (const t of inputs) {
-    lines.push(`    ((${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''}),`);
-    lines.push(`        ${chunk(base64(leBytes(t.data)))}),`);
+  if (inputsReadable) {
+    lines.push('# The input(s), float64: x[n, t, d] is sample n, time step t + 1, feature d.');
+    lines.push('INPUTS = [');
+    for (const t of inputs) lines.push(`    ${npArrayText(t.data, t.shape, 'float64', '    ')},`);
+  } else {
+    lines.push('# The input(s): (shape, base64 of float64 little-endian bytes).');
+    lines.push('INPUTS = [');
+    for (const t of inputs) {
+      lines.push(`    ((${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''}),`);
+      lines.push(`        ${chunk(base64(leBytes(t.data)))}),`);
+    }
   }
   lines.push(']');
   lines.push('');

@@ -23,7 +23,7 @@ after(async () => {
   await wb?.close();
 }, { timeout: 60_000 });
 
-test('Explorer right-click → Inspect RNN shows the layers in the tree and opens the inspector panel', { timeout: 240_000 }, async () => {
+test('Explorer right-click → Inspect RNN shows the layers in the tree and opens its inspector', { timeout: 240_000 }, async () => {
   const { page } = wb!;
   try {
     // Screenshot the open menu first (for the record), then run the entry with retries.
@@ -34,7 +34,7 @@ test('Explorer right-click → Inspect RNN shows the layers in the tree and open
       await wb!.shot('1-context-menu');
     }
     await page.keyboard.press('Escape');
-    await explorerContextAction(page, MODEL, /^Inspect RNN/, page.locator('.tab', { hasText: `RNN: ${MODEL}` }).first());
+    await explorerContextAction(page, MODEL, /^Inspect RNN/, page.locator('.tab', { hasText: MODEL }).first());
 
     // The Model Layers tree: one row per layer, labelled with the class (case-sensitive: the model row says "simplernn")
     // and the annotated output shape.
@@ -50,8 +50,8 @@ test('Explorer right-click → Inspect RNN shows the layers in the tree and open
     assert.match(denseText, /\b51 params/, `Dense row: "${denseText}"`);
     assert.ok(await tree.locator('.monaco-list-row', { hasText: /Dropout/ }).count() >= 1, 'the Dropout layer is listed');
 
-    // The inspector panel, opened on the same file, shows the totals in its header.
-    await page.locator('.tab', { hasText: `RNN: ${MODEL}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // The inspector, opened on the same file, shows the totals in its header.
+    await page.locator('.tab', { hasText: MODEL }).first().waitFor({ state: 'visible', timeout: 30_000 });
     const frame = webviewFrame(page);
     const params = frame.locator('[data-testid="header-params"]');
     await params.waitFor({ state: 'visible', timeout: 30_000 });

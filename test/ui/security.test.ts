@@ -394,7 +394,7 @@ test('Inspect RNN: the tree, its tooltips and the panel keep hostile names inert
   const { page } = wb!;
   const findings: string[] = [];
   for (const file of Object.keys(HOSTILE_MODELS)) {
-    await explorerContextAction(page, file, /^Inspect RNN/, page.locator('.tab', { hasText: `RNN: ${file}` }).first());
+    await explorerContextAction(page, file, /^Inspect RNN/, page.locator('.tab', { hasText: file }).first());
     await openLayersPane(page);
     const { tree } = layersPane(page);
     const rnnRow = tree.locator('.monaco-list-row', { hasText: /SimpleRNN/ }).first();
@@ -604,7 +604,7 @@ test('error notifications of broken files quote hostile names without live links
   await closeAllEditors(page);
 
   // 2. A layer whose class_name is the command link: the model opens, and running it says why it cannot run.
-  await explorerContextAction(page, BROKEN_CLASS, /^Inspect RNN/, page.locator('.tab', { hasText: `RNN: ${BROKEN_CLASS}` }).or(page.locator('.notifications-toasts .notification-toast', { hasText: /broken-class|Open a terminal/ })).first());
+  await explorerContextAction(page, BROKEN_CLASS, /^Inspect RNN/, page.locator('.tab', { hasText: BROKEN_CLASS }).or(page.locator('.notifications-toasts .notification-toast', { hasText: /broken-class|Open a terminal/ })).first());
   await openLayersPane(page);
   const modelRow = tree.locator('.monaco-list-row', { hasText: BROKEN_CLASS }).first();
   if (await modelRow.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) {

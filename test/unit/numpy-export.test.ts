@@ -12,6 +12,7 @@ import { UnsupportedFeatureError, UnsupportedLayerError } from '../../extension/
 import { fromJsonValue, prepareInputs } from '../../extension/keras/inputs';
 import { base64, exportNumpy } from '../../extension/keras/numpyExport';
 import { runForward } from '../../extension/keras/forward';
+import { floatText, npArrayText } from '../../extension/keras/npLiteral';
 import { assertClose, layerNode, weightRef } from './helpers/layerNode';
 import { sequentialDoc } from './helpers/modelDoc';
 import { PYTHON_WITH_NUMPY } from './helpers/python';
@@ -391,4 +392,157 @@ test('merges in the script broadcast as Keras does (size-1 axes after the batch 
   // Keras 2 merges the (zeroed) values plainly: step 1 max([0, 0], [4, -4]) = [4, 0], step 2 max([3, -1], [0, 0]) = [3, 0].
   const k2 = runScript(exportNumpy(functionalDoc({ p: [null, 3, 2], q: [null, 3, 2] }, [mp, mq, max], ['max'], 2), [p, q]), 'max_k2');
   assert.deepEqual(flat(k2.output), [2, 5, 4, 0, 3, 0]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The readable script of a small model (≤ 10k weight values): np.array literals, every h_t printed
+
+/** `python3 script.py` (plain text, as a reader runs it): its stdout. */
+function runText(script: string, name: string): string {
+  const file = path.join(tmp, `${name}.py`);
+  writeFileSync(file, script);
+  const run = spawnSync(PYTHON_WITH_NUMPY!, [file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(run.status, 0, `python3 ${file} failed:\n${run.stderr}`);
+  return run.stdout;
+}
+
+/** The printed h_t per recurrent layer, in print order: `name: h_t for t = 1..T` then `h_1 = [[...]]` blocks. */
+function printedSteps(stdout: string): { name: string; T: number; h: number[][] }[] {
+  const layers: { name: string; T: number; h: number[][] }[] = [];
+  let current: number[] | null = null;
+  const numbers = (s: string) => (s.match(/-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|nan|-?inf/g) ?? []).map(Number);
+  for (const line of stdout.split('\n')) {
+    const head = /^(.*): h_t for t = 1\.\.(\d+), h_0 = 0/.exec(line);
+    const step = /^h_(\d+) = (.*)$/.exec(line);
+    if (head) {
+      layers.push({ name: head[1], T: Number(head[2]), h: [] });
+      current = null;
+    } else if (step && layers.length) {
+      const L = layers[layers.length - 1];
+      assert.equal(Number(step[1]), L.h.length + 1, `${L.name}: h_${step[1]} printed in order`);
+      current = numbers(step[2]);
+      L.h.push(current);
+    } else if (current && /^\s+\[?\s*[-\d.]/.test(line)) {
+      current.push(...numbers(line));
+    } else {
+      current = null;
+    }
+  }
+  return layers;
+}
+
+const isReadableWeights = (script: string) => /^WEIGHTS = \{\n {4}"[^\n]*:  # [\d×]+\n {8}np\.array\(/m.test(script);
+
+test('golden b, readable: weights as np.array literals, every h_1..h_10 printed equal to the forward pass, y equal to Keras', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const b = golden.cases.find((c) => c.id === 'b_simplernn5_tanh')!;
+  const doc = await loadModel(path.join(shared, 'golden/b_simplernn5_tanh.h5'));
+  const inputs = prepareInputs(doc, fromJsonValue(b.input)).tensors;
+  const script = exportNumpy(doc, inputs, { title: 'b_simplernn5_tanh.h5' });
+  assert.ok(isReadableWeights(script), 'the weights are np.array literals');
+  assert.doesNotMatch(script, /b64decode\(b64\), dtype='<f4'/, 'no base64 weights');
+  assert.match(script, /"simple_rnn\/recurrent_kernel":  # 5×5\n {8}np\.array\(\[\[/);
+  // The input row x_1 as the notebook printed it (golden.json), written out.
+  assert.match(script, /np\.array\(\[\[\[ ?1\.28145778, -0\.42848834, {1,2}0\.94592515\],/);
+  const out = runText(script, 'golden_b_readable');
+  const steps = printedSteps(out);
+  assert.deepEqual(steps.map((s) => [s.name, s.T, s.h.length]), [['simple_rnn', 10, 10]]);
+  const fwd = await runForward(doc, inputs);
+  const trace = fwd.traces.find((tr) => tr.layer === 'simple_rnn')!;
+  for (let k = 0; k < 10; k++) assertClose(steps[0].h[k], Array.from(trace.values.h.subarray(k * 5, k * 5 + 5)), 2e-6, 0, `h_${k + 1}`);
+  // The last line: y = h_10·W_y + b_y, what Keras printed (independent of this code).
+  const y = /output 0: 1×2\n(.*)/.exec(out);
+  assert.ok(y, out);
+  assertClose(y[1].match(/-?\d+\.\d+(?:e-?\d+)?/g)!.map(Number), flat(b.keras_output), 1e-6, 0, 'y');
+  // Golden c (one unit): h_1..h_3 by hand from its printed weights would need them; its output is Keras's 0.5746256.
+  const c = golden.cases.find((x) => x.id === 'c_simplernn1_tanh')!;
+  const docC = await loadModel(path.join(shared, 'golden', c.files[0]));
+  const outC = runText(exportNumpy(docC, prepareInputs(docC, fromJsonValue(c.input)).tensors), 'golden_c_readable');
+  assert.equal(printedSteps(outC)[0].h.length, 3);
+  assertClose([Number(/output 0: 1×1\n\[\[(.*)\]\]/.exec(outC)![1])], [0.5746256], 1e-6, 0, 'golden c y');
+});
+
+test('a stacked SimpleRNN (3,201 weights), readable: every printed h_t equals the independent reference and the forward pass', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const id = 'dsai-stacked-simplernn';
+  const catalog = JSON.parse(readFileSync(path.join(shared, 'models/catalog.json'), 'utf8')) as { id: string; file: string }[];
+  const doc = await loadModel(path.join(shared, 'models/files', catalog.find((c) => c.id === id)!.file));
+  const inputs = prepareInputs(doc, fromJsonValue(JSON.parse(readFileSync(path.join(shared, 'models/inputs', `${id}.json`), 'utf8')))).tensors;
+  const expected = JSON.parse(readFileSync(path.join(shared, 'models/expected', `${id}.json`), 'utf8')) as Expected;
+  const script = exportNumpy(doc, inputs);
+  assert.ok(isReadableWeights(script), 'a 3,201-weight model is written readably');
+  const steps = printedSteps(runText(script, 'dsai_readable'));
+  assert.deepEqual(steps.map((s) => [s.name, s.T, s.h.length]), [['simple_rnn', 7, 7], ['simple_rnn_1', 7, 7]]);
+  // The first layer returns every h_t (N×T×M = 2×7×32): the reference's output holds them all.
+  const seq = expected.layers!.find((l) => l.name === 'simple_rnn')!.output as number[][][];
+  for (let k = 0; k < 7; k++) assertClose(steps[0].h[k], [...seq[0][k], ...seq[1][k]], 1e-7, 0, `simple_rnn h_${k + 1} vs the reference`);
+  // The second returns only h_T: the reference has that one; every step equals the forward pass's trace.
+  const last = expected.layers!.find((l) => l.name === 'simple_rnn_1')!.output;
+  assertClose(steps[1].h[6], flat(last), 1e-7, 0, 'simple_rnn_1 h_7 vs the reference');
+  const fwd = await runForward(doc, inputs);
+  for (const s of steps) {
+    const tr = fwd.traces.find((x) => x.layer === s.name)!;
+    for (let k = 0; k < 7; k++) assertClose(s.h[k], Array.from(tr.values.h.subarray(k * 64, (k + 1) * 64)), 1e-5, 1e-5, `${s.name} h_${k + 1} vs the forward pass`);
+  }
+});
+
+test('a model over 10k weight values keeps the compact form; readable can be asked for either way', async (t) => {
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const id = 'arima-lstm-k3h5'; // 10,451 weights: just over the line
+  const catalog = JSON.parse(readFileSync(path.join(shared, 'models/catalog.json'), 'utf8')) as { id: string; file: string }[];
+  const doc = await loadModel(path.join(shared, 'models/files', catalog.find((c) => c.id === id)!.file));
+  const inputs = prepareInputs(doc, fromJsonValue(JSON.parse(readFileSync(path.join(shared, 'models/inputs', `${id}.json`), 'utf8')))).tensors;
+  const compact = exportNumpy(doc, inputs);
+  assert.ok(!isReadableWeights(compact), 'no np.array weight literals');
+  assert.match(compact, /^WEIGHTS = \{\n {4}"[^"]+": \(\(\d+, \d+\),\n {8}'[A-Za-z0-9+/=]+'/m, 'weights as (shape, base64)');
+  assert.doesNotMatch(compact, /record_steps|h_t for t = /);
+  const expected = JSON.parse(readFileSync(path.join(shared, 'models/expected', `${id}.json`), 'utf8')) as Expected;
+  const forced = exportNumpy(doc, inputs, { readable: true });
+  assert.ok(isReadableWeights(forced));
+  // Both compute the same (the literals read back as the same float32 values as the bytes).
+  assertClose(flat(runScript(compact, 'arima_compact').output), flat(expected.output), TOL, TOL, 'compact output');
+  assertClose(flat(runScript(forced, 'arima_readable').output), flat(expected.output), TOL, TOL, 'readable output');
+  const small = await loadModel(path.join(shared, 'golden/b_simplernn5_tanh.h5'));
+  assert.ok(!isReadableWeights(exportNumpy(small, prepareInputs(small, fromJsonValue(golden.cases[1].input)).tensors, { readable: false })));
+});
+
+test('readable literals hold numbers only: every line of WEIGHTS and INPUTS is digits, brackets and np.nan/np.inf', async () => {
+  const doc = await loadModel(path.join(shared, 'golden/b_simplernn5_tanh.h5'));
+  const script = exportNumpy(doc, prepareInputs(doc, fromJsonValue(golden.cases[1].input)).tensors);
+  const data = script.slice(script.indexOf('\nWEIGHTS = {'), script.indexOf("\nif __name__ == '__main__':"));
+  for (const line of data.split('\n')) {
+    if (/^ {4}"[^\n]*":  # [\d×]+$/.test(line) || /^(WEIGHTS = \{|\}|INPUTS = \[|\]|#.*|)$/.test(line)) continue;
+    const rest = line.replace(/np\.array\(|, dtype=np\.float(32|64)\)|-?np\.(nan|inf)/g, '');
+    assert.match(rest, /^[\s[\]0-9.e+\-,]*$/, `a literal line holds numbers only: ${line}`);
+  }
+});
+
+test('npArrayText: the fewest digits that read back as the same float32 / float64, and python3 reads it back exactly', async (t) => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 10 ** Math.floor((seed % 13) - 6);
+  const f32 = Float32Array.from({ length: 600 }, rand);
+  f32.set([0, -0, 1, -1.3271614, 0.1, 3.4028234663852886e38, 1.401298464324817e-45, 1e-8], 0);
+  for (const v of f32) {
+    const s = floatText(v, 'float32');
+    assert.equal(Math.fround(Number(s)), v, `${s} reads back as ${v}`);
+    assert.ok(s.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length <= 9, `${s}: at most 9 significant digits`);
+  }
+  assert.equal(floatText(Math.fround(0.1), 'float32'), '0.1');
+  assert.equal(floatText(Math.fround(-1.3271614), 'float32'), '-1.3271614');
+  assert.equal(floatText(0.1 + 0.2, 'float64'), '0.30000000000000004');
+  const f64 = Float64Array.from({ length: 300 }, rand);
+  for (const v of f64) assert.equal(Number(floatText(v, 'float64')), v);
+  if (!hasNumpy) return t.skip(NO_NUMPY);
+  const text32 = npArrayText(f32, [6, 10, 10], 'float32');
+  const text64 = npArrayText(f64, [300], 'float64');
+  const file = path.join(tmp, 'np_array_text.py');
+  writeFileSync(file, `import sys, numpy as np\na = ${text32}\nb = ${text64}\nsys.stdout.buffer.write(a.astype('<f4').tobytes() + b.astype('<f8').tobytes())\n`);
+  const run = spawnSync(PYTHON_WITH_NUMPY!, [file], { maxBuffer: 16 * 1024 * 1024 });
+  assert.equal(run.status, 0, String(run.stderr));
+  const bytes = run.stdout as Buffer;
+  const back32 = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + f32.length * 4));
+  const back64 = new Float64Array(bytes.buffer.slice(bytes.byteOffset + f32.length * 4, bytes.byteOffset + f32.length * 4 + f64.length * 8));
+  assert.deepEqual(Array.from(back32), Array.from(f32));
+  assert.deepEqual(Array.from(back64), Array.from(f64));
+  assert.match(npArrayText([1, 2.5, -3, 4], [2, 2]), /^np\.array\(\[\[ 1\.0,  2\.5\],\n {10}\[-3\.0,  4\.0\]\], dtype=np\.float32\)$/);
 });

@@ -8,6 +8,7 @@ import { fmt, fmtFull } from '../logic/format';
 import type { Walkthrough } from '../logic/stepMath';
 import { channelGrid, isMapState, mapRows } from '../logic/featureMap';
 import { Heatmap } from './heatmap';
+import { weightMatricesSection } from './weightMatrices';
 
 const FEW_UNITS = 8;
 
@@ -98,6 +99,7 @@ export class EquationBox {
       checks.append(body);
       this.el.append(h('h4', {}, 'Check against the trace'), checks);
     }
+    this.el.append(...weightMatricesSection(w));
   }
 
   /** One channel of one map-sized vector of the step (a state, a gate, a convolution), with pickers for both. */

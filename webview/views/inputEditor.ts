@@ -10,7 +10,6 @@ import { h, clear } from '../dom';
 import { button, checkbox, dropdown, textArea, textField, type CheckboxControl, type DropdownControl, type FieldControl } from '../toolkit';
 import { MatrixTable } from './matrixTable';
 import { fmt } from '../logic/format';
-import { stepLabel } from '../logic/vocab';
 import { showName } from '../../extension/keras/safeText';
 import { windowsControl } from './windows';
 
@@ -310,9 +309,9 @@ export class InputEditor {
       rows: T,
       cols: D,
       value: (r: number, c: number) => g.data[base + r * D + c],
-      // Time steps count t = 1..T as in the tables and equations (h_0 is the state before t = 1); features stay 0-based like x[:, :, d].
+      // 0-based like NumPy indexing and the core's messages ("time step 1, feature 0").
       rowHeader: 't',
-      rowLabel: stepLabel,
+      rowLabel: (r: number) => String(r),
       colLabel: (c: number) => (spec.embedding ? 'token' : `x[${c}]`),
       ariaLabel: `Input values of sample ${n}: ${T} time steps by ${D} ${spec.embedding ? 'token' : 'features'}. Type a number or press Enter to edit.`,
       testid: 'input-grid',

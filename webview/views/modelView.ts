@@ -1,6 +1,7 @@
 // The header (file, format, Keras version, totals) and the layer table with explaining hovers; each
 // layer opens its weights, and each weight on demand shows a heatmap and its statistics (with the
-// spectral radius of every gate block of a recurrent kernel W_h).
+// spectral radius of every gate block of a recurrent kernel W_h), its numbers as a grid beside the heatmap (virtualised,
+// like a data viewer) and "Copy as np.array".
 
 import type { LayerSummary, ModelSummary, WeightSummary } from '../../extension/keras/summary';
 import type { WeightValues } from '../../extension/protocol';
@@ -11,7 +12,11 @@ import { fmt, fmtCount } from '../logic/format';
 import { explainParams, explainShape, explainWeight } from '../logic/explain';
 import { matrixStats, gateBlocks, radiusHint, blockLabels, layerCell } from '../logic/stats';
 import { spectralRadius } from '../logic/eigen';
-import { Heatmap } from './heatmap';
+import { Heatmap, themeScale } from './heatmap';
+import { MatrixTable } from './matrixTable';
+import { copyArrayButton } from '../logic/npArray';
+import { divergingColor, rgbCss, symmetricLimit } from '../logic/colors';
+import { adoptNotebookStyle } from './notebookStyle';
 import { showName } from '../../extension/keras/safeText';
 
 /** A name from the file as shown: controls and bidi overrides visible (so `evil\u202eexe.txt` cannot pass for another name), cut. */
@@ -195,7 +200,40 @@ export class ModelView {
       ariaLabel: `Heatmap of ${shown(layer.name)} ${shown(w.name)}, ${rows} rows by ${cols} columns`,
       testid: 'weight-heatmap',
     });
-    body.append(hm.el);
+    // The numbers beside the heatmap, on demand: a virtualised grid holds only the cells on screen (a 512×2048 kernel too).
+    adoptNotebookStyle();
+    const gridBox = h('div', { class: 'weight-grid', 'data-testid': 'weight-grid-box' });
+    let grid: MatrixTable | null = null;
+    const gridToggle = button('Numbers', () => {
+      if (grid) {
+        grid = null;
+        clear(gridBox);
+        gridToggle.setLabel('Numbers');
+        return;
+      }
+      const scale = themeScale(symmetricLimit(v) * 1.8);
+      grid = new MatrixTable({
+        rows,
+        cols,
+        value: (r, c) => v[r * cols + c],
+        rowHeader: 'row',
+        rowLabel: (r) => String(r),
+        colLabel: (c) => (gated ? `${labels[Math.floor(c / units)] ?? ''} ${c}`.trim() : String(c)),
+        format: (x) => fmt(x, 6),
+        tint: (x) => rgbCss(divergingColor(scale, x)),
+        ariaLabel: `Values of ${shown(layer.name)} ${shown(w.name)}, ${rows} rows by ${cols} columns`,
+        testid: 'weight-grid',
+        cellTestid: 'weight-cell',
+        height: 260,
+        colWidth: 92,
+      });
+      gridBox.append(grid.el);
+      gridToggle.setLabel('Hide numbers');
+    }, { appearance: 'secondary', testid: 'weight-grid-toggle', title: 'Show the values as a grid beside the heatmap' });
+    body.append(
+      h('div', { class: 'weight-actions' }, gridToggle.el, copyArrayButton(() => ({ values: v, shape, dtype: 'float32' }), { what: shown(w.name), testid: 'copy-np-weight' })),
+      h('div', { class: 'weight-split' }, h('div', { class: 'weight-heat' }, hm.el), gridBox),
+    );
     // The spectral radius needs square blocks: a dense cell's W_h (a convolution's recurrent kernel is not one).
     if (w.name.includes('recurrent_kernel') && cell?.product === 'matmul' && rows === units) {
       const box = h('div', { class: 'radius', 'data-testid': 'spectral-radius' }, progressRing(), h('span', { class: 'muted' }, ' computing eigenvalues…'));

@@ -12,13 +12,16 @@ import { fmt, fmtMs, fmtVector, parseUnitList, sub } from '../logic/format';
 import { divergingColor, rgbCss, symmetricLimit, stridedLimit } from '../logic/colors';
 import { walkthrough } from '../logic/stepMath';
 import { kerasMajorOf, layerInputSequence, traceKey, traceQuantities } from '../logic/traceInput';
-import { figureFileName, quantitySymbol, quantityTitle } from '../logic/vocab';
 import { Heatmap, themeScale } from './heatmap';
 import { LineChart } from './lineChart';
 import { MatrixTable } from './matrixTable';
 import { EquationBox } from './equation';
 import { showName } from '../../extension/keras/safeText';
 import { compareCard } from './compare';
+import type { WeightValues } from '../../extension/protocol';
+import { outputSteps } from './outputStep';
+import { attachWeights } from './weightMatrices';
+import { copyArrayButton } from '../logic/npArray';
 
 export interface TraceSelection {
   key: string;
@@ -36,6 +39,8 @@ export interface ResultsHost {
   selectionChanged(sel: TraceSelection): void;
   /** A window of a streamed trace (recomputed exactly by the host's worker); absent where the host cannot answer. */
   traceWindow?(params: TraceWindowParams): Promise<TraceWindowResult>;
+  /** Values of one stored weight (the output layer's step reads its W_y and b_y); absent where the host cannot answer. */
+  loadWeights?(layer: string, weight: string): Promise<WeightValues>;
 }
 
 /** Steps per table chunk of a streamed trace: a screen of rows and some either side. */
@@ -165,8 +170,8 @@ class TraceExplorer {
     const exportBar = h(
       'div',
       { class: 'toolbar-group' },
-      button('Heatmap PNG', () => this.host.exportPng(this.heatmap.png({ ...this.figureText(), caption: `colour: value of ${quantitySymbol(this.trace.cell, this.sel.quantity)}` }), figureFileName(this.trace.layer, this.trace.cell, this.sel.quantity, 'heatmap')), { appearance: 'secondary', testid: 'export-heatmap-png' }).el,
-      button('Chart PNG', () => this.host.exportPng(this.chart.png(this.figureText()), figureFileName(this.trace.layer, this.trace.cell, this.sel.quantity, 'chart')), { appearance: 'secondary', testid: 'export-chart-png' }).el,
+      button('Heatmap PNG', () => this.host.exportPng(this.heatmap.png(), `${this.trace.layer}-${this.sel.quantity}-heatmap.png`), { appearance: 'secondary', testid: 'export-heatmap-png' }).el,
+      button('Chart PNG', () => this.host.exportPng(this.chart.png(), `${this.trace.layer}-${this.sel.quantity}-chart.png`), { appearance: 'secondary', testid: 'export-chart-png' }).el,
     );
     this.el = h(
       'section',
@@ -176,17 +181,22 @@ class TraceExplorer {
       h('div', { class: 'toolbar' }, h('label', { class: 'field' }, h('span', {}, 'Sample'), this.sampleDd.el), h('label', { class: 'field' }, h('span', {}, 'Show'), this.quantityDd.el), exportBar),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Time × units heatmap'), this.heatmap.el),
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Units over time ', h('label', { class: 'field inline' }, h('span', {}, 'units'), this.unitsField.el), this.unitsError), this.chart.el),
-      h('div', { class: 'split' }, h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Per-step values'), this.table.el), h('div', { class: 'card' }, this.equation.el)),
+      h('div', { class: 'split' }, h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Per-step values', this.copyTrace()), this.table.el), h('div', { class: 'card' }, this.equation.el)),
     );
     this.refreshControls();
     if (this.sel.step >= 0) this.selectStep(this.sel.step, false);
   }
 
-  /** The title band of an exported image: what quantity, of which layer and sample, over which steps. */
-  private figureText(): { title: string; subtitle: string } {
-    const t = this.trace;
-    const title = `${quantityTitle(t.cell, this.sel.quantity)} of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, sample ${this.sel.sample}`;
-    return { title, subtitle: `${t.cell.title} · T = ${t.steps}, M = ${t.units} · steps k = 1..${t.steps}` };
+  /** "Copy as np.array" of the shown quantity over every step of the shown sample (T×M, float32 as traced). */
+  private copyTrace(): HTMLElement {
+    return copyArrayButton(() => {
+      const t = this.trace;
+      if (t.streamed) return null;
+      const data = this.quantityData();
+      const out = new Float32Array(t.steps * t.units);
+      for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
+      return { values: out, shape: [t.steps, t.units], dtype: 'float32' };
+    }, { what: 'every step of this quantity (rows k = 1..T)', testid: 'copy-np-trace' });
   }
 
   private pickTrace(): void {
@@ -270,7 +280,7 @@ class TraceExplorer {
       rowName: 'unit',
       colNote: (c: number) => (t.timeIndex[c] !== c ? `reads x at t = ${t.timeIndex[c] + 1}` : ''),
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
+      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(col);
@@ -298,7 +308,7 @@ class TraceExplorer {
       colLabel: (c: number) => String(step(c) + 1),
       colNote: (c: number) => `every ${t.streamed!.every}th step is shown here; the table holds every step`,
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
+      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(step(col));
@@ -325,9 +335,9 @@ class TraceExplorer {
       const vals = kept?.values[this.sel.quantity];
       return {
         x: steps.map((s) => s + 1),
-        series: this.chartUnits().map((u) => ({ label: `${quantitySymbol(t.cell, this.sel.quantity)} unit ${u}`, values: steps.map((_, i) => vals![i * t.units + u]) })),
+        series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: steps.map((_, i) => vals![i * t.units + u]) })),
         xLabel: 'step k',
-        yLabel: quantitySymbol(t.cell, this.sel.quantity),
+        yLabel: this.sel.quantity,
         testid: 'state-chart',
         onPick: (i: number) => this.selectStep(steps[i] ?? 0),
       };
@@ -335,9 +345,9 @@ class TraceExplorer {
     const x = Array.from({ length: t.steps }, (_, s) => s + 1);
     return {
       x,
-      series: this.chartUnits().map((u) => ({ label: `${quantitySymbol(t.cell, this.sel.quantity)} unit ${u}`, values: x.map((_, s) => this.at(data, s, u)) })),
+      series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: x.map((_, s) => this.at(data, s, u)) })),
       xLabel: 'step k',
-      yLabel: quantitySymbol(t.cell, this.sel.quantity),
+      yLabel: this.sel.quantity,
       testid: 'state-chart',
       onPick: (i: number) => this.selectStep(i),
     };
@@ -355,8 +365,8 @@ class TraceExplorer {
       rowHeader: 'k',
       rowLabel: (r: number) => String(r + 1),
       extra: backwards ? [{ header: 't', value: (r: number) => String(t.timeIndex[r] + 1) }] : [],
-      colLabel: (c: number) => `${quantitySymbol(t.cell, this.sel.quantity)}[${c}]`,
-      ariaLabel: `${quantitySymbol(t.cell, this.sel.quantity)} per step (rows) and unit (columns)`,
+      colLabel: (c: number) => `${this.sel.quantity}[${c}]`,
+      ariaLabel: `${this.sel.quantity} per step (rows) and unit (columns)`,
       testid: 'state-table',
       cellTestid: 'state-cell',
       cellData: (cell: HTMLElement, r: number, c: number) => {
@@ -443,6 +453,7 @@ class TraceExplorer {
         sample: this.sel.sample,
         kerasMajor: kerasMajorOf(summary?.kerasVersion, summary?.format),
       });
+      attachWeights(w, this.weights);
       this.equation.show(w, this.sel.step, this.sel.sample);
     } catch (e) {
       this.equation.showError(`This step cannot be written out: ${(e as Error).message}.`);
@@ -547,11 +558,17 @@ export class ResultsView {
       button('Trace CSV', () => this.host.exportRun('trace-csv'), { appearance: 'secondary', testid: 'export-trace-csv' }).el,
       button('Trace JSON', () => this.host.exportRun('trace-json'), { appearance: 'secondary', testid: 'export-trace-json' }).el,
     );
-    this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), ...(startedFrom ? [startedFrom] : []), outputs);
-    this.el.append(compareCard(result));
+    this.el.append(h('div', { class: 'results-head' }, summaryLine, exports), ...(startedFrom ? [startedFrom] : []));
+    // A stopped run says so first, where it stopped and that what ran is below; there is no model output to compare.
     if (result.stopped) {
-      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, `${showName(result.stopped.message, 300)} Everything before it is shown.`));
+      const n = result.layers.length;
+      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, h('strong', {}, `Stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}). `), `${showName(result.stopped.message, 300)} The ${n} layer${n === 1 ? '' : 's'} before it ran and can be explored below.`));
     }
+    this.el.append(outputs);
+    if (!result.stopped) this.el.append(compareCard(result));
+    // The notebook's last line, y = h_T·W_y + b_y with the numbers (outputStep.ts).
+    const outputStep = outputSteps(result, this.host);
+    if (outputStep) this.el.append(outputStep);
     if (result.traces.length > 0) {
       const traceSel: TraceSelection = sel ?? { key: traceKey(result.traces[0]), sample: 0, quantity: 'h', step: -1, units: `0-${Math.min(3, result.traces[0].units - 1)}` };
       if (!result.traces.some((t) => traceKey(t) === traceSel.key)) Object.assign(traceSel, { key: traceKey(result.traces[0]), step: -1 });

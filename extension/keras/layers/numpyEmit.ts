@@ -34,6 +34,8 @@ export interface EmitContext {
   emitterOf(inner: LayerNode, wrapper: LayerNode): NumpyEmitter;
   /** The layer being written, for messages. */
   layerName: string;
+  /** A readable script (a small model): weights as np.array literals, and recurrent layers keep every h_t to print. */
+  readable?: boolean;
 }
 
 /**

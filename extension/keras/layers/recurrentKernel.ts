@@ -35,6 +35,22 @@ export interface Workspace {
   /** a[from, from+n) = sigmoid(a[...]) and tanh(a[...]) in place. */
   sigmoid(a: Float32Array, from: number, n: number): void;
   tanh(a: Float32Array, from: number, n: number): void;
+  /** All the vectors as one float32 array: the ops below take indices into it (at(v) is where vector v starts). */
+  readonly heap: Float32Array;
+  at(v: Float32Array): number;
+  /** vecMat on heap indices: heap[out, +N) = heap[init, +N) + heap[v, +K) · mat. */
+  vecMatAt(out: number, init: number, v: number, mat: KernelMatrix): void;
+  /**
+   * Elementwise over n values at heap indices, in float32 as Keras computes (each product rounded):
+   * mul dst = a⊙b, add dst = a + b, mulAdd dst = a⊙b + c⊙d, lerp dst = a⊙b + (1 − a)⊙c, addMul dst = a + b⊙c.
+   * WebAssembly works on whole groups of 4, so up to 3 values past dst + n may be overwritten (vectors are padded;
+   * rows of a block are written in order, so spill lands where the next row is yet to be written).
+   */
+  mul(dst: number, a: number, b: number, n: number): void;
+  add(dst: number, a: number, b: number, n: number): void;
+  mulAdd(dst: number, a: number, b: number, c: number, d: number, n: number): void;
+  lerp(dst: number, a: number, b: number, c: number, n: number): void;
+  addMul(dst: number, a: number, b: number, c: number, n: number): void;
 }
 
 /** Columns per panel: 8 f32x4 running sums. */
@@ -63,7 +79,20 @@ const V128 = 0x7b;
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const tee = (i: number): number[] => [0x22, i];
-const i32 = (n: number): number[] => [0x41, ...leb(n)]; // small non-negative constants only
+/** Signed LEB128, as i32.const reads its immediate (an unsigned encoding of 64..127 would read as negative). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const i32 = (n: number): number[] => [0x41, ...sleb(n)];
 const ADD = [0x6a];
 const SUB = [0x6b];
 const MUL = [0x6c];
@@ -275,17 +304,106 @@ function pairsBody(kind: 'widen' | 'accum' | 'narrow'): number[] {
   return [...vec([]), ...whileNot([...get(PAIRS), ...EQZ], [...op, ...get(PAIRS), ...i32(1), ...SUB, ...set(PAIRS)]), ...END];
 }
 
+const F32_SUB = simd(0xe5);
+const shuffle = (lanes: number[]): number[] => [...simd(0x0d), ...lanes];
+const HIGH_HALF = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]); // lanes 2, 3 to 0, 1
+const JOIN_LOW_HALVES = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+const SELECT = [0x1b];
+function f32Const(x: number): number[] {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  for (let i = 0; i < 4; i++) dv.setFloat32(4 * i, x, true);
+  return [...simd(0x0c), ...b];
+}
+
+// ---- function 7: vecmatb(out, init, v, K, mat, panels, s64): out = init + v · mat, summed in float32 over blocks
+// of ACC_BLOCK rows and the blocks added in float64 (mat packed block after block, each block a packed matrix of
+// its rows). Per panel: init widened into 32 float64 sums at s64, then per block 8 running f32x4 sums over its rows,
+// added into the float64 sums; the sums narrowed into out. The same arithmetic as vecmat per block + accum, in one call.
+function vecmatBlockedBody(relaxed: boolean): number[] {
+  const [OUT, INIT, V, K, MAT, NP, S64] = [0, 1, 2, 3, 4, 5, 6];
+  const [W, VP, VEND, P, R, ROWS, WIDTH] = [7, 8, 9, 10, 11, 12, 13];
+  const [S, X] = [14, 15];
+  const A = (i: number): number => 16 + i;
+  const madd = (i: number, at: number): number[] =>
+    relaxed
+      ? [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))]
+      : [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...F32_MUL, ...get(A(i)), ...F32_ADD, ...set(A(i))];
+  const rowAt = (k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S), ...Array.from({ length: 8 }, (_, i) => madd(i, 128 * k)).flat()];
+  const twoRows = [...rowAt(0), ...rowAt(1), ...advance(W, 256), ...advance(VP, 8)];
+  const row = [...rowAt(0), ...advance(W, 128), ...advance(VP, 4)];
+  const zero = f32Const(0);
+  const s64At = (i: number, half: number): number => 32 * i + 16 * half;
+  const block = [
+    // ROWS = min(ACC_BLOCK, K − R); W = MAT + R·WIDTH + P·ROWS·128; VP = V + 4R; VEND = VP + 4·ROWS
+    ...i32(ACC_BLOCK), ...get(K), ...get(R), ...SUB, ...get(K), ...get(R), ...SUB, ...i32(ACC_BLOCK), ...GT_U, ...SELECT, ...set(ROWS),
+    ...get(MAT), ...get(R), ...get(WIDTH), ...MUL, ...ADD, ...get(P), ...get(ROWS), ...MUL, ...i32(7), ...[0x74], ...ADD, ...set(W),
+    ...get(V), ...get(R), ...i32(2), ...[0x74], ...ADD, ...set(VP),
+    ...get(VP), ...get(ROWS), ...i32(2), ...[0x74], ...ADD, ...set(VEND),
+    ...Array.from({ length: 8 }, (_, i) => [...zero, ...set(A(i))]).flat(),
+    ...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows),
+    ...whileNot([...get(VP), ...get(VEND), ...GE_U], row),
+    ...Array.from({ length: 8 }, (_, i) => [
+      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 0)), ...get(A(i)), ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 0)),
+      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 1)), ...get(A(i)), ...get(A(i)), ...HIGH_HALF, ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 1)),
+    ]).flat(),
+    ...advance(R, ACC_BLOCK),
+  ];
+  const panel = [
+    ...Array.from({ length: 8 }, (_, i) => [
+      ...get(INIT), ...V_LOAD(16 * i), ...set(X),
+      ...get(S64), ...get(X), ...PROMOTE, ...V_STORE(s64At(i, 0)),
+      ...get(S64), ...get(X), ...get(X), ...HIGH_HALF, ...PROMOTE, ...V_STORE(s64At(i, 1)),
+    ]).flat(),
+    ...i32(0), ...set(R),
+    ...whileNot([...get(R), ...get(K), ...GE_U], block),
+    ...Array.from({ length: 8 }, (_, i) => [
+      ...get(OUT), ...get(S64), ...V_LOAD(s64At(i, 0)), ...DEMOTE, ...get(S64), ...V_LOAD(s64At(i, 1)), ...DEMOTE, ...JOIN_LOW_HALVES, ...V_STORE(16 * i),
+    ]).flat(),
+    ...advance(OUT, 128),
+    ...advance(INIT, 128),
+    ...advance(P, 1),
+  ];
+  const code = [...get(NP), ...i32(7), ...[0x74], ...set(WIDTH), ...i32(0), ...set(P), ...whileNot([...get(P), ...get(NP), ...GE_U], panel), ...END];
+  return [...vec([[7, I32], [10, V128]]), ...code];
+}
+
+// ---- functions 8..12: elementwise over whole f32x4 (dst, a, b, c, d, quads), plain multiply and add as Keras's
+// float32 ops (no fused multiply-add, so each product is rounded as there).
+type Elementwise = 'mul' | 'add' | 'mulAdd' | 'lerp' | 'addMul';
+const ELEMENTWISE: Elementwise[] = ['mul', 'add', 'mulAdd', 'lerp', 'addMul'];
+function elementwiseBody(kind: Elementwise): number[] {
+  const [DST, A, B, C, D, QUADS] = [0, 1, 2, 3, 4, 5];
+  const ld = (p: number): number[] => [...get(p), ...V_LOAD(0)];
+  const expr =
+    kind === 'mul'
+      ? [...ld(A), ...ld(B), ...F32_MUL]
+      : kind === 'add'
+        ? [...ld(A), ...ld(B), ...F32_ADD]
+        : kind === 'mulAdd' // a·b + c·d
+          ? [...ld(A), ...ld(B), ...F32_MUL, ...ld(C), ...ld(D), ...F32_MUL, ...F32_ADD]
+          : kind === 'lerp' // a·b + (1 − a)·c
+            ? [...ld(A), ...ld(B), ...F32_MUL, ...f32Const(1), ...ld(A), ...F32_SUB, ...ld(C), ...F32_MUL, ...F32_ADD]
+            : [...ld(A), ...ld(B), ...ld(C), ...F32_MUL, ...F32_ADD]; // addMul: a + b·c
+  const inputs = kind === 'mulAdd' ? [A, B, C, D] : kind === 'mul' || kind === 'add' ? [A, B] : [A, B, C];
+  const body = [...get(DST), ...expr, ...V_STORE(0), ...advance(DST, 16), ...inputs.flatMap((p) => advance(p, 16)), ...get(QUADS), ...i32(1), ...SUB, ...set(QUADS)];
+  return [...vec([]), ...whileNot([...get(QUADS), ...EQZ], body), ...END];
+}
+
 function moduleBytes(relaxed: boolean): Uint8Array {
   const fn = (params: number): number[] => [0x60, ...vec(Array.from({ length: params }, () => [I32])), 0x00];
-  const bodies = [vecmatBody(relaxed), matmulBody(relaxed), activationBody('sigmoid'), activationBody('tanh'), pairsBody('widen'), pairsBody('accum'), pairsBody('narrow')];
+  const bodies = [
+    vecmatBody(relaxed), matmulBody(relaxed), activationBody('sigmoid'), activationBody('tanh'), pairsBody('widen'), pairsBody('accum'), pairsBody('narrow'),
+    vecmatBlockedBody(relaxed), ...ELEMENTWISE.map(elementwiseBody),
+  ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([fn(6), fn(9), fn(2), fn(3)])),
+    ...section(1, vec([fn(6), fn(9), fn(2), fn(3), fn(7)])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1], [2], [2], [3], [3], [3]])),
+    ...section(3, vec([[0], [1], [2], [2], [3], [3], [3], [4], ...ELEMENTWISE.map(() => [0])])),
     ...section(
       7,
-      vec(['vecmat', 'matmul', 'sigmoid', 'tanh', 'widen', 'accum', 'narrow'].map((n, i) => [...name(n), 0x00, i])),
+      vec(['vecmat', 'matmul', 'sigmoid', 'tanh', 'widen', 'accum', 'narrow', 'vecmatb', ...ELEMENTWISE].map((n, i) => [...name(n), 0x00, i])),
     ),
     ...section(10, vec(bodies.map((b) => [...leb(b.length), ...b]))),
   ]);
@@ -365,11 +483,39 @@ function vecMatJs(out: Float32Array, o: number, init: Float32Array, i: number, v
 
 export const sigmoidScalar = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
-function jsWorkspace(mats: KernelMatrix[], vectors: Float32Array[]): Workspace {
+function jsWorkspace(mats: KernelMatrix[], sizes: number[]): Workspace {
+  const heap = new Float32Array(sizes.reduce((n, size) => n + vectorValues(size), 0));
+  let used = 0;
+  const vectors = sizes.map((size) => {
+    const v = heap.subarray(used, used + vectorValues(size));
+    used += vectorValues(size);
+    return v;
+  });
+  const h = heap;
   return {
     backend: 'js',
     matrices: mats,
     vectors,
+    heap,
+    at: (v) => (v.byteOffset - heap.byteOffset) >> 2,
+    vecMatAt(out, init, v, mat) {
+      vecMatJs(h, out, h, init, h, v, mat);
+    },
+    mul(dst, a, b, n) {
+      for (let j = 0; j < n; j++) h[dst + j] = Math.fround(h[a + j] * h[b + j]);
+    },
+    add(dst, a, b, n) {
+      for (let j = 0; j < n; j++) h[dst + j] = Math.fround(h[a + j] + h[b + j]);
+    },
+    mulAdd(dst, a, b, c, d, n) {
+      for (let j = 0; j < n; j++) h[dst + j] = Math.fround(h[a + j] * h[b + j]) + Math.fround(h[c + j] * h[d + j]);
+    },
+    lerp(dst, a, b, c, n) {
+      for (let j = 0; j < n; j++) h[dst + j] = Math.fround(h[a + j] * h[b + j]) + Math.fround(Math.fround(1 - h[a + j]) * h[c + j]);
+    },
+    addMul(dst, a, b, c, n) {
+      for (let j = 0; j < n; j++) h[dst + j] = h[a + j] + Math.fround(h[b + j] * h[c + j]);
+    },
     vecMat(out, o, init, i, v, mat) {
       vecMatJs(out, o, init, i, v, 0, mat);
     },
@@ -465,7 +611,7 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
       // The JS kernel sums in float64 throughout: no blocks.
       return { rows: m.rows, cols: m.cols, panels: Math.ceil(m.cols / PANEL), blockRows: m.rows, data };
     });
-    return jsWorkspace(mats, vectorSizes.map((n) => new Float32Array(vectorValues(n))));
+    return jsWorkspace(mats, vectorSizes);
   }
   // One memory laid out as [matrices][vectors], every block 128-byte aligned (lengths are multiples of 32 values).
   let values = 0;
@@ -490,7 +636,11 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
   const widen = ex.widen as (dst: number, src: number, pairs: number) => void;
   const accum = ex.accum as (dst: number, src: number, pairs: number) => void;
   const narrow = ex.narrow as (dst: number, src: number, pairs: number) => void;
+  const vecmatb = ex.vecmatb as (out: number, init: number, v: number, K: number, mat: number, panels: number, s64: number) => void;
+  type Op = (dst: number, a: number, b: number, c: number, d: number, quads: number) => void;
+  const [mulOp, addOp, mulAddOp, lerpOp, addMulOp] = ELEMENTWISE.map((n) => ex[n] as Op);
   const buffer = memory.buffer;
+  const heap = new Float32Array(buffer);
   const mats = matrices.map((m, i) => {
     const data = new Float32Array(buffer, matAt[i] * 4, matrixValues(m));
     const blockRows = m.blocked && m.rows > ACC_BLOCK ? ACC_BLOCK : m.rows;
@@ -516,21 +666,21 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
     backend: chosen,
     matrices: mats,
     vectors,
-    vecMat(out, o, init, i, v, mat) {
-      const B = mat.blockRows;
-      if (B === mat.rows) {
-        vecmat(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels);
-        return;
-      }
-      const pairs = mat.panels * (PANEL / 2);
-      const width = mat.panels * PANEL * 4;
-      widen(acc64At * 4, init.byteOffset + i * 4, pairs);
-      for (let r = 0; r < mat.rows; r += B) {
-        vecmat(partialAt * 4, zerosAt * 4, v.byteOffset + r * 4, Math.min(B, mat.rows - r), mat.data.byteOffset + r * width, mat.panels);
-        accum(acc64At * 4, partialAt * 4, pairs);
-      }
-      narrow(out.byteOffset + o * 4, acc64At * 4, pairs);
+    heap,
+    at: (v) => v.byteOffset >> 2,
+    vecMatAt(out, init, v, mat) {
+      if (mat.blockRows === mat.rows) vecmat(out * 4, init * 4, v * 4, mat.rows, mat.data.byteOffset, mat.panels);
+      else vecmatb(out * 4, init * 4, v * 4, mat.rows, mat.data.byteOffset, mat.panels, acc64At * 4);
     },
+    vecMat(out, o, init, i, v, mat) {
+      if (mat.blockRows === mat.rows) vecmat(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels);
+      else vecmatb(out.byteOffset + o * 4, init.byteOffset + i * 4, v.byteOffset, mat.rows, mat.data.byteOffset, mat.panels, acc64At * 4);
+    },
+    mul: (dst, a, b, n) => mulOp(dst * 4, a * 4, b * 4, 0, 0, (n + 3) >> 2),
+    add: (dst, a, b, n) => addOp(dst * 4, a * 4, b * 4, 0, 0, (n + 3) >> 2),
+    mulAdd: (dst, a, b, c, d, n) => mulAddOp(dst * 4, a * 4, b * 4, c * 4, d * 4, (n + 3) >> 2),
+    lerp: (dst, a, b, c, n) => lerpOp(dst * 4, a * 4, b * 4, c * 4, 0, (n + 3) >> 2),
+    addMul: (dst, a, b, c, n) => addMulOp(dst * 4, a * 4, b * 4, c * 4, 0, (n + 3) >> 2),
     matMul(out, ldo, init, a, lda, rows, mat) {
       const B = mat.blockRows;
       if (B === mat.rows) {

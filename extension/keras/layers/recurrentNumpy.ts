@@ -4,13 +4,14 @@
 // direction through the inner layer's own emitter. Keras's math: keras/src/layers/rnn/{simple_rnn,lstm,gru}.py.
 
 import type { LayerNode, WeightRef } from '../model';
+import { pyStr } from '../safeText';
 import { cfg, dims, weightByAlias, knownActivation, needWeight, one, pyBool, word, type EmitContext, type NumpyEmitter } from './numpyEmit';
 
 // ---------------------------------------------------------------------------------------------
 // The time loops the script defines (one per cell), all N samples at once
 
 export const RUN_SIMPLE_RNN = `def run_simple_rnn(x, W_x, W_h, b, act, h0=None, mask=None, go_backwards=False, return_sequences=False,
-               zero_output_for_mask=False):
+               zero_output_for_mask=False, steps=None):
     """SimpleRNN over x (N×T×D): h_t = act(x_t·W_x + h_{t-1}·W_h + b), with W_x D×M, W_h M×M, b M."""
     N, T, D = x.shape
     M = W_h.shape[0]
@@ -26,10 +27,12 @@ export const RUN_SIMPLE_RNN = `def run_simple_rnn(x, W_x, W_h, b, act, h0=None, 
             h = np.where(keep, h_new, h)
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
+        if steps is not None:
+            steps.append(h)  # h_t of every sample, kept for printing
     return (np.stack(ys, axis=1) if return_sequences else y), [h]`;
 
 export const RUN_LSTM = `def run_lstm(x, W_x, W_h, b, act, rec_act, h0=None, mask=None, go_backwards=False, return_sequences=False,
-         zero_output_for_mask=False):
+         zero_output_for_mask=False, steps=None):
     """LSTM over x (N×T×D): z = x_t·W_x + h_{t-1}·W_h + b is split into the gates i, f, c~ (g), o (each M wide);
     c_t = f·c_{t-1} + i·g and h_t = o·act(c_t). W_x is D×4M, W_h M×4M, b 4M."""
     N, T, D = x.shape
@@ -54,10 +57,12 @@ export const RUN_LSTM = `def run_lstm(x, W_x, W_h, b, act, rec_act, h0=None, mas
             c = np.where(keep, c_new, c)
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
+        if steps is not None:
+            steps.append(h)  # h_t of every sample, kept for printing
     return (np.stack(ys, axis=1) if return_sequences else y), [h, c]`;
 
 export const RUN_GRU = `def run_gru(x, W_x, W_h, b, act, rec_act, reset_after, h0=None, mask=None, go_backwards=False,
-        return_sequences=False, zero_output_for_mask=False):
+        return_sequences=False, zero_output_for_mask=False, steps=None):
     """GRU over x (N×T×D) with gates z (update), r (reset) and the candidate h~ (hh), each M wide.
     reset_after=True (Keras 2.x tf.keras and 3 default): b is 2×3M (input bias, recurrent bias) and
         hh = act(x_h + r·(h·W_h_h + b_rec_h));
@@ -87,6 +92,8 @@ export const RUN_GRU = `def run_gru(x, W_x, W_h, b, act, rec_act, reset_after, h
             h = np.where(keep, h_new, h)
             y = np.where(keep, h_new, 0.0 if zero_output_for_mask else y)
         ys.append(y)
+        if steps is not None:
+            steps.append(h)  # h_t of every sample, kept for printing
     return (np.stack(ys, axis=1) if return_sequences else y), [h]`;
 
 // ---------------------------------------------------------------------------------------------
@@ -160,7 +167,12 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
   const goBackwards = cfg(layer, 'go_backwards', false) === true;
   const returnSequences = cfg(layer, 'return_sequences', false) === true;
   const zeroOutput = cfg(layer, 'zero_output_for_mask', false) === true;
-  const common = `h0=${h0}, mask=${mask}, go_backwards=${pyBool(goBackwards)}, return_sequences=${pyBool(returnSequences)}, zero_output_for_mask=${pyBool(zeroOutput)}`;
+  let common = `h0=${h0}, mask=${mask}, go_backwards=${pyBool(goBackwards)}, return_sequences=${pyBool(returnSequences)}, zero_output_for_mask=${pyBool(zeroOutput)}`;
+  // A readable script prints every h_t, as the notebooks do (the name from the file only as a string literal).
+  if (cx.readable) {
+    cx.out.push(`${target}__steps = []`);
+    common += `, steps=${target}__steps`;
+  }
   if (spec.cell === 'SimpleRNN') {
     cx.helpers.add('run_simple_rnn');
     cx.out.push(`${target}, ${target}__states = run_simple_rnn(${x}, W_x, W_h, b, ${act}, ${common})`);
@@ -171,6 +183,7 @@ function emitRnn(layer: LayerNode, weights: WeightRef[], x: string, mask: string
     cx.helpers.add('run_gru');
     cx.out.push(`${target}, ${target}__states = run_gru(${x}, W_x, W_h, b, ${act}, ${recAct}, reset_after=${pyBool(resetAfter)}, ${common})`);
   }
+  if (cx.readable) cx.out.push(`record_steps(${pyStr(layer.name)}, ${target}__steps, ${pyBool(goBackwards)})`);
   return target;
 }
 

@@ -243,11 +243,15 @@ suite('Keras RNN Inspector extension', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('Inspect RNN on a non-model reports the error and opens no panel', async () => {
+  test('Inspect RNN on a non-model reports the error once: its inspector opens on the sentence, with no model in it', async () => {
     const uri = vscode.Uri.file(path.join(shared, 'models', 'files', 'truncated-2byte.h5'));
     const out = (await vscode.commands.executeCommand('kerasRnnInspector.inspect', uri)) as InspectOutcome;
     assert.ok(out.error && /2 bytes|truncated/i.test(out.error), out.error);
-    assert.equal(api.panels.get(uri), undefined);
+    assert.equal(api.panels.get(uri), undefined, 'no inspector with a model');
+    const page = api.panels.find(uri);
+    assert.ok(page, 'the inspector opened on the sentence');
+    assert.match(page.error ?? '', /2 bytes|truncated/i);
+    assert.match(page.panel.webview.html, /Reopen with another editor/);
   });
 
   test('Open Sample Model (name argument) opens the custom editor and the tree', async () => {
@@ -264,6 +268,9 @@ suite('Keras RNN Inspector extension', function () {
     await waitFor('tree after refresh', async () => (await api.layerTree.getChildren()).length === 1);
     await vscode.commands.executeCommand('kerasRnnInspector.openInPanel', uri);
     assert.ok(api.panels.get(uri));
+    // Again: the same inspector comes to the front, never a copy.
+    await vscode.commands.executeCommand('kerasRnnInspector.openInPanel', uri);
+    assert.equal(api.editors.entries().filter((e) => e.uri.toString() === uri.toString()).length, 1, 'one inspector for the file');
     await vscode.commands.executeCommand('kerasRnnInspector.focusLayer', uri, 'simple_rnn');
   });
 
@@ -373,7 +380,7 @@ suite('Keras RNN Inspector extension', function () {
   test('cancel terminates a long run in the middle of the LSTMs (sunspots over T = 15000, within the default memory budget)', async function () {
     if (!(await moduleReady('sunspot-rnn.h5', 'LSTM'))) skipWhy(this, 'the LSTM layer module is still a placeholder (issue 3 in progress)');
     const uri = sample('sunspot-rnn.h5');
-    const { session } = api.panels.show(uri);
+    const { session } = (await api.panels.show(uri))!;
     // Messages wait for the page's ready handshake; the run (about 2 s) must not finish before progress is seen.
     await waitFor('webview ready', () => session.isReady, 30_000);
     const before = session.sent.length;
@@ -394,7 +401,7 @@ suite('Keras RNN Inspector extension', function () {
     await config.update('memoryLimitMB', 16, vscode.ConfigurationTarget.Global);
     try {
       const uri = sample('sunspot-rnn.h5');
-      const { session } = api.panels.show(uri);
+      const { session } = (await api.panels.show(uri))!;
       const out = await session.run({ kind: 'ramp', t: 15000 });
       assert.equal(out.result, undefined);
       assert.match(out.error ?? '', /16(\.0)? MB/, out.error);

@@ -174,7 +174,7 @@ suite('security: hostile files and a hostile panel', function () {
 
   test('messages that break the protocol are dropped or answered; a CSV path the panel did not pick is refused', async () => {
     const uri = write('messages.keras', goldenBNamed('m'));
-    const { session } = api.panels.show(uri);
+    const { session } = (await api.panels.show(uri))!;
     await waitFor('page ready', () => session.isReady);
     await waitFor('init sent', () => session.sent.includes('init'));
     const deliver = (m: unknown) => (session as unknown as { onMessage(m: unknown): Promise<void> }).onMessage(m);
