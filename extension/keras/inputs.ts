@@ -156,8 +156,6 @@ function axisWord(letter: string): string {
   switch (letter) {
     case 'N':
       return 'sample';
-    case 'T':
-      return 'time step';
     case 'D':
       return 'feature';
     default:
@@ -165,7 +163,7 @@ function axisWord(letter: string): string {
   }
 }
 
-/** "sample 0, time step 3, feature 1" for a flat index into a tensor of `shape` with the given letters. */
+/** "sample 0, t = 4, feature 1" for a flat index into a tensor of `shape` with the given letters (time counts from t = 1). */
 export function describePosition(shape: readonly number[], flat: number, letters?: readonly string[]): string {
   const idx: number[] = new Array(shape.length);
   let rest = flat;
@@ -174,7 +172,7 @@ export function describePosition(shape: readonly number[], flat: number, letters
     rest = Math.floor(rest / shape[a]);
   }
   if (!letters || letters.length !== shape.length) return `position [${idx.join(', ')}]`;
-  return idx.map((v, a) => `${axisWord(letters[a])} ${v}`).join(', ');
+  return idx.map((v, a) => (letters[a] === 'T' ? `t = ${v + 1}` : `${axisWord(letters[a])} ${v}`)).join(', ');
 }
 
 function shapeText(shape: readonly number[]): string {

@@ -97,7 +97,7 @@ export function tracesToJson(traces: readonly RecurrentTrace[]): TraceMapJson {
   return out;
 }
 
-export const TRACE_CSV_HEADER = 'layer,direction,step,time_index,sample,quantity,unit,value';
+export const TRACE_CSV_HEADER = 'layer,direction,k,t,sample,quantity,unit,value';
 
 /**
  * A text cell per RFC 4180 (quoted when it holds a comma, quote or line break; quotes doubled). A name from the file
@@ -110,6 +110,9 @@ export function csvField(s: string): string {
 
 /**
  * Long-format CSV rows, header first: one row per (layer, direction, step, sample, quantity, unit).
+ * `k` is the processing step and `t` the input time step it reads, both counted 1..T as the panel and the equations
+ * count them (h_0 is the state before k = 1; t runs backwards for go_backwards); `sample` and `unit` are 0-based
+ * indices. `quantity` is the symbol the equations use (h, c, i, f, g, o, z, r, h̃, a), not the JSON key ('hh', 'pre').
  * `direction` is empty for a plain recurrent layer. Values are written with full float64 precision.
  */
 export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<string> {
@@ -118,13 +121,14 @@ export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<str
     const layer = csvField(tr.layer);
     const dir = csvField(tr.direction ?? '');
     const present = traceQuantityKeys(tr);
+    const symbols = new Map(tr.cell.quantities.map((q) => [q.key, csvField(q.symbol)]));
     for (let s = 0; s < tr.steps; s++) {
       const ti = tr.timeIndex[s];
       for (let n = 0; n < tr.batch; n++) {
         const off = (s * tr.batch + n) * tr.units;
         for (const q of present) {
           const data = tr.values[q];
-          const prefix = `${layer},${dir},${s},${ti},${n},${q},`;
+          const prefix = `${layer},${dir},${s + 1},${ti + 1},${n},${symbols.get(q)},`;
           for (let m = 0; m < tr.units; m++) yield `${prefix}${m},${data[off + m]}`;
         }
       }

@@ -95,7 +95,7 @@ test('--numpy writes a script that prints the same output; --trace-csv writes th
   const json = JSON.parse(r.stdout);
   assertClose(flat(json.output), [-1.3271614, -0.02186675], 1e-6, 0, 'Keras output');
   const rows = readFileSync(csv, 'utf8').trim().split('\n');
-  assert.equal(rows[0], 'layer,direction,step,time_index,sample,quantity,unit,value');
+  assert.equal(rows[0], 'layer,direction,k,t,sample,quantity,unit,value');
   assert.equal(rows.length, 1 + 10 * 1 * 2 * 5, 'T=10 steps × N=1 × (h, pre) × M=5');
   if (!PYTHON_WITH_NUMPY) {
     t.skip('python3 with NumPy is not installed (apt-get install -y python3-numpy)');
@@ -143,7 +143,7 @@ test('exit 2: bad usage and bad input, one line each', () => {
   writeFileSync(nan, '[[[1], ["NaN"], [3]]]');
   r = run(golden('a_simplernn2_linear.h5'), '--input', nan);
   assert.equal(r.code, 2);
-  oneLineError(r.stderr, /NaN at sample 0, time step 1, feature 0/);
+  oneLineError(r.stderr, /NaN at sample 0, t = 2, feature 0/);
   r = run(model('emotion-embed-lstm.h5'), '--fill', 'ramp', '--T', '5');
   assert.equal(r.code, 2);
   oneLineError(r.stderr, /built for T = 17 time steps and the layer "embedding_1" \(Embedding\) needs exactly that/);
@@ -151,7 +151,7 @@ test('exit 2: bad usage and bad input, one line each', () => {
   writeFileSync(tokens, JSON.stringify([[...Array(16).fill(1), 100]]));
   r = run(model('emotion-embed-lstm.h5'), '--input', tokens);
   assert.equal(r.code, 2);
-  oneLineError(r.stderr, /Token 100 at sample 0, time step 16 is outside the vocabulary of the Embedding "embedding_1" \(size 100/);
+  oneLineError(r.stderr, /Token 100 at sample 0, t = 17 is outside the vocabulary of the Embedding "embedding_1" \(size 100/);
 });
 
 test('exit 3: a layer or model that cannot be computed is named; exit 4: not a Keras model', () => {

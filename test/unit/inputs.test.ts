@@ -209,10 +209,10 @@ test('NaN and Infinity are refused with their position', () => {
   const doc = rnnDoc([null, 3, 2]);
   const a = fillArray('zeros', [1, 3, 2]);
   a.data[3] = NaN;
-  inputError(() => prepareInputs(doc, a), /holds NaN at sample 0, time step 1, feature 1; replace it/);
+  inputError(() => prepareInputs(doc, a), /holds NaN at sample 0, t = 2, feature 1; replace it/);
   a.data[3] = 0;
   a.data[4] = -Infinity;
-  inputError(() => prepareInputs(doc, a), /holds -Infinity at sample 0, time step 2, feature 0/);
+  inputError(() => prepareInputs(doc, a), /holds -Infinity at sample 0, t = 3, feature 0/);
 });
 
 test('Embedding inputs: tokens must be whole numbers inside the vocabulary', () => {
@@ -220,9 +220,9 @@ test('Embedding inputs: tokens must be whole numbers inside the vocabulary', () 
   assert.deepEqual(inputSpecs(doc)[0].embedding, { layer: 'emb', className: 'Embedding', vocabulary: 10, maskZero: false });
   const ok = prepareInputs(doc, parseInputText('[[1, 2, 3, 4, 9]]'));
   assert.deepEqual(ok.tensors[0].shape, [1, 5]);
-  inputError(() => prepareInputs(doc, parseInputText('[[1, 2, 10, 4, 0]]')), /Token 10 at sample 0, time step 2 is outside the vocabulary of the Embedding "emb" \(size 10, tokens 0\.\.9\)/);
-  inputError(() => prepareInputs(doc, parseInputText('[[1, -1, 3, 4, 0]]')), /Token -1 at sample 0, time step 1/);
-  inputError(() => prepareInputs(doc, parseInputText('[[1, 2.5, 3, 4, 0]]')), /whole-number tokens, but has 2\.5 at sample 0, time step 1/);
+  inputError(() => prepareInputs(doc, parseInputText('[[1, 2, 10, 4, 0]]')), /Token 10 at sample 0, t = 3 is outside the vocabulary of the Embedding "emb" \(size 10, tokens 0\.\.9\)/);
+  inputError(() => prepareInputs(doc, parseInputText('[[1, -1, 3, 4, 0]]')), /Token -1 at sample 0, t = 2/);
+  inputError(() => prepareInputs(doc, parseInputText('[[1, 2.5, 3, 4, 0]]')), /whole-number tokens, but has 2\.5 at sample 0, t = 2/);
   // A single sequence of T tokens reads as N = 1.
   assert.deepEqual(prepareInputs(doc, parseInputText('[1, 2, 3, 4, 5]')).tensors[0].shape, [1, 5]);
   // Old Sequential models without an InputLayer: the Embedding is the first layer.

@@ -55,9 +55,9 @@ describe('Embedding', () => {
     const l = layerNode('Embedding', { name: 'emb', input_dim: 5, output_dim: 2 }, { weights: [weightRef('embeddings', [5, 2], new Array(10).fill(0))] });
     assert.throws(
       () => embedding.forward(l, { tensors: [t([2, 3], [1, 2, 3, 4, 5, 0])], masks: [null] }, ctx()),
-      (e: unknown) => e instanceof InputError && /Token 5 at sample 1, step 1 .*vocabulary.*size 5/.test(e.message),
+      (e: unknown) => e instanceof InputError && /Token 5 at sample 1, t = 2 .*vocabulary.*size 5/.test(e.message),
     );
-    assert.throws(() => embedding.forward(l, { tensors: [t([1, 2], [-1, 0])], masks: [null] }, ctx()), /Token -1 at sample 0, step 0/);
+    assert.throws(() => embedding.forward(l, { tensors: [t([1, 2], [-1, 0])], masks: [null] }, ctx()), /Token -1 at sample 0, t = 1/);
     assert.throws(() => embedding.forward(l, { tensors: [t([1, 2], [1.5, 0])], masks: [null] }, ctx()), /not a whole number/);
   });
 

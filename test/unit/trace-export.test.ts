@@ -46,14 +46,22 @@ test('JSON: Bidirectional gives {forward, backward}; a shared layer called twice
   assert.deepEqual(Object.keys(json).sort(), ['bi', 'rnn', 'rnn@2']);
 });
 
-test('CSV: one row per (layer, direction, step, time index, sample, quantity, unit)', () => {
+test('CSV: one row per (layer, direction, step k, time step t, sample, quantity, unit); k and t count from 1', () => {
   const lines = tracesToCsv([simple]).trim().split('\n');
   assert.equal(lines[0], TRACE_CSV_HEADER);
-  assert.equal(lines[0], 'layer,direction,step,time_index,sample,quantity,unit,value');
+  assert.equal(lines[0], 'layer,direction,k,t,sample,quantity,unit,value');
   assert.equal(lines.length, 1 + 2 * 2 * 2 * 3, 'steps × samples × quantities (h, pre) × units');
-  assert.equal(lines[1], 'rnn,,0,0,0,h,0,0');
-  assert.equal(lines[4], 'rnn,,0,0,0,pre,0,0.5');
-  assert.ok(lines.includes('rnn,,1,1,1,h,2,112'));
+  assert.equal(lines[1], 'rnn,,1,1,0,h,0,0');
+  // The pre-activation by its symbol a, as the equations and the panel's picker write it.
+  assert.equal(lines[4], 'rnn,,1,1,0,a,0,0.5');
+  assert.ok(lines.includes('rnn,,2,2,1,h,2,112'));
   const back = tracesToCsv([{ ...simple, layer: 'a,b', direction: 'backward', timeIndex: Int32Array.from([1, 0]) }]).split('\n');
-  assert.equal(back[1], '"a,b",backward,0,1,0,h,0,0');
+  assert.equal(back[1], '"a,b",backward,1,2,0,h,0,0');
+});
+
+test('CSV: the GRU candidate is written h̃, never by its JSON key hh', () => {
+  const gru: RecurrentTrace = { ...simple, layer: 'gru', cell: cellDescription('GRU', { units: 3 }), values: { h, z: h, r: h, hh: h } };
+  const rows = tracesToCsv([gru]).trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.deepEqual([...new Set(rows.map((r) => r[5]))], ['h', 'z', 'r', 'h̃']);
+  assert.equal(Math.min(...rows.map((r) => Number(r[2]))), 1, 'k starts at 1');
 });

@@ -116,7 +116,7 @@ export function walkthrough(q: StepQuery): Walkthrough {
   if (step === 0 && !q.initial) notes.push(`${states.map((s) => `${s.symbol}${sub(0)} = 0`).join(' and ')} (Keras's default initial state).`);
   const masked = !!trace.masked && trace.masked[step * trace.batch + sample] === 1;
   const prev: Record<string, Float64Array> = {};
-  const rows: WalkRow[] = [{ label: `x${names.t}`, expr: `input at t = ${t + 1} (row ${t} of the sequence)`, values: x }];
+  const rows: WalkRow[] = [{ label: `x${names.t}`, expr: `input at t = ${t + 1}`, values: x }];
   for (const s of states) {
     prev[s.key] = previous(trace.values[s.key], trace, step, sample, q.initial?.[s.key]);
     rows.push({ label: `${s.symbol}${names.kPrev}`, expr: step === 0 ? `initial ${s.label}` : `${s.label} after step ${k - 1}`, values: prev[s.key] });

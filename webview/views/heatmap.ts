@@ -6,6 +6,7 @@ import { h, themeVar, pointTip, onThemeChange } from '../dom';
 import { paintDiverging, paintDivergingStrided, parseColor, symmetricLimit, stridedLimit, type DivergingScale, type Rgb, type StridedMatrix, rgbCss } from '../logic/colors';
 import { fmt } from '../logic/format';
 import { clampIndex } from '../logic/virtual';
+import { colourBarLegend, figureCanvas } from './figure';
 
 export interface HeatmapOptions {
   cols: number;
@@ -292,9 +293,15 @@ export class Heatmap {
     pointTip(rect.left + p.x + ((c.col + 0.5) / cols) * p.w, rect.top + p.y + ((c.row + 0.5) / rows) * p.h, this.describe(c.col, c.row));
   }
 
-  /** PNG bytes of the heatmap as shown. */
-  async png(): Promise<Uint8Array> {
-    return canvasPng(this.canvas);
+  /** PNG bytes of the heatmap as shown, with a title above it and its colour bar and axis names under it. */
+  async png(text: { title: string; subtitle?: string; caption: string }): Promise<Uint8Array> {
+    const { cols, rows } = this.o;
+    const colLabel = this.o.colLabel ?? ((c: number) => String(c + 1));
+    const rowLabel = this.o.rowLabel ?? ((r: number) => String(r));
+    const range = (n: number, label: (i: number) => string) => (n > 1 ? ` ${label(0)}..${label(n - 1)}` : n === 1 ? ` ${label(0)}` : '');
+    const axes = `across: ${this.o.colName}${range(cols, colLabel)} · down: ${this.o.rowName}${range(rows, rowLabel)}`;
+    const labels = Array.from(this.legendLabels.children, (e) => e.textContent ?? '');
+    return canvasPng(figureCanvas({ title: text.title, subtitle: text.subtitle, body: this.canvas, legend: colourBarLegend({ bar: this.legend, labels, caption: text.caption, axes }) }));
   }
 }
 

@@ -10,6 +10,7 @@ import { h, clear } from '../dom';
 import { button, checkbox, dropdown, textArea, textField, type CheckboxControl, type DropdownControl, type FieldControl } from '../toolkit';
 import { MatrixTable } from './matrixTable';
 import { fmt } from '../logic/format';
+import { stepLabel } from '../logic/vocab';
 import { showName } from '../../extension/keras/safeText';
 import { windowsControl } from './windows';
 
@@ -309,9 +310,9 @@ export class InputEditor {
       rows: T,
       cols: D,
       value: (r: number, c: number) => g.data[base + r * D + c],
-      // 0-based like NumPy indexing and the core's messages ("time step 1, feature 0").
+      // Time steps count t = 1..T as in the tables and equations (h_0 is the state before t = 1); features stay 0-based like x[:, :, d].
       rowHeader: 't',
-      rowLabel: (r: number) => String(r),
+      rowLabel: stepLabel,
       colLabel: (c: number) => (spec.embedding ? 'token' : `x[${c}]`),
       ariaLabel: `Input values of sample ${n}: ${T} time steps by ${D} ${spec.embedding ? 'token' : 'features'}. Type a number or press Enter to edit.`,
       testid: 'input-grid',

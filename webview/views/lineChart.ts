@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import { h, themeVar, onThemeChange } from '../dom';
 import { canvasPng } from './heatmap';
+import { figureCanvas, seriesLegend } from './figure';
 
 export interface LineSeries {
   label: string;
@@ -107,11 +108,13 @@ export class LineChart {
     });
   }
 
-  /** PNG of the plot area (uPlot draws on one canvas). */
-  png(): Promise<Uint8Array> {
+  /** PNG of the chart (uPlot draws on one canvas) with a title above it and the key of its lines under it. */
+  png(text: { title: string; subtitle?: string }): Promise<Uint8Array> {
     const canvas = this.el.querySelector('canvas');
     if (!canvas) return Promise.reject(new Error('The chart has not been drawn yet.'));
-    return canvasPng(canvas);
+    const items = this.o.series.map((s, i) => ({ label: s.label, color: seriesColor(i) }));
+    const legend = seriesLegend(items, `across: ${this.o.xLabel} · up: ${this.o.yLabel}`, canvas.clientWidth || canvas.width);
+    return canvasPng(figureCanvas({ title: text.title, subtitle: text.subtitle, body: canvas, legend }));
   }
 
   destroy(): void {

@@ -12,6 +12,7 @@ import { fmt, fmtMs, fmtVector, parseUnitList, sub } from '../logic/format';
 import { divergingColor, rgbCss, symmetricLimit, stridedLimit } from '../logic/colors';
 import { walkthrough } from '../logic/stepMath';
 import { kerasMajorOf, layerInputSequence, traceKey, traceQuantities } from '../logic/traceInput';
+import { figureFileName, quantitySymbol, quantityTitle } from '../logic/vocab';
 import { Heatmap, themeScale } from './heatmap';
 import { LineChart } from './lineChart';
 import { MatrixTable } from './matrixTable';
@@ -170,8 +171,8 @@ class TraceExplorer {
     const exportBar = h(
       'div',
       { class: 'toolbar-group' },
-      button('Heatmap PNG', () => this.host.exportPng(this.heatmap.png(), `${this.trace.layer}-${this.sel.quantity}-heatmap.png`), { appearance: 'secondary', testid: 'export-heatmap-png' }).el,
-      button('Chart PNG', () => this.host.exportPng(this.chart.png(), `${this.trace.layer}-${this.sel.quantity}-chart.png`), { appearance: 'secondary', testid: 'export-chart-png' }).el,
+      button('Heatmap PNG', () => this.host.exportPng(this.heatmap.png({ ...this.figureText(), caption: `colour: value of ${quantitySymbol(this.trace.cell, this.sel.quantity)}` }), figureFileName(this.trace.layer, this.trace.cell, this.sel.quantity, 'heatmap')), { appearance: 'secondary', testid: 'export-heatmap-png' }).el,
+      button('Chart PNG', () => this.host.exportPng(this.chart.png(this.figureText()), figureFileName(this.trace.layer, this.trace.cell, this.sel.quantity, 'chart')), { appearance: 'secondary', testid: 'export-chart-png' }).el,
     );
     this.el = h(
       'section',
@@ -197,6 +198,13 @@ class TraceExplorer {
       for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
       return { values: out, shape: [t.steps, t.units], dtype: 'float32' };
     }, { what: 'every step of this quantity (rows k = 1..T)', testid: 'copy-np-trace' });
+  }
+
+  /** The title band of an exported image: what quantity, of which layer and sample, over which steps. */
+  private figureText(): { title: string; subtitle: string } {
+    const t = this.trace;
+    const title = `${quantityTitle(t.cell, this.sel.quantity)} of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, sample ${this.sel.sample}`;
+    return { title, subtitle: `${t.cell.title} · T = ${t.steps}, M = ${t.units} · steps k = 1..${t.steps}` };
   }
 
   private pickTrace(): void {
@@ -280,7 +288,7 @@ class TraceExplorer {
       rowName: 'unit',
       colNote: (c: number) => (t.timeIndex[c] !== c ? `reads x at t = ${t.timeIndex[c] + 1}` : ''),
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
+      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}: steps across, units down. Arrow keys move, Enter shows the step's equation.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(col);
@@ -308,7 +316,7 @@ class TraceExplorer {
       colLabel: (c: number) => String(step(c) + 1),
       colNote: (c: number) => `every ${t.streamed!.every}th step is shown here; the table holds every step`,
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${this.sel.quantity} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
+      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(step(col));
@@ -335,9 +343,9 @@ class TraceExplorer {
       const vals = kept?.values[this.sel.quantity];
       return {
         x: steps.map((s) => s + 1),
-        series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: steps.map((_, i) => vals![i * t.units + u]) })),
+        series: this.chartUnits().map((u) => ({ label: `${quantitySymbol(t.cell, this.sel.quantity)} unit ${u}`, values: steps.map((_, i) => vals![i * t.units + u]) })),
         xLabel: 'step k',
-        yLabel: this.sel.quantity,
+        yLabel: quantitySymbol(t.cell, this.sel.quantity),
         testid: 'state-chart',
         onPick: (i: number) => this.selectStep(steps[i] ?? 0),
       };
@@ -345,9 +353,9 @@ class TraceExplorer {
     const x = Array.from({ length: t.steps }, (_, s) => s + 1);
     return {
       x,
-      series: this.chartUnits().map((u) => ({ label: `${this.sel.quantity} unit ${u}`, values: x.map((_, s) => this.at(data, s, u)) })),
+      series: this.chartUnits().map((u) => ({ label: `${quantitySymbol(t.cell, this.sel.quantity)} unit ${u}`, values: x.map((_, s) => this.at(data, s, u)) })),
       xLabel: 'step k',
-      yLabel: this.sel.quantity,
+      yLabel: quantitySymbol(t.cell, this.sel.quantity),
       testid: 'state-chart',
       onPick: (i: number) => this.selectStep(i),
     };
@@ -365,8 +373,8 @@ class TraceExplorer {
       rowHeader: 'k',
       rowLabel: (r: number) => String(r + 1),
       extra: backwards ? [{ header: 't', value: (r: number) => String(t.timeIndex[r] + 1) }] : [],
-      colLabel: (c: number) => `${this.sel.quantity}[${c}]`,
-      ariaLabel: `${this.sel.quantity} per step (rows) and unit (columns)`,
+      colLabel: (c: number) => `${quantitySymbol(t.cell, this.sel.quantity)}[${c}]`,
+      ariaLabel: `${quantitySymbol(t.cell, this.sel.quantity)} per step (rows) and unit (columns)`,
       testid: 'state-table',
       cellTestid: 'state-cell',
       cellData: (cell: HTMLElement, r: number, c: number) => {

@@ -79,11 +79,11 @@ export const embedding: LayerKind = {
       const sample = Math.floor(i / stepsPerSample);
       const step = i % stepsPerSample;
       if (!Number.isInteger(token)) {
-        throw new InputError(`Token ${token} at sample ${sample}, step ${step} is not a whole number; Embedding "${showName(layer.name)}" needs integer token ids.`);
+        throw new InputError(`Token ${token} at sample ${sample}, t = ${step + 1} is not a whole number; Embedding "${showName(layer.name)}" needs integer token ids.`);
       }
       if (token < 0 || token >= V) {
         throw new InputError(
-          `Token ${token} at sample ${sample}, step ${step} is outside the vocabulary of Embedding "${showName(layer.name)}" (ids 0 to ${V - 1}, size ${V}).`,
+          `Token ${token} at sample ${sample}, t = ${step + 1} is outside the vocabulary of Embedding "${showName(layer.name)}" (ids 0 to ${V - 1}, size ${V}).`,
         );
       }
       out.set(table.subarray(token * E, token * E + E), i * E);
