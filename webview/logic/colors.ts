@@ -1,5 +1,6 @@
-// Colour scales for heatmaps: a diverging scale centred on 0 whose ends and middle come from the
-// theme (VS Code chart colours and the editor background), so light, dark and high contrast all work.
+// Colour scales for heatmaps, table tints and the step view: a diverging scale centred on 0 for states and other
+// signed values, a sequential one for sigmoid gates (0 = closed, 1 = open). Their colours come from the theme (VS
+// Code chart colours and the editor background), so light, dark and high contrast all work.
 
 export type Rgb = [number, number, number];
 
@@ -24,6 +25,50 @@ export interface DivergingScale {
   positive: Rgb;
   /** Values with |v| >= limit get the end colours. */
   limit: number;
+}
+
+/** A sequential scale from `low` at `min` to `high` at `max` (a gate's (0, 1)); values outside get the ends. */
+export interface SequentialScale {
+  kind: 'sequential';
+  low: Rgb;
+  high: Rgb;
+  min: number;
+  max: number;
+}
+
+export type ColorScale = DivergingScale | SequentialScale;
+
+export function isSequential(scale: ColorScale): scale is SequentialScale {
+  return (scale as SequentialScale).kind === 'sequential';
+}
+
+/** What a cell's description says about a quantity: its role and the range its activation bounds it to. */
+export interface QuantityRole {
+  role: 'state' | 'gate' | 'value';
+  range?: [number, number];
+}
+
+/**
+ * Which scale a quantity is drawn on: a gate bounded to a non-negative range (sigmoid, hard_sigmoid: (0, 1)) is
+ * sequential over that range, since "closed" and "open" are its two ends and 0.5 is no middle; everything signed
+ * (states, candidates, sums) or unbounded is diverging around 0.
+ */
+export function scaleKindFor(q: QuantityRole | undefined): { kind: 'sequential'; min: number; max: number } | { kind: 'diverging' } {
+  if (q && q.role === 'gate' && q.range && q.range[0] >= 0 && q.range[1] > q.range[0]) return { kind: 'sequential', min: q.range[0], max: q.range[1] };
+  return { kind: 'diverging' };
+}
+
+/** The lowest and highest value a scale tells apart. */
+export function scaleBounds(scale: ColorScale): [number, number] {
+  return isSequential(scale) ? [scale.min, scale.max] : [-scale.limit, scale.limit];
+}
+
+/** Colour of `v` on either kind of scale. NaN maps to the low end of a sequential scale, the middle of a diverging one. */
+export function scaleColor(scale: ColorScale, v: number): Rgb {
+  if (!isSequential(scale)) return divergingColor(scale, v);
+  const t = Number.isFinite(v) ? Math.min(1, Math.max(0, (v - scale.min) / (scale.max - scale.min))) : 0;
+  const { low, high } = scale;
+  return [Math.round(low[0] + (high[0] - low[0]) * t), Math.round(low[1] + (high[1] - low[1]) * t), Math.round(low[2] + (high[2] - low[2]) * t)];
 }
 
 /** The symmetric limit for a set of values: max |v|, or 1 when all are zero. */
@@ -57,15 +102,17 @@ export function paintDiverging(
   pixels: Uint8ClampedArray,
   width: number,
   height: number,
-  scale: DivergingScale,
+  scale: ColorScale,
   valueAt: (x: number, y: number) => number,
 ): void {
   const lut = colorTable(scale);
-  const inv = 256 / scale.limit;
+  const [lo, hi] = scaleBounds(scale);
+  const inv = 512 / (hi - lo);
+  const nan = isSequential(scale) ? 0 : 256;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = valueAt(x, y);
-      let k = Number.isFinite(v) ? Math.round(v * inv) + 256 : 256;
+      let k = Number.isFinite(v) ? Math.round((v - lo) * inv) : nan;
       if (k < 0) k = 0;
       else if (k > 512) k = 512;
       const p = (y * width + x) * 4;
@@ -77,11 +124,12 @@ export function paintDiverging(
   }
 }
 
-/** 513 colours from −limit to +limit (index 256 is 0). */
-function colorTable(scale: DivergingScale): Uint8Array {
+/** 513 colours from the scale's low bound to its high one (for a diverging scale index 256 is 0). */
+function colorTable(scale: ColorScale): Uint8Array {
   const lut = new Uint8Array(513 * 3);
+  const [lo, hi] = scaleBounds(scale);
   for (let k = 0; k <= 512; k++) {
-    const [r, g, b] = divergingColor(scale, ((k - 256) / 256) * scale.limit);
+    const [r, g, b] = scaleColor(scale, lo + (k / 512) * (hi - lo));
     lut[k * 3] = r;
     lut[k * 3 + 1] = g;
     lut[k * 3 + 2] = b;
@@ -98,9 +146,11 @@ export interface StridedMatrix {
 }
 
 /** paintDiverging for a strided matrix, without a call per pixel (the T=1000 × M=256 heatmap). */
-export function paintDivergingStrided(pixels: Uint8ClampedArray, width: number, height: number, scale: DivergingScale, m: StridedMatrix): void {
+export function paintDivergingStrided(pixels: Uint8ClampedArray, width: number, height: number, scale: ColorScale, m: StridedMatrix): void {
   const lut = colorTable(scale);
-  const inv = 256 / scale.limit;
+  const [lo, hi] = scaleBounds(scale);
+  const inv = 512 / (hi - lo);
+  const nan = isSequential(scale) ? 0 : 256;
   const { data, offset, xStride, yStride } = m;
   // Walk the source in memory order (the inner loop over the smaller stride): a trace is [step][sample][unit],
   // so for steps across and units down the inner loop runs down a column of pixels.
@@ -116,7 +166,7 @@ export function paintDivergingStrided(pixels: Uint8ClampedArray, width: number, 
     let p = o * pOuter;
     for (let n = 0; n < inner; n++, i += innerStride, p += pInner) {
       const v = data[i];
-      let k = v === v && v !== Infinity && v !== -Infinity ? Math.round(v * inv) + 256 : 256;
+      let k = v === v && v !== Infinity && v !== -Infinity ? Math.round((v - lo) * inv) : nan;
       if (k < 0) k = 0;
       else if (k > 512) k = 512;
       const c = k * 3;

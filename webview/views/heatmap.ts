@@ -1,9 +1,9 @@
 // A canvas heatmap of a matrix: x = columns (time steps, or a weight's columns), y = rows (units).
 // One pixel per value is painted once into an offscreen canvas, then scaled without smoothing, so
-// T = 1000 × M = 256 paints in milliseconds. Diverging colours from the theme, with a legend.
+// T = 1000 × M = 256 paints in milliseconds. Colours from the theme (diverging, or sequential for a gate), with a legend.
 
 import { h, themeVar, pointTip, onThemeChange } from '../dom';
-import { paintDiverging, paintDivergingStrided, parseColor, symmetricLimit, stridedLimit, type DivergingScale, type Rgb, type StridedMatrix, rgbCss } from '../logic/colors';
+import { isSequential, paintDiverging, paintDivergingStrided, parseColor, scaleBounds, symmetricLimit, stridedLimit, type ColorScale, type DivergingScale, type Rgb, type SequentialScale, type StridedMatrix, rgbCss } from '../logic/colors';
 import { fmt } from '../logic/format';
 import { clampIndex } from '../logic/virtual';
 import { colourBarLegend, figureCanvas } from './figure';
@@ -23,6 +23,8 @@ export interface HeatmapOptions {
   /** Extra tooltip line for a column (e.g. "reads x at t = 7"). */
   colNote?(col: number): string;
   height?: number;
+  /** A sigmoid gate's heatmap is sequential over its range (scaleKindFor in logic/colors.ts); diverging around 0 otherwise. */
+  scaleKind?: { kind: 'sequential'; min: number; max: number } | { kind: 'diverging' };
   /** Column groups (gate blocks of a kernel): a separator before each and its label on top. */
   colGroups?: { start: number; label: string }[];
   ariaLabel: string;
@@ -45,6 +47,19 @@ export function themeScale(limit: number): DivergingScale {
   const negative: Rgb = parseColor(themeVar('--vscode-charts-blue', dark ? '#3794ff' : '#1a85ff')) ?? [55, 148, 255];
   const positive: Rgb = parseColor(themeVar('--vscode-charts-red', dark ? '#f14c4c' : '#e51400')) ?? [241, 76, 76];
   return { negative, middle: bg, positive, limit };
+}
+
+/** Theme-driven sequential scale for gates: editor background (closed, `min`) → the chart green (open, `max`). */
+export function themeSequentialScale(min: number, max: number): SequentialScale {
+  const bg = parseColor(themeVar('--vscode-editor-background', '#1e1e1e')) ?? [30, 30, 30];
+  const dark = (bg[0] + bg[1] + bg[2]) / 3 < 128;
+  const high: Rgb = parseColor(themeVar('--vscode-charts-green', dark ? '#89d185' : '#388a34')) ?? [56, 138, 52];
+  return { kind: 'sequential', low: bg, high, min, max };
+}
+
+/** The theme's scale of the given kind (a diverging one up to ±limit). */
+export function themeScaleOf(kind: HeatmapOptions['scaleKind'], limit: number): ColorScale {
+  return kind?.kind === 'sequential' ? themeSequentialScale(kind.min, kind.max) : themeScale(limit);
 }
 
 export class Heatmap {
@@ -131,7 +146,7 @@ export class Heatmap {
       this.image = null;
       return;
     }
-    const scale = themeScale(this.limit);
+    const scale = themeScaleOf(this.o.scaleKind, this.limit);
     const img = this.image && this.image.width === cols && this.image.height === rows ? this.image : document.createElement('canvas');
     img.width = cols;
     img.height = rows;
@@ -141,14 +156,17 @@ export class Heatmap {
     else paintDiverging(data.data, cols, rows, scale, (x, y) => this.o.value(x, y));
     ctx.putImageData(data, 0, 0);
     this.image = img;
-    // Legend: the same scale from −limit to +limit.
+    // Legend: the same scale from its low end to its high one (−limit..+limit, or a gate's 0..1).
+    const [lo, hi] = scaleBounds(scale);
     const lctx = this.legend.getContext('2d')!;
     const lw = this.legend.width;
     const ldata = lctx.createImageData(lw, 1);
-    paintDiverging(ldata.data, lw, 1, scale, (x) => ((x / (lw - 1)) * 2 - 1) * this.limit);
+    paintDiverging(ldata.data, lw, 1, scale, (x) => lo + (x / (lw - 1)) * (hi - lo));
     for (let y = 0; y < this.legend.height; y++) lctx.putImageData(ldata, 0, y);
     this.legendLabels.textContent = '';
-    this.legendLabels.append(h('span', {}, fmt(-this.limit)), h('span', {}, '0'), h('span', {}, fmt(this.limit)));
+    this.legendLabels.append(h('span', {}, fmt(lo)), h('span', {}, fmt((lo + hi) / 2)), h('span', {}, fmt(hi)));
+    // Which scale is drawn, for tests and assistive text: 'sequential' (a gate's range) or 'diverging' (around 0).
+    this.canvas.dataset.scale = isSequential(scale) ? 'sequential' : 'diverging';
   }
 
   private schedule(): void {
