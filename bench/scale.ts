@@ -25,8 +25,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const D = 64;
-const M = 512;
-const TRACE_LIMIT_MB = 512;
+// SCALE_M / SCALE_TRACE_MB shrink a case for profiling (the table says so); the benchmark itself uses 512 and 512.
+const M = Number(process.env.SCALE_M ?? 512);
+const TRACE_LIMIT_MB = Number(process.env.SCALE_TRACE_MB ?? 512);
+/** SCALE_PROFILE=1: a CPU profile of the page from the result to the first window, written to bench/out/. */
+const PROFILE = process.env.SCALE_PROFILE === '1';
 
 interface Case {
   name: string;
@@ -53,6 +56,8 @@ interface Measure {
   firstPaintMs: number;
   keptPaintMs: number | null;
   rowsPaintMs: number | null;
+  /** From the runResult message reaching the page to the frame after both the heatmap's and the table's first windows were painted. */
+  firstWindowMs: number | null;
   heapMB: number;
   rendererRssMB: number | null;
 }
@@ -70,7 +75,7 @@ async function child(T: number, N: number): Promise<Measure> {
   const { sequentialDoc } = await import('../test/unit/helpers/modelDoc');
   const { runForward, estimateMemory } = await import('../extension/keras/forward');
   const { fillInputs, inputSpecs } = await import('../extension/keras/inputs');
-  const { takeRunStore, traceWindow } = await import('../extension/keras/traceStore');
+  const { takeRunStore, traceWindow, overviewStride } = await import('../extension/keras/traceStore');
   const { summarize } = await import('../extension/keras/summary');
   const { recurrentWeightsFor } = await import('../extension/runJob');
 
@@ -97,7 +102,7 @@ async function child(T: number, N: number): Promise<Measure> {
   const quantities = Object.keys(trace.values);
   const w0 = performance.now();
   const kept = trace.streamed
-    ? traceWindow(res.traces, store, { layer: trace.layer, sample: 0, step0: 0, step1: T, stride: trace.streamed.every, unit0: 0, unit1: M, quantities: ['h'] })
+    ? traceWindow(res.traces, store, { layer: trace.layer, sample: 0, step0: 0, step1: T, stride: overviewStride(T, trace.streamed.every), unit0: 0, unit1: M, quantities: ['h'] })
     : null;
   const keptWindowMs = performance.now() - w0;
   const w1 = performance.now();
@@ -163,12 +168,18 @@ async function child(T: number, N: number): Promise<Measure> {
     setState: () => undefined,
     async postMessage(m) {
       if (m.type === 'request' && m.method === 'traceWindow') {
-        const w = await window.__traceWindow(m.params);
-        const bytes = Uint8Array.from(atob(w.b64), (c) => c.charCodeAt(0));
+        // Binary over local HTTP, as a Float32Array reaches the page in VS Code (no JSON of the values).
+        const r = await fetch('/window', { method: 'POST', body: JSON.stringify(m.params) });
+        if (!r.ok) { toPage({ type: 'reply', id: m.id, ok: false, error: await r.text() }); return; }
+        const buf = await r.arrayBuffer();
+        const headLen = new Uint32Array(buf, 0, 1)[0];
+        const w = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLen)));
+        let at = 4 + headLen + ((4 - ((4 + headLen) % 4)) % 4);
+        const steps = new Int32Array(buf, at, w.rows);
+        at += w.rows * 4;
         const values = {};
-        let at = 0;
-        for (const q of w.quantities) { values[q] = new Float32Array(bytes.buffer, at, w.size); at += w.size * 4; }
-        toPage({ type: 'reply', id: m.id, ok: true, result: { steps: Int32Array.from(w.steps), unit0: w.unit0, unit1: w.unit1, values } });
+        for (const q of w.quantities) { values[q] = new Float32Array(buf, at, w.size); at += w.size * 4; }
+        toPage({ type: 'reply', id: m.id, ok: true, result: { steps, unit0: w.unit0, unit1: w.unit1, values } });
       } else if (m.type === 'request') {
         toPage({ type: 'reply', id: m.id, ok: false, error: 'not in the benchmark' });
       }
@@ -181,47 +192,85 @@ async function child(T: number, N: number): Promise<Measure> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => console.error('[pageerror]', e.message));
     // A local HTTP server (not Playwright's route, whose bodies cross the CDP pipe as base64) serves the page.
-    const server = http.createServer((req, res) => {
+    const server = http.createServer((req, reply) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname === '/window') {
+        // A window answered by the real store: a JSON head, then the steps and each quantity's float32 values.
+        const parts: Buffer[] = [];
+        req.on('data', (c: Buffer) => parts.push(c));
+        req.on('end', () => {
+          try {
+            const w = traceWindow(res.traces, store, JSON.parse(Buffer.concat(parts).toString('utf8')) as never);
+            const qs = Object.keys(w.values);
+            const head = Buffer.from(JSON.stringify({ quantities: qs, rows: w.steps.length, size: w.values[qs[0]].length, unit0: w.unit0, unit1: w.unit1 }));
+            const len = Buffer.alloc(4);
+            len.writeUInt32LE(head.length);
+            const pad = Buffer.alloc((4 - ((4 + head.length) % 4)) % 4);
+            const arrays = [w.steps, ...qs.map((q) => w.values[q])].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+            reply.writeHead(200, { 'content-type': 'application/octet-stream' });
+            reply.end(Buffer.concat([len, head, pad, ...arrays]));
+          } catch (e) {
+            reply.writeHead(400);
+            reply.end(String((e as Error).message));
+          }
+        });
+        return;
+      }
+      const res_ = reply;
       const send = (data: string | Buffer, type: string) => {
-        res.writeHead(200, { 'content-type': type });
-        res.end(data);
+        res_.writeHead(200, { 'content-type': type });
+        res_.end(data);
       };
       if (url.pathname === '/') return send(html, 'text/html');
       if (url.pathname === '/host.js') return send(hostJs, 'text/javascript');
       if (url.pathname === '/skeleton.json') return send(skeleton, 'application/json');
       if (url.pathname === '/body.bin') return send(body, 'application/octet-stream');
+      // SCALE_WEBVIEW: a private (unminified) bundle for profiling while others rebuild dist/.
+      if (url.pathname === '/dist/webview.js' && process.env.SCALE_WEBVIEW) return send(readFileSync(process.env.SCALE_WEBVIEW), 'text/javascript');
       const file = path.join(root, url.pathname);
       if (!file.startsWith(root + path.sep) || !existsSync(file)) {
-        res.writeHead(404);
-        return res.end();
+        res_.writeHead(404);
+        return res_.end();
       }
       return send(readFileSync(file), file.endsWith('.css') ? 'text/css' : 'text/javascript');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     closers.push(() => server.close());
-    await page.exposeFunction('__traceWindow', (p: Record<string, unknown>) => {
-      const w = traceWindow(res.traces, store, p as never);
-      const qs = Object.keys(w.values);
-      const buf = Buffer.concat(qs.map((q) => Buffer.from(w.values[q].buffer, w.values[q].byteOffset, w.values[q].byteLength)));
-      return { b64: buf.toString('base64'), quantities: qs, size: w.values[qs[0]].length, steps: Array.from(w.steps), unit0: w.unit0, unit1: w.unit1 };
-    });
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.evaluate(() => (globalThis as unknown as { __load(): Promise<void> }).__load());
     await page.waitForSelector('[data-testid=layer-table]', { timeout: 60_000 });
+    const cdp = await page.context().newCDPSession(page);
+    if (process.env.SCALE_TIMELINE === '1') await browser.startTracing(page, { path: path.join(__dirname, 'out', `scale-${N}x${T}-m${M}.trace.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'gpu', 'toplevel', 'v8'] });
+    if (PROFILE) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     await page.evaluate(() => (globalThis as unknown as { __postResult(): void }).__postResult());
     await page.waitForSelector('[data-testid=results-root][data-first-paint-ms]', { timeout: 120_000 });
     const firstPaintMs = Number(await page.locator('[data-testid=results-root]').getAttribute('data-first-paint-ms'));
     let keptPaintMs: number | null = null;
     let rowsPaintMs: number | null = null;
+    let firstWindowMs: number | null = null;
     if (trace.streamed) {
       const explorer = page.locator('[data-testid=trace-explorer]');
       await page.waitForSelector('[data-testid=trace-explorer][data-kept-paint-ms][data-rows-paint-ms]', { timeout: 120_000 });
       keptPaintMs = Number(await explorer.getAttribute('data-kept-paint-ms'));
       rowsPaintMs = Number(await explorer.getAttribute('data-rows-paint-ms'));
+      await page.waitForSelector('[data-testid=trace-explorer][data-kept-painted-at][data-rows-painted-at]', { timeout: 120_000 });
+      const posted = Number(await page.evaluate(() => (globalThis as unknown as { __resultPostedAt: number }).__resultPostedAt));
+      const painted = Math.max(Number(await explorer.getAttribute('data-kept-painted-at')), Number(await explorer.getAttribute('data-rows-painted-at')));
+      firstWindowMs = painted - posted;
     }
-    const cdp = await page.context().newCDPSession(page);
+    if (process.env.SCALE_TIMELINE === '1') await browser.stopTracing();
+    if (PROFILE) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+      const out = path.join(__dirname, 'out', `scale-${N}x${T}-m${M}.cpuprofile`);
+      mkdirSync(path.dirname(out), { recursive: true });
+      writeFileSync(out, JSON.stringify(profile));
+      console.error(`profile: ${out}`);
+    }
     await cdp.send('Performance.enable');
     const metrics = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
     const heap = metrics.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
@@ -254,6 +303,7 @@ async function child(T: number, N: number): Promise<Measure> {
       firstPaintMs,
       keptPaintMs,
       rowsPaintMs,
+      firstWindowMs,
       heapMB: heap / 2 ** 20,
       rendererRssMB,
     };
@@ -280,7 +330,9 @@ function main(): void {
   for (const c of only.map((n) => CASES.find((x) => x.name === n)).filter((x): x is Case => x !== undefined)) {
     const n = c.T * c.N >= 100_000 ? bigRuns : runs;
     const ms: Measure[] = [];
+    const loads: number[] = [];
     for (let r = 0; r < n; r++) {
+      loads.push(os.loadavg()[0]);
       const out = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', String(c.T), String(c.N)], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = out.stdout.trim().split('\n').pop() ?? '';
       if (out.status !== 0 || !line.startsWith('{')) {
@@ -296,15 +348,19 @@ function main(): void {
     };
     const m0 = ms[0];
     rows.push(
-      `| N = ${c.N}, T = ${c.T.toLocaleString('en')} | ${m0.fullTraceMB.toFixed(0)} MB | ${m0.streamed ? `checkpoints, K = ${m0.every} (${m0.keptMB.toFixed(0)} MB)` : 'every step'} | ${med((m) => m.wallMs)} | ${med((m) => m.cpuMs)} | ${med((m) => m.hostRssMB)} | ${med((m) => m.chunkWindowMs)} | ${med((m) => m.firstPaintMs)} | ${med((m) => m.keptPaintMs)} / ${med((m) => m.rowsPaintMs)} | ${med((m) => m.heapMB)} | ${med((m) => m.rendererRssMB)} | ${n} |`,
+      `| N = ${c.N}, T = ${c.T.toLocaleString('en')} | ${m0.fullTraceMB.toFixed(0)} MB | ${m0.streamed ? `checkpoints, K = ${m0.every} (${m0.keptMB.toFixed(0)} MB)` : 'every step'} | ${med((m) => m.wallMs)} | ${med((m) => m.cpuMs)} | ${med((m) => m.hostRssMB)} | ${med((m) => m.chunkWindowMs)} | ${med((m) => m.firstPaintMs)} | ${med((m) => m.keptPaintMs)} / ${med((m) => m.rowsPaintMs)} | ${med((m) => m.firstWindowMs)} | ${med((m) => m.heapMB)} | ${med((m) => m.rendererRssMB)} | ${n} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads, os.loadavg()[0]).toFixed(1)} |`,
     );
   }
   const cpus = os.cpus();
   const md = [
     `LSTM(${M}), D = ${D}, trace limit ${TRACE_LIMIT_MB} MB; ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version}, Chromium headless. Medians.`,
+    'first paint: from the result reaching the page to the frame after the results are painted (main.ts). First window of a streamed',
+    "trace: from the runResult message reaching the page to the frame after both the heatmap's overview and the table's first rows are",
+    "painted, their windows asked for and answered by the real store over local HTTP in binary (the worker's round trip in VS Code);",
+    'the two figures before it are the same paints timed from the explorer\'s construction. Load: 1-minute load average during the case.',
     '',
-    '| run | full trace (f32) | kept | host wall ms | host CPU ms | host peak RSS MB | late 64-step window ms | webview first paint ms | first window painted ms (heatmap / table) | webview JS heap MB | renderer peak RSS MB | runs |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| run | full trace (f32) | kept | host wall ms | host CPU ms | host peak RSS MB | late 64-step window ms | webview first paint ms | first window painted ms (heatmap / table) | first window from the result ms | webview JS heap MB | renderer peak RSS MB | runs | load |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
   console.log(md);

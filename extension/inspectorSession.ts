@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { digits as digitsSetting, onDidChangeSettings, traceMemoryLimitMB } from './settings';
 import { logRun } from './log';
-import { estimateMemory, fillShapes } from './keras/forward';
+import { estimateMemory, fillShapes, tracedLayerNames } from './keras/forward';
 import { traceWindow } from './keras/traceStore';
 import { MAX_INPUT_FILE_BYTES, readInputText, uriArg } from './modelPicker';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
@@ -101,6 +101,9 @@ export async function chooseArchitecture(models: ModelStore, uri: vscode.Uri): P
 let nextRunId = 1;
 
 /** One webview showing one model: answers the webview's messages and runs forward passes in the worker. */
+/** What a run keeps of its trace (tracePlan): the limit above which it streams, and the user's choice over it. */
+type TracePlan = { traceLimitMB: number; trace?: 'h'; traceLayers?: string[]; note?: string };
+
 export class InspectorSession implements vscode.Disposable {
   private ready = false;
   private readonly queue: HostMessage[] = [];
@@ -281,27 +284,32 @@ export class InspectorSession implements vscode.Disposable {
 
   /**
    * What the run keeps of its trace: the estimate (N·T·M × quantities × 4 bytes per recurrent layer) for a fill, and
-   * above kerasRnnInspector.traceMemoryLimitMB the user's choice: every step from checkpoints, h only, or a shorter T
-   * (null: cancelled). Inputs whose shapes are known only once read (CSV, typed) stream on their own above the limit.
+   * above kerasRnnInspector.traceMemoryLimitMB the user's choice: every step from checkpoints, h only, only some
+   * layers, or a shorter T (null: cancelled). Inputs whose shapes are known only once read (CSV, typed) stream on their
+   * own above the limit.
    */
-  private async tracePlan(input: InputChoice): Promise<{ traceLimitMB: number; trace?: 'h'; note?: string } | null> {
+  private async tracePlan(input: InputChoice): Promise<TracePlan | null> {
     const limitMB = traceMemoryLimitMB();
     if (input.kind !== 'zeros' && input.kind !== 'ramp' && input.kind !== 'random') return { traceLimitMB: limitMB };
     let full: number;
     let hOnly: number;
+    let layers: { name: string; bytes: number }[];
+    let ofLayers: (names: string[]) => number;
     try {
       const doc = await (await this.deps.models.get(this.uri)).document();
       const shapes = fillShapes(doc, { ...(input.n !== undefined ? { N: input.n } : {}), ...(input.t !== undefined ? { T: input.t } : {}) });
       if (!shapes) return { traceLimitMB: limitMB };
       full = estimateMemory(doc, shapes, true).traces;
       hOnly = estimateMemory(doc, shapes, 'h').traces;
+      ofLayers = (names) => estimateMemory(doc, shapes, true, names).traces;
+      layers = tracedLayerNames(doc).map((name) => ({ name, bytes: ofLayers([name]) }));
     } catch {
       // The run itself says what is wrong with the model or the sizes, in one sentence.
       return { traceLimitMB: limitMB };
     }
     const limit = budgetBytes(limitMB);
     if (full <= limit) return { traceLimitMB: limitMB, ...(full > 0 ? { note: `trace ${formatBytes(full)}` } : {}) };
-    type Item = vscode.QuickPickItem & { plan: { traceLimitMB: number; trace?: 'h'; note?: string } | null };
+    type Item = vscode.QuickPickItem & { plan: TracePlan | 'layers' | null };
     const items: Item[] = [
       {
         label: 'Keep every step viewable from checkpoints',
@@ -311,13 +319,24 @@ export class InspectorSession implements vscode.Disposable {
       ...(hOnly < full
         ? [{ label: 'Keep only h (and c)', detail: `${formatBytes(hOnly)}${hOnly > limit ? ', still over the limit: kept as checkpoints' : ''}; no gates.`, plan: { traceLimitMB: limitMB, trace: 'h' as const, note: `trace of h ${formatBytes(hOnly)}` } }]
         : []),
+      ...(layers.length > 1
+        ? [{ label: 'Keep only some layers…', detail: plainText(`Choose which recurrent layers keep a trace: ${layers.map((l) => `${showName(l.name, 40)} ${formatBytes(l.bytes)}`).join(', ')}.`), plan: 'layers' as const }]
+        : []),
       { label: 'Cancel, to run a shorter T', detail: `T steps cost ${formatBytes(full / Math.max(1, input.t ?? 1))} of trace each.`, plan: null },
     ];
     const pick = await vscode.window.showQuickPick(items, {
       title: plainText(`The trace of this run would take about ${formatBytes(full)}, over the ${formatBytes(limit)} trace limit (kerasRnnInspector.traceMemoryLimitMB)`),
       ignoreFocusOut: true,
     });
-    return pick?.plan ?? null;
+    if (pick?.plan !== 'layers') return pick?.plan ?? null;
+    const chosen = await vscode.window.showQuickPick(
+      layers.map((l) => ({ label: plainText(showName(l.name, 80)), description: `trace ${formatBytes(l.bytes)}`, name: l.name })),
+      { title: 'Layers that keep their trace (the others run without one)', canPickMany: true, ignoreFocusOut: true },
+    );
+    if (!chosen || chosen.length === 0) return null;
+    const names = chosen.map((c) => c.name);
+    const bytes = ofLayers(names);
+    return { traceLimitMB: limitMB, traceLayers: names, note: `trace of ${names.map((n) => showName(n, 40)).join(', ')} ${formatBytes(bytes)}${bytes > limit ? ', streamed from checkpoints' : ''}` };
   }
 
   private async answer(msg: RequestMessage): Promise<void> {
@@ -547,6 +566,7 @@ export class InspectorSession implements vscode.Disposable {
             memoryLimitMB: memoryLimitMB(),
             traceLimitMB: plan.traceLimitMB,
             ...(plan.trace ? { trace: plan.trace } : {}),
+            ...('traceLayers' in plan && plan.traceLayers ? { traceLayers: plan.traceLayers } : {}),
             ...(carried ? { initialStates: carried.states, startedFrom: carried.origin } : {}),
           };
           // The panel's worker keeps the model: after the first run the bytes are neither read nor sent again.

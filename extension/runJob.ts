@@ -48,6 +48,8 @@ export interface RunRequest {
   traceLimitMB?: number;
   /** 'h': record only the states (h, and LSTM's c), not the gates (the user's choice for a trace over the limit). */
   trace?: true | 'h';
+  /** Only these top-level layers record a trace (the user's choice for a trace over the limit); absent: all. */
+  traceLayers?: string[];
   /** Stateful layers continue from these states (a previous run's finalStates), described by `startedFrom`. */
   initialStates?: LayerStates[];
   startedFrom?: string;
@@ -172,7 +174,7 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     const memoryBudgetBytes = req.memoryLimitMB !== undefined ? budgetBytes(req.memoryLimitMB) : undefined;
     const doc = hooks.document ?? (await loadRequestModel(req, memoryBudgetBytes));
     if (doc.notExecutable) throw new RunFailure(doc.notExecutable, 'unsupported');
-    const limits = { trace: req.trace ?? true, memoryLimitMB: req.memoryLimitMB, ...(req.traceLimitMB !== undefined ? { traceLimitMB: req.traceLimitMB } : {}) };
+    const limits = { trace: req.trace ?? true, memoryLimitMB: req.memoryLimitMB, ...(req.traceLimitMB !== undefined ? { traceLimitMB: req.traceLimitMB } : {}), ...(req.traceLayers ? { traceLayers: req.traceLayers } : {}) };
     // The file's claims and the memory of a fill are checked before the fill allocates anything.
     checkModel(doc);
     const input = req.input;

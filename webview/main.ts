@@ -367,7 +367,7 @@ class App {
     this.ui.tab = 'results';
     this.results.show(result, this.ui.trace);
     this.forecast.showFor(result);
-    this.history.add(result);
+    this.history.add(result, this.inputEditor.snapshot().label);
     this.tabs?.setBadge('results', '1');
     rootEl.dataset.runId = String(result.runId);
     this.persist();

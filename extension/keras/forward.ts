@@ -17,6 +17,8 @@ import { TraceStore, setRunStore } from './traceStore';
 export interface ForwardOptions {
   /** Record per-step traces of recurrent layers (default true); 'h' records only the states h (and LSTM's c), not the gates. */
   trace?: boolean | 'h';
+  /** Only these layers (named as the model lists them at its top level) record a trace; absent: every recurrent layer. */
+  traceLayers?: readonly string[];
   /** Refuse a run whose outputs, traces and weights would need more than this many MB (default DEFAULT_MEMORY_BUDGET_MB). */
   memoryLimitMB?: number;
   /**
@@ -131,6 +133,8 @@ async function runGraph(graph: ModelGraph, inputs: Produced[], state: RunState, 
     try {
       // Masks passed explicitly (Keras 3 `mask=` tensors) replace the inputs' own, as Keras does.
       if (site.masks) layerInputs.masks = (site.masks as Value[]).map((x) => explicitMask(prefix + layer.name, x.tensor));
+      // The user may keep the trace of some layers only (a top-level layer decides for everything inside it).
+      if (!prefix) state.ctx.trace = state.options.trace !== false && (!state.options.traceLayers || state.options.traceLayers.includes(layer.name));
       out = await runLayer(layer, layerInputs, state, prefix);
     } catch (e) {
       if (e instanceof StopAt || e instanceof CancelledError) throw e;
@@ -317,23 +321,37 @@ function traceValues(layer: LayerNode, shape: Shape | undefined, gates: boolean,
   return layer.children.reduce((a, c) => a + traceValues(c, folded, gates, env), 0);
 }
 
-/** Working memory of one layer's weights: the float32 values read, and for recurrent layers three float64 copies. */
+/**
+ * Working memory of one layer's weights: the float32 values read, and for recurrent layers the kernel's packed float32
+ * copy (recurrentKernel.ts); a CuDNN layout is rewritten through two float64 arrays first.
+ */
 function weightBytes(layer: LayerNode): number {
   const params = layer.weights.reduce((a, w) => a + product(w.shape), 0);
-  const recurrent = runsCell(layer);
-  return params * (recurrent ? 4 + 3 * 8 : 4);
+  if (!runsCell(layer)) return params * 4;
+  return params * (layer.className.startsWith('CuDNN') ? 4 + 2 * 8 + 4 : 4 + 4);
 }
 
-/** Walks a graph with concrete input shapes, adding up what each call would allocate; an unknown shape adds nothing. */
-function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: LayerEnv, gates: boolean | null, tally: Tally): (Shape | null)[] {
+/** The top-level layers that record a trace (they run a recurrent cell, or hold layers that do): the "keep only some layers" choices. */
+export function tracedLayerNames(doc: ModelDocument): string[] {
+  // Nested models are as deep as the file made them: looked into 16 levels at most.
+  const traces = (l: LayerNode, depth: number): boolean => runsCell(l) || (!!l.model && depth < 16 && l.model.layers.some((c) => traces(c, depth + 1)));
+  return doc.root.layers.filter((l) => traces(l, 0)).map((l) => l.name);
+}
+
+/**
+ * Walks a graph with concrete input shapes, adding up what each call would allocate; an unknown shape adds nothing.
+ * `only`: the top-level layers whose traces count (the others record none).
+ */
+function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: LayerEnv, gates: boolean | null, tally: Tally, only?: ReadonlySet<string>): (Shape | null)[] {
   const { values, calls } = walkGraph<Shape | null>(graph, graph.inputRefs.map((_, i) => inputShapes[i] ?? null));
   for (const site of calls) {
     const { layer } = site;
     const ins = site.inputs.map((x) => x ?? null);
+    const traced = only && !only.has(layer.name) ? null : gates;
     let outs: (Shape | null)[] = [null];
     if (ins.every((s): s is Shape => s !== null)) {
       try {
-        if (layer.model) outs = tallyGraph(layer.model, ins, env, gates, tally);
+        if (layer.model) outs = tallyGraph(layer.model, ins, env, traced, tally);
         else {
           const kind = layerKind(layer.className);
           if (kind) outs = kind.outputShape(layer, ins, env).shapes;
@@ -349,7 +367,7 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
         for (const s of outs) if (s && s.every((d) => d !== null)) tally.outputs += copies * product(s as number[]);
         // What a layer holds besides its outputs (attention's score matrix, returned or not).
         tally.outputs += layerKind(layer.className)?.workingValues?.(layer, ins) ?? 0;
-        if (gates !== null) tally.traces += traceValues(layer, ins[0], gates, env);
+        if (traced !== null) tally.traces += traceValues(layer, ins[0], traced, env);
       }
     }
     if (!layer.model) tally.weights = Math.max(tally.weights, weightBytes(layer));
@@ -362,7 +380,7 @@ function tallyGraph(graph: ModelGraph, inputShapes: (Shape | null)[], env: Layer
  * The memory a forward pass over inputs of these shapes would hold, from shapes alone: nothing is allocated.
  * `trace` false leaves the traces out.
  */
-export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], trace: boolean | 'h' = true): MemoryEstimate {
+export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], trace: boolean | 'h' = true, traceLayers?: readonly string[]): MemoryEstimate {
   const tally: Tally = { outputs: 0, traces: 0, weights: 0 };
   const shapes = inputShapes.map((s) => [...s]);
   // gates: null without a trace, false for a trace of h only.
@@ -376,7 +394,7 @@ export function estimateMemory(doc: ModelDocument, inputShapes: readonly (readon
       return { shapes: outs };
     },
   };
-  tallyGraph(doc.root, shapes, env, gates, tally);
+  tallyGraph(doc.root, shapes, env, gates, tally, traceLayers ? new Set(traceLayers) : undefined);
   const inputs = shapes.reduce((a, s) => a + product(s), 0) * 8;
   const outputs = tally.outputs * 8;
   // Traces are float32 (as Keras computes).
@@ -395,11 +413,11 @@ export function streamedEstimate(est: MemoryEstimate, traceLimitMB: number | und
  * Refuses, with the estimate and how to bring it down, a forward pass over inputs of these shapes that would need
  * more than the memory limit. Call it before building or filling any input (a fill of T = 10^9 is itself too big).
  */
-export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB'> = {}): MemoryEstimate {
+export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly number[])[], options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB' | 'traceLayers'> = {}): MemoryEstimate {
   const limitMB = options.memoryLimitMB ?? DEFAULT_MEMORY_BUDGET_MB;
   const limit = budgetBytes(limitMB);
   const trace = options.trace ?? true;
-  const est = streamedEstimate(estimateMemory(doc, inputShapes, trace), options.traceLimitMB);
+  const est = streamedEstimate(estimateMemory(doc, inputShapes, trace, options.traceLayers), options.traceLimitMB);
   if (Number.isFinite(est.total) && est.total <= limit) return est;
   // Say only what the user can change: N and T where the model leaves them free, the trace when there is one.
   const free = doc.root.inputs.some((i) => i.shape[0] === null);
@@ -420,7 +438,7 @@ export function checkMemory(doc: ModelDocument, inputShapes: readonly (readonly 
  * The memory check of a fill (zeros, ramp, random) before it is filled: N samples (default 1) and T steps where the
  * model leaves them free, each checked as a size first. Inputs of other sizes are left to the fill's own message.
  */
-export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: number }, options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB'> = {}): MemoryEstimate | null {
+export function checkFillMemory(doc: ModelDocument, fill: { N?: number; T?: number }, options: Pick<ForwardOptions, 'trace' | 'memoryLimitMB' | 'traceLimitMB' | 'traceLayers'> = {}): MemoryEstimate | null {
   checkModel(doc);
   const shapes = fillShapes(doc, fill);
   return shapes ? checkMemory(doc, shapes, options) : null;

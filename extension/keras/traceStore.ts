@@ -44,6 +44,17 @@ export interface TraceWindow {
 /** Most values one window may hold (a screen of steps × units is far less); larger asks are refused. */
 export const MAX_WINDOW_VALUES = 1 << 24;
 
+/**
+ * Most columns the overview of a streamed trace holds (the heatmap and the chart in the panel). A canvas is narrower,
+ * so more kept rows (6,250 × M values per quantity at T = 100k, K = 16) would only be sent, painted and scaled away.
+ */
+export const OVERVIEW_COLS = 1024;
+
+/** The overview's step spacing S: a multiple of the kept spacing K with at most OVERVIEW_COLS columns (no recompute). */
+export function overviewStride(steps: number, every: number): number {
+  return every * Math.max(1, Math.ceil(Math.floor(steps / every) / OVERVIEW_COLS));
+}
+
 /** The checkpoint spacing K for a run: the smallest power of two ≥ 16 that keeps every K-th row within `budget` bytes. */
 export function checkpointEvery(fullTraceBytes: number, budget: number): number {
   let k = 16;

@@ -7,7 +7,7 @@ import { layerKind } from '../../extension/keras/layers/index';
 import type { ForwardContext, LayerOutput, RecurrentTrace } from '../../extension/keras/layers/types';
 import type { Mask, Tensor } from '../../extension/keras/tensor';
 import type { LayerNode } from '../../extension/keras/model';
-import { TraceStore, checkWindow, checkpointEvery, traceWindow, type TraceWindowRequest } from '../../extension/keras/traceStore';
+import { OVERVIEW_COLS, TraceStore, checkWindow, checkpointEvery, overviewStride, traceWindow, type TraceWindowRequest } from '../../extension/keras/traceStore';
 import { ctx, layerNode, randomArray, seeded, t, weightRef } from './helpers/layerNode';
 
 const N = 3;
@@ -168,5 +168,91 @@ describe('window requests are checked before anything is computed', () => {
     const full = 32 * 10_000 * 512 * 6 * 4;
     const k = checkpointEvery(full, 256 * 2 ** 20);
     assert.ok(full / k <= 256 * 2 ** 20 && full / (k / 2) > 256 * 2 ** 20, `K = ${k}`);
+  });
+});
+
+describe('the overview of a streamed trace (the heatmap and the chart)', () => {
+  it('overviewStride is a multiple of K with at most OVERVIEW_COLS columns, and K itself when that fits', () => {
+    assert.equal(overviewStride(10_000, 16), 16); // 625 kept rows
+    // T = 100k, K = 16: 6,250 kept rows would be 6,250 columns; every 112th step (7·16) gives 892.
+    const s = overviewStride(100_000, 16);
+    assert.equal(s, 112);
+    assert.ok(Math.floor(100_000 / s) <= OVERVIEW_COLS && Math.floor(100_000 / (s - 16)) > OVERVIEW_COLS);
+  });
+  it('a window at that stride holds the kept steps K−1, K−1+S, … exactly as the full trace', async () => {
+    const layer = rnn('LSTM', 4, {}, 31);
+    const x = input(32, [N, 200, D]);
+    const full = await run(layer, x, ctx());
+    const store = new TraceStore(1 << 20, K);
+    const streamed = await run(layer, x, { ...ctx(), traceStore: store });
+    const stride = 3 * K;
+    const w = traceWindow(streamed.traces!, store, { layer: 'lstm', sample: 1, step0: 0, step1: 200, stride, unit0: 0, unit1: M, quantities: ['h', 'c'] });
+    const steps = Array.from(w.steps);
+    assert.deepEqual(steps.slice(0, 3), [K - 1, K - 1 + stride, K - 1 + 2 * stride]);
+    for (const q of ['h', 'c']) assert.deepEqual(bytes(w.values[q]), bytes(sliceFull(full.traces![0], q, 1, steps, 0, M)), q);
+  });
+});
+
+describe('the step walk-through of a streamed trace (a window of the step and the one before)', () => {
+  async function compare(layer: LayerNode, x: Tensor, cellKey: string, mask: Mask | null, picks: [number, number][]): Promise<void> {
+    const { recurrentWeightsFor } = await import('../../extension/runJob');
+    const { sequentialDoc } = await import('./helpers/modelDoc');
+    const { walkthrough } = await import('../../webview/logic/stepMath');
+    const { stepWindowTrace } = await import('../../webview/logic/streamedStep');
+    const full = (await run(layer, x, ctx(), mask)).traces![0];
+    const store = new TraceStore(1 << 20, K);
+    const streamed = (await run(layer, x, { ...ctx(), traceStore: store }, mask)).traces![0];
+    const doc = sequentialDoc([null, null, D], [layer]);
+    const weights = recurrentWeightsFor(doc, full)!;
+    assert.equal(weights.cell, cellKey);
+    const seq = { steps: x.shape[1], features: D, data: x.data, batch: x.shape[0] };
+    for (const [step, sample] of picks) {
+      const expected = walkthrough({ weights, trace: full, input: seq, step, sample, kerasMajor: 3 });
+      const first = Math.max(0, step - 1);
+      const w = traceWindow([streamed], store, { layer: streamed.layer, sample, step0: first, step1: step + 1, unit0: 0, unit1: M, quantities: Object.keys(streamed.values) });
+      const got = walkthrough({ weights, trace: stepWindowTrace(streamed, w, sample, first), input: seq, step, sample, kerasMajor: 3, ...(first ? { firstStep: first } : {}) });
+      const what = `step ${step + 1}, sample ${sample}`;
+      assert.equal(got.title, expected.title, what);
+      assert.equal(got.masked, expected.masked, what);
+      assert.deepEqual(got.rows.map((r) => [r.label, r.expr, Array.from(r.values)]), expected.rows.map((r) => [r.label, r.expr, Array.from(r.values)]), what);
+      assert.deepEqual(got.checks.map((c) => [c.key, Array.from(c.traced), c.agrees]), expected.checks.map((c) => [c.key, Array.from(c.traced), c.agrees]), what);
+      assert.ok(expected.masked || expected.checks.length >= 2, `${what}: the step was checked`);
+    }
+  }
+  it('LSTM: the first step, across a checkpoint, the last step, every sample', async () => {
+    await compare(rnn('LSTM', 4, {}, 41), input(42), 'LSTM', null, [[0, 0], [K - 1, 1], [K, 2], [2 * K + 1, 0], [T - 1, 2]]);
+  });
+  it('GRU with masked steps (a masked step, and the step after a masked run)', async () => {
+    const data = new Uint8Array(N * T).fill(1);
+    for (let s = 2; s < 11; s++) data[0 * T + s] = 0;
+    await compare(rnn('GRU', 3, {}, 43), input(44), 'GRU', { n: N, t: T, data }, [[5, 0], [11, 0], [12, 1]]);
+  });
+});
+
+describe('keep only some layers: the estimate and the run', () => {
+  it('traces only the layers chosen, and the estimate counts only theirs', async () => {
+    const { sequentialDoc } = await import('./helpers/modelDoc');
+    const { runForward, estimateMemory, tracedLayerNames } = await import('../../extension/keras/forward');
+    const a = rnn('LSTM', 4, {}, 51, 'first');
+    const rnd = seeded(52);
+    const b = layerNode('GRU', { units: M, return_sequences: true }, {
+      name: 'second',
+      weights: [weightRef('second/kernel', [M, 3 * M], randomArray(3 * M * M, rnd, -0.8, 0.8)), weightRef('second/recurrent_kernel', [M, 3 * M], randomArray(3 * M * M, rnd, -0.8, 0.8)), weightRef('second/bias', [2, 3 * M], randomArray(6 * M, rnd))],
+    });
+    const doc = sequentialDoc([null, null, D], [a, b]);
+    assert.deepEqual(tracedLayerNames(doc), ['first', 'second']);
+    const shape = [[N, T, D]];
+    // LSTM: h, c and 4 gates; GRU: h and z, r, h̃ — N·T·M values each, float32.
+    assert.equal(estimateMemory(doc, shape, true, ['first']).traces, N * T * M * 6 * 4);
+    assert.equal(estimateMemory(doc, shape, true, ['second']).traces, N * T * M * 4 * 4);
+    assert.equal(estimateMemory(doc, shape, true).traces, N * T * M * 10 * 4);
+    const x = input(53);
+    const all = await runForward(doc, [x], { trace: true });
+    const some = await runForward(doc, [x], { trace: true, traceLayers: ['second'] });
+    assert.deepEqual(some.traces.map((tr) => tr.layer), ['second']);
+    assert.deepEqual(all.traces.map((tr) => tr.layer), ['first', 'second']);
+    // Leaving a trace out changes nothing computed.
+    assert.deepEqual(some.outputs[0].data, all.outputs[0].data);
+    assert.deepEqual(some.traces[0].values.h, all.traces[1].values.h);
   });
 });

@@ -59,6 +59,8 @@ export interface StepQuery {
   kerasMajor: 1 | 2 | 3;
   /** Initial states of this sample by key (h, c) when the model passes them; zeros otherwise. */
   initial?: Record<string, ArrayLike<number>>;
+  /** The trace holds steps from this one on (a window of a streamed trace, with the step before `step`); default 0. */
+  firstStep?: number;
 }
 
 /** Float32-rounding agreement: what two correct implementations of the same step can differ by. */
@@ -96,15 +98,18 @@ function check(key: string, label: string, recomputed: Float64Array, traced: Flo
 /** Recompute one step of one sample with the trace's cell and compare with the trace. */
 export function walkthrough(q: StepQuery): Walkthrough {
   const { weights: w, trace, input, step, sample } = q;
+  // Where the step is in the trace's arrays (a streamed trace's window starts at firstStep).
+  const at = step - (q.firstStep ?? 0);
   const kind = cellKind(trace.cell.key);
   if (!kind || w.cell !== trace.cell.key) throw new RangeError(`no step walk for the ${trace.cell.title} cell`);
   const units = w.stateShape.reduce((a, b) => a * b, 1);
   const D = w.inputShape.reduce((a, b) => a * b, 1);
   if (trace.units !== units) throw new RangeError(`the trace has ${trace.units} units but the weights have ${units}`);
-  if (step < 0 || step >= trace.steps) throw new RangeError(`step ${step + 1} is outside 1..${trace.steps}`);
+  if (at < 0 || at >= trace.steps) throw new RangeError(`step ${step + 1} is outside 1..${trace.steps}`);
+  if (at === 0 && step > 0) throw new RangeError(`the window of step ${step + 1} does not hold the step before it`);
   if (sample < 0 || sample >= trace.batch) throw new RangeError(`sample ${sample} is outside 0..${trace.batch - 1}`);
   if (input.features !== D) throw new RangeError(`the layer's input has ${input.features} values per step but its kernel expects ${D}`);
-  const t = trace.timeIndex[step];
+  const t = trace.timeIndex[at];
   const k = step + 1;
   const names = { t: sub(t + 1), k: sub(k), kPrev: sub(k - 1) };
   const x = new Float64Array(D);
@@ -114,11 +119,11 @@ export function walkthrough(q: StepQuery): Walkthrough {
   const states = trace.cell.quantities.filter((qq) => qq.role === 'state');
   const notes: string[] = [];
   if (step === 0 && !q.initial) notes.push(`${states.map((s) => `${s.symbol}${sub(0)} = 0`).join(' and ')} (Keras's default initial state).`);
-  const masked = !!trace.masked && trace.masked[step * trace.batch + sample] === 1;
+  const masked = !!trace.masked && trace.masked[at * trace.batch + sample] === 1;
   const prev: Record<string, Float64Array> = {};
   const rows: WalkRow[] = [{ label: `x${names.t}`, expr: `input at t = ${t + 1}`, values: x }];
   for (const s of states) {
-    prev[s.key] = previous(trace.values[s.key], trace, step, sample, q.initial?.[s.key]);
+    prev[s.key] = previous(trace.values[s.key], trace, at, sample, q.initial?.[s.key]);
     rows.push({ label: `${s.symbol}${names.kPrev}`, expr: step === 0 ? `initial ${s.label}` : `${s.label} after step ${k - 1}`, values: prev[s.key] });
   }
   const shapes = { stateShape: [...w.stateShape], inputShape: [...w.inputShape] };
@@ -136,7 +141,7 @@ export function walkthrough(q: StepQuery): Walkthrough {
     const recomputed = walk.values[qq.key];
     const traced = trace.values[qq.key];
     if (!recomputed) continue;
-    const c = check(qq.key, qq.role === 'state' ? `${qq.symbol}${names.k}` : qq.symbol, recomputed, traced ? traceVector(traced, trace, step, sample) : undefined);
+    const c = check(qq.key, qq.role === 'state' ? `${qq.symbol}${names.k}` : qq.symbol, recomputed, traced ? traceVector(traced, trace, at, sample) : undefined);
     if (c) checks.push(c);
   }
   return { title, equations: walk.equations, rows, checks, masked, notes, ...shapes };

@@ -51,6 +51,8 @@ export class GraphView {
       root.append(path);
     }
     for (const n of layout.nodes) root.append(this.node(n));
+    // Shrinks with a narrow panel (CSS max-width: 100%) down to 60 %, then scrolls: text below that is unreadable.
+    root.style.minWidth = `${Math.round(layout.width * 0.6)}px`;
     if (layout.droppedEdges) this.el.append(h('p', { class: 'muted' }, `${layout.droppedEdges.toLocaleString('en-US')} more connections are not drawn.`));
     this.el.append(h('div', { class: 'graph-scroll' }, root));
     this.highlight(selected);

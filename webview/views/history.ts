@@ -26,9 +26,11 @@ export class HistoryView {
     this.render();
   }
 
-  /** Keeps a finished run; the newest two become B and A. */
-  add(result: RunResult): void {
-    this.runs = pushRun(this.runs, keepRun(result, Date.now()));
+  /** Keeps a finished run; the newest two become B and A. `editorLabel` names an input-editor run better (e.g. its windows). */
+  add(result: RunResult, editorLabel?: string): void {
+    const kept = keepRun(result, Date.now());
+    if (editorLabel && result.inputLabel === 'values from the input editor') kept.label = editorLabel;
+    this.runs = pushRun(this.runs, kept);
     this.b = this.runs[0]?.runId ?? null;
     this.a = this.runs[1]?.runId ?? null;
     this.render();
@@ -53,10 +55,10 @@ export class HistoryView {
       const tr = h(
         'tr',
         { 'data-testid': 'history-row', 'data-run-id': r.runId },
-        h('td', {}, `#${r.runId}${r.runId === this.a ? ' (A)' : ''}${r.runId === this.b ? ' (B)' : ''}`),
+        h('td', { class: 'nowrap' }, `#${r.runId}${r.runId === this.a ? ' A' : ''}${r.runId === this.b ? ' B' : ''}`),
         h('td', {}, showName(r.label, 120)),
-        h('td', {}, r.inputShape.join('×')),
-        h('td', {}, new Date(r.at).toLocaleTimeString()),
+        h('td', { class: 'nowrap' }, r.inputShape.join('×')),
+        h('td', { class: 'nowrap' }, new Date(r.at).toLocaleTimeString()),
         h('td', { title: r.notKept.map((n) => showName(n, 200)).join('\n') }, kept, r.notKept.length ? h('span', { class: 'muted' }, ` (${r.notKept.length} not kept)`) : null),
       );
       body.append(tr);
@@ -67,7 +69,7 @@ export class HistoryView {
       this.diffBox.append(h('p', { class: 'muted' }, 'Run again (another input, or the same one) to compare two runs.'));
       return;
     }
-    const options = this.runs.map((r) => ({ value: String(r.runId), label: `#${r.runId}: ${showName(r.label, 60)}` }));
+    const options = this.runs.map((r) => ({ value: String(r.runId), label: `#${r.runId} (${r.inputShape.join('×')}): ${showName(r.label, 40)}` }));
     const pick = (testid: string, value: number | null, set: (id: number) => void): DropdownControl =>
       dropdown(options, String(value), (v) => {
         set(Number(v));

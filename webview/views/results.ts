@@ -2,6 +2,8 @@
 // recurrent layer (each direction) the per-step explorer: heatmap, line chart, state table, equation.
 
 import type { RunResult, RecurrentWeights, TraceWindowParams, TraceWindowResult } from '../../extension/protocol';
+import { overviewStride } from '../../extension/keras/traceStore';
+import { stepWindowTrace } from '../logic/streamedStep';
 import type { RecurrentTrace } from '../../extension/keras/layers/types';
 import type { ModelSummary } from '../../extension/keras/summary';
 import type { LayerRecord } from '../../extension/keras/forward';
@@ -46,10 +48,10 @@ export interface ResultsHost {
 
 /** Steps per table chunk of a streamed trace: a screen of rows and some either side. */
 const CHUNK = 64;
-
 /**
- * What the page holds of a streamed trace (traceStore.ts on the host): per (trace, quantity, sample) the kept rows
- * (every K-th step, for the heatmap and the chart) and chunks of CHUNK steps × all units asked as the table shows them.
+ * What the page holds of a streamed trace (traceStore.ts on the host): per (trace, quantity, sample) an overview
+ * (every S-th step, exact, for the heatmap and the chart) and chunks of CHUNK steps × all units asked as the table
+ * shows them. Each is one window request; nothing holds the trace.
  */
 class StreamedValues {
   private overview = new Map<string, TraceWindowResult | 'pending'>();
@@ -57,12 +59,13 @@ class StreamedValues {
   constructor(
     private readonly result: RunResult,
     private readonly host: ResultsHost,
-    /** Called when a window arrives: the views redraw. */
-    private readonly changed: () => void,
+    /** Called when a window arrives: the views it feeds redraw (the overview: heatmap and chart; rows: the table). */
+    private readonly changed: (what: 'overview' | 'rows') => void,
     private readonly failed: (message: string) => void,
   ) {}
 
-  private ask(trace: RecurrentTrace, sample: number, quantity: string, step0: number, step1: number, stride?: number): Promise<TraceWindowResult> {
+  /** Steps [step0, step1) (every `stride`-th) of one sample, all units, these quantities: one window from the host. */
+  window(trace: RecurrentTrace, sample: number, quantities: string[], step0: number, step1: number, stride?: number): Promise<TraceWindowResult> {
     if (!this.host.traceWindow) return Promise.reject(new Error('this page cannot ask for trace windows'));
     return this.host.traceWindow({
       runId: this.result.runId,
@@ -74,21 +77,21 @@ class StreamedValues {
       ...(stride ? { stride } : {}),
       unit0: 0,
       unit1: trace.units,
-      quantities: [quantity],
+      quantities,
     });
   }
 
-  /** The kept rows of (trace, sample, quantity), or null while they are on their way. */
+  /** The overview of (trace, sample, quantity), or null while it is on its way. */
   kept(trace: RecurrentTrace, sample: number, quantity: string): TraceWindowResult | null {
     const key = `${traceKey(trace)}|${quantity}|${sample}`;
     const have = this.overview.get(key);
     if (have && have !== 'pending') return have;
     if (!have) {
       this.overview.set(key, 'pending');
-      this.ask(trace, sample, quantity, 0, trace.steps, trace.streamed!.every).then(
+      this.window(trace, sample, [quantity], 0, trace.steps, overviewStride(trace.steps, trace.streamed!.every)).then(
         (w) => {
           this.overview.set(key, w);
-          this.changed();
+          this.changed('overview');
         },
         (e: Error) => this.failed(e.message),
       );
@@ -112,10 +115,10 @@ class StreamedValues {
       this.chunks.set(key, 'pending');
       // Far chunks are forgotten: the page holds a few screens, never the trace.
       if (this.chunks.size > 256) this.chunks.delete(this.chunks.keys().next().value!);
-      this.ask(trace, sample, quantity, c * CHUNK, Math.min(trace.steps, (c + 1) * CHUNK)).then(
+      this.window(trace, sample, [quantity], c * CHUNK, Math.min(trace.steps, (c + 1) * CHUNK)).then(
         (w) => {
           this.chunks.set(key, w.values[quantity]);
-          this.changed();
+          this.changed('rows');
         },
         (e: Error) => {
           this.chunks.delete(key);
@@ -126,6 +129,7 @@ class StreamedValues {
     return NaN;
   }
 }
+
 
 function shapeText(shape: number[]): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
@@ -158,7 +162,7 @@ class TraceExplorer {
     traceSel: TraceSelection,
   ) {
     this.sel = { ...traceSel };
-    this.streamed = new StreamedValues(result, host, () => this.redrawStreamed(), (m) => (this.streamNote.textContent = `A window of this trace could not be shown: ${m}`));
+    this.streamed = new StreamedValues(result, host, (what) => this.redrawStreamed(what), (m) => (this.streamNote.textContent = `A window of this trace could not be shown: ${m}`));
     this.pickTrace();
     this.sampleDd = dropdown([], '0', (v) => this.change({ sample: Number(v) }), { testid: 'trace-sample', ariaLabel: 'Sample' });
     this.quantityDd = dropdown([], 'h', (v) => this.change({ quantity: v }), { testid: 'trace-quantity', ariaLabel: 'Quantity' });
@@ -234,30 +238,57 @@ class TraceExplorer {
     return { data, offset: this.sel.sample * t.units, xStride: t.batch * t.units, yStride: 1 };
   }
 
-  /** A streamed trace's windows arrived: the views that show them redraw (the selection stays). */
-  private redrawStreamed(): void {
+  /** A frame is asked for to show the table rows that arrived (chunks arrive in bursts; one render for all). */
+  private rowsFrame = 0;
+
+  /**
+   * A streamed trace's window arrived: only the views it feeds redraw (the overview: heatmap and chart; rows: the
+   * table, once per frame), the selection stays.
+   */
+  private redrawStreamed(what: 'overview' | 'rows'): void {
     const data = this.quantityData();
-    this.heatmap.setData(this.heatOptions(data));
-    this.chart.setData(this.chartOptions(data));
-    this.table.update(this.tableOptions(data));
-    // data-kept-paint-ms / data-rows-paint-ms: the first paint with the kept rows / with a chunk of rows (bench/scale.ts).
-    const mark = (attr: 'keptPaintMs' | 'rowsPaintMs', ready: boolean) => {
-      if (!ready || this.el.dataset[attr]) return;
-      requestAnimationFrame(() => setTimeout(() => (this.el.dataset[attr] ??= (performance.now() - this.createdAt).toFixed(1)), 0));
-    };
-    mark('keptPaintMs', this.streamed.kept(this.trace, this.sel.sample, this.sel.quantity) !== null);
-    mark('rowsPaintMs', this.streamed.hasChunks());
-    if (this.sel.step >= 0) {
-      this.heatmap.setSelectedCol(this.keptCol(this.sel.step));
-      this.chart.setSelected(this.keptCol(this.sel.step));
-      this.table.setSelectedRow(this.sel.step);
+    if (what === 'overview') {
+      this.heatmap.setData(this.heatOptions(data));
+      this.chart.setData(this.chartOptions(data));
+      if (this.sel.step >= 0) {
+        this.heatmap.setSelectedCol(this.keptCol(this.sel.step));
+        this.chart.setSelected(this.keptCol(this.sel.step));
+      }
+      this.markPainted('kept');
+    } else if (!this.rowsFrame) {
+      this.rowsFrame = requestAnimationFrame(() => {
+        this.rowsFrame = 0;
+        this.table.refresh();
+        this.markPainted('rows');
+      });
     }
   }
 
-  /** The heatmap/chart column of a step: itself, or for a streamed trace the kept row at or before it. */
+  /**
+   * data-kept-paint-ms / data-rows-paint-ms: ms from this explorer's construction to the first paint of the overview
+   * (heatmap) / of table rows; data-kept-painted-at / data-rows-painted-at: the same moments on the page's clock
+   * (performance.now), so bench/scale.ts can time them from the moment the result reached the page.
+   */
+  private markPainted(what: 'kept' | 'rows'): void {
+    const ds = this.el.dataset;
+    if (ds[`${what}PaintMs`]) return;
+    // A task posted from the next animation frame runs after that frame's paint.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (ds[`${what}PaintMs`]) return;
+        const now = performance.now();
+        ds[`${what}PaintedAt`] = now.toFixed(1);
+        ds[`${what}PaintMs`] = (now - this.createdAt).toFixed(1);
+      }, 0),
+    );
+  }
+
+  /** The heatmap/chart column of a step: itself, or for a streamed trace the overview's column at or before it. */
   private keptCol(step: number): number {
     const st = this.trace.streamed;
-    return st ? Math.max(0, Math.floor((step + 1) / st.every) - 1) : step;
+    if (!st) return step;
+    // The overview holds steps K − 1, K − 1 + S, K − 1 + 2S, …
+    return Math.max(0, Math.floor((step - (st.every - 1)) / overviewStride(this.trace.steps, st.every)));
   }
 
   /** Colour limit of the current view, computed once and shared by the heatmap and the table. */
@@ -321,9 +352,9 @@ class TraceExplorer {
       colName: 'step k',
       rowName: 'unit',
       colLabel: (c: number) => String(step(c) + 1),
-      colNote: (c: number) => `every ${t.streamed!.every}th step is shown here; the table holds every step`,
+      colNote: (c: number) => `every ${overviewStride(t.steps, t.streamed!.every)}th step is shown here; the table holds every step`,
       height: Math.min(300, Math.max(140, t.units * 6 + 30)),
-      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${t.streamed!.every}th step: steps across, units down.`,
+      ariaLabel: `Heatmap of ${quantitySymbol(t.cell, this.sel.quantity)} for ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, every ${overviewStride(t.steps, t.streamed!.every)}th step: steps across, units down.`,
       testid: 'state-heatmap',
       onPick: (col: number, row: number) => {
         this.selectStep(step(col));
@@ -344,7 +375,7 @@ class TraceExplorer {
   private chartOptions(data: Float32Array) {
     const t = this.trace;
     if (t.streamed) {
-      // The kept rows: every K-th step, exact.
+      // The overview: every S-th step, exact.
       const kept = this.streamed.kept(t, this.sel.sample, this.sel.quantity);
       const steps = kept ? Array.from(kept.steps) : [];
       const vals = kept?.values[this.sel.quantity];
@@ -400,7 +431,7 @@ class TraceExplorer {
   private refreshControls(): void {
     const t = this.trace;
     this.streamNote.textContent = t.streamed
-      ? `This trace was kept as checkpoints (every ${t.streamed.every}th step of every sample): the heatmap and the chart show those steps; the table asks for every step and each is recomputed exactly.`
+      ? `This trace was kept as checkpoints (every ${t.streamed.every}th step of every sample): the heatmap and the chart show every ${overviewStride(t.steps, t.streamed.every)}th step; the table and the step's equation ask for any step, recomputed exactly.`
       : '';
     this.heading.textContent = `${showName(t.layer)}${t.direction ? ` — ${t.direction}` : ''} · ${t.cell.title} · T = ${t.steps}, ${t.stateShape.length > 1 ? `state ${t.stateShape.join('×')}` : `M = ${t.units}`}${t.batch > 1 ? `, N = ${t.batch}` : ''}`;
     this.sampleDd.setOptions(Array.from({ length: t.batch }, (_, n) => ({ value: String(n), label: `sample ${n}` })), String(this.sel.sample));
@@ -441,12 +472,26 @@ class TraceExplorer {
     if (notify) this.host.selectionChanged({ ...this.sel });
   }
 
-  private showEquation(): void {
+  /** A streamed trace's step: the window of it and the step before (every quantity) is asked for, then worked out as in memory. */
+  private showStreamedEquation(): void {
     const t = this.trace;
-    if (t.streamed) {
-      this.equation.showError(`This run's trace is kept as checkpoints, so step ${this.sel.step + 1}'s equation is not written out here; its values are in the table.`);
-      return;
-    }
+    const { step, sample } = this.sel;
+    const first = Math.max(0, step - 1);
+    this.equation.showEmpty(`Recomputing step ${step + 1} from the checkpoint before it…`);
+    this.streamed.window(t, sample, Object.keys(t.values), first, step + 1).then(
+      (w) => {
+        if (this.trace === t && this.sel.step === step && this.sel.sample === sample) this.showEquation(stepWindowTrace(t, w, sample, first), first);
+      },
+      (e: Error) => {
+        if (this.trace === t && this.sel.step === step && this.sel.sample === sample) this.equation.showError(`Step ${step + 1} cannot be written out: ${e.message}`);
+      },
+    );
+  }
+
+  /** `window`: steps from `firstStep` on of a streamed trace (stepWindowTrace); the shown trace otherwise. */
+  private showEquation(window?: RecurrentTrace, firstStep = 0): void {
+    const t = window ?? this.trace;
+    if (t.streamed) return this.showStreamedEquation();
     if (!this.weights) {
       this.equation.showError(`The weights of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''} were not sent, so this step cannot be written out.`);
       return;
@@ -465,6 +510,7 @@ class TraceExplorer {
         step: this.sel.step,
         sample: this.sel.sample,
         kerasMajor: kerasMajorOf(summary?.kerasVersion, summary?.format),
+        ...(firstStep ? { firstStep } : {}),
       });
       attachWeights(w, this.weights);
       this.equation.show(w, this.sel.step, this.sel.sample, t.cell.quantities);

@@ -35,8 +35,7 @@ export interface WindowsControlOptions {
 }
 
 /** The clock of a CSV: its first column when it is a steady series of decimal years, else null. */
-function timeColumn(text: string, valueColumn: number): { times: Float64Array; cadence: Cadence } | null {
-  if (valueColumn === 0) return null;
+function timeColumn(text: string): { times: Float64Array; cadence: Cadence } | null {
   try {
     const t = parseCsv(text, { column: 0 }).array.data;
     const cadence = rowCadence(t);
@@ -60,7 +59,7 @@ export function windowsControl(o: WindowsControlOptions): HTMLElement {
   const count = h('span', { class: 'muted', 'data-testid': 'windows-preview' });
   const msg = h('div', { class: 'inline-error', role: 'alert', 'data-testid': 'windows-error' });
   const done = h('div', { class: 'ok', role: 'status', 'data-testid': 'windows-made' });
-  const clock = timeColumn(o.text, o.column());
+  const clock = timeColumn(o.text);
   const note = h('p', { class: 'windows-note muted', 'data-testid': 'windows-cadence' }, clock ? cadenceText(clock.cadence) : '');
   note.hidden = !clock;
   const preview = () => {
@@ -69,11 +68,11 @@ export function windowsControl(o: WindowsControlOptions): HTMLElement {
     const problem = windowProblem(rows, L, S);
     count.textContent = problem ? '' : `N = floor((${rows} − ${L}) / ${S}) + 1 = ${windowCount(rows, L, S)} windows`;
   };
-  length.el.addEventListener('input', preview);
-  stride.el.addEventListener('input', preview);
+  for (const f of [length, stride]) for (const ev of ['input', 'change']) f.el.addEventListener(ev, preview);
   const make = button('Make windows', () => {
     msg.textContent = '';
     done.textContent = '';
+    preview();
     try {
       const col = o.column();
       const parsed = parseCsv(o.text, { column: col });
@@ -85,7 +84,8 @@ export function windowsControl(o: WindowsControlOptions): HTMLElement {
         msg.textContent = err;
         return;
       }
-      const c = timeColumn(o.text, col);
+      // The windows' own column cannot be their clock.
+      const c = col === 0 ? null : timeColumn(o.text);
       made = { windows: w, fileName: o.fileName, column: name, times: c?.times ?? null, cadence: c?.cadence ?? null };
       done.dataset.n = String(w.n);
       done.textContent = `✓ ${w.n} samples (N = ${w.n}, T = ${w.length}, D = 1) in the input editor; run them to plot predicted against actual next values.`;
@@ -154,7 +154,7 @@ export class ForecastView {
         { label: 'predicted', values: idx.map((k) => p.values[k]) },
       ],
       xLabel: m.cadence?.kind === 'yearly' ? 'year of the next value' : m.times ? 'time of the next value' : 'row of the next value',
-      yLabel: showName(m.column, 40),
+      yLabel: `column ${showName(m.column, 40)}`,
       height: 240,
       testid: 'forecast-chart',
     };
