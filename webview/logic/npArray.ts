@@ -57,6 +57,6 @@ export function copyArrayButton(source: () => NpSource | null, options: { label?
       () => (status.textContent = `Copied ${options.what ?? 'the values'} (${s.shape.join('×') || 'scalar'}, ${s.dtype}) as np.array.`),
       (e: Error) => (status.textContent = `Could not copy: ${e.message}.`),
     );
-  }, { appearance: 'secondary', testid: options.testid ?? 'copy-np', title: `Copy ${options.what ?? 'these values'} as an np.array literal at full precision` });
-  return h('span', { class: 'copy-np' }, btn.el, status);
+  }, { appearance: 'secondary', title: `${options.label ?? 'Copy as np.array'}: ${options.what ?? 'these values'}, at full precision` });
+  return h('span', { class: 'copy-np', 'data-testid': options.testid ?? 'copy-np' }, btn.el, status);
 }

@@ -202,13 +202,17 @@ async function fill(body: HTMLElement, result: RunResult, host: OutputStepHost, 
     for (let k = 0; k < Math.min(K, SUM_ROWS); k++) {
       const terms: string[] = [];
       const shown = M <= SUM_TERMS ? M : SUM_TERMS - 1;
-      for (let j = 0; j < shown; j++) terms.push(`${fmt(hv[j], 5)}·${fmt(W.values[j * K + k], 5)}`);
+      // A negative weight in brackets, so `a·(−b)` never reads as a subtraction.
+      const factor = (v: number) => (v < 0 ? `(${fmt(v, 5)})` : fmt(v, 5));
+      for (let j = 0; j < shown; j++) terms.push(`${fmt(hv[j], 5)}·${factor(W.values[j * K + k])}`);
       if (shown < M) terms.push(`… (${M - shown} more terms)`);
       sums.append(h('div', { class: 'os-sum' }, `z${sub(k)} = ${terms.join(' + ').replace(/\+ -/g, '− ')} + ${fmt(b[k], 5)} = ${full(z[k])}`));
     }
     if (K > SUM_ROWS) sums.append(h('div', { class: 'muted' }, `… and ${K - SUM_ROWS} more outputs, in the row above.`));
     const check = yHere ? agrees(yHere, yRun) : null;
-    table.append(
+    const tbody = h('tbody');
+    table.append(tbody);
+    tbody.append(
       tr(symShown, 'output-step-input', hv, copy(Float32Array.from(hv), [1, M], 'float32', sym, 'copy-np-input')),
       h('tr', { 'data-testid': 'output-step-w' }, h('th', { scope: 'row' }, `W_y (${M}×${K})`), h('td', { class: 'os-values' }, grid.el, copy(W.values, [M, K], 'float32', 'W_y', 'copy-np-w'))),
       tr(`b_y (${K})`, 'output-step-b', b, copy(Float32Array.from(b), [K], 'float32', 'b_y', 'copy-np-b')),
