@@ -285,6 +285,7 @@ class App {
     const running = this.ring.hidden === false;
     this.runBtn.setDisabled(!!this.notExecutable || !!err || running || !this.summary);
     this.runBtn.el.title = this.notExecutable ? `Run is off: ${this.notExecutable}` : 'Run the forward pass on this input (Ctrl+Enter)';
+    this.runBtn.el.setAttribute('aria-label', this.runBtn.el.title);
     this.status.classList.toggle('run-off', !!this.notExecutable);
     if (!running) this.status.textContent = this.notExecutable ? `Run is off: ${showName(this.notExecutable, 400)}` : err ? 'Fix the input to run.' : this.result ? this.lastRunText(this.result) : 'Ready.';
   }

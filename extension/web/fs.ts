@@ -20,9 +20,6 @@ const noLocalFiles = (p: unknown) => Promise.reject(Object.assign(new Error(`${S
 
 export const realpath = noLocalFiles;
 export const stat = noLocalFiles;
-// A trace kept as checkpoints is exported piece by piece to a local file (traceFileNode.ts): not in the browser.
-export const open = noLocalFiles;
-export const unlink = noLocalFiles;
-export const promises = { realpath, stat, open, unlink };
+export const promises = { realpath, stat };
 
 export default { existsSync, promises };

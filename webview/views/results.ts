@@ -621,7 +621,7 @@ export class ResultsView {
     // A stopped run says so first, where it stopped and that what ran is below; there is no model output to compare.
     if (result.stopped) {
       const n = result.layers.length;
-      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, h('strong', {}, `Stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}). `), `${showName(result.stopped.message, 300)} The ${n} layer${n === 1 ? '' : 's'} before it ran and can be explored below.`));
+      this.el.append(h('div', { class: 'banner warning', role: 'status', 'data-testid': 'run-stopped' }, h('strong', {}, `Stopped at layer ${result.stopped.position} (${showName(result.stopped.layer)}). `), `${showName(result.stopped.message.replace(/^The run stopped at layer \d+:\s*/, ''), 300)} The ${n} layer${n === 1 ? '' : 's'} before it ran and can be explored below.`));
     }
     this.el.append(outputs);
     if (!result.stopped) this.el.append(compareCard(result));
