@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { digits as digitsSetting, onDidChangeSettings, traceMemoryLimitMB } from './settings';
 import { logRun } from './log';
 import { estimateMemory, fillShapes, tracedLayerNames } from './keras/forward';
-import { traceWindow } from './keras/traceStore';
+import { traceWindow, type TraceWindow, type TraceWindowRequest } from './keras/traceStore';
+import { writeTraceCsv } from './keras/traceExport';
+import { writeLocalFileInPieces } from './traceFileNode';
 import { MAX_INPUT_FILE_BYTES, readInputText, uriArg } from './modelPicker';
 import { CancelledError, describeThrown, oneSentence } from './keras/errors';
 import { plainText, showName } from './keras/safeText';
@@ -103,6 +105,36 @@ let nextRunId = 1;
 /** One webview showing one model: answers the webview's messages and runs forward passes in the worker. */
 /** What a run keeps of its trace (tracePlan): the limit above which it streams, and the user's choice over it. */
 type TracePlan = { traceLimitMB: number; trace?: 'h'; traceLayers?: string[]; note?: string };
+
+/**
+ * The long CSV of a run whose trace was kept as checkpoints, recomputed window by window in the panel's worker and
+ * written piece by piece to a local file, with progress and Cancel (then the partial file is removed; false).
+ */
+async function streamTraceCsv(run: RunResult, dest: vscode.Uri, window: (req: TraceWindowRequest) => Promise<TraceWindow>): Promise<boolean> {
+  if (dest.scheme !== 'file') throw new Error('A trace kept as checkpoints is written piece by piece to a file on this machine; choose a local file.');
+  const steps = run.traces.reduce((a, t) => a + t.steps * t.batch, 0);
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: plainText(`Exporting the trace (${steps.toLocaleString('en')} steps of every sample) as CSV`), cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let reported = 0;
+    try {
+      await writeLocalFileInPieces(dest.fsPath, (write) =>
+        writeTraceCsv(run.traces, window, write, {
+          signal: abort.signal,
+          progress: (done, total) => {
+            const pct = (100 * done) / Math.max(1, total);
+            progress.report({ increment: pct - reported, message: `step ${done.toLocaleString('en')} of ${total.toLocaleString('en')}` });
+            reported = pct;
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof CancelledError) return false;
+      throw e;
+    }
+  });
+}
 
 export class InspectorSession implements vscode.Disposable {
   private ready = false;
@@ -423,6 +455,8 @@ export class InspectorSession implements vscode.Disposable {
     let bytes: Uint8Array;
     let ext: string;
     let filterName: string;
+    // A trace kept as checkpoints is written window by window to the chosen file (false: cancelled).
+    let streamTo: ((dest: vscode.Uri) => Promise<boolean>) | undefined;
     switch (req.format) {
       case 'png':
         if (!req.png || req.png.length === 0) throw new Error('No image was given to save.');
@@ -433,9 +467,16 @@ export class InspectorSession implements vscode.Disposable {
       case 'trace-csv':
       case 'trace-json': {
         if (!run) throw new Error('Run the forward pass first: there is no trace to export yet.');
-        // A trace kept as checkpoints is over the trace limit in full: its text would be larger still.
-        if (run.traces.some((t) => t.streamed)) throw new Error('This run kept its trace as checkpoints because in full it is over kerasRnnInspector.traceMemoryLimitMB, so it is not exported whole; run a shorter T to export it, or read any step in the table.');
-        if (req.format === 'trace-csv') {
+        if (run.traces.some((t) => t.streamed)) {
+          // Over the trace limit in full: one JSON document would not fit in memory, the long CSV is written piece by piece.
+          if (req.format === 'trace-json') throw new Error('This run kept its trace as checkpoints because in full it is over kerasRnnInspector.traceMemoryLimitMB, so it is exported as CSV only (written window by window); choose Trace CSV, or run a shorter T for JSON.');
+          const runs = this.runs;
+          if (!runs) throw new Error('That run is no longer kept; run the forward pass again.');
+          streamTo = (dest) => streamTraceCsv(run, dest, (w) => runs.window({ ...w, runId: run.runId }) as Promise<TraceWindow>);
+          bytes = new Uint8Array(0);
+          ext = 'csv';
+          filterName = 'CSV';
+        } else if (req.format === 'trace-csv') {
           bytes = new TextEncoder().encode(tracesToCsv(run.traces));
           ext = 'csv';
           filterName = 'CSV';
@@ -487,7 +528,9 @@ export class InspectorSession implements vscode.Disposable {
         throw new Error(`The export would overwrite ${showName(uriBaseName(p))}, which the model is read from; choose another file name.`);
       }
     }
-    await vscode.workspace.fs.writeFile(dest, bytes);
+    if (streamTo) {
+      if (!(await streamTo(dest))) return { savedTo: null };
+    } else await vscode.workspace.fs.writeFile(dest, bytes);
     return { savedTo: uriArg(dest) };
   }
 

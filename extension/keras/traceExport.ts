@@ -2,6 +2,8 @@
 // CSV (one value per row), so it can be read back in pandas, a spreadsheet or a notebook.
 
 import type { RecurrentTrace } from './layers/types';
+import { CancelledError } from './errors';
+import type { TraceWindow, TraceWindowRequest } from './traceStore';
 
 /** The quantity keys a trace holds, in the order its cell describes them (states, then gates). */
 export function traceQuantityKeys(tr: RecurrentTrace): string[] {
@@ -118,22 +120,81 @@ export function csvField(s: string): string {
 export function* traceCsvLines(traces: readonly RecurrentTrace[]): Generator<string> {
   yield TRACE_CSV_HEADER;
   for (const tr of traces) {
-    const layer = csvField(tr.layer);
-    const dir = csvField(tr.direction ?? '');
-    const present = traceQuantityKeys(tr);
-    const symbols = new Map(tr.cell.quantities.map((q) => [q.key, csvField(q.symbol)]));
-    for (let s = 0; s < tr.steps; s++) {
-      const ti = tr.timeIndex[s];
-      for (let n = 0; n < tr.batch; n++) {
-        const off = (s * tr.batch + n) * tr.units;
-        for (const q of present) {
-          const data = tr.values[q];
-          const prefix = `${layer},${dir},${s + 1},${ti + 1},${n},${symbols.get(q)},`;
-          for (let m = 0; m < tr.units; m++) yield `${prefix}${m},${data[off + m]}`;
-        }
+    yield* traceCsvStepLines(tr, 0, tr.steps, (q, s, n) => {
+      const off = (s * tr.batch + n) * tr.units;
+      return tr.values[q].subarray(off, off + tr.units);
+    });
+  }
+}
+
+/** The CSV rows (no header) of steps [step0, step1) of one trace, given the M values of each (quantity, step, sample). */
+export function* traceCsvStepLines(tr: RecurrentTrace, step0: number, step1: number, valuesOf: (quantity: string, step: number, sample: number) => ArrayLike<number>): Generator<string> {
+  const layer = csvField(tr.layer);
+  const dir = csvField(tr.direction ?? '');
+  const present = traceQuantityKeys(tr);
+  const symbols = new Map(tr.cell.quantities.map((q) => [q.key, csvField(q.symbol)]));
+  for (let s = step0; s < step1; s++) {
+    const ti = tr.timeIndex[s];
+    for (let n = 0; n < tr.batch; n++) {
+      for (const q of present) {
+        const data = valuesOf(q, s, n);
+        const prefix = `${layer},${dir},${s + 1},${ti + 1},${n},${symbols.get(q)},`;
+        for (let m = 0; m < tr.units; m++) yield `${prefix}${m},${data[m]}`;
       }
     }
   }
+}
+
+/** Steps per window while a streamed trace is written out: each sample's window recomputes them once. */
+const EXPORT_CHUNK = 256;
+
+/**
+ * The long CSV of a run's traces, written piece by piece: a trace kept as checkpoints is recomputed window by window
+ * (`window`: the run's worker), CHUNK steps of every sample at a time, so no more than one chunk is ever held. The
+ * text equals tracesToCsv of the full traces. `write` gets about 1 MB at a time; `progress` gets the steps done of all.
+ */
+export async function writeTraceCsv(
+  traces: readonly RecurrentTrace[],
+  window: (req: TraceWindowRequest) => Promise<TraceWindow>,
+  write: (text: string) => Promise<void>,
+  opts: { signal?: AbortSignal; progress?(done: number, total: number): void } = {},
+): Promise<void> {
+  const total = traces.reduce((a, tr) => a + tr.steps, 0);
+  let done = 0;
+  let buffer: string[] = [TRACE_CSV_HEADER];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (buffer.length === 0) return;
+    const text = buffer.join('\n') + '\n';
+    buffer = [];
+    size = 0;
+    await write(text);
+  };
+  for (const tr of traces) {
+    for (let s0 = 0; s0 < tr.steps; s0 += EXPORT_CHUNK) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const s1 = Math.min(tr.steps, s0 + EXPORT_CHUNK);
+      let valuesOf: (q: string, s: number, n: number) => ArrayLike<number>;
+      if (tr.streamed) {
+        const windows: TraceWindow[] = [];
+        for (let n = 0; n < tr.batch; n++) {
+          windows.push(await window({ layer: tr.layer, ...(tr.direction ? { direction: tr.direction } : {}), sample: n, step0: s0, step1: s1, unit0: 0, unit1: tr.units, quantities: traceQuantityKeys(tr) }));
+          if (opts.signal?.aborted) throw new CancelledError();
+        }
+        valuesOf = (q, s, n) => windows[n].values[q].subarray((s - s0) * tr.units, (s - s0 + 1) * tr.units);
+      } else {
+        valuesOf = (q, s, n) => tr.values[q].subarray((s * tr.batch + n) * tr.units, (s * tr.batch + n + 1) * tr.units);
+      }
+      for (const line of traceCsvStepLines(tr, s0, s1, valuesOf)) {
+        buffer.push(line);
+        size += line.length + 1;
+        if (size >= 1 << 20) await flush();
+      }
+      done += s1 - s0;
+      opts.progress?.(done, total);
+    }
+  }
+  await flush();
 }
 
 export function tracesToCsv(traces: readonly RecurrentTrace[]): string {

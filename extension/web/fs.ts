@@ -20,6 +20,9 @@ const noLocalFiles = (p: unknown) => Promise.reject(Object.assign(new Error(`${S
 
 export const realpath = noLocalFiles;
 export const stat = noLocalFiles;
-export const promises = { realpath, stat };
+// A trace kept as checkpoints is exported piece by piece to a local file (traceFileNode.ts): not in the browser.
+export const open = noLocalFiles;
+export const unlink = noLocalFiles;
+export const promises = { realpath, stat, open, unlink };
 
 export default { existsSync, promises };

@@ -256,3 +256,34 @@ describe('keep only some layers: the estimate and the run', () => {
     assert.deepEqual(some.traces[0].values.h, all.traces[1].values.h);
   });
 });
+
+describe('the CSV export of a streamed trace (written window by window)', () => {
+  it('equals the CSV of the full trace, text for text, and stops on cancel', async () => {
+    const { tracesToCsv, writeTraceCsv } = await import('../../extension/keras/traceExport');
+    const { CancelledError } = await import('../../extension/keras/errors');
+    const layer = rnn('LSTM', 4, { go_backwards: true }, 61);
+    // More steps than one export chunk (256), not a multiple of it or of K.
+    const x = input(62, [2, 300, D]);
+    const full = (await run(layer, x, ctx())).traces!;
+    const store = new TraceStore(1 << 20, K);
+    const streamed = (await run(layer, x, { ...ctx(), traceStore: store })).traces!;
+    let text = '';
+    const seen: number[] = [];
+    let asked = 0;
+    const window = async (req: TraceWindowRequest) => {
+      asked++;
+      return traceWindow(streamed, store, req);
+    };
+    await writeTraceCsv(streamed, window, async (t) => void (text += t), { progress: (done) => seen.push(done) });
+    assert.equal(text, tracesToCsv(full));
+    assert.deepEqual(seen, [256, 300]);
+    assert.equal(asked, 2 * 2, 'one window per sample per chunk');
+    const abort = new AbortController();
+    let written = '';
+    await assert.rejects(
+      writeTraceCsv(streamed, async (req) => (abort.abort(), traceWindow(streamed, store, req)), async (t) => void (written += t), { signal: abort.signal }),
+      (e) => e instanceof CancelledError,
+    );
+    assert.equal(written, '', 'nothing was written after the cancel');
+  });
+});

@@ -19,6 +19,23 @@ export interface OutputStepHost {
   loadWeights?(layer: string, weight: string): Promise<WeightValues>;
 }
 
+/** Weights already asked for, per model (its summary object): a live recompute redraws without asking again. */
+const weightCache = new WeakMap<object, Map<string, Promise<WeightValues>>>();
+
+function cachedWeights(host: OutputStepHost, layer: string, weight: string): Promise<WeightValues> {
+  const key = host.summary() ?? host;
+  let m = weightCache.get(key);
+  if (!m) weightCache.set(key, (m = new Map()));
+  const id = `${layer}\u0000${weight}`;
+  let p = m.get(id);
+  if (!p) {
+    p = host.loadWeights!(layer, weight);
+    m.set(id, p);
+    p.catch(() => m!.delete(id));
+  }
+  return p;
+}
+
 /** Digits of the written-out values: a float32 holds about 7 significant digits, 8 shows them all. */
 const full = (v: number) => fmt(v, 8);
 /** Terms written out in a sum before it is elided (M = 5 shows all five). */
@@ -133,8 +150,8 @@ async function fill(body: HTMLElement, result: RunResult, host: OutputStepHost, 
   let W: WeightValues;
   let B: WeightValues | null = null;
   try {
-    W = await host.loadWeights!(rec.name, kernelW.path || kernelW.name);
-    if (biasW) B = await host.loadWeights!(rec.name, biasW.path || biasW.name);
+    W = await cachedWeights(host, rec.name, kernelW.path || kernelW.name);
+    if (biasW) B = await cachedWeights(host, rec.name, biasW.path || biasW.name);
   } catch (e) {
     return fail(`The weights of ${showName(rec.name)} could not be read: ${(e as Error).message}`);
   }
