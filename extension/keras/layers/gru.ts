@@ -21,7 +21,6 @@ import {
   walkTensor,
   wrapAct,
   biasVector,
-  copyF32,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
@@ -30,7 +29,10 @@ import {
   projectionVectors,
   rangeActivation,
   unitsOf,
+  blockRowsFor,
+  stepOverRows,
   type Cell,
+  type CellRows,
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
@@ -125,42 +127,49 @@ export const gruCell: CellKind = {
     const { kernel, recurrent } = w;
     const base = { name: 'GRU', description: describe(layer, env), units: M, inputDim: D, stateCount: 1 as const, gates: ['z', 'r', 'hh'] as const, flopsPerStep: 2 * (D + M) * GM };
 
+    // Per row of a block: h, z, r, h̃ (the trace's state and gates), after the vectors each cell needs.
+    const R = blockRowsFor(GM);
+    const rowVectors = Array.from({ length: 4 }, () => R * M);
     if (after) {
       const bIn = b ? b.subarray(0, GM) : null;
       const bRec = b ? b.subarray(GM) : null;
       // proj = x·W + b_in for a block of steps; per step hz = b_rec + h·U, then the gates from their sums.
-      const ws = workspace([{ data: kernel, rows: D, cols: GM, blocked: true }, { data: recurrent, rows: M, cols: GM, blocked: true }], [GM, GM, 2 * M, M, ...projectionVectors(D, GM)]);
+      const ws = workspace([{ data: kernel, rows: D, cols: GM, blocked: true }, { data: recurrent, rows: M, cols: GM, blocked: true }], [GM, GM, 2 * M, M, M, ...rowVectors, ...projectionVectors(D, GM)]);
       const [W, U] = ws.matrices;
-      const [hz, bR, zr, vh, ...pv] = ws.vectors;
+      const [hz, bR, zr, hh, hState, ...rest] = ws.vectors;
+      const values = rest.slice(0, 4);
       if (bRec) bR.set(bRec);
-      const input = inputProjection(ws, W, pv, bIn);
+      const input = inputProjection(ws, W, rest.slice(4), bIn);
       const recAct = rangeActivation(ws, rec);
       const candAct = rangeActivation(ws, act);
       const { proj, stride } = input;
-      return {
-        ...base,
-        blockRows: input.rows,
-        project: input.project,
-        step(row, prev, next, off, gates, gOff) {
-          const hp = prev[0];
-          const p = row * stride;
-          copyF32(vh, 0, hp, off, M);
-          ws.vecMat(hz, 0, bR, 0, vh, U);
-          // zr holds z then r, then is reused for h̃ once r is applied.
-          for (let j = 0; j < 2 * M; j++) zr[j] = proj[p + j] + hz[j];
-          recAct(zr, 0, 2 * M);
-          if (gates) copyF32(gates[0], gOff, zr, 0, M);
-          if (gates) copyF32(gates[1], gOff, zr, M, M);
-          for (let m = 0; m < M; m++) vh[m] = proj[p + 2 * M + m] + zr[M + m] * hz[2 * M + m];
-          candAct(vh, 0, M);
-          const h = next[0];
-          for (let m = 0; m < M; m++) {
-            const z = zr[m];
-            h[off + m] = z * hp[off + m] + (1 - z) * vh[m];
+      const { heap } = ws;
+      const [HZ, BR, ZR, HH, P] = [ws.at(hz), ws.at(bR), ws.at(zr), ws.at(hh), ws.at(proj)];
+      const [H, Z, RG, HT] = values.map((v) => ws.at(v));
+      const rows: CellRows = {
+        state: [hState],
+        values,
+        run(from, count) {
+          let hp = ws.at(hState);
+          for (let r = from; r < from + count; r++) {
+            const at = r * M;
+            const p = P + r * stride;
+            ws.vecMatAt(HZ, BR, hp, U);
+            // z and r from their sums; h̃ = act(x·W_h + b_in + r⊙(h·U_h + b_rec)); h = z⊙h_prev + (1 − z)⊙h̃
+            ws.add(ZR, p, HZ, 2 * M);
+            recAct(heap, ZR, 2 * M);
+            ws.addMul(HH, p + 2 * M, ZR + M, HZ + 2 * M, M);
+            candAct(heap, HH, M);
+            ws.lerp(H + at, ZR, hp, HH, M);
+            heap.copyWithin(Z + at, ZR, ZR + M);
+            heap.copyWithin(RG + at, ZR + M, ZR + 2 * M);
+            heap.copyWithin(HT + at, HH, HH + M);
+            hp = H + at;
           }
-          if (gates) copyF32(gates[2], gOff, vh, 0, M);
+          heap.copyWithin(ws.at(hState), hp, hp + M);
         },
       };
+      return { ...base, blockRows: input.rows, project: input.project, rows, step: stepOverRows(rows, M, 1), release: () => ws.release() };
     }
 
     // Reset before: U split into its z|r columns (M, 2M) and its h~ columns (M, M), since h~ needs (r⊙h)·U_h.
@@ -176,39 +185,42 @@ export const gruCell: CellKind = {
         { data: uzr, rows: M, cols: 2 * M, blocked: true },
         { data: uh, rows: M, cols: M, blocked: true },
       ],
-      [2 * M, M, M, M, ...projectionVectors(D, GM)],
+      [2 * M, M, M, M, ...rowVectors, ...projectionVectors(D, GM)],
     );
     const [W, Uzr, Uh] = ws.matrices;
-    const [zr, vh, rh, hh, ...pv] = ws.vectors;
-    const input = inputProjection(ws, W, pv, b);
+    const [zr, rh, hh, hState, ...rest] = ws.vectors;
+    const values = rest.slice(0, 4);
+    const input = inputProjection(ws, W, rest.slice(4), b);
     const recAct = rangeActivation(ws, rec);
     const candAct = rangeActivation(ws, act);
     const { proj, stride } = input;
-    return {
-      ...base,
-      blockRows: input.rows,
-      project: input.project,
-      step(row, prev, next, off, gates, gOff) {
-        const hp = prev[0];
-        const p = row * stride;
-        copyF32(vh, 0, hp, off, M);
-        ws.vecMat(zr, 0, proj, p, vh, Uzr);
-        recAct(zr, 0, 2 * M);
-        for (let m = 0; m < M; m++) rh[m] = zr[M + m] * vh[m];
-        ws.vecMat(hh, 0, proj, p + 2 * M, rh, Uh);
-        candAct(hh, 0, M);
-        const h = next[0];
-        for (let m = 0; m < M; m++) {
-          const z = zr[m];
-          h[off + m] = z * vh[m] + (1 - z) * hh[m];
+    const { heap } = ws;
+    const [ZR, RH, HH, P] = [ws.at(zr), ws.at(rh), ws.at(hh), ws.at(proj)];
+    const [H, Z, RG, HT] = values.map((v) => ws.at(v));
+    const rows: CellRows = {
+      state: [hState],
+      values,
+      run(from, count) {
+        let hp = ws.at(hState);
+        for (let r = from; r < from + count; r++) {
+          const at = r * M;
+          const p = P + r * stride;
+          // z, r = σ(x·W + h·U_zr + b); h̃ = act(x·W_h + (r⊙h)·U_h + b_h); h = z⊙h_prev + (1 − z)⊙h̃
+          ws.vecMatAt(ZR, p, hp, Uzr);
+          recAct(heap, ZR, 2 * M);
+          ws.mul(RH, ZR + M, hp, M);
+          ws.vecMatAt(HH, p + 2 * M, RH, Uh);
+          candAct(heap, HH, M);
+          ws.lerp(H + at, ZR, hp, HH, M);
+          heap.copyWithin(Z + at, ZR, ZR + M);
+          heap.copyWithin(RG + at, ZR + M, ZR + 2 * M);
+          heap.copyWithin(HT + at, HH, HH + M);
+          hp = H + at;
         }
-        if (gates) {
-          copyF32(gates[0], gOff, zr, 0, M);
-          copyF32(gates[1], gOff, zr, M, M);
-          copyF32(gates[2], gOff, hh, 0, M);
-        }
+        heap.copyWithin(ws.at(hState), hp, hp + M);
       },
     };
+    return { ...base, blockRows: input.rows, project: input.project, rows, step: stepOverRows(rows, M, 1), release: () => ws.release() };
   },
   describe,
   stepWeights(layer, env) {

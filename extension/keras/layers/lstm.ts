@@ -20,7 +20,6 @@ import {
   walkTensor,
   wrapAct,
   biasVector,
-  copyF32,
   defaultRecurrentActivation,
   gatedFormula,
   recurrentLayer,
@@ -29,7 +28,10 @@ import {
   projectionVectors,
   rangeActivation,
   unitsOf,
+  blockRowsFor,
+  stepOverRows,
   type Cell,
+  type CellRows,
   type CellKind,
 } from './recurrent';
 import { workspace } from './recurrentKernel';
@@ -107,19 +109,53 @@ export const lstmCell: CellKind = {
     const act = activationOf(layer, 'activation', 'tanh', env);
     const rec = activationOf(layer, 'recurrent_activation', defaultRecurrentActivation(env), env);
     // The input part x·W + b for a block of steps as one product; per step z = proj + h·U (all four gates at once).
+    const R = blockRowsFor(GM);
     const ws = workspace(
       [
         { data: w.kernel, rows: D, cols: GM, blocked: true },
         { data: w.recurrent, rows: M, cols: GM, blocked: true },
       ],
-      [GM, M, M, ...projectionVectors(D, GM)],
+      // z, tanh(c), the states h and c, then per row of a block: h, c, i, f, g, o
+      [GM, M, M, M, ...Array.from({ length: 6 }, () => R * M), ...projectionVectors(D, GM)],
     );
     const [W, U] = ws.matrices;
-    const [z, v, tc, ...pv] = ws.vectors;
-    const input = inputProjection(ws, W, pv, b);
+    const [z, tc, hState, cState, ...rest] = ws.vectors;
+    const values = rest.slice(0, 6);
+    const input = inputProjection(ws, W, rest.slice(6), b);
     const recAct = rangeActivation(ws, rec);
     const candAct = rangeActivation(ws, act);
     const { proj, stride } = input;
+    const { heap } = ws;
+    const [Z, TC, P] = [ws.at(z), ws.at(tc), ws.at(proj)];
+    const [H, C, I, F, G, O] = values.map((v) => ws.at(v));
+    const rows: CellRows = {
+      state: [hState, cState],
+      values,
+      run(from, count) {
+        let hp = ws.at(hState);
+        let cp = ws.at(cState);
+        for (let r = from; r < from + count; r++) {
+          const at = r * M;
+          ws.vecMatAt(Z, P + r * stride, hp, U);
+          recAct(heap, Z, 2 * M);
+          candAct(heap, Z + 2 * M, M);
+          recAct(heap, Z + 3 * M, M);
+          // c = f⊙c_prev + i⊙c̃, h = o⊙act(c)
+          ws.mulAdd(C + at, Z + M, cp, Z, Z + 2 * M, M);
+          heap.copyWithin(TC, C + at, C + at + M);
+          candAct(heap, TC, M);
+          ws.mul(H + at, Z + 3 * M, TC, M);
+          heap.copyWithin(I + at, Z, Z + M);
+          heap.copyWithin(F + at, Z + M, Z + 2 * M);
+          heap.copyWithin(G + at, Z + 2 * M, Z + 3 * M);
+          heap.copyWithin(O + at, Z + 3 * M, Z + 4 * M);
+          hp = H + at;
+          cp = C + at;
+        }
+        heap.copyWithin(ws.at(hState), hp, hp + M);
+        heap.copyWithin(ws.at(cState), cp, cp + M);
+      },
+    };
     return {
       name: 'LSTM',
       description: describe(layer, env),
@@ -130,24 +166,9 @@ export const lstmCell: CellKind = {
       flopsPerStep: 2 * (D + M) * GM,
       blockRows: input.rows,
       project: input.project,
-      step(row, prev, next, off, gates, gOff) {
-        copyF32(v, 0, prev[0], off, M);
-        ws.vecMat(z, 0, proj, row * stride, v, U);
-        recAct(z, 0, 2 * M);
-        candAct(z, 2 * M, M);
-        recAct(z, 3 * M, M);
-        const cPrev = prev[1];
-        const h = next[0];
-        const c = next[1];
-        for (let m = 0; m < M; m++) {
-          const ct = z[M + m] * cPrev[off + m] + z[m] * z[2 * M + m];
-          c[off + m] = ct;
-          tc[m] = ct;
-        }
-        candAct(tc, 0, M);
-        for (let m = 0; m < M; m++) h[off + m] = z[3 * M + m] * tc[m];
-        if (gates) for (let g = 0; g < 4; g++) copyF32(gates[g], gOff, z, g * M, M);
-      },
+      rows,
+      step: stepOverRows(rows, M, 2),
+      release: () => ws.release(),
     };
   },
   describe,

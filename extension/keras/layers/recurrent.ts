@@ -59,6 +59,33 @@ export interface Cell {
    * in float32 as Keras computes. With `gates`, gate k's values go to gates[k][gOff, gOff+M).
    */
   step(row: number, prev: Float32Array[], next: Float32Array[], off: number, gates: Float32Array[] | null, gOff: number): void;
+  /** Many rows of the last project() at once for one sample (the dense cells): runRecurrent's path for N = 1 unmasked. */
+  readonly rows?: CellRows;
+  /** Frees the cell's workspace for the next cell (runRecurrent calls it when the cell is no longer needed). */
+  release?(): void;
+}
+
+/**
+ * A cell stepping rows of the last project() inside its workspace, each row's states and gates written to block
+ * buffers, so the time loop copies a whole block out with one native set() per quantity instead of per step.
+ */
+export interface CellRows {
+  /** The states before the next row (units values each, h first); after run(), the states of its last row. */
+  readonly state: Float32Array[];
+  /** Per state, then per gate in Cell.gates order: blockRows × units values, row r at r·units. */
+  readonly values: Float32Array[];
+  /** Steps rows [from, from + count) of the last project(), starting from `state`. */
+  run(from: number, count: number): void;
+}
+
+/** Cell.step over CellRows: the states in, one row, the states and gates out. */
+export function stepOverRows(rows: CellRows, M: number, S: number): Cell['step'] {
+  return (row, prev, next, off, gates, gOff) => {
+    for (let k = 0; k < S; k++) copyF32(rows.state[k], 0, prev[k], off, M);
+    rows.run(row, 1);
+    for (let k = 0; k < S; k++) copyF32(next[k], off, rows.state[k], 0, M);
+    if (gates) for (let g = 0; g < gates.length; g++) copyF32(gates[g], gOff, rows.values[S + g], row * M, M);
+  };
 }
 
 /**
@@ -503,6 +530,12 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   }
 
   const xs = x.data;
+  if (cell.rows && N === 1 && !isMasked && !stream) {
+    await runRows(cell, cell.rows, xs, T, opts.goBackwards, prev, sequence, trace, stateKeys, gates, ctx);
+    copyInto(last, 0, prev[0], 0, M);
+    cell.release?.();
+    return { sequence, last, states: prev.map((st) => Float64Array.from(st)), ...(trace ? { trace } : {}) };
+  }
   const zeroOut = opts.zeroOutputForMask;
   // Check for cancellation about every 2 million FLOPs (a millisecond or two); yieldNow paces itself.
   const pace = Math.max(1, Math.floor(2e6 / Math.max(1, cell.flopsPerStep * N)));
@@ -556,7 +589,56 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   }
   // The statistics are complete only now.
   if (stream && trace) trace.streamed = stream.info(trace.streamed!.id);
+  // A streamed recording keeps the cell to recompute the steps between its checkpoints.
+  else cell.release?.();
   return { sequence, last, states: cur.map((st) => Float64Array.from(st)), ...(trace ? { trace } : {}) };
+}
+
+/**
+ * The time loop of one unmasked sample over CellRows: per block of steps one projection, one run of its rows, and
+ * each quantity copied out with one set() (the output sequence widened to float64 by the same native copy).
+ * `states` holds the initial states and, after, the final ones.
+ */
+async function runRows(
+  cell: Cell,
+  rows: CellRows,
+  xs: Float64Array,
+  T: number,
+  goBackwards: boolean,
+  states: Float32Array[],
+  sequence: Float64Array | null,
+  trace: RecurrentTrace | undefined,
+  stateKeys: string[],
+  gates: Float32Array[] | null,
+  ctx: ForwardContext,
+): Promise<void> {
+  const M = cell.units;
+  const D = cell.inputDim;
+  const S = cell.stateCount;
+  const blockRows = Math.max(1, cell.blockRows);
+  const xOffsets = new Int32Array(blockRows);
+  // A cancellation check about every 2 million FLOPs, as in the step loop.
+  const pace = Math.max(1, Math.floor(2e6 / Math.max(1, cell.flopsPerStep)));
+  for (let k = 0; k < S; k++) copyF32(rows.state[k], 0, states[k], 0, M);
+  for (let s0 = 0; s0 < T; s0 += blockRows) {
+    const count = Math.min(blockRows, T - s0);
+    for (let i = 0; i < count; i++) {
+      const t = goBackwards ? T - 1 - (s0 + i) : s0 + i;
+      xOffsets[i] = t * D; // one sample: (0, t) and time-major (t, 0) start at the same place
+      if (trace) trace.timeIndex[s0 + i] = t;
+    }
+    cell.project(xs, xOffsets, count);
+    for (let r = 0; r < count; r += pace) {
+      rows.run(r, Math.min(pace, count - r));
+      ctx.checkCancelled();
+      await ctx.yieldNow();
+    }
+    const n = count * M;
+    if (sequence) sequence.set(rows.values[0].subarray(0, n), s0 * M);
+    if (trace) for (let k = 0; k < S; k++) trace.values[stateKeys[k]].set(rows.values[k].subarray(0, n), s0 * M);
+    if (gates) for (let g = 0; g < gates.length; g++) gates[g].set(rows.values[S + g].subarray(0, n), s0 * M);
+  }
+  for (let k = 0; k < S; k++) copyF32(states[k], 0, rows.state[k], 0, M);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -51,6 +51,11 @@ export interface Workspace {
   mulAdd(dst: number, a: number, b: number, c: number, d: number, n: number): void;
   lerp(dst: number, a: number, b: number, c: number, n: number): void;
   addMul(dst: number, a: number, b: number, c: number, n: number): void;
+  /**
+   * Hands the workspace's WebAssembly memory to the next workspace (a fresh memory costs a page fault per 4 KB touched,
+   * several milliseconds per run on some machines). Call only when nothing uses this workspace any more.
+   */
+  release(): void;
 }
 
 /** Columns per panel: 8 f32x4 running sums. */
@@ -414,7 +419,26 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** Released memories for the next workspaces: at most two, of at most 64 MB each, so little is held between runs. */
+const spareMemories: WasmMemory[] = [];
+const SPARE_BYTES = 64 << 20;
+
+/** A zeroed memory of at least `bytes`: a released one (grown if needed) or a new one. */
+function memoryOf(bytes: number): WasmMemory {
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const memory = spareMemories.pop();
+  if (!memory) return new wasm!.Memory({ initial: pages });
+  const have = memory.buffer.byteLength / 65536;
+  if (have < pages) memory.grow(pages - have);
+  new Uint8Array(memory.buffer, 0, Math.min(bytes, have * 65536)).fill(0); // grown pages come zeroed
+  return memory;
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -516,6 +540,7 @@ function jsWorkspace(mats: KernelMatrix[], sizes: number[]): Workspace {
     addMul(dst, a, b, c, n) {
       for (let j = 0; j < n; j++) h[dst + j] = h[a + j] + Math.fround(h[b + j] * h[c + j]);
     },
+    release() {},
     vecMat(out, o, init, i, v, mat) {
       vecMatJs(out, o, init, i, v, 0, mat);
     },
@@ -627,7 +652,8 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
   const acc64At = at(2 * widest * CHUNK);
   const partialAt = at(widest * CHUNK);
   const zerosAt = at(widest);
-  const memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil((values * 4) / 65536)) });
+  const memory = memoryOf(values * 4);
+  let released = false;
   const ex = new wasm!.Instance(mod, { env: { memory } }).exports;
   const vecmat = ex.vecmat as (out: number, init: number, v: number, K: number, mat: number, panels: number) => void;
   const matmul = ex.matmul as (out: number, ldo: number, init: number, a: number, lda: number, rows: number, K: number, mat: number, panels: number) => void;
@@ -681,6 +707,11 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
     mulAdd: (dst, a, b, c, d, n) => mulAddOp(dst * 4, a * 4, b * 4, c * 4, d * 4, (n + 3) >> 2),
     lerp: (dst, a, b, c, n) => lerpOp(dst * 4, a * 4, b * 4, c * 4, 0, (n + 3) >> 2),
     addMul: (dst, a, b, c, n) => addMulOp(dst * 4, a * 4, b * 4, c * 4, 0, (n + 3) >> 2),
+    release() {
+      if (released) return;
+      released = true;
+      if (spareMemories.length < 2 && memory.buffer.byteLength <= SPARE_BYTES) spareMemories.push(memory);
+    },
     matMul(out, ldo, init, a, lda, rows, mat) {
       const B = mat.blockRows;
       if (B === mat.rows) {

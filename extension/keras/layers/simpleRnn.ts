@@ -11,7 +11,6 @@ import {
   actSymbol,
   addVectors,
   biasVector,
-  copyF32,
   fillEquation,
   recurrentLayer,
   recurrentWeights,
@@ -19,6 +18,8 @@ import {
   inputProjection,
   projectionVectors,
   rangeActivation,
+  blockRowsFor,
+  stepOverRows,
   storedCellTensors,
   unitsOf,
   vecMat,
@@ -27,6 +28,7 @@ import {
   wrapAct,
   type Cell,
   type CellKind,
+  type CellRows,
 } from './recurrent';
 import type { CellDescription, LayerKind } from './types';
 import { workspace } from './recurrentKernel';
@@ -68,18 +70,38 @@ export const simpleRnnCell: CellKind = {
     const b = biasVector(layer, w, [M], `M=${M} units need (${M},)`);
     const act = activationOf(layer, 'activation', 'tanh', env);
     // x·W_x + b for a block of steps as one product; per step pre = proj + h·W_h.
+    const R = blockRowsFor(M);
     const ws = workspace(
       [
         { data: w.kernel, rows: D, cols: M, blocked: true },
         { data: w.recurrent, rows: M, cols: M, blocked: true },
       ],
-      [M, M, ...projectionVectors(D, M)],
+      // pre, the state h, then per row of a block: h and pre
+      [M, M, R * M, R * M, ...projectionVectors(D, M)],
     );
     const [W, U] = ws.matrices;
-    const [pre, v, ...pv] = ws.vectors;
+    const [pre, hState, hRows, preRows, ...pv] = ws.vectors;
     const input = inputProjection(ws, W, pv, b);
     const hAct = rangeActivation(ws, act);
     const { proj, stride } = input;
+    const { heap } = ws;
+    const [PRE, P, H, PR] = [ws.at(pre), ws.at(proj), ws.at(hRows), ws.at(preRows)];
+    const rows: CellRows = {
+      state: [hState],
+      values: [hRows, preRows],
+      run(from, count) {
+        let hp = ws.at(hState);
+        for (let r = from; r < from + count; r++) {
+          const at = r * M;
+          ws.vecMatAt(PRE, P + r * stride, hp, U);
+          heap.copyWithin(PR + at, PRE, PRE + M);
+          heap.copyWithin(H + at, PRE, PRE + M);
+          hAct(heap, H + at, M);
+          hp = H + at;
+        }
+        heap.copyWithin(ws.at(hState), hp, hp + M);
+      },
+    };
     return {
       name: 'SimpleRNN',
       description: describe(layer),
@@ -90,13 +112,9 @@ export const simpleRnnCell: CellKind = {
       flopsPerStep: 2 * (D + M) * M,
       blockRows: input.rows,
       project: input.project,
-      step(row, prev, next, off, gates, gOff) {
-        copyF32(v, 0, prev[0], off, M);
-        ws.vecMat(pre, 0, proj, row * stride, v, U);
-        if (gates) copyF32(gates[0], gOff, pre, 0, M);
-        hAct(pre, 0, M);
-        copyF32(next[0], off, pre, 0, M);
-      },
+      rows,
+      step: stepOverRows(rows, M, 1),
+      release: () => ws.release(),
     };
   },
   describe,
