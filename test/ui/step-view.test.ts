@@ -50,7 +50,7 @@ interface Layout {
   wrapped: string[];
   overflowing: string[];
   clipped: string[];
-  blocks: { title: string; rows: number; gap: boolean }[];
+  blocks: { title: string; scrolls: boolean; rows: number; gap: boolean }[];
   colours: { text: string; color: string }[];
   foreground: string;
 }
@@ -83,6 +83,7 @@ function measure(frame: FrameLocator): Promise<Layout> {
     const cardWidth = box.closest('.card')!.clientWidth;
     const blocks = [...box.querySelectorAll<HTMLElement>('[data-testid="equation-block"]')].map((b) => ({
       title: b.dataset.title ?? '',
+      scrolls: b.querySelector('.eq-scroll')!.scrollWidth > b.querySelector('.eq-scroll')!.clientWidth + 1,
       rows: b.querySelectorAll('tbody tr').length,
       gap: b.querySelector('tr.eq-gap') !== null,
     }));
@@ -97,7 +98,7 @@ function measure(frame: FrameLocator): Promise<Layout> {
 }
 
 function assertFits(layout: Layout, where: string): void {
-  console.log(`${where}: step card ${layout.cardWidth} px wide, ${layout.numbers} numbers, blocks ${layout.blocks.map((b) => b.title).join(' | ')}`);
+  console.log(`${where}: step card ${layout.cardWidth} px wide, ${layout.numbers} numbers, blocks ${layout.blocks.map((b) => `${b.title}${b.scrolls ? ' (scrolls)' : ''}`).join(' | ')}`);
   assert.ok(layout.numbers > 50, `${where}: the step view shows numbers (${layout.numbers})`);
   assert.deepEqual(layout.wrapped, [], `${where}: no number is wrapped`);
   assert.deepEqual(layout.overflowing, [], `${where}: no card or box overflows without a scroll`);
@@ -162,7 +163,7 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
     const unitBlocks = layout.blocks.filter((b) => b.title !== 'input');
     assert.ok(unitBlocks.length >= 4, `blocks: ${JSON.stringify(layout.blocks)}`);
     for (const b of unitBlocks) assert.deepEqual([b.rows, b.gap], [9, true], `block "${b.title}" shows 4 + gap + 4 rows`);
-    assert.deepEqual(layout.blocks.find((b) => b.title === 'input'), { title: 'input', rows: 1, gap: false });
+    assert.deepEqual(layout.blocks.find((b) => b.title === 'input'), { title: 'input', scrolls: false, rows: 1, gap: false });
     assert.match(await frame.locator('[data-testid="equation-expand"]').first().innerText(), new RegExp(`Show all ${M} units`));
 
     // 760 px.
@@ -171,6 +172,9 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
     await showStepCard(frame);
     layout = await measure(frame);
     await wb!.shot('2-dark-760');
+    await frame.locator('[data-testid="equation-checks"]').first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await sleep(400);
+    await wb!.shot('2b-dark-760-checks');
     assertFits(layout, 'dark 760');
 
     // Light: the same at both widths, and every number in the theme's foreground.
@@ -189,12 +193,17 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
     await showStepCard(frame);
     layout = await measure(frame);
     await wb!.shot('4-light-1280');
+    await frame.locator('[data-testid="equation-checks"]').first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await sleep(400);
+    await wb!.shot('4b-light-1280-checks');
     assertFits(layout, 'light 1280');
 
     // "Show all": 200 rows per block, each block scrolls inside itself; nothing wraps.
     await frame.locator('[data-testid="equation-expand"]').first().click();
     await frame.locator('[data-testid="equation-expand"]', { hasText: 'first and last' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     layout = await measure(frame);
+    await showStepCard(frame);
+    await wb!.shot('4c-light-1280-all-units');
     assertFits(layout, 'light 1280, all units');
     for (const b of layout.blocks.filter((x) => x.title !== 'input')) assert.deepEqual([b.rows, b.gap], [M, false], `block "${b.title}" shows all ${M} units`);
     await frame.locator('[data-testid="equation-expand"]').first().click();
@@ -207,7 +216,7 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
     await frame.locator('[data-testid="state-heatmap"][data-scale="sequential"]').first().waitFor({ state: 'attached', timeout: 15_000 });
     const legend = (await frame.locator('.legend-labels').first().innerText()).split(/\s+/).filter(Boolean);
     assert.deepEqual(legend, ['0', '0.5', '1'], 'the gate legend runs from 0 to 1');
-    await heat.scrollIntoViewIfNeeded();
+    await heat.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await sleep(400);
     await wb!.shot('5-light-gate-heatmap-1280');
     await pickQuantity(frame, /^\s*h_t \(/);

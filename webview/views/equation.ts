@@ -210,10 +210,13 @@ export class EquationBox {
     );
   }
 
-  /** The recomputed quantities next to the traced ones, each a column of the same units, with max |Δ| and a verdict. */
+  /**
+   * The recomputed quantities next to the traced ones, each a column of the same units; the verdict and max |Δ| sit
+   * under the quantity's name, so the table stays four narrow columns wide (it fits the card at 760 px).
+   */
   private checkSection(w: Walkthrough): HTMLElement {
     const checks = h('table', { class: 'eq-checks', 'data-testid': 'equation-checks' });
-    checks.append(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col', class: 'j' }, 'j'), h('th', { scope: 'col' }, 'recomputed here'), h('th', { scope: 'col' }, 'trace (forward pass)'), h('th', { scope: 'col' }, 'max |Δ|'), h('th', { scope: 'col' }, ''))));
+    checks.append(h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col', class: 'j' }, 'j'), h('th', { scope: 'col' }, 'recomputed here'), h('th', { scope: 'col' }, 'trace (forward pass)'))));
     const body = h('tbody');
     const stack = (items: (HTMLElement | string)[]) => h('div', { class: 'vcol' }, ...items.map((x) => h('div', {}, x)));
     for (const c of w.checks) {
@@ -222,12 +225,16 @@ export class EquationBox {
         h(
           'tr',
           { 'data-key': c.key, 'data-agrees': String(c.agrees) },
-          h('th', { scope: 'row', class: 'eq-label' }, c.label),
+          h(
+            'th',
+            { scope: 'row', class: 'eq-verdict' },
+            h('div', { class: 'eq-label' }, c.label),
+            h('div', { class: c.agrees ? 'ok' : 'bad' }, c.agrees ? '✓ equal to float32 rounding' : '✗ differs'),
+            h('div', { class: 'muted' }, h('span', { class: 'nowrap' }, 'max |Δ|'), ' ', h('span', { class: 'num' }, c.maxAbsDiff === 0 ? '0' : c.maxAbsDiff.toExponential(1))),
+          ),
           h('td', { class: 'j' }, stack(units.map((j) => (j === null ? '⋮' : String(j))))),
           h('td', {}, stack(units.map((j) => (j === null ? '⋮' : num(c.recomputed[j]))))),
           h('td', {}, stack(units.map((j) => (j === null ? '⋮' : num(c.traced[j]))))),
-          h('td', {}, h('span', { class: 'num' }, c.maxAbsDiff === 0 ? '0' : c.maxAbsDiff.toExponential(1))),
-          h('td', { class: c.agrees ? 'ok' : 'bad' }, c.agrees ? '✓ equal to float32 rounding' : '✗ differs'),
         ),
       );
     }
