@@ -16,6 +16,9 @@ import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { explorerContextAction, pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
+import { loadModel } from '../../extension/keras/documentNode';
+import { runForward } from '../../extension/keras/forward';
+import { tensor } from '../../extension/keras/tensor';
 
 const SEQ2SEQ = 'seq2seq-decoder-k310.keras';
 const SUNSPOT = 'sunspot-rnn.h5';
@@ -168,6 +171,19 @@ test('windows from the sunspots CSV: N samples as counted, predicted against act
     // Windows with an actual next value: those ending before the last row.
     const withNext = Array.from({ length: expectedN }, (_, k) => k * S + L).filter((r) => r < rows).length;
     assert.equal(Number(await frame.locator('[data-testid="forecast-stats"]').getAttribute('data-count')), withNext);
+    // The plotted pairs are the model's prediction for each window against the row after it: the windows cut here
+    // from the file's lines, run by the core in this process, give the same mean absolute error.
+    const x = tensor([expectedN, L, 1], Array.from({ length: expectedN }, (_, k) => col1.slice(k * S, k * S + L)).flat());
+    const out = (await runForward(await loadModel(path.join(wb!.ws.dir, 'samples', SUNSPOT)), [x])).outputs[0];
+    let abs = 0;
+    let pairs = 0;
+    for (let k = 0; k < expectedN; k++) {
+      if (k * S + L >= rows) continue;
+      abs += Math.abs(out.data[k] - col1[k * S + L]);
+      pairs++;
+    }
+    const mae = Number(await frame.locator('[data-testid="forecast-stats"]').getAttribute('data-mae'));
+    assert.ok(Math.abs(mae - abs / pairs) <= 1e-6 * (abs / pairs), `mean absolute error: the panel ${mae}, by hand ${abs / pairs}`);
 
     // History: the ramp run and the windows run, with a difference heatmap between them.
     const history = frame.locator('[data-testid="history-view"]');

@@ -48,17 +48,15 @@ export class HistoryView {
       this.list.append(h('p', { class: 'muted' }, 'No runs yet.'));
       return;
     }
-    const table = h('table', { class: 'history-list', 'data-testid': 'history-list' }, h('thead', {}, h('tr', {}, h('th', {}, 'run'), h('th', {}, 'input'), h('th', {}, 'shape'), h('th', {}, 'at'), h('th', {}, 'h_t kept'))));
+    const table = h('table', { class: 'history-list', 'data-testid': 'history-list' }, h('thead', {}, h('tr', {}, h('th', {}, 'run'), h('th', {}, 'input'), h('th', {}, 'h_t kept'))));
     const body = h('tbody');
     for (const r of this.runs) {
       const kept = r.traces.map(traceKey).map((k) => showName(k, 40)).join(', ') || 'none';
       const tr = h(
         'tr',
         { 'data-testid': 'history-row', 'data-run-id': r.runId },
-        h('td', { class: 'nowrap' }, `#${r.runId}${r.runId === this.a ? ' A' : ''}${r.runId === this.b ? ' B' : ''}`),
-        h('td', {}, showName(r.label, 120)),
-        h('td', { class: 'nowrap' }, r.inputShape.join('×')),
-        h('td', { class: 'nowrap' }, new Date(r.at).toLocaleTimeString()),
+        h('td', { class: 'nowrap', title: `at ${new Date(r.at).toLocaleTimeString()}` }, `#${r.runId}${r.runId === this.a ? ' A' : ''}${r.runId === this.b ? ' B' : ''}`),
+        h('td', {}, showName(r.label, 120), ' ', h('span', { class: 'muted nowrap' }, `(${r.inputShape.join('×')})`)),
         h('td', { title: r.notKept.map((n) => showName(n, 200)).join('\n') }, kept, r.notKept.length ? h('span', { class: 'muted' }, ` (${r.notKept.length} not kept)`) : null),
       );
       body.append(tr);
@@ -69,7 +67,7 @@ export class HistoryView {
       this.diffBox.append(h('p', { class: 'muted' }, 'Run again (another input, or the same one) to compare two runs.'));
       return;
     }
-    const options = this.runs.map((r) => ({ value: String(r.runId), label: `#${r.runId} (${r.inputShape.join('×')}): ${showName(r.label, 40)}` }));
+    const options = this.runs.map((r) => ({ value: String(r.runId), label: `#${r.runId} (${r.inputShape.join('×')})` }));
     const pick = (testid: string, value: number | null, set: (id: number) => void): DropdownControl =>
       dropdown(options, String(value), (v) => {
         set(Number(v));
