@@ -6,7 +6,7 @@ import { confirmLargeModel } from './settings';
 import { uriBaseName } from './hostFiles';
 import { describeThrown } from './keras/errors';
 import { inspectorHtml, notAModelHtml, webviewOptions } from './inspectorHtml';
-import { InspectorSession, chooseArchitecture, type SessionDeps } from './inspectorSession';
+import { InspectorSession, chooseArchitecture, displayName, type SessionDeps } from './inspectorSession';
 import { ModelLoadError } from './models';
 import { validateWebviewMessage } from './protocol';
 import { inVsCodeWords } from './vscodeWords';
@@ -90,6 +90,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
       opened.dispose();
     });
     panel.webview.options = webviewOptions(this.deps.extensionUri);
+    // The tab's name as every other label shows it: the file's controls and bidi overrides made visible.
+    panel.title = displayName(uri);
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.active) {
         this.active = entry;
