@@ -36,14 +36,15 @@ export async function copyText(text: string): Promise<void> {
 
 /**
  * A "Copy as np.array" button with a status beside it that says what was copied (or why not). `source` is read at
- * click time, so the button always copies what is shown then.
+ * click time, so the button always copies what is shown then; it returns a sentence instead when it cannot.
  */
-export function copyArrayButton(source: () => NpSource | null, options: { label?: string; testid?: string; what?: string } = {}): HTMLElement {
+export function copyArrayButton(source: () => NpSource | string | null, options: { label?: string; testid?: string; what?: string } = {}): HTMLElement {
   const status = h('span', { class: 'copy-status muted', role: 'status', 'aria-live': 'polite' });
   const btn = button(options.label ?? 'Copy as np.array', () => {
     const s = source();
-    if (!s) {
-      status.textContent = 'Nothing to copy yet.';
+    if (!s || typeof s === 'string') {
+      // A sentence says why these values cannot be copied here (e.g. a streamed trace's steps are not all in the page).
+      status.textContent = s || 'Nothing to copy yet.';
       return;
     }
     let text: string;
