@@ -1,6 +1,7 @@
 // The Model tab's graph of a functional model: layers as boxes in ranks (logic/graphLayout.ts), inputs as solid
 // arrows, initial states (an encoder's h and c into a decoder) as dashed ones, masks dotted. Clicking a box (or
 // Enter on it) selects the layer, as the table does. Names from the file are set as SVG text content only.
+// Test ids: graph-view, graph-node[data-layer], graph-edge[data-kind=input|state|mask][data-from][data-to], graph-too-large.
 
 import type { ModelSummary } from '../../extension/keras/summary';
 import { h, clear } from '../dom';

@@ -1,5 +1,6 @@
 // The Results tab's run history: the last runs (logic/runHistory.ts keeps h_t of sample 0, bounded), and two of
 // them compared as a heatmap of h_t(B) − h_t(A) on a diverging scale centred on 0 (identical runs: all 0).
+// Test ids: history-view, history-list, history-row[data-run-id], history-a, history-b, history-layer, diff-max[data-value], diff-heatmap.
 
 import type { RunResult } from '../../extension/protocol';
 import { h, clear } from '../dom';

@@ -1,6 +1,8 @@
 // The time-series workflow: in the Input tab's CSV card, cut one column into sliding windows (length L, stride)
 // as N samples (logic/windows.ts); after a run on exactly those windows, the Results tab plots each window's
 // predicted next value against the actual one. A time column of decimal years says whether rows are years or months.
+// Test ids: windows-control, windows-cadence, windows-length, windows-stride, windows-make, windows-preview,
+// windows-made[data-n], windows-error; forecast-view, forecast-cadence, forecast-stats[data-count][data-mae], forecast-chart.
 
 import { parseCsv, type RawArray } from '../../extension/keras/inputs';
 import type { RunResult } from '../../extension/protocol';
