@@ -17,6 +17,7 @@ import { tracesToCsv } from './keras/traceExport';
 import { runJson } from './keras/runJson';
 import type { LayerStates } from './keras/states';
 import { exportNumpy } from './keras/numpyExport';
+import { toPortable } from './keras/portableModel';
 import type { LayerNode, ModelDocument, WeightRef } from './keras/model';
 import { nodeWorkerFactory, type WorkerFactory } from './forwardRunner';
 import { RunSession } from './runSession';
@@ -30,6 +31,7 @@ import {
   PROTOCOL_VERSION,
   sanitizeExportName,
   describeInput,
+  LIVE_MODEL_MAX_VALUES,
   validateWebviewMessage,
   type ExportRequest,
   type ExportResult,
@@ -412,6 +414,10 @@ export class InspectorSession implements vscode.Disposable {
           break;
         case 'conventions':
           result = await modelConventions(this.deps.models, this.uri);
+          break;
+        case 'liveModel':
+          // A small model's weights, read once, so the page recomputes live edits itself (webview/views/liveRun.ts).
+          result = toPortable(await (await this.deps.models.get(this.uri)).document(), LIVE_MODEL_MAX_VALUES);
           break;
       }
       this.post({ type: 'reply', id: msg.id, ok: true, result });

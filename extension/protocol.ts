@@ -14,6 +14,7 @@ import type { InputSpec as ModelInputSpec } from './keras/inputs';
 import type { LayerStates } from './keras/states';
 import type { ModelConventions } from './keras/compare';
 import type { TraceWindowRequest } from './keras/traceStore';
+import type { PortableModel } from './keras/portableModel';
 
 export type { ModelInputSpec };
 
@@ -141,7 +142,12 @@ export interface RequestMap {
   conventions: { params: Record<string, never>; result: ModelConventions };
   /** A window of the last run's trace (steps × units of one sample), recomputed exactly in the worker when streamed (traceStore.ts). */
   traceWindow: { params: TraceWindowParams; result: TraceWindowResult };
+  /** The model with its weights read (at most LIVE_MODEL_MAX_VALUES), for live recompute in the page (portableModel.ts). */
+  liveModel: { params: Record<string, never>; result: PortableModel };
 }
+
+/** The most weight values the host sends for live recompute in the page (the page's Live limit is 100k parameters). */
+export const LIVE_MODEL_MAX_VALUES = 100_000;
 
 /** A trace window the page asks for: the core's window request (traceStore.ts) of one run. */
 export interface TraceWindowParams extends TraceWindowRequest {
@@ -467,7 +473,7 @@ function request(o: Obj): RequestMessage {
   const id = whole(o.id, 'the request id', 0, L.maxId);
   try {
     obj(o, 'the request', ['type', 'id', 'method', 'params']);
-    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv', 'pickNpy', 'conventions', 'traceWindow'] as const);
+    const method = oneOf(o.method, 'the request method', ['weights', 'export', 'pickCsv', 'pickNpy', 'conventions', 'traceWindow', 'liveModel'] as const);
     switch (method) {
       case 'weights': {
         const p = obj(o.params, 'the weights request', ['layer', 'weight']);
@@ -480,6 +486,7 @@ function request(o: Obj): RequestMessage {
       case 'pickCsv':
       case 'pickNpy':
       case 'conventions':
+      case 'liveModel':
         obj(o.params ?? {}, `the ${method} request`, []);
         return { type: 'request', id, method, params: {} };
     }

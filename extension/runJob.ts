@@ -10,13 +10,16 @@ import { fillInputs, parseInputText, prepareInputs, type RawArray } from './kera
 import { parseInputBytes, type ReadInputResult } from './keras/inputFiles';
 import { budgetBytes } from './keras/limits';
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
-import type { LayerNode, ModelDocument, ModelGraph } from './keras/model';
-import { cellKind, layerEnv } from './keras/layers/index';
-import type { CellWeights, RecurrentTrace } from './keras/layers/types';
+import type { ModelDocument } from './keras/model';
+import type { CellWeights } from './keras/layers/types';
 import type { Tensor } from './keras/tensor';
 import { outputNames } from './keras/runJson';
 import type { LayerStates } from './keras/states';
+import { recurrentWeightsFor } from './keras/stepWeights';
 import { describeInput, type InputChoice, type RunResult } from './protocol';
+
+// In the core since the page's live recompute uses it too (without the file readers); exported here for its callers.
+export { recurrentWeightsFor };
 
 /** A model file as the host read it: its base name (messages, the format sniff) and its whole bytes. */
 export interface ModelBytes {
@@ -103,51 +106,6 @@ export async function buildInputs(doc: ModelDocument, input: RunInput | InputCho
       return prepareInputs(doc, raws.length === 1 ? raws[0] : raws);
     }
   }
-}
-
-/** The layer a trace names: `name`, or `outer/inner` for a layer inside a nested model (forward.ts prefixes). */
-function findLayer(graph: ModelGraph, name: string): LayerNode | undefined {
-  const direct = graph.layers.find((l) => l.name === name);
-  if (direct) return direct;
-  const slash = name.indexOf('/');
-  if (slash > 0) {
-    const outer = graph.layers.find((l) => l.name === name.slice(0, slash));
-    const inner = outer?.model ?? outer?.children.find((c) => c.model)?.model;
-    if (inner) return findLayer(inner, name.slice(slash + 1));
-  }
-  // A wrapper's inner layer (TimeDistributed(LSTM)) may carry the trace's name.
-  for (const l of graph.layers) {
-    const c = l.children.find((k) => k.name === name);
-    if (c) return c;
-  }
-  return undefined;
-}
-
-/** The stored weights and step options of the layer (one direction) that produced `trace`, or null when they cannot be found. */
-export function recurrentWeightsFor(doc: ModelDocument, trace: RecurrentTrace): CellWeights | null {
-  const layer = findLayer(doc.root, trace.layer);
-  const kind = cellKind(trace.cell.key);
-  if (!layer || !kind) return null;
-  const env = layerEnv(doc.kerasMajor);
-  let cell = layer;
-  // A wrapper (Bidirectional) runs its inner layers' cells: the one for this direction holds the weights.
-  if (env.layerKind(layer.className)?.recurrentCell !== kind && layer.children.length > 0) {
-    const idx = trace.direction === 'backward' ? 1 : 0;
-    const child = layer.children[Math.min(idx, layer.children.length - 1)];
-    // Without weights of its own, the wrapper holds both directions' weights in Keras order: forward first, then backward.
-    const half = layer.weights.length / 2;
-    cell = child.weights.length > 0 ? child : { ...child, weights: idx === 0 ? layer.weights.slice(0, half) : layer.weights.slice(half) };
-  }
-  const step = kind.stepWeights(cell, env);
-  if (!step) return null;
-  return {
-    layer: trace.layer,
-    ...(trace.direction ? { direction: trace.direction } : {}),
-    cell: trace.cell.key,
-    inputShape: [...trace.inputShape],
-    stateShape: [...trace.stateShape],
-    ...step,
-  };
 }
 
 export interface JobHooks {

@@ -31,8 +31,9 @@ import { post, request, handleReply, loadState, saveState } from './vscodeApi';
 import { encode, decode, countNumbers } from './logic/serialize';
 import { fmtMs, setDigits } from './logic/format';
 import { headerView, ModelView } from './views/modelView';
-import { InputEditor, type InputEditorState } from './views/inputEditor';
-import { LiveRunner, wallNow } from './views/liveRun';
+import { InputEditor, LIVE_MAX_PARAMS, type InputEditorState } from './views/inputEditor';
+import { LiveRunner, PAGE_MAC_BUDGET, wallNow } from './views/liveRun';
+import { fromPortable } from '../extension/keras/portableModel';
 import { ResultsView, type TraceSelection } from './views/results';
 import { resetCompare, setCompareText } from './views/compare';
 import { warmTheme } from './views/heatmap';
@@ -113,8 +114,12 @@ class App {
     liveEdit: (editAt) => this.live.edit(editAt),
   });
 
-  /** Live recompute: edited cells run at once, coalesced while a live run is in flight (views/liveRun.ts). */
-  private readonly live = new LiveRunner((editAt) => this.runLive(editAt));
+  /** Live recompute: edited cells run in the page once its model arrived, else by the host (views/liveRun.ts). */
+  private readonly live = new LiveRunner({
+    send: (editAt) => this.runLive(editAt),
+    localInput: () => this.liveLocalInput(),
+    showLocal: (result) => this.showLiveResult(result),
+  });
 
   private readonly results = new ResultsView({
     summary: () => this.summary,
@@ -213,7 +218,6 @@ class App {
       case 'focusLayer':
         this.tabs?.select('model');
         this.modelView.select(m.layer, false);
-        this.graph.highlight(m.layer);
         return;
       case 'stateInfo':
         this.inputEditor.setStateInfo(m.layers, m.origin);
@@ -258,6 +262,7 @@ class App {
     this.modelView.show(summary, this.ui.layer);
     this.graph.show(summary, this.ui.layer);
     this.inputEditor.setModel(specs, this.ui.input, { params: summary.totalParams });
+    this.loadLiveModel(fileUri, summary, notExecutable);
     // Not an error of something the user did: Run is off from the start, its reason beside it (updateRunEnabled).
     if (this.ui.result) {
       this.result = this.ui.result;
@@ -314,21 +319,50 @@ class App {
     return true;
   }
 
-  /** A live run's result: shown in place (no tab switch); the trailing edit, if any, is sent before rendering. */
-  private onLiveResult(result: RunResult, timing: LiveTiming | undefined): void {
-    const receivedAt = wallNow();
-    this.live.ended(result.runId);
-    if (this.live.isStale(result.runId)) return;
+  /** A small model's weights, asked once per model, so live edits are computed in the page (none: the host runs them). */
+  private loadLiveModel(fileUri: string, summary: ModelSummary, notExecutable: string | undefined): void {
+    this.live.setModel(null);
+    if (notExecutable || summary.totalParams > LIVE_MAX_PARAMS) return;
+    request('liveModel', {}).then(
+      (p) => {
+        if (this.fileUri === fileUri && this.summary === summary) this.live.setModel(fromPortable(p));
+      },
+      // Live edits keep going through the host.
+      () => undefined,
+    );
+  }
+
+  /** The editor's tensors when the page may run them: valid, a fresh state, and a pass of at most PAGE_MAC_BUDGET. */
+  private liveLocalInput() {
+    if (!this.summary || this.notExecutable || this.inputEditor.continueState) return null;
+    const r = this.inputEditor.tensors();
+    if ('error' in r) return null;
+    const shape = r.tensors[0]?.shape ?? [];
+    const cost = this.summary.totalParams * (shape[0] ?? 1) * (shape.length >= 2 ? shape[1] : 1);
+    return cost <= PAGE_MAC_BUDGET ? r.tensors : null;
+  }
+
+  /** A live result, from the page or the host: the views updated in place when the run has the same structure. */
+  private showLiveResult(result: RunResult): void {
     this.result = result;
     this.hideError();
-    this.results.show(result, this.results.selection() ?? this.ui.trace);
-    this.inputEditor.showLive(result);
+    if (!this.results.update(result)) this.results.show(result, this.results.selection() ?? this.ui.trace);
+    this.inputEditor.showLive(result, this.live.shownCount);
     this.forecast.showFor(result);
     this.results.el.dataset.runId = String(result.runId);
     this.tabs?.setBadge('results', '1');
     this.updateRunEnabled();
     this.persist();
-    this.live.shown(result.runId, timing, receivedAt);
+  }
+
+  /** A host live run's result (an edit the page could not run, or the values shown, synced): the trailing edit is sent first. */
+  private onLiveResult(result: RunResult, timing: LiveTiming | undefined): void {
+    const receivedAt = wallNow();
+    const sync = this.live.wasSync(result.runId);
+    this.live.ended(result.runId);
+    if (this.live.isStale(result.runId)) return;
+    this.showLiveResult(result);
+    if (!sync) this.live.shown(result.runId, timing, receivedAt);
   }
 
   private cancel(): void {

@@ -2,7 +2,9 @@
 // once on the ramp; pasting the golden input shows Keras's own output (golden.json) with no Run click; then typing into
 // an input cell changes the outputs under the grid and in the Results tab to what a NumPy loop on the file's weights
 // gives for the edited input (test/helpers/simplernn_dense_numpy.py, /usr/bin/python3 with h5py). (The ramp saturates
-// tanh, so edits are made on the golden input, where they move the output.) Invalid text gets its sentence, no run.
+// tanh, so edits are made on the golden input, where they move the output.) Typed edits are computed in the page
+// (data-local, the model's weights were sent once). Invalid text gets its sentence, no run. Last, Run on the edited
+// input: the Results tab's every number (outputs, the h table, the layer previews) is the same as the live one showed.
 // At 1280×800 with the sidebar, then at 760 px wide; screenshots in test-artifacts/ui/live-*.
 
 import { after, before, test } from 'node:test';
@@ -55,6 +57,8 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
 
     const values = async () => frame.locator('[data-testid="live-value"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     const runId = async () => Number(await frame.locator('[data-testid="live-output"]').getAttribute('data-run-id'));
+    // Live results computed in the page so far (a page result has a negative run id).
+    const seq = async () => Number(await frame.locator('[data-testid="live-output"]').getAttribute('data-seq'));
     const expectOutputs = async (x: number[][][] | number[], what: string) => {
       const want = typeof x[0] === 'number' ? (x as number[]) : numpy(x as number[][][]);
       let got: number[] = [];
@@ -72,7 +76,8 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await frame.locator('[data-testid="paste-apply"]').click();
     await expectOutputs(caseB.keras_output[0], 'after pasting the golden input (Keras output)');
     const pastedRun = await runId();
-    assert.ok(pastedRun > firstRun, `a new run (${pastedRun}) after the Run of ${firstRun}`);
+    assert.notEqual(pastedRun, firstRun, `a new run (${pastedRun}) after the Run of ${firstRun}`);
+    const pastedSeq = await seq();
 
     // Type 2.5 into x[t = 4, d = 1], keystroke by keystroke, and do not press Enter or Run.
     const cell = frame.locator('[data-testid="input-cell"][data-t="4"][data-d="1"]');
@@ -82,7 +87,8 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     x1[0][4][1] = 2.5;
     await expectOutputs(x1, 'after typing 2.5 at t=4, d=1');
     const liveRun = await runId();
-    assert.ok(liveRun > pastedRun, `a new run (${liveRun}) after ${pastedRun}`);
+    // data-seq counts the results computed in the page (the host's copy, run once typing pauses, may be shown since).
+    assert.ok(pastedSeq >= 1 && (await seq()) > pastedSeq, `the paste (${pastedSeq}) and the typed edit (${await seq()}) were computed in the page`);
     const moved = (await values()).map((v, k) => Math.abs(v - caseB.keras_output[0][k]));
     assert.ok(Math.max(...moved) > 1e-3, `the edit moved the output (by ${moved.join(', ')})`);
     // The Results tab was re-rendered with the same run.
@@ -97,7 +103,7 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await expectOutputs(x1, 'after Enter');
 
     // Invalid text: the sentence, and no run.
-    const before = await runId();
+    const before = await seq();
     const cell2 = frame.locator('[data-testid="input-cell"][data-t="0"][data-d="0"]');
     await cell2.click();
     await page.keyboard.type('abc', { delay: 40 });
@@ -105,7 +111,7 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await frame.locator('[data-testid="input-validation"] .inline-error').waitFor({ state: 'visible', timeout: 10_000 });
     assert.match(await validation.innerText(), /"abc" is not a number/);
     await sleep(600);
-    assert.equal(await runId(), before, 'invalid text runs nothing');
+    assert.equal(await seq(), before, 'invalid text runs nothing');
     await wb!.shot('2-invalid-1280');
     await page.keyboard.press('Escape');
 
@@ -127,6 +133,30 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await page.mouse.move(5, 5);
     await sleep(300);
     await wb!.shot('3-typed-760');
+
+    // Run on the edited input: every number of the Results tab is the one the live edit showed.
+    await frame.locator('[data-testid="tab-results"]').click();
+    const numbersShown = async () => ({
+      outputs: await frame.locator('[data-testid="model-output"] code').allInnerTexts(),
+      cells: await frame.locator('[data-testid="state-cell"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')},${e.getAttribute('data-unit')}=${e.getAttribute('data-value')}`)),
+      layers: await frame.locator('[data-testid="layer-output"] code.preview').allInnerTexts(),
+    });
+    const shownLive = await numbersShown();
+    assert.ok(shownLive.cells.length >= 5, `the h table shows values (${shownLive.cells.length})`);
+    // The host's copy of the typed values (run once typing pauses) has landed or been dropped by now.
+    await sleep(1500);
+    const shownRun = await results.getAttribute('data-run-id');
+    await frame.locator('[data-testid="run-button"]').click();
+    let ran = false;
+    for (let i = 0; i < 600 && !ran; i++) {
+      await sleep(100);
+      ran = (await results.getAttribute('data-run-id')) !== shownRun && (await results.getAttribute('data-first-paint-ms')) !== null;
+    }
+    assert.ok(ran, 'the Run finished');
+    await sleep(300);
+    const full = await numbersShown();
+    assert.deepEqual(full, shownLive, 'a Run shows the numbers the live edit showed');
+    await wb!.shot('4-run-equals-live-760');
   } catch (e) {
     failed = true;
     await wb!.shot('failure');

@@ -158,11 +158,14 @@ export class InputEditor {
     return this.state.live !== false && this.liveRefusal === null;
   }
 
-  /** Shows a live run's model outputs under the grid (the Results tab is updated too). */
-  showLive(result: RunResult): void {
+  /** Shows a live run's model outputs under the grid (the Results tab is updated too); `seq` counts the page's live results. */
+  showLive(result: RunResult, seq = 0): void {
     clear(this.liveOut);
     this.liveOut.hidden = false;
     this.liveOut.dataset.runId = String(result.runId);
+    this.liveOut.dataset.seq = String(seq);
+    // A negative run id: computed in the page (views/liveRun.ts).
+    this.liveOut.dataset.local = String(result.runId < 0);
     this.liveOut.append(h('span', { class: 'live-title' }, 'Output'));
     result.outputs.forEach((t, k) => {
       const name = showName(result.outputNames?.[k] ?? (result.outputs.length > 1 ? `output ${k}` : ''), 60);
@@ -311,9 +314,8 @@ export class InputEditor {
       cols: D,
       value: (r: number, c: number) => g.data[base + r * D + c],
       // Time steps count t = 1..T as in the tables and equations (h_0 is the state before t = 1); features stay 0-based like x[:, :, d].
-      // An N×D input has no time axis: its one row is the sample.
-      rowHeader: flat ? 'n' : 't',
-      rowLabel: flat ? () => String(n) : stepLabel,
+      rowHeader: 't',
+      rowLabel: stepLabel,
       colLabel: (c: number) => (spec.embedding ? 'token' : `x[${c}]`),
       ariaLabel: `Input values of sample ${n}: ${T} time steps by ${D} ${spec.embedding ? 'token' : 'features'}. Type a number or press Enter to edit.`,
       testid: 'input-grid',

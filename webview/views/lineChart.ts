@@ -59,6 +59,18 @@ export class LineChart {
     if (!this.pending) this.build();
   }
 
+  /** New values for the same x and series (live recompute): uPlot redraws its lines, the chart is not rebuilt. */
+  setValues(options: LineChartOptions): void {
+    const prev = this.o;
+    const sameSeries = options.x.length === prev.x.length && options.series.length === prev.series.length && options.series.every((s, i) => s.label === prev.series[i].label);
+    if (!this.plot || this.pending || !sameSeries) {
+      this.setData(options);
+      return;
+    }
+    this.o = options;
+    this.plot.setData([options.x, ...options.series.map((s) => Array.from(s.values))]);
+  }
+
   setSelected(index: number): void {
     this.selected = index;
     this.plot?.redraw(false, false);

@@ -1,75 +1,232 @@
-// Live recompute in the page: an edited input cell runs the pass at once when no live run is in flight; edits made
-// while one is in flight become one trailing run with the latest values. Results of runs older than the newest
-// started one are dropped. Marks `live-edit` and `live-shown` (performance.mark) time each edit for bench/live.ts.
+// Live recompute as you type. A small model (its weights sent once by the host as a portable model) is run in the
+// page itself: edits made within one animation frame are coalesced into one pass, computed at the start of the next
+// frame and shown in place before that frame paints, so the only debounce is the wait for the next frame (≤ 16.7 ms
+// at 60 Hz), and it is inside the measured latency. Once typing pauses (SYNC_MS), the same values are also run by
+// the host, so exports and a reloaded panel hold this input; that result replaces the page's only when no edit came
+// since. Without a portable model (still on its way, too large for the page, a continued stateful run) each edit is
+// posted to the host instead: run at once when no host live run is in flight, else one trailing run with the latest
+// values; results older than the newest started one are dropped.
+// Marks: `live-edit` at the keystroke, `live-shown` in the task after the frame that painted the result (bench/live.ts).
 
-import type { LiveTiming } from '../../extension/protocol';
+import { describeInput, type LiveTiming, type RunResult } from '../../extension/protocol';
+import type { ModelDocument } from '../../extension/keras/model';
+import type { Tensor } from '../../extension/keras/tensor';
+import type { CellWeights } from '../../extension/keras/layers/types';
+import { runForward } from '../../extension/keras/forward';
+import { prepareInputs } from '../../extension/keras/inputs';
+import { outputNames } from '../../extension/keras/runJson';
+import { recurrentWeightsFor } from '../../extension/keras/stepWeights';
 
 /** Wall-clock ms with sub-ms resolution, comparable with the extension host's and its worker's. */
 export function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** What the benchmark reads from a `live-shown` mark's detail. */
+/** After this long without an edit, the values shown are run by the host too (exports, reload). */
+export const SYNC_MS = 300;
+
+/**
+ * Multiply-adds a pass may cost to run in the page (about N·T·parameters): beyond it the page would stall for more
+ * than a frame or two, so the host's worker runs it. 50k parameters × T = 100 is 5·10⁶.
+ */
+export const PAGE_MAC_BUDGET = 2e7;
+
+/** What the benchmark reads from a `live-shown` mark's detail (wall-clock ms). */
 export interface LiveShown extends Partial<LiveTiming> {
   runId: number;
-  /** When the page got the result, and the animation frame after it was rendered (wall-clock ms). */
-  receivedAt: number;
+  /** Computed in the page (no host round trip). */
+  local?: boolean;
+  /** The first edit this pass covers (the earliest of those coalesced). */
+  editAt?: number;
+  /** Page pass: the frame began, the pass ended, the views were updated. */
+  frameAt?: number;
+  computedAt?: number;
+  updatedAt?: number;
+  /** Host pass: when the page got the result. */
+  receivedAt?: number;
+  /** The task after the frame that painted the updated views. */
   shownAt: number;
+}
+
+/**
+ * One pass in the page, as the worker's job runs a `tensors` input (extension/runJob.ts executeRun): the core's input
+ * preparation, forward pass and step weights on the same document, so the numbers are those of a Run.
+ */
+export async function runInPage(doc: ModelDocument, tensors: Tensor[], runId: number): Promise<RunResult> {
+  const t0 = performance.now();
+  const raws = tensors.map((t) => ({ shape: [...t.shape], data: Float64Array.from(t.data) }));
+  const { tensors: inputs, notes } = prepareInputs(doc, raws.length === 1 ? raws[0] : raws);
+  const result = await runForward(doc, inputs, { trace: true });
+  const recurrentWeights: CellWeights[] = [];
+  for (const tr of result.traces) {
+    const w = recurrentWeightsFor(doc, tr);
+    if (w) recurrentWeights.push(w);
+  }
+  const label = describeInput({ kind: 'tensors', tensors });
+  return {
+    runId,
+    inputs,
+    inputLabel: notes.length > 0 ? `${label} — ${notes.join(' ')}` : label,
+    outputs: result.outputs,
+    layers: result.layers,
+    traces: result.traces,
+    recurrentWeights,
+    ...(result.stopped ? { stopped: result.stopped } : {}),
+    elapsedMs: performance.now() - t0,
+    outputNames: outputNames(doc),
+    ...(result.finalStates ? { finalStates: result.finalStates } : {}),
+  };
+}
+
+export interface LiveHooks {
+  /** Posts a host live run of the editor's current values; false when there is nothing valid to run. */
+  send(editAt: number): boolean;
+  /** The editor's tensors when the page may run them itself, else null (invalid, over the budget, continued state). */
+  localInput(): Tensor[] | null;
+  /** Shows a page-computed result (views updated in place). */
+  showLocal(result: RunResult): void;
 }
 
 export class LiveRunner {
   private inFlight = false;
-  /** The edit time of a trailing run waiting for the one in flight. */
-  private trailing: number | null = null;
+  /** The edit time of a trailing host run waiting for the one in flight. */
+  private trailing: { editAt: number; sync: boolean } | null = null;
   private readonly liveIds = new Set<number>();
+  /** Host live runs that sync the page's values (not an edit of their own), and whether the one posted last is one. */
+  private readonly syncIds = new Set<number>();
+  private postedSync = false;
   private newest = 0;
+  /** The model as the page runs it, once the host sent it. */
+  private doc: ModelDocument | null = null;
+  private frame = 0;
+  private firstEditAt: number | null = null;
+  private syncTimer = 0;
+  /** Page results shown so far, and how many of them the last host sync run covers. */
+  private localSeq = 0;
+  private syncedSeq = 0;
+  private nextLocalId = 0;
 
-  /** `send` posts a live run of the editor's current values; false when there is nothing valid to run. */
-  constructor(private readonly send: (editAt: number) => boolean) {}
+  constructor(private readonly hooks: LiveHooks) {}
 
-  /** An input cell changed (a keystroke). */
+  /** The page may run this model itself (null: it may not, or the model changed). */
+  setModel(doc: ModelDocument | null): void {
+    this.doc = doc;
+  }
+
+  get hasModel(): boolean {
+    return this.doc !== null;
+  }
+
+  /** How many page-computed results were shown (tests read it as `data-seq`). */
+  get shownCount(): number {
+    return this.localSeq;
+  }
+
+  /** An input cell changed (a keystroke), or a fill replaced the values. */
   edit(editAt = wallNow()): void {
     performance.mark('live-edit', { detail: { editAt } });
+    window.clearTimeout(this.syncTimer);
+    this.syncTimer = 0;
+    if (this.doc) {
+      this.firstEditAt ??= editAt;
+      if (!this.frame) this.frame = requestAnimationFrame(() => void this.runLocal());
+      return;
+    }
     this.request(editAt);
   }
 
-  private request(editAt: number): void {
-    if (this.inFlight) {
-      this.trailing = editAt;
+  private async runLocal(): Promise<void> {
+    this.frame = 0;
+    const editAt = this.firstEditAt ?? wallNow();
+    this.firstEditAt = null;
+    const frameAt = wallNow();
+    const doc = this.doc;
+    const tensors = doc ? this.hooks.localInput() : null;
+    if (!doc || !tensors) {
+      this.request(editAt);
       return;
     }
-    this.inFlight = this.send(editAt);
+    let result: RunResult;
+    try {
+      result = await runInPage(doc, tensors, -++this.nextLocalId);
+    } catch {
+      // The host's run says what is wrong, in its words.
+      this.request(editAt);
+      return;
+    }
+    // A newer edit is already waiting for the next frame: it will show its own result.
+    if (this.frame) return;
+    const computedAt = wallNow();
+    this.localSeq++;
+    this.hooks.showLocal(result);
+    const updatedAt = wallNow();
+    // A task posted from inside the frame runs after that frame's paint.
+    setTimeout(() => {
+      const detail: LiveShown = { runId: result.runId, local: true, editAt, frameAt, computedAt, updatedAt, shownAt: wallNow() };
+      performance.mark('live-shown', { detail });
+    }, 0);
+    this.syncTimer = window.setTimeout(() => this.sync(), SYNC_MS);
+  }
+
+  /** Typing paused: the host runs the values shown, so its kept run (exports, reload) is this one. */
+  private sync(): void {
+    this.syncTimer = 0;
+    if (this.frame) return;
+    this.request(wallNow(), true);
+  }
+
+  private request(editAt: number, sync = false): void {
+    // The host will run the editor's values as they are now (or later): they cover every page result shown so far.
+    this.syncedSeq = this.localSeq;
+    if (this.inFlight) {
+      this.trailing = { editAt, sync };
+      return;
+    }
+    // One page-posted run at a time: the next live runStarted is this one.
+    this.postedSync = sync;
+    this.inFlight = this.hooks.send(editAt);
   }
 
   /** The host started a run (live or not). */
   started(runId: number, live: boolean): void {
-    if (live) this.liveIds.add(runId);
+    if (live) {
+      this.liveIds.add(runId);
+      if (this.postedSync) this.syncIds.add(runId);
+    }
     this.newest = Math.max(this.newest, runId);
+  }
+
+  /** Whether a host live run synced the page's values (its result changes no number shown). */
+  wasSync(runId: number): boolean {
+    return this.syncIds.has(runId);
   }
 
   isLive(runId: number): boolean {
     return this.liveIds.has(runId);
   }
 
-  /** True for a result of a run older than the newest one started: its values are stale. */
+  /** True for a host result whose values are not the newest: an older host run, or a page edit came after it was asked. */
   isStale(runId: number): boolean {
-    return runId < this.newest;
+    return runId < this.newest || this.syncedSeq !== this.localSeq || this.frame !== 0;
   }
 
-  /** A run ended (result, error or cancel); after a live one, the trailing edit runs. */
+  /** A host run ended (result, error or cancel); after a live one, the trailing edit runs. */
   ended(runId: number): void {
+    this.syncIds.delete(runId);
     if (!this.liveIds.delete(runId)) return;
     this.inFlight = false;
     const next = this.trailing;
     this.trailing = null;
-    if (next !== null) this.request(next);
+    if (next !== null) this.request(next.editAt, next.sync);
   }
 
-  /** Marks `live-shown` once the frame after the rendered result comes. */
+  /** Host pass: marks `live-shown` in the task after the frame that painted the rendered result. */
   shown(runId: number, timing: LiveTiming | undefined, receivedAt: number): void {
-    requestAnimationFrame(() => {
-      const detail: LiveShown = { ...timing, runId, receivedAt, shownAt: wallNow() };
-      performance.mark('live-shown', { detail });
-    });
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const detail: LiveShown = { ...timing, runId, receivedAt, shownAt: wallNow() };
+        performance.mark('live-shown', { detail });
+      }, 0),
+    );
   }
 }

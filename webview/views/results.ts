@@ -131,6 +131,26 @@ class StreamedValues {
 }
 
 
+/** Two runs whose views have the same shape: outputs, layers, traces (not streamed) and stop alike; only numbers differ. */
+function sameStructure(a: RunResult, b: RunResult): boolean {
+  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return (
+    a.outputs.length === b.outputs.length &&
+    a.outputs.every((o, k) => same(o.shape, b.outputs[k].shape) && a.outputNames?.[k] === b.outputNames?.[k]) &&
+    a.layers.length === b.layers.length &&
+    a.layers.every((l, i) => l.name === b.layers[i].name && l.outputs.length === b.layers[i].outputs.length && l.outputs.every((t, k) => same(t.shape, b.layers[i].outputs[k].shape))) &&
+    a.traces.length === b.traces.length &&
+    a.traces.every((t, i) => {
+      const u = b.traces[i];
+      return !t.streamed && !u.streamed && traceKey(t) === traceKey(u) && t.steps === u.steps && t.units === u.units && t.batch === u.batch && Object.keys(t.values).join() === Object.keys(u.values).join() && !t.masked === !u.masked;
+    }) &&
+    a.recurrentWeights.length === b.recurrentWeights.length &&
+    a.stopped?.layer === b.stopped?.layer &&
+    a.startedFrom === b.startedFrom &&
+    (a.finalStates?.length ?? 0) === (b.finalStates?.length ?? 0)
+  );
+}
+
 function shapeText(shape: number[]): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
@@ -157,7 +177,7 @@ class TraceExplorer {
   private readonly createdAt = performance.now();
 
   constructor(
-    private readonly result: RunResult,
+    private result: RunResult,
     private readonly host: ResultsHost,
     traceSel: TraceSelection,
   ) {
@@ -196,7 +216,7 @@ class TraceExplorer {
   private copyTrace(): HTMLElement {
     return copyArrayButton(() => {
       const t = this.trace;
-      if (t.streamed) return 'This trace was kept as checkpoints, so its steps are not all in the page: export it as Trace CSV or JSON.';
+      if (t.streamed) return null;
       const data = this.quantityData();
       const out = new Float32Array(t.steps * t.units);
       for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
@@ -523,16 +543,30 @@ class TraceExplorer {
     return { ...this.sel };
   }
 
+  /** Live recompute: a run with the same traces (shapes and quantities) shown in place, selection kept, nothing rebuilt. */
+  update(result: RunResult): void {
+    this.result = result;
+    this.pickTrace();
+    this.cachedLimit = null;
+    const data = this.quantityData();
+    this.heatmap.setData(this.heatOptions(data));
+    // Drawn now, in this frame (setData waits for the next one).
+    this.heatmap.draw();
+    this.chart.setValues(this.chartOptions(data));
+    this.table.update(this.tableOptions(data));
+    if (this.sel.step >= 0) this.showEquation();
+  }
   setKey(key: string): void {
     this.change({ key, step: -1 });
   }
 }
 
 /** Compact view of one layer's output with an expandable table of sample 0. */
-function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
-  const out = rec.outputs[0] as Tensor | undefined;
+function layerOutputItem(rec: LayerRecord, index: number): { el: HTMLElement; update(rec: LayerRecord): void } {
+  let out = rec.outputs[0] as Tensor | undefined;
   const shapes = rec.outputShapes.map(shapeText).join(', ');
-  const preview = out ? fmtVector(out.data.subarray(0, Math.min(out.data.length, 6)), 6) + (out.data.length > 6 ? ' …' : '') : '(no output)';
+  const previewOf = (t: Tensor | undefined) => (t ? fmtVector(t.data.subarray(0, Math.min(t.data.length, 6)), 6) + (t.data.length > 6 ? ' …' : '') : '(no output)');
+  const preview = h('code', { class: 'preview' }, previewOf(out));
   const details = h('details', { class: 'layer-out', 'data-testid': 'layer-output', 'data-layer': rec.name });
   const summaryEl = h(
     'summary',
@@ -541,8 +575,13 @@ function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
     h('span', { class: 'name', title: showName(rec.name, 1000) }, showName(rec.name)),
     h('span', { class: 'cls' }, showName(rec.className, 40)),
     h('span', { class: 'shape' }, shapes),
-    h('code', { class: 'preview' }, preview),
+    preview,
   );
+  let table: MatrixTable | null = null;
+  const tint = () => {
+    const scale = themeScale(symmetricLimit(out!.data) * 1.8);
+    return (v: number) => rgbCss(divergingColor(scale, v));
+  };
   details.append(summaryEl);
   let built = false;
   details.addEventListener('toggle', () => {
@@ -552,29 +591,36 @@ function layerOutputItem(rec: LayerRecord, index: number): HTMLElement {
     const cols = s.length >= 2 ? s[s.length - 1] : s[0] ?? 1;
     const rows = s.length === 3 ? s[1] : s.length === 2 ? s[0] : 1;
     const sampleNote = s.length === 3 ? `sample 0 of ${s[0]}: rows are time steps, columns the last axis` : s.length === 2 ? 'rows are samples, columns the last axis' : '';
-    const limit = symmetricLimit(out.data);
-    const scale = themeScale(limit * 1.8);
-    const table = new MatrixTable({
+    table = new MatrixTable({
       rows,
       cols,
-      value: (r, c) => out.data[r * cols + c],
+      value: (r, c) => out!.data[r * cols + c],
       rowHeader: s.length === 3 ? 't' : 'n',
       rowLabel: (r) => String(s.length === 3 ? r + 1 : r),
       colLabel: (c) => String(c),
       ariaLabel: `Output of ${showName(rec.name)}`,
-      tint: (v) => rgbCss(divergingColor(scale, v)),
+      tint: tint(),
       height: 260,
     });
     details.append(h('p', { class: 'muted' }, sampleNote), table.el);
     if (rec.outputs.length > 1) details.append(h('p', { class: 'muted' }, `This layer has ${rec.outputs.length} outputs (e.g. return_state); the first is shown.`));
   });
-  return details;
+  // Live recompute: the same layer's output of a new run (same shapes), shown in place.
+  const update = (next: LayerRecord) => {
+    out = next.outputs[0] as Tensor | undefined;
+    preview.textContent = previewOf(out);
+    if (table && out) table.update({ tint: tint() });
+  };
+  return { el: details, update };
 }
 
 export class ResultsView {
   readonly el = h('div', { class: 'results', 'data-testid': 'results-root' });
   private explorer: TraceExplorer | null = null;
   private traceDd: DropdownControl | null = null;
+  /** The run shown and its layer list's items, for update(). */
+  private shown: RunResult | null = null;
+  private layerItems: ReturnType<typeof layerOutputItem>[] = [];
 
   constructor(private readonly host: ResultsHost) {
     this.showEmpty();
@@ -588,6 +634,7 @@ export class ResultsView {
   show(result: RunResult, sel: TraceSelection | null): void {
     clear(this.el);
     this.explorer = null;
+    this.shown = result;
     const summaryLine = h(
       'div',
       { class: 'run-summary', 'data-testid': 'run-summary' },
@@ -641,8 +688,36 @@ export class ResultsView {
       this.el.append(h('p', { class: 'muted' }, why));
     }
     const list = h('div', { class: 'layer-outputs' });
-    result.layers.forEach((rec, i) => list.append(layerOutputItem(rec, i)));
+    this.layerItems = result.layers.map((rec, i) => layerOutputItem(rec, i));
+    list.append(...this.layerItems.map((item) => item.el));
     this.el.append(h('h2', {}, `Every layer's output (${result.layers.length})`), list);
+  }
+
+  /**
+   * Live recompute: shows a run of the same model on an input of the same shape in place (outputs, layer previews,
+   * heatmap, chart, table and the open step's equation change; nothing is rebuilt, the selection stays). False when
+   * the run differs in structure (shapes, traces, a stop): then call show().
+   */
+  update(result: RunResult): boolean {
+    const prev = this.shown;
+    if (!prev || !sameStructure(prev, result) || !this.el.isConnected) return false;
+    this.shown = result;
+    const [label, ms] = Array.from(this.el.querySelectorAll<HTMLElement>('[data-testid="run-summary"] > span'));
+    if (label) label.textContent = `Input: ${showName(result.inputLabel, 300)}`;
+    if (ms) ms.textContent = `computed in ${fmtMs(result.elapsedMs)}`;
+    this.el.querySelectorAll<HTMLElement>('[data-testid="model-output"] > code').forEach((code, k) => {
+      const o = result.outputs[k];
+      if (o) code.textContent = fmtVector(o.data, 16, 7);
+    });
+    // The comparison is with this run's numbers.
+    this.el.querySelector('.compare-card')?.replaceWith(compareCard(result));
+    // The output layer's step with this run's numbers (its weights are cached per model in outputStep.ts).
+    const outputStep = this.el.querySelector('[data-testid="output-steps"]');
+    const freshStep = outputSteps(result, this.host);
+    if (outputStep && freshStep) outputStep.replaceWith(freshStep);
+    this.explorer?.update(result);
+    result.layers.forEach((rec, i) => this.layerItems[i]?.update(rec));
+    return true;
   }
 
   /** Selects a processing step (0-based) of the shown trace: the walkthrough's "step through h_1..h_T". */
