@@ -218,6 +218,7 @@ class App {
       case 'focusLayer':
         this.tabs?.select('model');
         this.modelView.select(m.layer, false);
+        this.graph.highlight(m.layer);
         return;
       case 'stateInfo':
         this.inputEditor.setStateInfo(m.layers, m.origin);

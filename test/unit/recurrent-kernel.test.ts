@@ -156,3 +156,113 @@ test('LSTM, both GRU cells and SimpleRNN give the same numbers on each path, wit
     }
   }
 });
+
+for (const backend of PATHS) {
+  test(`${backend}: the elementwise float32 ops give each product and sum rounded to float32, at any offset and length`, () => {
+    const rnd = seeded(21);
+    const f = Math.fround;
+    const want: Record<string, (a: number, b: number, c: number, d: number) => number> = {
+      mul: (a, b) => f(a * b),
+      add: (a, b) => f(a + b),
+      mulAdd: (a, b, c, d) => f(f(a * b) + f(c * d)),
+      lerp: (a, b, c) => f(f(a * b) + f(f(1 - a) * c)),
+      addMul: (a, b, c) => f(a + f(b * c)),
+    };
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 37]) {
+      const ws = workspace([], [n + 8, n + 8, n + 8, n + 8, n + 8], backend);
+      const [dst, a, b, c, d] = ws.vectors;
+      for (const v of [a, b, c, d]) v.set(randomArray(n + 8, rnd).map((x) => x * 3));
+      const [D, A, B, C, E] = [dst, a, b, c, d].map((v) => ws.at(v));
+      for (const [name, run] of [
+        ['mul', () => ws.mul(D + 1, A + 2, B + 3, n)],
+        ['add', () => ws.add(D + 1, A + 2, B + 3, n)],
+        ['mulAdd', () => ws.mulAdd(D + 1, A + 2, B + 3, C + 1, E, n)],
+        ['lerp', () => ws.lerp(D + 1, A + 2, B + 3, C + 1, n)],
+        ['addMul', () => ws.addMul(D + 1, A + 2, B + 3, C + 1, n)],
+      ] as const) {
+        dst.fill(9);
+        run();
+        assert.equal(dst[0], 9, `${name}: the value before dst is untouched`);
+        for (let j = 0; j < n; j++) {
+          assert.equal(dst[1 + j], want[name](a[2 + j], b[3 + j], c[1 + j], d[j]), `${backend} ${name} n=${n} j=${j}`);
+        }
+      }
+    }
+  });
+
+  test(`${backend}: vecMatAt reads v at any heap index (blocked recurrent product of 70 rows)`, () => {
+    const rnd = seeded(8);
+    const [K, N] = [70, 45];
+    const W = randomArray(K * N, rnd);
+    const ws = workspace([{ data: W, rows: K, cols: N, blocked: true }], [N, N, K + 3], backend);
+    const [out, init, v] = ws.vectors;
+    init.set(randomArray(N, rnd));
+    v.set(randomArray(K + 3, rnd));
+    ws.vecMatAt(ws.at(out), ws.at(init), ws.at(v) + 3, ws.matrices[0]);
+    for (let j = 0; j < N; j++) {
+      let exact = init[j];
+      for (let k = 0; k < K; k++) exact += v[3 + k] * W[k * N + j];
+      assert.ok(Math.abs(out[j] - exact) <= bound(v.subarray(3), W, K, N, j, init[j]), `col ${j}: ${out[j]} vs ${exact}`);
+    }
+  });
+}
+
+test('a released WebAssembly workspace hands its memory, zeroed, to the next one (grown when it needs more)', () => {
+  for (const backend of ['relaxed-simd', 'wasm-simd'] as const) {
+    const first = workspace([{ data: [1, 2, 3, 4], rows: 2, cols: 2 }], [40, 40], backend);
+    first.vectors[0].fill(5);
+    first.vectors[1].fill(6);
+    first.release();
+    const second = workspace([{ data: [1, 0, 0, 1], rows: 2, cols: 2 }], [40, 40], backend);
+    assert.equal(second.heap.buffer, first.heap.buffer, `${backend}: the same memory`);
+    for (const v of second.vectors) assert.ok(v.every((x) => x === 0), `${backend}: a reused vector starts at zero`);
+    second.vectors[0].fill(7);
+    second.release();
+    const third = workspace([{ data: [1, 0, 0, 1], rows: 2, cols: 2 }], [40, first.heap.length + 100_000], backend);
+    assert.equal(first.heap.buffer.byteLength, 0, `${backend}: the memory grew in place (its old buffer is detached)`);
+    for (const v of third.vectors) assert.ok(v.every((x) => x === 0), `${backend}: a grown memory's vectors start at zero`);
+    third.vectors[1].set([2, 3]);
+    third.vecMat(third.vectors[0], 0, third.vectors[0], 0, third.vectors[1], third.matrices[0]);
+    assert.deepEqual([...third.vectors[0].subarray(0, 2)], [2, 3]);
+    third.release();
+  }
+});
+
+test('one sample without a mask (rows in blocks) gives bit for bit what the step-by-step loop gives inside a batch, on each path', async () => {
+  const rnd = seeded(9);
+  const D = 5;
+  const M = 38; // more than one panel, not a multiple of 4: the ops' rounding up to 4 lands in later rows
+  const T = 140; // more steps than one block of projections
+  const xs = randomArray(T * D, rnd);
+  const other = randomArray(T * D, rnd);
+  const cases = [
+    { kind: lstm, cls: 'LSTM', G: 4, cfg: {}, bias: [4 * M] },
+    { kind: gru, cls: 'GRU', G: 3, cfg: { reset_after: true }, bias: [2, 3 * M] },
+    { kind: gru, cls: 'GRU', G: 3, cfg: { reset_after: false }, bias: [3 * M] },
+    { kind: simpleRnn, cls: 'SimpleRNN', G: 1, cfg: {}, bias: [M] },
+  ];
+  for (const c of cases) {
+    const n = c.bias.reduce((a, b) => a * b, 1);
+    const node = layerNode(c.cls, { units: M, return_sequences: true, ...c.cfg }, {
+      weights: [
+        weightRef('kernel', [D, c.G * M], randomArray(D * c.G * M, rnd).map((v) => v * 0.5)),
+        weightRef('recurrent_kernel', [M, c.G * M], randomArray(M * c.G * M, rnd).map((v) => v * 0.3)),
+        weightRef('bias', c.bias, randomArray(n, rnd)),
+      ],
+    });
+    for (const backend of PATHS) {
+      preferKernel(backend);
+      const one = await c.kind.forward(node, { tensors: [t([1, T, D], xs)], masks: [null] }, ctx());
+      const two = await c.kind.forward(node, { tensors: [t([2, T, D], [...other, ...xs])], masks: [null] }, ctx());
+      const what = `${c.cls} ${JSON.stringify(c.cfg)} ${backend}`;
+      assert.deepEqual([...one.tensors[0].data], [...two.tensors[0].data.subarray(T * M)], `${what}: output`);
+      const [a, b] = [one.traces![0], two.traces![0]];
+      for (const [k, v] of Object.entries(a.values)) {
+        // the batch's trace is step-major: step s holds sample 0 then sample 1
+        const second = Float32Array.from({ length: T * M }, (_, i) => b.values[k][(Math.floor(i / M) * 2 + 1) * M + (i % M)]);
+        assert.deepEqual([...v], [...second], `${what}: trace ${k}`);
+      }
+    }
+    preferKernel('auto');
+  }
+});

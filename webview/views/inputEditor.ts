@@ -314,8 +314,9 @@ export class InputEditor {
       cols: D,
       value: (r: number, c: number) => g.data[base + r * D + c],
       // Time steps count t = 1..T as in the tables and equations (h_0 is the state before t = 1); features stay 0-based like x[:, :, d].
-      rowHeader: 't',
-      rowLabel: stepLabel,
+      // An N×D input has no time axis: its one row is the sample.
+      rowHeader: flat ? 'n' : 't',
+      rowLabel: flat ? () => String(n) : stepLabel,
       colLabel: (c: number) => (spec.embedding ? 'token' : `x[${c}]`),
       ariaLabel: `Input values of sample ${n}: ${T} time steps by ${D} ${spec.embedding ? 'token' : 'features'}. Type a number or press Enter to edit.`,
       testid: 'input-grid',

@@ -216,7 +216,7 @@ class TraceExplorer {
   private copyTrace(): HTMLElement {
     return copyArrayButton(() => {
       const t = this.trace;
-      if (t.streamed) return null;
+      if (t.streamed) return 'This trace was kept as checkpoints, so its steps are not all in the page: export it as Trace CSV or JSON.';
       const data = this.quantityData();
       const out = new Float32Array(t.steps * t.units);
       for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
