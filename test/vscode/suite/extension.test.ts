@@ -158,11 +158,14 @@ suite('Keras RNN Inspector extension', function () {
     assert.match(String(custom.rootItem.description), new RegExp(`^${fmt(catalogTotal('malicious-custom-model.keras'))} params`));
   });
 
-  test('a non-model file shows one clear sentence in the tree', async () => {
+  test('a non-model file: the tree row says it is not readable, its one sentence is the tooltip (the inspector says it)', async () => {
     const uri = fs.existsSync(path.join(ws, 'xgboost-not-hdf5.h5')) ? wsFile('xgboost-not-hdf5.h5') : vscode.Uri.file(path.join(shared, 'models', 'files', 'xgboost-not-hdf5.h5'));
     const t = await treeOf(uri);
     assert.equal(t.root.kind, 'message');
-    assert.ok(String(t.rootItem.description).length > 10);
+    assert.match(String(t.rootItem.label), /not a readable Keras model/);
+    assert.equal(t.rootItem.description, undefined, 'the row does not repeat the sentence');
+    const tip = t.rootItem.tooltip;
+    assert.ok((typeof tip === 'string' ? tip : tip?.value ?? '').length > 10, 'the sentence is the tooltip');
   });
 
   test('custom editor opens every sample; the .keras default is the inspector', async () => {
