@@ -252,6 +252,13 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
       const [r, , b] = rgb(c.color);
       assert.ok(c.value < 0 ? b > r : r > b, `h = ${c.value} is tinted ${c.value < 0 ? 'blue' : 'red'}: ${c.color}`);
     }
+
+    // High contrast: the same card still fits (a screenshot to look at; its colours are VS Code's own pairs).
+    await setTheme(wb!, 'Dark High Contrast');
+    await showStepCard(frame);
+    layout = await measure(frame);
+    await wb!.shot('6-high-contrast-1280');
+    assertFits(layout, 'high contrast 1280');
   } catch (e) {
     failed = true;
     await wb!.shot('failure');
