@@ -58,6 +58,9 @@ interface Measure {
   rowsPaintMs: number | null;
   /** From the runResult message reaching the page to the frame after both the heatmap's and the table's first windows were painted. */
   firstWindowMs: number | null;
+  /** CPU (thread time) of the page's main thread over that span, and of the store answering its windows. */
+  pageCpuMs: number | null;
+  windowCpuMs: number | null;
   heapMB: number;
   rendererRssMB: number | null;
 }
@@ -162,7 +165,7 @@ async function child(T: number, N: number): Promise<Measure> {
     data = { init: skel.init, result: un(skel.result) };
     toPage(data.init);
   };
-  window.__postResult = () => { window.__resultPostedAt = performance.now(); toPage({ type: 'runResult', result: data.result }); };
+  window.__postResult = () => { console.timeStamp('scale-result-posted'); window.__resultPostedAt = performance.now(); toPage({ type: 'runResult', result: data.result }); };
   window.acquireVsCodeApi = () => ({
     getState: () => undefined,
     setState: () => undefined,
@@ -188,6 +191,7 @@ async function child(T: number, N: number): Promise<Measure> {
 })();`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
   const closers: (() => void)[] = [];
+  const windowCpuMs: number[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => console.error('[pageerror]', e.message));
@@ -200,7 +204,10 @@ async function child(T: number, N: number): Promise<Measure> {
         req.on('data', (c: Buffer) => parts.push(c));
         req.on('end', () => {
           try {
+            const c0 = process.cpuUsage();
             const w = traceWindow(res.traces, store, JSON.parse(Buffer.concat(parts).toString('utf8')) as never);
+            const c = process.cpuUsage(c0);
+            windowCpuMs.push((c.user + c.system) / 1000);
             const qs = Object.keys(w.values);
             const head = Buffer.from(JSON.stringify({ quantities: qs, rows: w.steps.length, size: w.values[qs[0]].length, unit0: w.unit0, unit1: w.unit1 }));
             const len = Buffer.alloc(4);
@@ -235,6 +242,9 @@ async function child(T: number, N: number): Promise<Measure> {
       return send(readFileSync(file), file.endsWith('.css') ? 'text/css' : 'text/javascript');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // The page's main-thread CPU from the result to its first window (thread time of its tasks, from a trace).
+    const cpuTrace = !PROFILE && process.env.SCALE_TIMELINE !== '1';
+    if (cpuTrace) await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
     const port = (server.address() as { port: number }).port;
     closers.push(() => server.close());
     await page.goto(`http://127.0.0.1:${port}/`);
@@ -253,6 +263,8 @@ async function child(T: number, N: number): Promise<Measure> {
     let keptPaintMs: number | null = null;
     let rowsPaintMs: number | null = null;
     let firstWindowMs: number | null = null;
+    let pageCpuMs: number | null = null;
+    let windowsBeforePaint: number | null = null;
     if (trace.streamed) {
       const explorer = page.locator('[data-testid=trace-explorer]');
       await page.waitForSelector('[data-testid=trace-explorer][data-kept-paint-ms][data-rows-paint-ms]', { timeout: 120_000 });
@@ -262,8 +274,23 @@ async function child(T: number, N: number): Promise<Measure> {
       const posted = Number(await page.evaluate(() => (globalThis as unknown as { __resultPostedAt: number }).__resultPostedAt));
       const painted = Math.max(Number(await explorer.getAttribute('data-kept-painted-at')), Number(await explorer.getAttribute('data-rows-painted-at')));
       firstWindowMs = painted - posted;
+      windowsBeforePaint = windowCpuMs.reduce((a, b) => a + b, 0);
     }
     if (process.env.SCALE_TIMELINE === '1') await browser.stopTracing();
+    if (cpuTrace) {
+      const { traceEvents } = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { name?: string; data?: { message?: string } } }[] };
+      const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+      const mark = traceEvents.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'scale-result-posted');
+      if (main && mark && firstWindowMs !== null) {
+        const end = mark.ts + firstWindowMs * 1000;
+        pageCpuMs = traceEvents
+          .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.ts + (e.dur ?? 0) >= mark.ts && e.ts <= end)
+          .reduce((a, e) => a + (e.tdur ?? 0), 0) / 1000;
+        // RunTask and ThreadControllerImpl::RunTask nest: count one of them.
+        const outer = traceEvents.some((e) => e.pid === main.pid && e.tid === main.tid && e.name === 'ThreadControllerImpl::RunTask');
+        if (outer) pageCpuMs = traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.ts + (e.dur ?? 0) >= mark.ts && e.ts <= end).reduce((a, e) => a + (e.tdur ?? 0), 0) / 1000;
+      }
+    }
     if (PROFILE) {
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
       const out = path.join(__dirname, 'out', `scale-${N}x${T}-m${M}.cpuprofile`);
@@ -304,6 +331,8 @@ async function child(T: number, N: number): Promise<Measure> {
       keptPaintMs,
       rowsPaintMs,
       firstWindowMs,
+      pageCpuMs,
+      windowCpuMs: windowsBeforePaint,
       heapMB: heap / 2 ** 20,
       rendererRssMB,
     };
@@ -348,7 +377,7 @@ function main(): void {
     };
     const m0 = ms[0];
     rows.push(
-      `| N = ${c.N}, T = ${c.T.toLocaleString('en')} | ${m0.fullTraceMB.toFixed(0)} MB | ${m0.streamed ? `checkpoints, K = ${m0.every} (${m0.keptMB.toFixed(0)} MB)` : 'every step'} | ${med((m) => m.wallMs)} | ${med((m) => m.cpuMs)} | ${med((m) => m.hostRssMB)} | ${med((m) => m.chunkWindowMs)} | ${med((m) => m.firstPaintMs)} | ${med((m) => m.keptPaintMs)} / ${med((m) => m.rowsPaintMs)} | ${med((m) => m.firstWindowMs)} | ${med((m) => m.heapMB)} | ${med((m) => m.rendererRssMB)} | ${n} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads, os.loadavg()[0]).toFixed(1)} |`,
+      `| N = ${c.N}, T = ${c.T.toLocaleString('en')} | ${m0.fullTraceMB.toFixed(0)} MB | ${m0.streamed ? `checkpoints, K = ${m0.every} (${m0.keptMB.toFixed(0)} MB)` : 'every step'} | ${med((m) => m.wallMs)} | ${med((m) => m.cpuMs)} | ${med((m) => m.hostRssMB)} | ${med((m) => m.chunkWindowMs)} | ${med((m) => m.firstPaintMs)} | ${med((m) => m.keptPaintMs)} / ${med((m) => m.rowsPaintMs)} | ${med((m) => m.firstWindowMs)} (CPU: page ${med((m) => m.pageCpuMs)}, windows ${med((m) => m.windowCpuMs)}) | ${med((m) => m.heapMB)} | ${med((m) => m.rendererRssMB)} | ${n} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads, os.loadavg()[0]).toFixed(1)} |`,
     );
   }
   const cpus = os.cpus();
@@ -357,7 +386,8 @@ function main(): void {
     'first paint: from the result reaching the page to the frame after the results are painted (main.ts). First window of a streamed',
     "trace: from the runResult message reaching the page to the frame after both the heatmap's overview and the table's first rows are",
     "painted, their windows asked for and answered by the real store over local HTTP in binary (the worker's round trip in VS Code);",
-    'the two figures before it are the same paints timed from the explorer\'s construction. Load: 1-minute load average during the case.',
+    'the two figures before it are the same paints timed from the explorer\'s construction. CPU: thread time of the page\'s main thread over',
+    'that span (a Chromium trace) and of the store computing the windows it asked for. Load: 1-minute load average during the case.',
     '',
     '| run | full trace (f32) | kept | host wall ms | host CPU ms | host peak RSS MB | late 64-step window ms | webview first paint ms | first window painted ms (heatmap / table) | first window from the result ms | webview JS heap MB | renderer peak RSS MB | runs | load |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
