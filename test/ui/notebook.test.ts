@@ -198,4 +198,10 @@ test('the Dense step, the W matrices, a weight grid beside its heatmap and Copy 
   await sleep(300);
   await wb!.shot('5-output-step-760');
   assert.ok((await overflow(card)) <= 1, 'the output step fits its card at 760 px');
+  // The W matrices block stays open on the step, and its matrices scroll inside it rather than widen the panel.
+  await block.locator('[data-testid="weight-matrix-item"]').first().waitFor({ state: 'visible' });
+  await block.scrollIntoViewIfNeeded();
+  await sleep(300);
+  await wb!.shot('6-weight-matrices-760');
+  assert.ok((await overflow(block)) <= 1, 'the W matrices block fits at 760 px');
 }));
