@@ -38,6 +38,7 @@ import { ResultsView, type TraceSelection } from './views/results';
 import { resetCompare, setCompareText } from './views/compare';
 import { warmTheme } from './views/heatmap';
 import { showName } from '../extension/keras/safeText';
+import { inVsCodeWords } from '../extension/vscodeWords';
 import { GraphView } from './views/graph';
 import { ForecastView } from './views/windows';
 import { HistoryView } from './views/history';
@@ -440,7 +441,8 @@ class App {
     this.banner.dataset.kind = kind;
     const close = h('button', { class: 'banner-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, '×');
     close.addEventListener('click', () => this.hideError());
-    this.banner.append(h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '⚠'), h('span', { class: 'banner-text' }, showName(message, 400)), close);
+    // The core's sentences are the CLI's too: flags become what the user does here (vscodeWords.ts).
+    this.banner.append(h('span', { class: 'banner-icon', 'aria-hidden': 'true' }, '⚠'), h('span', { class: 'banner-text' }, showName(inVsCodeWords(message), 400)), close);
     this.banner.hidden = false;
     if (!this.banner.isConnected) this.root.prepend(this.banner);
     // Only when the banner cannot be seen: one report per error, the banner or a notification.
