@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // UI: the step view on a realistic layer, in the real VS Code. stock-gru-functional.h5 (a real GRU(200) over T = 50,
 // D = 1, from ../shared/models) is run on its seeded input; clicking step k = 10 writes the step out. At 1280×800
 // with the sidebar open and at 760 px, in the Dark and the Light theme, the page itself is measured:
@@ -44,6 +42,30 @@ after(async () => {
   await wb?.close();
 }, { timeout: 60_000 });
 
+// The page's DOM as far as these measurements read it (the test project compiles without the DOM library).
+interface PageEl {
+  tagName: string;
+  className: string;
+  textContent: string | null;
+  clientWidth: number;
+  scrollWidth: number;
+  dataset: Record<string, string | undefined>;
+  children: ArrayLike<PageEl>;
+  style: Record<string, string>;
+  getClientRects(): { length: number };
+  getBoundingClientRect(): { right: number };
+  querySelector(selector: string): PageEl | null;
+  querySelectorAll(selector: string): Iterable<PageEl> & ArrayLike<PageEl>;
+  closest(selector: string): PageEl | null;
+  getAttribute(name: string): string | null;
+  append(child: PageEl): void;
+  remove(): void;
+}
+interface PageWindow {
+  getComputedStyle(el: PageEl): { display: string; overflowX: string; color: string; backgroundColor: string };
+  document: { createElement(tag: string): PageEl; body: PageEl };
+}
+
 interface Layout {
   cardWidth: number;
   numbers: number;
@@ -57,12 +79,14 @@ interface Layout {
 
 /** Measures the step card in the page: wrapped numbers, boxes that overflow without scrolling, clipped formula lines. */
 function measure(frame: FrameLocator): Promise<Layout> {
-  return frame.locator('[data-testid="trace-explorer"]').first().evaluate((root) => {
+  return frame.locator('[data-testid="trace-explorer"]').first().evaluate((rootEl) => {
+    const root = rootEl as unknown as PageEl;
+    const { getComputedStyle, document } = globalThis as unknown as PageWindow;
     const box = root.querySelector('[data-testid="equation-box"]')!;
-    const nums = [...box.querySelectorAll<HTMLElement>('.num')];
+    const nums = [...box.querySelectorAll('.num')];
     const wrapped = nums.filter((n) => n.getClientRects().length > 1).map((n) => n.textContent ?? '');
     // Every card of the explorer and every block-level box inside the step card.
-    const boxes = [...root.querySelectorAll<HTMLElement>('.card'), ...box.querySelectorAll<HTMLElement>('div, section, table')];
+    const boxes = [...root.querySelectorAll('.card'), ...box.querySelectorAll('div, section, table')];
     const overflowing: string[] = [];
     for (const el of boxes) {
       const cs = getComputedStyle(el);
@@ -76,12 +100,12 @@ function measure(frame: FrameLocator): Promise<Layout> {
     const clipped: string[] = [];
     if (lr.right > card.right + 1) clipped.push(`the formula box ends at ${lr.right}, the card at ${card.right}`);
     if (lines.scrollWidth > lines.clientWidth + 1) clipped.push(`the formula box scrolls (${lines.scrollWidth} > ${lines.clientWidth})`);
-    for (const l of lines.querySelectorAll<HTMLElement>('.eq-line')) {
+    for (const l of lines.querySelectorAll('.eq-line')) {
       const r = l.getBoundingClientRect();
       if (l.scrollWidth > l.clientWidth + 1 || r.right > lr.right + 1) clipped.push(l.textContent ?? '');
     }
     const cardWidth = box.closest('.card')!.clientWidth;
-    const blocks = [...box.querySelectorAll<HTMLElement>('[data-testid="equation-block"]')].map((b) => ({
+    const blocks = [...box.querySelectorAll('[data-testid="equation-block"]')].map((b) => ({
       title: b.dataset.title ?? '',
       scrolls: b.querySelector('.eq-scroll')!.scrollWidth > b.querySelector('.eq-scroll')!.clientWidth + 1,
       rows: b.querySelectorAll('tbody tr').length,
@@ -224,15 +248,17 @@ test('the step view of a GRU(200) fits: no wrapped number, no overflow without a
 
     // In the step view: z's tints move away from the background as z grows; h's are blue below 0, red above.
     // (No named functions inside evaluate: tsx would wrap them in a helper the page does not have.)
-    const tints = await box.evaluate((el) => {
+    const tints = await box.evaluate((boxEl) => {
+      const el = boxEl as unknown as PageEl;
+      const { getComputedStyle, document } = globalThis as unknown as PageWindow;
       const found: Record<string, { value: number; scale: string; color: string }[]> = { z: [], h: [] };
-      for (const t of el.querySelectorAll<HTMLElement>('table.eq-cols')) {
+      for (const t of el.querySelectorAll('table.eq-cols')) {
         const heads = [...t.querySelectorAll('thead th')];
         for (const key of ['z', 'h']) {
           const col = heads.findIndex((th) => th.getAttribute('data-key') === key);
           if (col < 0) continue;
           for (const tr of t.querySelectorAll('tbody tr:not(.eq-gap)')) {
-            const td = tr.children[col] as HTMLElement;
+            const td = tr.children[col];
             found[key].push({ value: Number(td.dataset.value), scale: td.dataset.scale ?? '', color: getComputedStyle(td).backgroundColor });
           }
         }
