@@ -133,7 +133,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerTreeNode>
       case 'layer': {
         const { layer } = node;
         const hasKids = layer.children.length > 0 || layer.weights.length > 0;
-        const item = new vscode.TreeItem(`${showName(layer.className, 40)} ${showName(layer.outputShapeText, 120)}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        // The shape as Keras prints it, without the letters (those are in the tooltip): a narrow sidebar then still shows
+        // the parameter count in the description instead of cutting it.
+        const item = new vscode.TreeItem(`${showName(layer.className, 40)} ${showName(plainShapeText(layer), 120)}`, hasKids ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         const cannotRun = layer.notExecutable ? ' · cannot run' : '';
         item.description = `${paramsLabel(layer.params)} · ${showName(layer.name)}${cannotRun}`;
         item.tooltip = md(layerTooltip(layer, node.parent.kind === 'model' ? node.parent.summary : undefined));
@@ -181,4 +183,11 @@ function layerPath(node: LayerTreeNode): string {
   // Positions, not names: ids stay short and unique whatever the file calls its layers.
   const up = node.parent.kind === 'layer' ? `${layerPath(node.parent)}/` : '';
   return `${up}${node.index ?? showName(node.layer.name)}`;
+}
+
+/** `(N, M) = (None, 200)` → `(None, 200)`: the printed shape of an annotated one. */
+function plainShapeText(layer: LayerSummary): string {
+  const text = layer.outputShapeText;
+  const at = layer.outputLetters ? text.indexOf(') = (') : -1;
+  return at >= 0 ? text.slice(at + 4) : text;
 }
