@@ -1,5 +1,5 @@
 // Live recompute in the page: the host sends a small model as plain data (extension/keras/portableModel.ts), the page
-// runs it (webview/views/liveRun.ts runInPage). After a structured clone (what postMessage does), the page's run of a
+// runs it (webview/logic/livePass.ts runInPage). After a structured clone (what postMessage does), the page's run of a
 // model must give exactly the numbers of the worker's job (extension/runJob.ts executeRun reading the file's bytes):
 // outputs, every layer's output, every trace and the step weights. A model over the budget is refused before any
 // weight is read.
@@ -13,7 +13,7 @@ import { fillInputs } from '../../extension/keras/inputs';
 import { countWeightValues, fromPortable, toPortable } from '../../extension/keras/portableModel';
 import { InputError } from '../../extension/keras/errors';
 import { executeRun } from '../../extension/runJob';
-import { runInPage } from '../../webview/views/liveRun';
+import { runInPage } from '../../webview/logic/livePass';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const golden = path.resolve(repoRoot, '../shared/golden');
