@@ -130,7 +130,6 @@ class StreamedValues {
   }
 }
 
-
 /** Two runs whose views have the same shape: outputs, layers, traces (not streamed) and stop alike; only numbers differ. */
 function sameStructure(a: RunResult, b: RunResult): boolean {
   const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
@@ -212,6 +211,13 @@ class TraceExplorer {
     if (this.sel.step >= 0) this.selectStep(this.sel.step, false);
   }
 
+  /** The title band of an exported image: what quantity, of which layer and sample, over which steps. */
+  private figureText(): { title: string; subtitle: string } {
+    const t = this.trace;
+    const title = `${quantityTitle(t.cell, this.sel.quantity)} of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, sample ${this.sel.sample}`;
+    return { title, subtitle: `${t.cell.title} · T = ${t.steps}, M = ${t.units} · steps k = 1..${t.steps}` };
+  }
+
   /** "Copy as np.array" of the shown quantity over every step of the shown sample (T×M, float32 as traced). */
   private copyTrace(): HTMLElement {
     return copyArrayButton(() => {
@@ -222,13 +228,6 @@ class TraceExplorer {
       for (let s = 0; s < t.steps; s++) out.set(data.subarray((s * t.batch + this.sel.sample) * t.units, (s * t.batch + this.sel.sample + 1) * t.units), s * t.units);
       return { values: out, shape: [t.steps, t.units], dtype: 'float32' };
     }, { what: 'every step of this quantity (rows k = 1..T)', testid: 'copy-np-trace' });
-  }
-
-  /** The title band of an exported image: what quantity, of which layer and sample, over which steps. */
-  private figureText(): { title: string; subtitle: string } {
-    const t = this.trace;
-    const title = `${quantityTitle(t.cell, this.sel.quantity)} of ${showName(t.layer)}${t.direction ? ` (${t.direction})` : ''}, sample ${this.sel.sample}`;
-    return { title, subtitle: `${t.cell.title} · T = ${t.steps}, M = ${t.units} · steps k = 1..${t.steps}` };
   }
 
   private pickTrace(): void {
@@ -556,6 +555,7 @@ class TraceExplorer {
     this.table.update(this.tableOptions(data));
     if (this.sel.step >= 0) this.showEquation();
   }
+
   setKey(key: string): void {
     this.change({ key, step: -1 });
   }
