@@ -65,12 +65,19 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
       await existing.resolved;
       return existing.disposed ? undefined : existing;
     }
+    // A model shown as a plain editor (VS Code's "binary file" notice for .h5) is reopened as the inspector in its
+    // place, as "Reopen Editor With…" does, so the file never ends up in two tabs.
+    const plainTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => isPlainTabOf(t, uri));
+    const column = options.column ?? plainTabs.find((t) => t.isActive)?.group.viewColumn ?? plainTabs[0]?.group.viewColumn;
     const resolved = this.editors.whenResolved(uri, 60_000);
     await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), {
       preserveFocus: options.preserveFocus === true,
       preview: false,
-      ...(options.column !== undefined ? { viewColumn: options.column } : {}),
+      ...(column !== undefined ? { viewColumn: column } : {}),
     });
+    // Looked up again: the tab objects from before the open are stale once the group changed.
+    const stale = plainTabs.length > 0 ? vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => isPlainTabOf(t, uri)) : [];
+    if (stale.length > 0) await vscode.window.tabGroups.close(stale, true).then(undefined, (e) => console.warn('could not close the plain tab', e));
     return resolved;
   }
 
@@ -102,4 +109,11 @@ export class InspectorPanels implements vscode.Disposable, vscode.WebviewPanelSe
   dispose(): void {
     // The editors are VS Code's: they close with the window.
   }
+}
+
+/** A tab showing `uri` in an editor other than ours (text, the binary notice), with nothing unsaved in it. */
+function isPlainTabOf(tab: vscode.Tab, uri: vscode.Uri): boolean {
+  if (tab.isDirty || tab.input instanceof vscode.TabInputCustom || tab.input instanceof vscode.TabInputWebview) return false;
+  const shown = (tab.input as { uri?: unknown } | undefined)?.uri;
+  return shown instanceof vscode.Uri && shown.scheme === uri.scheme && shown.path === uri.path;
 }

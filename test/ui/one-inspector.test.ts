@@ -140,3 +140,21 @@ test('results and the chosen step survive switching to another tab and back (128
   await wb!.shot('4-step-kept-760');
   await page.setViewportSize({ width: 1280, height: 800 });
 }));
+
+test('an .h5 shown as a plain editor is reopened as the inspector in its place, not beside it', { timeout: 240_000 }, () => guard(async () => {
+  const { page } = wb!;
+  const H5 = 'covid-simplernn.h5';
+  // Double-click: with the default settings an .h5 opens in VS Code's own editor (the "binary file" notice).
+  await explorerRow(page, H5).dblclick();
+  await page.locator('.tab.active', { hasText: H5 }).waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await tabsOf(page, H5).count(), 1, 'one plain tab after the double-click');
+  await runPaletteCommand(page, 'Inspect RNN');
+  // The palette may ask which model: the one in front is the answer.
+  const asked = await page.locator('.quick-input-widget').isVisible().catch(() => false);
+  if (asked) await pickQuickItem(page, H5, { filter: H5 }).catch(() => undefined);
+  await webviewFrame(page).locator('[data-testid="header-file"]', { hasText: H5 }).waitFor({ state: 'visible', timeout: 60_000 });
+  await sleep(1000);
+  assert.equal(await tabsOf(page, H5).count(), 1, 'the inspector took the plain tab\'s place');
+  await page.mouse.move(5, 5);
+  await wb!.shot('5-h5-reopened-in-place-1280');
+}));
