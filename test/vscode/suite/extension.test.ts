@@ -304,7 +304,7 @@ suite('Keras RNN Inspector extension', function () {
     const session = api.panels.get(uri)!.session;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kri-export-'));
     const csv = await session.export({ format: 'trace-csv' }, vscode.Uri.file(path.join(dir, 't.csv')));
-    assert.equal(fs.readFileSync(csv.savedTo!, 'utf8').split('\n')[0], 'layer,direction,step,time_index,sample,quantity,unit,value');
+    assert.equal(fs.readFileSync(csv.savedTo!, 'utf8').split('\n')[0], 'layer,direction,k,t,sample,quantity,unit,value');
     const json = await session.export({ format: 'trace-json' }, vscode.Uri.file(path.join(dir, 't.json')));
     const parsed = JSON.parse(fs.readFileSync(json.savedTo!, 'utf8'));
     // Golden c on x = [1, 2, 3]: Keras printed 0.5746256.
