@@ -118,7 +118,7 @@ test('SimpleRNN step 1 notes h_0 = 0, and a wrong trace is flagged as disagreein
   assert.ok(Math.abs(c.maxAbsDiff - (Math.fround(1.5001) - 1.5)) < 1e-9); // the trace holds 1.5001 as float32
 });
 
-test('LSTM, M = 1, D = 1: gates i, f, g, o and c, h by hand', () => {
+test('LSTM, M = 1, D = 1: gates i, f, candidate c̃ (key g), o and c, h by hand', () => {
   // Columns i f c o: W_x = [1, 2, 3, 4]; W_h = [0.5, -0.5, 1, 0.25]; b = [0, 1, 0, 0]; x = 1; h0 = 0.5, c0 = 0.25 (from step 1).
   const w = weights({
     layer: 'lstm', cell: 'LSTM', inputDim: 1, units: 1,
@@ -140,7 +140,7 @@ test('LSTM, M = 1, D = 1: gates i, f, g, o and c, h by hand', () => {
     assert.ok(Math.abs(chk.recomputed[0] - want) < 1e-7, `${key}: ${chk.recomputed[0]} vs ${want}`);
     assert.ok(chk.agrees, key);
   }
-  assert.equal(wt.equations[2], 'c₂ = f⊙c₁ + i⊙g    h₂ = o⊙tanh(c₂)');
+  assert.equal(wt.equations[2], 'c₂ = f⊙c₁ + i⊙c̃    h₂ = o⊙tanh(c₂)');
 });
 
 test('GRU reset_after = true (bias 2×3M) and false (bias 3M), M = 1, by hand', () => {

@@ -298,8 +298,8 @@ function equations(a: string, ra: string, geometry: string): string[] {
   const z = (g: string) => `conv(x{t}, W_${g}) + conv(h{k-1}, U_${g}) + b_${g}`;
   return [
     `i = ${ra}(${z('i')})    f = ${ra}(${z('f')})`,
-    `g = ${wrapAct(a, z('g'))}    o = ${ra}(${z('o')})`,
-    `c{k} = f⊙c{k-1} + i⊙g    h{k} = o⊙${wrapAct(a, 'c{k}')}    (at every position of the map)`,
+    `c̃ = ${wrapAct(a, z('c'))}    o = ${ra}(${z('o')})`,
+    `c{k} = f⊙c{k-1} + i⊙c̃    h{k} = o⊙${wrapAct(a, 'c{k}')}    (at every position of the map)`,
     geometry,
   ];
 }
@@ -325,7 +325,7 @@ function describe(layer: LayerNode, env: LayerEnv): CellDescription {
       { key: 'c', label: 'cell state map', symbol: 'c', role: 'state' },
       { key: 'i', label: 'input gate', symbol: 'i', role: 'gate', ...r(gate) },
       { key: 'f', label: 'forget gate', symbol: 'f', role: 'gate', ...r(gate) },
-      { key: 'g', label: 'cell candidate c̃', symbol: 'g', role: 'value', ...r(cand) },
+      { key: 'g', label: 'cell candidate', symbol: 'c̃', role: 'value', ...r(cand) },
       { key: 'o', label: 'output gate', symbol: 'o', role: 'gate', ...r(gate) },
     ],
     equations: equations(actSymbol(act), actSymbol(rec), geometryLine(s)),
@@ -485,24 +485,25 @@ export const convLstmCell: CellKind = {
     };
     const rows: WalkRow[] = [];
     const map = `${out.slice(3 - s.rank).join('×')}×${F}`;
-    const gate = (g: number, letter: string, fn: ActivationFn, sym: string) => {
+    // The candidate is written c̃ with Keras's block letter c (kernel_c); its trace key stays 'g'.
+    const gate = (g: number, letter: string, fn: ActivationFn, sym: string, shown = letter) => {
       const xw = channels(zx, g, true);
       const hu = channels(zh, g, true);
       const b = channels(bias, g, false);
       const z = addVectors(xw, hu, b);
       const v = z.map((u) => fn(u));
       rows.push(
-        { label: `conv(x${t}, W_${letter})`, expr: `${s.kernel.join('×')}×${C} window → ${map} map`, values: xw, group: `gate ${letter === 'g' ? 'g (c̃)' : letter}` },
+        { label: `conv(x${t}, W_${letter})`, expr: `${s.kernel.join('×')}×${C} window → ${map} map`, values: xw, group: g === 2 ? 'candidate c̃' : `gate ${letter}` },
         { label: `conv(h${kPrev}, U_${letter})`, expr: `${s.kernel.join('×')}×${F} window, same padding`, values: hu },
         { label: `b_${letter}`, expr: 'one bias per filter, at every position', values: b },
         { label: `z_${letter}`, expr: 'sum', values: z },
-        { label: letter, expr: wrapAct(sym, `z_${letter}`), values: v },
+        { label: shown, expr: wrapAct(sym, `z_${letter}`), values: v },
       );
       return v;
     };
     const i = gate(0, 'i', ract, ra);
     const f = gate(1, 'f', ract, ra);
-    const g = gate(2, 'g', act, a);
+    const g = gate(2, 'c', act, a, 'c̃');
     const o = gate(3, 'o', ract, ra);
     const fc = mulVectors(f, q.prev.c);
     const ig = mulVectors(i, g);
@@ -511,8 +512,8 @@ export const convLstmCell: CellKind = {
     const h = mulVectors(o, ac);
     rows.push(
       { label: `f⊙c${kPrev}`, expr: 'keep part of the old cell state', values: fc, group: 'state update' },
-      { label: 'i⊙g', expr: 'write part of the candidate', values: ig },
-      { label: `c${k}`, expr: `f⊙c${kPrev} + i⊙g`, values: c },
+      { label: 'i⊙c̃', expr: 'write part of the candidate', values: ig },
+      { label: `c${k}`, expr: `f⊙c${kPrev} + i⊙c̃`, values: c },
       { label: wrapAct(a, `c${k}`), expr: '', values: ac },
       { label: `h${k}`, expr: `o⊙${wrapAct(a, `c${k}`)}`, values: h },
     );

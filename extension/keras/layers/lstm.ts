@@ -44,8 +44,8 @@ const isCudnn = (className: string): boolean => className === 'CuDNNLSTM';
 function equations(a: string, ra: string): string[] {
   return [
     `i = ${ra}(x{t}·W_i + h{k-1}·U_i + b_i)    f = ${ra}(x{t}·W_f + h{k-1}·U_f + b_f)`,
-    `g = ${wrapAct(a, 'x{t}·W_g + h{k-1}·U_g + b_g')}    o = ${ra}(x{t}·W_o + h{k-1}·U_o + b_o)`,
-    `c{k} = f⊙c{k-1} + i⊙g    h{k} = o⊙${wrapAct(a, 'c{k}')}`,
+    `c̃ = ${wrapAct(a, 'x{t}·W_c + h{k-1}·U_c + b_c')}    o = ${ra}(x{t}·W_o + h{k-1}·U_o + b_o)`,
+    `c{k} = f⊙c{k-1} + i⊙c̃    h{k} = o⊙${wrapAct(a, 'c{k}')}`,
   ];
 }
 
@@ -68,7 +68,7 @@ function describe(layer: LayerNode, env: LayerEnv): CellDescription {
       { key: 'c', label: 'cell state', symbol: 'c', role: 'state' },
       { key: 'i', label: 'input gate', symbol: 'i', role: 'gate', ...r(gate) },
       { key: 'f', label: 'forget gate', symbol: 'f', role: 'gate', ...r(gate) },
-      { key: 'g', label: 'cell candidate c̃', symbol: 'g', role: 'value', ...r(cand) },
+      { key: 'g', label: 'cell candidate', symbol: 'c̃', role: 'value', ...r(cand) },
       { key: 'o', label: 'output gate', symbol: 'o', role: 'gate', ...r(gate) },
     ],
     equations: equations(actSymbol(act), actSymbol(rec)),
@@ -199,24 +199,25 @@ export const lstmCell: CellKind = {
     const hPrev = q.prev.h;
     const cPrev = q.prev.c;
     const rows: WalkRow[] = [];
-    const gate = (g: number, letter: string, f: ActivationFn, sym: string) => {
+    // The candidate is written c̃ with Keras's block letter c (kernel_c); its trace key stays 'g'.
+    const gate = (g: number, letter: string, f: ActivationFn, sym: string, shown = letter) => {
       const xw = vecMat(x, kernel, cols, g * M, M);
       const hu = vecMat(hPrev, recurrent, cols, g * M, M);
       const b = sliceOf(bias, g * M, M);
       const z = addVectors(xw, hu, b);
       const out = z.map((v) => f(v));
       rows.push(
-        { label: `x${t}·W_${letter}`, expr: `(1×${D})·(${D}×${M})`, values: xw, group: `gate ${letter === 'g' ? 'g (c̃)' : letter}` },
+        { label: `x${t}·W_${letter}`, expr: `(1×${D})·(${D}×${M})`, values: xw, group: g === 2 ? 'candidate c̃' : `gate ${letter}` },
         { label: `h${kPrev}·U_${letter}`, expr: `(1×${M})·(${M}×${M})`, values: hu },
         { label: `b_${letter}`, expr: 'bias', values: b },
         { label: `z_${letter}`, expr: 'sum', values: z },
-        { label: letter, expr: wrapAct(sym, `z_${letter}`), values: out },
+        { label: shown, expr: wrapAct(sym, `z_${letter}`), values: out },
       );
       return out;
     };
     const i = gate(0, 'i', ract, ra);
     const f = gate(1, 'f', ract, ra);
-    const g = gate(2, 'g', act, a);
+    const g = gate(2, 'c', act, a, 'c̃');
     const o = gate(3, 'o', ract, ra);
     const fc = mulVectors(f, cPrev);
     const ig = mulVectors(i, g);
@@ -225,8 +226,8 @@ export const lstmCell: CellKind = {
     const h = mulVectors(o, ac);
     rows.push(
       { label: `f⊙c${kPrev}`, expr: 'keep part of the old cell state', values: fc, group: 'state update' },
-      { label: 'i⊙g', expr: 'write part of the candidate', values: ig },
-      { label: `c${k}`, expr: `f⊙c${kPrev} + i⊙g`, values: c },
+      { label: 'i⊙c̃', expr: 'write part of the candidate', values: ig },
+      { label: `c${k}`, expr: `f⊙c${kPrev} + i⊙c̃`, values: c },
       { label: wrapAct(a, `c${k}`), expr: '', values: ac },
       { label: `h${k}`, expr: `o⊙${wrapAct(a, `c${k}`)}`, values: h },
     );
