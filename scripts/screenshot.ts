@@ -27,10 +27,10 @@ async function save(page: Page, name: string): Promise<void> {
   console.log(`wrote ${out} (${Math.round(fs.statSync(out).size / 1024)} KB)`);
 }
 
-/** Run Forward Pass… on `file` with the input saved beside it; waits for the hidden-state table. */
+/** Run Forward Pass… in the inspector in front (it showing `file`) with the input saved beside it; waits for the hidden-state table. */
 async function runWithSavedInput(page: Page, file: string): Promise<void> {
+  await page.locator('.tab.active', { hasText: file }).first().waitFor({ state: 'visible', timeout: 60_000 });
   await runPaletteCommand(page, 'Run Forward Pass…');
-  await pickQuickItem(page, file, { filter: file });
   await pickQuickItem(page, 'the input saved beside this model', { timeout: 30_000 });
   const frame = webviewFrame(page);
   await frame.locator('[data-testid="state-table"][data-quantity="h"]').first().waitFor({ state: 'visible', timeout: 120_000 });
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     // 1. Model Layers tree of golden model b, tooltip on the SimpleRNN row.
     await explorerRow(page, 'samples').click();
     await explorerRow(page, B).waitFor({ state: 'visible', timeout: 30_000 });
-    await explorerContextAction(page, B, /^Inspect RNN/, page.locator('.tab', { hasText: `RNN: ${B}` }).first());
+    await explorerContextAction(page, B, /^Inspect RNN/, page.locator('.tab.active', { hasText: B }).first());
     const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Model Layers/i }) });
     const rnnRow = tree.locator('.monaco-list-row', { hasText: /SimpleRNN[\s\S]*\b45 params/ }).first();
     await rnnRow.waitFor({ state: 'attached', timeout: 30_000 });
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     await save(page, 'step-equation.png');
 
     // 3. The real LSTM on its seeded input: the h_t heatmap in Results.
+    await explorerContextAction(page, `${LSTM}.h5`, /^Inspect RNN/, page.locator('.tab.active', { hasText: `${LSTM}.h5` }).first());
     await runWithSavedInput(page, `${LSTM}.h5`);
     const heat = webviewFrame(page).locator('[data-testid="state-heatmap"]').first();
     await heat.waitFor({ state: 'visible', timeout: 60_000 });
