@@ -109,7 +109,7 @@ export class ModelView {
       body.append(tr);
     }
     table.append(body, h('tfoot', {}, h('tr', {}, h('td', {}), h('th', { scope: 'row' }, 'Total'), h('td', {}, `trainable ${fmtCount(summary.trainableParams)}, non-trainable ${fmtCount(summary.nonTrainableParams)}`), h('td', { class: 'num' }, fmtCount(summary.totalParams)))));
-    this.el.append(h('div', { class: 'card' }, table), this.detail);
+    this.el.append(h('div', { class: 'card layers-card' }, table), this.detail);
     const first = selected && this.rows.has(selected) ? selected : null;
     if (first) this.select(first, false);
     else {
