@@ -11,12 +11,11 @@ import { parseInputBytes, type ReadInputResult } from './keras/inputFiles';
 import { budgetBytes } from './keras/limits';
 import { CancelledError, InputError, InspectorError, NotAKerasFileError, UnsupportedFeatureError, describeThrown, oneSentence } from './keras/errors';
 import type { ModelDocument } from './keras/model';
-import type { CellWeights } from './keras/layers/types';
 import type { Tensor } from './keras/tensor';
-import { outputNames } from './keras/runJson';
 import type { LayerStates } from './keras/states';
 import { recurrentWeightsFor } from './keras/stepWeights';
 import { describeInput, type InputChoice, type RunResult } from './protocol';
+import { runResultOf } from './runResult';
 
 // In the core since the page's live recompute uses it too (without the file readers); exported here for its callers.
 export { recurrentWeightsFor };
@@ -140,24 +139,8 @@ export async function executeRun(req: RunRequest, hooks: JobHooks = {}): Promise
     const { tensors, notes } = await buildInputs(doc, input, memoryBudgetBytes);
     const initialStates = req.initialStates?.length ? req.initialStates : undefined;
     const result = await runForward(doc, tensors, { ...limits, signal: hooks.signal, onProgress: hooks.onProgress, ...(initialStates ? { initialStates } : {}) });
-    const recurrentWeights: CellWeights[] = [];
-    for (const tr of result.traces) {
-      const w = recurrentWeightsFor(doc, tr);
-      if (w) recurrentWeights.push(w);
-    }
-    const label = describeInput(req.input as InputChoice);
     return {
-      runId: req.runId,
-      inputs: tensors,
-      inputLabel: notes.length > 0 ? `${label} — ${notes.join(' ')}` : label,
-      outputs: result.outputs,
-      layers: result.layers,
-      traces: result.traces,
-      recurrentWeights,
-      ...(result.stopped ? { stopped: result.stopped } : {}),
-      elapsedMs: performance.now() - t0,
-      outputNames: outputNames(doc),
-      ...(result.finalStates ? { finalStates: result.finalStates } : {}),
+      ...runResultOf(doc, result, { runId: req.runId, inputs: tensors, label: describeInput(req.input as InputChoice), notes, t0 }),
       ...(initialStates && req.startedFrom ? { startedFrom: req.startedFrom } : {}),
     };
   } catch (e) {
