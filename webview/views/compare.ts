@@ -13,6 +13,7 @@ import { fmt } from '../logic/format';
 import { divergingColor, rgbCss } from '../logic/colors';
 import { themeScale } from './heatmap';
 import { request } from '../vscodeApi';
+import { adoptOnce } from '../adoptOnce';
 
 const CSS = `
 .compare-card .compare-text { width: 100%; box-sizing: border-box; min-height: 4.5em; resize: vertical; font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px);
@@ -37,14 +38,8 @@ const CSS = `
 .compare-card h4 { margin: 10px 0 2px; font-size: 1em; }
 `;
 
-let styled = false;
 function adoptStyle(): void {
-  if (styled || typeof CSSStyleSheet === 'undefined') return;
-  styled = true;
-  // A constructed sheet: the strict CSP allows it without 'unsafe-inline'.
-  const s = new CSSStyleSheet();
-  s.replaceSync(CSS);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, s];
+  adoptOnce(CSS);
 }
 
 /** Rows shown in the element table (the largest differences first when there are more). */
