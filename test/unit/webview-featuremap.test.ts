@@ -41,7 +41,7 @@ test('weight tooltips name the blocks from the cell: LSTM W_h, GRU two-row bias,
   const w = (name: string, shape: number[]): WeightSummary => ({ name, path: `lstm/${name}`, shape, dtype: 'float32', trainable: true, count: shape.reduce((a, b) => a * b, 1) });
   const lstm = { cell: cellDescription('LSTM', { units: 2 }), children: [] };
   const rk = explainWeight(lstm, w('recurrent_kernel', [2, 8]));
-  assert.match(rk[2], /^W_h: M×4·M, multiplies h_\{t-1\}; its last axis holds 4 blocks in this order: i: input gate, f: forget gate, c: cell candidate c̃, o: output gate$/);
+  assert.match(rk[2], /^W_h: M×4·M, multiplies h_\{t-1\}; its last axis holds 4 blocks in this order: i: input gate, f: forget gate, c: cell candidate, o: output gate$/);
   const gru = { cell: cellDescription('GRU', { units: 2, reset_after: true }), children: [] };
   assert.match(explainWeight(gru, w('bias', [2, 6]))[2], /Row 0 is the input bias, row 1 the recurrent bias/);
   // A Bidirectional's stored weights are explained by its inner layer's cell.

@@ -41,7 +41,7 @@ test('gateBlocks splits an LSTM W_h (M × 4M) into i, f, c, o blocks; radii per 
   assert.match(radii[0].hint, /vanish/);
   assert.match(radiusHint(1), /≈ 1/);
   // Block names come from the cell's own description: block k is its k-th gate.
-  assert.deepEqual(blockLabels(cellDescription('CuDNNLSTM', { units: 2 })), ['i: input gate', 'f: forget gate', 'c: cell candidate c̃', 'o: output gate']);
+  assert.deepEqual(blockLabels(cellDescription('CuDNNLSTM', { units: 2 })), ['i: input gate', 'f: forget gate', 'c: cell candidate', 'o: output gate']);
   assert.deepEqual(blockLabels(cellDescription('GRU', { units: 2 })), ['z: update gate', 'r: reset gate', 'h: candidate']);
   assert.deepEqual(blockLabels(cellDescription('SimpleRNN', { units: 2 })), []);
   // A Bidirectional wrapper's weights are explained by its inner layer's cell.

@@ -12,6 +12,7 @@ import { fmt, sub } from '../logic/format';
 import { copyArrayButton } from '../logic/npArray';
 import { MatrixTable } from './matrixTable';
 import { showName } from '../../extension/keras/safeText';
+import { layerKind } from '../../extension/keras/layers/index';
 import { adoptNotebookStyle } from './notebookStyle';
 
 export interface OutputStepHost {
@@ -43,9 +44,9 @@ const SUM_TERMS = 8;
 /** Output elements written out as sums (the rest only as values). */
 const SUM_ROWS = 8;
 
-/** The Dense layers of a run, the one producing the model's output last. */
+/** The affine layers of a run (y = act(x·W + b), as their kind modules say), the one producing the model's output last. */
 export function denseRecords(result: RunResult): LayerRecord[] {
-  return result.layers.filter((r) => r.className === 'Dense' && r.outputs[0]);
+  return result.layers.filter((r) => layerKind(r.className)?.affineOutput === true && r.outputs[0]);
 }
 
 /** The tensor a layer read: its functional inbound's output, else (Sequential) the record before it, else the model input. */
@@ -110,14 +111,14 @@ export function outputSteps(result: RunResult, host: OutputStepHost): HTMLElemen
   if (dense.length === 0 || !host.loadWeights) return null;
   adoptNotebookStyle();
   const section = h('section', { class: 'output-steps', 'data-testid': 'output-steps' });
-  section.append(h('h2', {}, dense.length === 1 ? 'The output layer, written out' : `The Dense layers, written out (${dense.length})`));
+  section.append(h('h2', {}, dense.length === 1 ? 'The output layer, written out' : `The output layers, written out (${dense.length})`));
   dense.forEach((rec, i) => section.append(outputStepCard(result, host, rec, i === dense.length - 1)));
   return section;
 }
 
 function outputStepCard(result: RunResult, host: OutputStepHost, rec: LayerRecord, open: boolean): HTMLElement {
   const details = h('details', { class: 'output-step card', 'data-testid': 'output-step', 'data-layer': rec.name });
-  details.append(h('summary', {}, `${showName(rec.name)} `, h('span', { class: 'cls' }, '(Dense) '), h('span', { class: 'muted' }, 'y = h·W_y + b_y with the numbers')));
+  details.append(h('summary', {}, `${showName(rec.name)} `, h('span', { class: 'cls' }, `(${showName(rec.className, 40)}) `), h('span', { class: 'muted' }, 'y = h·W_y + b_y with the numbers')));
   const body = h('div', { class: 'os-body' });
   details.append(body);
   let built = false;
@@ -192,7 +193,7 @@ async function fill(body: HTMLElement, result: RunResult, host: OutputStepHost, 
     const eq = act && act.name !== 'linear' ? `y = ${act.name}(${sym}·W_y + b_y)` : `y = ${sym}·W_y + b_y`;
     view.append(
       h('div', { class: 'eq-line', 'data-testid': 'output-step-equation' }, eq),
-      h('p', { class: 'muted' }, `${sym}: 1×M with M = ${M}${input.from ? ` (the output of ${showName(input.from)}${trace && x.shape.length === 2 ? `, its last state at t = ${T}` : ''})` : ''}; W_y: M×K = ${M}×${K}; b_y: K = ${K}${B ? '' : ' (use_bias=False: b_y = 0)'}${x.shape.length === 3 ? `; Dense acts on every time step, shown here at t = ${perSample}` : ''}.`),
+      h('p', { class: 'muted' }, `${sym}: 1×M with M = ${M}${input.from ? ` (the output of ${showName(input.from)}${trace && x.shape.length === 2 ? `, its last state at t = ${T}` : ''})` : ''}; W_y: M×K = ${M}×${K}; b_y: K = ${K}${B ? '' : ' (use_bias=False: b_y = 0)'}${x.shape.length === 3 ? `; the layer acts on every time step, shown here at t = ${perSample}` : ''}.`),
     );
     const table = h('table', { class: 'os-table' });
     const tr = (label: string, testid: string, values: ArrayLike<number> | null, ...extra: (HTMLElement | string)[]) => {

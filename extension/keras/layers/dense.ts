@@ -54,6 +54,7 @@ export const dense: LayerKind = {
   keras3WeightNames: (layer) => ['kernel', ...(layer.config.use_bias !== false ? ['bias'] : [])],
   python: { positional: ['units', 'activation', 'use_bias'] },
   inputIs: 'features',
+  affineOutput: true,
   outputShape(layer, inputs) {
     const shape = oneInput(layer, inputs);
     if (shape.length < 2) throw new UnsupportedFeatureError(`Dense layer "${showName(layer.name)}" needs an input of rank 2 or more.`);

@@ -250,6 +250,8 @@ export interface LayerKind {
   recurrent?: boolean;
   /** The input Keras 1's `input_dim`/`input_length` describe: [N, D] features, [N, T, D] a sequence (the default), [N, T] tokens below input_dim. */
   inputIs?: 'features' | 'sequence' | 'tokens';
+  /** y = act(x·W + b) over the last axis with one kernel and one bias: the panel writes its step out in numbers. */
+  affineOutput?: true;
   /** A wrapper's inner layers from its config, each parsed by `parse` (TimeDistributed: `layer`; Bidirectional: both directions). */
   innerLayers?(config: Readonly<Record<string, unknown>>, parse: (raw: unknown) => LayerNode, name: string): LayerNode[];
   /** A wrapper's Keras 3 weight group per inner layer, in weight order; the inner layers share its stored weights equally. */
