@@ -96,6 +96,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider,
       if (e.webviewPanel.active) {
         this.active = entry;
         this.activeEmitter.fire(uri);
+      } else if (this.active === entry) {
+        // Another tab took focus: this can arrive after the tab events, so the status bar reads what is in front again.
+        this.activeEmitter.fire(undefined);
       }
     });
     panel.onDidDispose(() => {
