@@ -14,7 +14,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { explorerContextAction, pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
+import { answerOpenDialog, explorerContextAction, pickQuickItem, runPaletteCommand, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
 import { loadModel } from '../../extension/keras/documentNode';
 import { runForward } from '../../extension/keras/forward';
@@ -132,11 +132,7 @@ test('windows from the sunspots CSV: N samples as counted, predicted against act
     // Load the CSV through the open dialog (code-server's simple dialog takes a typed path).
     await frame.locator('[data-testid="tab-input"]').click();
     await frame.locator('[data-testid="fill-csv"]').click();
-    const dialogInput = page.locator('.quick-input-widget input');
-    await dialogInput.waitFor({ state: 'visible', timeout: 30_000 });
-    await dialogInput.fill(path.join(wb!.ws.dir, 'samples', CSV));
-    await sleep(300);
-    await dialogInput.press('Enter');
+    await answerOpenDialog(page, path.join(wb!.ws.dir, 'samples', CSV));
     const control = frame.locator('[data-testid="windows-control"]');
     await control.waitFor({ state: 'visible', timeout: 30_000 });
     const cadence = await frame.locator('[data-testid="windows-cadence"]').innerText();

@@ -329,6 +329,31 @@ export async function pickQuickItem(page: Page, text: string, opts: { filter?: s
   await row.click();
 }
 
+/**
+ * Answers code-server's simple open dialog with a typed file path. The dialog fills in its own folder suggestion a
+ * moment after it opens; typing before that is overwritten, and Enter then opens the folder instead of the file.
+ */
+export async function answerOpenDialog(page: Page, file: string, timeout = 30_000): Promise<void> {
+  const box = page.locator('.quick-input-widget input');
+  await box.waitFor({ state: 'visible', timeout });
+  const suggested = Date.now() + 10_000;
+  while ((await box.inputValue().catch(() => '')) === '' && Date.now() < suggested) await sleep(100);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    for (let i = 0; i < 5 && (await box.inputValue().catch(() => file)) !== file; i++) {
+      await box.fill(file);
+      await sleep(300);
+    }
+    await box.press('Enter');
+    // The dialog closes once it accepts the file; if it is still open (it took Enter as "open this folder"), type again.
+    const closed = Date.now() + 5000;
+    while (Date.now() < closed) {
+      if (!(await box.isVisible().catch(() => false))) return;
+      await sleep(200);
+    }
+  }
+  throw new Error(`the open dialog did not accept ${file}`);
+}
+
 /** The content frame of the visible (last opened) webview: iframe.webview.ready → #active-frame. */
 export function webviewFrame(page: Page): FrameLocator {
   return page.locator('iframe.webview.ready:visible').last().contentFrame().locator('#active-frame').contentFrame();
