@@ -92,6 +92,20 @@ function tapCounts(file) {
   return { passed: pass, failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
 }
 
+/** The test files of a TAP file's failed top-level tests, each with how many of its tests failed. */
+function failedFiles(tapFile) {
+  const out = new Map();
+  if (!existsSync(tapFile)) return out;
+  const blocks = readFileSync(tapFile, 'utf8').split(/^(?=(?:not )?ok \d+ )/m).filter((b) => b.startsWith('not ok'));
+  for (const b of blocks) {
+    const loc = b.match(/^ {2}location: '([^']+?\.test\.ts):\d+:\d+'/m);
+    if (!loc) continue;
+    const file = relative(root, loc[1]);
+    out.set(file, (out.get(file) ?? 0) + 1);
+  }
+  return out;
+}
+
 /** node --test over files, spec to the console and TAP to a file for the counts. */
 async function nodeTests(name, files, timeoutMs) {
   const tap = join(tmp, `${name}.tap`);
@@ -161,7 +175,22 @@ const impl = {
     if (missing) return { passed: 0, failed: 1, skipped: 0, note: missing };
     const files = testFiles('test/ui', /\.test\.ts$/);
     if (files.length === 0) return { passed: 0, failed: 1, skipped: 0, note: 'no UI tests found under test/ui' };
-    return nodeTests('ui', files, 20 * 60_000);
+    const counts = await nodeTests('ui', files, 20 * 60_000);
+    if (!counts.failed || counts.note) return counts;
+    // A real browser on shared cores: a file whose tests failed runs once more, alone. Its failures count as passed
+    // only if the whole file then passes, and the summary names it as flaky so it gets looked at.
+    const flaky = [];
+    for (const [file, n] of failedFiles(join(tmp, 'ui.tap'))) {
+      console.log(`\n=== ui: ${n} failed in ${file}; running that file once more`);
+      const again = await nodeTests(`ui-retry-${flaky.length + 1}`, [file], 10 * 60_000);
+      if (again.failed === 0 && !again.note) {
+        counts.failed -= n;
+        counts.passed += n;
+        flaky.push(`${file} (${n} passed on a second run)`);
+      }
+    }
+    if (flaky.length) counts.note = `flaky: ${flaky.join(', ')}`;
+    return counts;
   },
 };
 
