@@ -257,6 +257,7 @@ class App {
       this.ui.tab,
       (id) => {
         this.ui.tab = id;
+        if (id === 'results' && this.pendingResults) this.showResultsInPlace(this.pendingResults);
         this.persist();
       },
     );
@@ -348,13 +349,24 @@ class App {
   private showLiveResult(result: RunResult): void {
     this.result = result;
     this.hideError();
-    if (!this.results.update(result)) this.results.show(result, this.results.selection() ?? this.ui.trace);
+    // Results behind the Input tab are brought up to date when shown, not at every keystroke (edit → paint < 16 ms).
+    if (this.tabs && this.tabs.active() !== 'results') this.pendingResults = result;
+    else this.showResultsInPlace(result);
     this.inputEditor.showLive(result, this.live.shownCount);
-    this.forecast.showFor(result);
-    this.results.el.dataset.runId = String(result.runId);
     this.tabs?.setBadge('results', '1');
     this.updateRunEnabled();
     this.persist();
+  }
+
+  /** A live result not yet shown in the Results tab (it was behind another tab). */
+  private pendingResults: RunResult | null = null;
+
+  /** A live result in the Results tab's views, updated in place when the run has the same structure. */
+  private showResultsInPlace(result: RunResult): void {
+    this.pendingResults = null;
+    if (!this.results.update(result)) this.results.show(result, this.results.selection() ?? this.ui.trace);
+    this.forecast.showFor(result);
+    this.results.el.dataset.runId = String(result.runId);
   }
 
   /** A host live run's result (an edit the page could not run, or the values shown, synced): the trailing edit is sent first. */
@@ -397,6 +409,7 @@ class App {
       }, 0),
     );
     delete rootEl.dataset.firstPaintMs;
+    this.pendingResults = null;
     this.runId = result.runId;
     this.result = result;
     this.setRunning(false, '');

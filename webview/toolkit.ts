@@ -242,7 +242,7 @@ export interface TabsControl {
   setBadge(id: string, text: string | null): void;
 }
 
-/** Tabs (VS Code "panels"); `onSelect` fires when the user switches. */
+/** Tabs (VS Code "panels"); `onSelect` fires when the shown tab changes, by a click or by select(). */
 export function tabs(specs: TabSpec[], activeId: string, onSelect: (id: string) => void): TabsControl {
   const el = document.createElement('vscode-panels') as HTMLElement & { activeid: string };
   el.setAttribute('activeid', `tab-${activeId}`);
@@ -276,9 +276,12 @@ export function tabs(specs: TabSpec[], activeId: string, onSelect: (id: string) 
   return {
     el,
     select(id) {
+      const changed = id !== current;
       current = id;
       el.setAttribute('activeid', `tab-${id}`);
       el.activeid = `tab-${id}`;
+      // The same notice as a click, so what a tab shows is brought up to date however it was opened.
+      if (changed) onSelect(id);
     },
     active: () => current,
     setBadge(id, text) {
