@@ -10,7 +10,7 @@
 // Three paths: WebAssembly relaxed SIMD (fused multiply-add, f32x4.relaxed_madd) where the runtime has it, plain
 // WebAssembly SIMD (multiply then add), and plain JS. The module is assembled here from its instructions, so nothing
 // is downloaded or built. W is stored packed in panels of 32 columns (each panel K rows × 32 contiguous values), so
-// a step streams W once, front to back, and keeps 32 running sums in registers.
+// a step streams W once, a strip of 16 columns (half a panel) at a time, with 16 running sums in registers.
 
 export type KernelBackend = 'relaxed-simd' | 'wasm-simd' | 'js';
 
@@ -62,7 +62,7 @@ export interface Workspace {
   release(): void;
 }
 
-/** Columns per panel: 8 f32x4 running sums. */
+/** Columns per panel: two strips of 16, the width the products keep running sums of in registers. */
 export const PANEL = 32;
 const padPanel = (n: number): number => Math.ceil(n / PANEL) * PANEL;
 
@@ -108,6 +108,9 @@ const MUL = [0x6c];
 const EQZ = [0x45];
 const GE_U = [0x4f];
 const GT_U = [0x4b];
+const SHL = [0x74];
+const SHR_U = [0x76];
+const AND = [0x71];
 const simd = (op: number): number[] => [0xfd, ...leb(op)];
 const V_LOAD = (offset: number): number[] => [...simd(0x00), 4, ...leb(offset)];
 const V_STORE = (offset: number): number[] => [...simd(0x0b), 4, ...leb(offset)];
@@ -121,8 +124,8 @@ const F64_ADD = simd(0xf0);
 const F64_SUB = simd(0xf1);
 const F64_MUL = simd(0xf2);
 const F64_DIV = simd(0xf3);
-const F64_MIN = simd(0xf4); // NaN-propagating, so NaN stays NaN through the clamps
-const F64_MAX = simd(0xf5);
+const F64_PMIN = simd(0xf6); // b < a ? b : a, one minpd (f64x2.min's NaN rules take seven): NaN in a stays NaN
+const F64_PMAX = simd(0xf7); // a < b ? b : a
 const F64_ABS = simd(0xec);
 const F64_LT = simd(0x49);
 const F64_NEAREST = simd(0x94);
@@ -170,41 +173,47 @@ function bitsConst(hi: number, lo: number): number[] {
 const whileNot = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...cond, ...BR_IF(1), ...body, ...BR(0), ...END, ...END];
 const advance = (local: number, bytes: number): number[] => [...get(local), ...i32(bytes), ...ADD, ...set(local)];
 
+// ---- the recurrent product's inner loop, shared by vecmat and vecmatb ----
+// A step walks W in strips of 16 columns (half a panel), 2 rows per pass into 4 running f32x4 sums, each sum updated
+// row after row as before (relaxed: A = fma(w1, s1, fma(w0, s0, A)); plain: A = (A + w0·s0) + w1·s1), so results are
+// bit for bit those of whole panels. TurboFan issues all loads of a pass before its arithmetic, so what a pass keeps
+// live must fit the 15 xmm registers it allocates: 8 W vectors + 2 splats + 4 sums = 14. A whole panel per pass (16 W
+// vectors, 8 sums) spilled sums to the stack every pass: 512×512 blocked 22 → 30 GFLOP/s on either path here.
+// (Adding each pair of rows' products into a sum at once, A += fma(w1, s1, w0·s0), rounds more: a test's bound broke.)
+function stripPasses(relaxed: boolean, W: number, VP: number, VEND: number, S0: number, S1: number, A: (i: number) => number): number[] {
+  const w = (row: number, i: number): number[] => [...get(W), ...V_LOAD(128 * row + 16 * i)];
+  const madd = (row: number, S: number, i: number): number[] => (relaxed ? [...w(row, i), ...get(S), ...RELAXED_MADD] : [...w(row, i), ...get(S), ...F32_MUL, ...F32_ADD]);
+  // relaxed_madd(a, b, c) = a·b + c: the sum so far goes on the stack first, under each product.
+  const pair = (i: number): number[] => (relaxed ? [...w(1, i), ...get(S1), ...w(0, i), ...get(S0), ...get(A(i)), ...RELAXED_MADD, ...RELAXED_MADD, ...set(A(i))] : [...get(A(i)), ...madd(0, S0, i), ...madd(1, S1, i), ...set(A(i))]);
+  const single = (i: number): number[] => (relaxed ? [...w(0, i), ...get(S0), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))] : [...get(A(i)), ...madd(0, S0, i), ...set(A(i))]);
+  const splat = (S: number, k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S)];
+  const twoRows = [...splat(S0, 0), ...splat(S1, 1), ...[0, 1, 2, 3].flatMap(pair), ...advance(W, 256), ...advance(VP, 8)];
+  const row = [...splat(S0, 0), ...[0, 1, 2, 3].flatMap(single), ...advance(W, 128), ...advance(VP, 4)];
+  // Pairs of rows, then the odd last row.
+  return [...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows), ...whileNot([...get(VP), ...get(VEND), ...GE_U], row)];
+}
+
 // ---- function 0: vecmat(out, init, v, K, mat, panels) ----
-// Locals after the 6 parameters: W, VP, END_, S (v128), A0..A7 (v128).
+// Strip ST (of 2·panels) covers columns 16·ST..; its rows start at W = MAT + (ST >> 1)·K·128 + (ST & 1)·64.
 function vecmatBody(relaxed: boolean): number[] {
-  const [OUT, INIT, V, K, MAT, NP, W, VP, VEND, S] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const A = (i: number): number => 10 + i;
-  const madd = (i: number, at: number): number[] =>
-    relaxed
-      ? [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))]
-      : [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...F32_MUL, ...get(A(i)), ...F32_ADD, ...set(A(i))];
-  const rowAt = (k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S), ...Array.from({ length: 8 }, (_, i) => madd(i, 128 * k)).flat()];
-  // Two rows per pass (half the loop overhead), then the odd last row.
-  const twoRows = [...rowAt(0), ...rowAt(1), ...advance(W, 256), ...advance(VP, 8)];
-  const row = [...rowAt(0), ...advance(W, 128), ...advance(VP, 4)];
-  const panel = [
-    ...Array.from({ length: 8 }, (_, i) => [...get(INIT), ...V_LOAD(16 * i), ...set(A(i))]).flat(),
-    ...get(V),
-    ...set(VP),
-    ...get(V),
-    ...get(K),
-    ...i32(2),
-    ...[0x74], // i32.shl
-    ...ADD,
-    ...set(VEND),
-    ...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows),
-    ...whileNot([...get(VP), ...get(VEND), ...GE_U], row),
-    ...Array.from({ length: 8 }, (_, i) => [...get(OUT), ...get(A(i)), ...V_STORE(16 * i)]).flat(),
-    ...advance(OUT, 128),
-    ...advance(INIT, 128),
-    ...get(NP),
-    ...i32(1),
-    ...SUB,
-    ...set(NP),
+  const [OUT, INIT, V, K, MAT, NP] = [0, 1, 2, 3, 4, 5];
+  const [W, VP, VEND, ST, NS] = [6, 7, 8, 9, 10];
+  const [S0, S1] = [11, 12];
+  const A = (i: number): number => 13 + i;
+  const strip = [
+    ...[0, 1, 2, 3].flatMap((i) => [...get(INIT), ...V_LOAD(16 * i), ...set(A(i))]),
+    ...get(MAT), ...get(ST), ...i32(1), ...SHR_U, ...get(K), ...MUL, ...i32(7), ...SHL, ...ADD,
+    ...get(ST), ...i32(1), ...AND, ...i32(6), ...SHL, ...ADD, ...set(W),
+    ...get(V), ...set(VP),
+    ...get(V), ...get(K), ...i32(2), ...SHL, ...ADD, ...set(VEND),
+    ...stripPasses(relaxed, W, VP, VEND, S0, S1, A),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(OUT), ...get(A(i)), ...V_STORE(16 * i)]),
+    ...advance(OUT, 64),
+    ...advance(INIT, 64),
+    ...advance(ST, 1),
   ];
-  const code = [...get(MAT), ...set(W), ...whileNot([...get(NP), ...EQZ], panel), ...END];
-  return [...vec([[3, I32], [9, V128]]), ...code];
+  const code = [...get(NP), ...i32(1), ...SHL, ...set(NS), ...i32(0), ...set(ST), ...whileNot([...get(ST), ...get(NS), ...GE_U], strip), ...END];
+  return [...vec([[5, I32], [6, V128]]), ...code];
 }
 
 // ---- function 1: matmul(out, ldoBytes, init, a, ldaBytes, rows, K, mat, panels) ----
@@ -269,7 +278,7 @@ function expF64(X: number, N: number, P: number): number[] {
   const horner: number[] = [...f64Const(coeffs[10])];
   for (let k = 9; k >= 0; k--) horner.push(...get(P), ...F64_MUL, ...f64Const(coeffs[k]), ...F64_ADD);
   return [
-    ...f64Const(708), ...F64_MIN, ...f64Const(-708), ...F64_MAX, ...set(X),
+    ...f64Const(708), ...F64_PMIN, ...f64Const(-708), ...F64_PMAX, ...set(X),
     ...get(X), ...f64Const(Math.LOG2E), ...F64_MUL, ...F64_NEAREST, ...set(N),
     ...get(X), ...get(N), ...f64Const(0.6931471803691238), ...F64_MUL, ...F64_SUB,
     ...get(N), ...f64Const(1.9082149292705877e-10), ...F64_MUL, ...F64_SUB, ...set(P),
@@ -280,11 +289,16 @@ function expF64(X: number, N: number, P: number): number[] {
 }
 
 // ---- functions 2 and 3: sigmoid(ptr, pairs), tanh(ptr, pairs): in place over float32 pairs ----
+// Two pairs per pass (one f32x4 load and store): TurboFan builds each v128 constant inside the loop, three
+// instructions apiece (even when set into a local before it), so a pass over 4 values shares them where one over 2
+// built them per pair (2.0 vs 3.7 ms per 1000 × 512 tanh here).
 function activationBody(kind: 'sigmoid' | 'tanh'): number[] {
-  const [PTR, PAIRS, X, N, P, Y, AX] = [0, 1, 2, 3, 4, 5, 6];
-  const load = [...get(PTR), ...get(PTR), ...LOAD64_ZERO, ...PROMOTE, ...set(Y)];
-  const value =
-    kind === 'sigmoid'
+  const [PTR, PAIRS, Q] = [0, 1, 2];
+  // Locals X, N, P, Y, AX of one f64x2 half: 3..7 and 8..12.
+  const half = (h: number): number[] => [3 + 5 * h, 4 + 5 * h, 5 + 5 * h, 6 + 5 * h, 7 + 5 * h];
+  const value = (h: number): number[] => {
+    const [X, N, P, Y, AX] = half(h);
+    return kind === 'sigmoid'
       ? // 1 / (1 + e^(−x))
         [...f64Const(1), ...f64Const(1), ...f64Const(0), ...get(Y), ...F64_SUB, ...expF64(X, N, P), ...F64_ADD, ...F64_DIV]
       : // |x| < 2^-12: x (tanh x = x within float32 rounding there); else sign(x)·(1 − 2/(e^(2|x|) + 1))
@@ -297,8 +311,23 @@ function activationBody(kind: 'sigmoid' | 'tanh'): number[] {
           ...get(AX), ...f64Const(2 ** -12), ...F64_LT,
           ...BITSELECT,
         ];
-  const body = [...load, ...value, ...DEMOTE, ...STORE64_LANE0, ...advance(PTR, 8), ...get(PAIRS), ...i32(1), ...SUB, ...set(PAIRS)];
-  return [...vec([[5, V128]]), ...whileNot([...get(PAIRS), ...EQZ], body), ...END];
+  };
+  const [Y0, Y1] = [half(0)[3], half(1)[3]];
+  const quad = [
+    ...get(PTR), ...V_LOAD(0), ...set(Q),
+    ...get(Q), ...PROMOTE, ...set(Y0),
+    ...get(Q), ...get(Q), ...HIGH_HALF, ...PROMOTE, ...set(Y1),
+    ...get(PTR), ...value(0), ...DEMOTE, ...value(1), ...DEMOTE, ...JOIN_LOW_HALVES, ...V_STORE(0),
+    ...advance(PTR, 16), ...get(PAIRS), ...i32(2), ...SUB, ...set(PAIRS),
+  ];
+  const pair = [...get(PTR), ...get(PTR), ...LOAD64_ZERO, ...PROMOTE, ...set(Y0), ...value(0), ...DEMOTE, ...STORE64_LANE0];
+  // Pairs of pairs, then an odd last pair.
+  return [
+    ...vec([[11, V128]]),
+    ...whileNot([...get(PAIRS), ...i32(2), ...[0x49]], quad), // i32.lt_u: stop below two pairs
+    ...get(PAIRS), ...[0x04, 0x40], ...pair, ...END, // if (PAIRS)
+    ...END,
+  ];
 }
 
 // ---- functions 4, 5, 6: widen(dst f64, src f32, pairs), accum(dst f64 += src f32), narrow(dst f32, src f64) ----
@@ -327,54 +356,49 @@ function f32Const(x: number): number[] {
 
 // ---- function 7: vecmatb(out, init, v, K, mat, panels, s64): out = init + v · mat, summed in float32 over blocks
 // of ACC_BLOCK rows and the blocks added in float64 (mat packed block after block, each block a packed matrix of
-// its rows). Per panel: init widened into 32 float64 sums at s64, then per block 8 running f32x4 sums over its rows,
-// added into the float64 sums; the sums narrowed into out. The same arithmetic as vecmat per block + accum, in one call.
+// its rows). Per strip of 16 columns: init widened into 16 float64 sums at s64, then per block the strip passes over
+// its rows into 4 running f32x4 sums, added into the float64 sums; the sums narrowed into out. The same arithmetic
+// as vecmat per block + accum, in one call.
 function vecmatBlockedBody(relaxed: boolean): number[] {
   const [OUT, INIT, V, K, MAT, NP, S64] = [0, 1, 2, 3, 4, 5, 6];
-  const [W, VP, VEND, P, R, ROWS, WIDTH] = [7, 8, 9, 10, 11, 12, 13];
-  const [S, X] = [14, 15];
-  const A = (i: number): number => 16 + i;
-  const madd = (i: number, at: number): number[] =>
-    relaxed
-      ? [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))]
-      : [...get(S), ...get(W), ...V_LOAD(at + 16 * i), ...F32_MUL, ...get(A(i)), ...F32_ADD, ...set(A(i))];
-  const rowAt = (k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S), ...Array.from({ length: 8 }, (_, i) => madd(i, 128 * k)).flat()];
-  const twoRows = [...rowAt(0), ...rowAt(1), ...advance(W, 256), ...advance(VP, 8)];
-  const row = [...rowAt(0), ...advance(W, 128), ...advance(VP, 4)];
+  const [W, VP, VEND, ST, NS, R, ROWS, WIDTH, BASE] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [S0, S1, X] = [16, 17, 18];
+  const A = (i: number): number => 19 + i;
   const zero = f32Const(0);
   const s64At = (i: number, half: number): number => 32 * i + 16 * half;
   const block = [
-    // ROWS = min(ACC_BLOCK, K − R); W = MAT + R·WIDTH + P·ROWS·128; VP = V + 4R; VEND = VP + 4·ROWS
+    // ROWS = min(ACC_BLOCK, K − R); W = BASE + R·WIDTH + (ST >> 1)·ROWS·128; VP = V + 4R; VEND = VP + 4·ROWS
     ...i32(ACC_BLOCK), ...get(K), ...get(R), ...SUB, ...get(K), ...get(R), ...SUB, ...i32(ACC_BLOCK), ...GT_U, ...SELECT, ...set(ROWS),
-    ...get(MAT), ...get(R), ...get(WIDTH), ...MUL, ...ADD, ...get(P), ...get(ROWS), ...MUL, ...i32(7), ...[0x74], ...ADD, ...set(W),
-    ...get(V), ...get(R), ...i32(2), ...[0x74], ...ADD, ...set(VP),
-    ...get(VP), ...get(ROWS), ...i32(2), ...[0x74], ...ADD, ...set(VEND),
-    ...Array.from({ length: 8 }, (_, i) => [...zero, ...set(A(i))]).flat(),
-    ...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows),
-    ...whileNot([...get(VP), ...get(VEND), ...GE_U], row),
-    ...Array.from({ length: 8 }, (_, i) => [
+    ...get(BASE), ...get(R), ...get(WIDTH), ...MUL, ...ADD, ...get(ST), ...i32(1), ...SHR_U, ...get(ROWS), ...MUL, ...i32(7), ...SHL, ...ADD, ...set(W),
+    ...get(V), ...get(R), ...i32(2), ...SHL, ...ADD, ...set(VP),
+    ...get(VP), ...get(ROWS), ...i32(2), ...SHL, ...ADD, ...set(VEND),
+    ...[0, 1, 2, 3].flatMap((i) => [...zero, ...set(A(i))]),
+    ...stripPasses(relaxed, W, VP, VEND, S0, S1, A),
+    ...[0, 1, 2, 3].flatMap((i) => [
       ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 0)), ...get(A(i)), ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 0)),
       ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 1)), ...get(A(i)), ...get(A(i)), ...HIGH_HALF, ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 1)),
-    ]).flat(),
+    ]),
     ...advance(R, ACC_BLOCK),
   ];
-  const panel = [
-    ...Array.from({ length: 8 }, (_, i) => [
+  const strip = [
+    ...[0, 1, 2, 3].flatMap((i) => [
       ...get(INIT), ...V_LOAD(16 * i), ...set(X),
       ...get(S64), ...get(X), ...PROMOTE, ...V_STORE(s64At(i, 0)),
       ...get(S64), ...get(X), ...get(X), ...HIGH_HALF, ...PROMOTE, ...V_STORE(s64At(i, 1)),
-    ]).flat(),
+    ]),
+    // BASE = MAT + (ST & 1)·64: the strip's half of each panel row
+    ...get(MAT), ...get(ST), ...i32(1), ...AND, ...i32(6), ...SHL, ...ADD, ...set(BASE),
     ...i32(0), ...set(R),
     ...whileNot([...get(R), ...get(K), ...GE_U], block),
-    ...Array.from({ length: 8 }, (_, i) => [
+    ...[0, 1, 2, 3].flatMap((i) => [
       ...get(OUT), ...get(S64), ...V_LOAD(s64At(i, 0)), ...DEMOTE, ...get(S64), ...V_LOAD(s64At(i, 1)), ...DEMOTE, ...JOIN_LOW_HALVES, ...V_STORE(16 * i),
-    ]).flat(),
-    ...advance(OUT, 128),
-    ...advance(INIT, 128),
-    ...advance(P, 1),
+    ]),
+    ...advance(OUT, 64),
+    ...advance(INIT, 64),
+    ...advance(ST, 1),
   ];
-  const code = [...get(NP), ...i32(7), ...[0x74], ...set(WIDTH), ...i32(0), ...set(P), ...whileNot([...get(P), ...get(NP), ...GE_U], panel), ...END];
-  return [...vec([[7, I32], [10, V128]]), ...code];
+  const code = [...get(NP), ...i32(7), ...SHL, ...set(WIDTH), ...get(NP), ...i32(1), ...SHL, ...set(NS), ...i32(0), ...set(ST), ...whileNot([...get(ST), ...get(NS), ...GE_U], strip), ...END];
+  return [...vec([[9, I32], [7, V128]]), ...code];
 }
 
 // ---- functions 8..12: elementwise over whole f32x4 (dst, a, b, c, d, quads), plain multiply and add as Keras's
