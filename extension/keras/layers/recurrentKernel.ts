@@ -6,11 +6,11 @@
 //   mul, add, mulAdd, lerp, addMul         (the cells' gate and state updates, float32 as Keras computes them)
 // Float64 is used in one place: the recurrent products W and U of the cells sum 32 rows at a time in float32 and add
 // those block sums in float64 (MatrixSpec.blocked says why). In WebAssembly that is one call (vecmatb) and costs
-// nothing measurable against plain float32 sums (26 vs 28 ms per 1000 steps of a 256×1024 product here).
+// little against plain float32 sums (15.7 vs 13.6 ms per 1000 steps of a 256×1024 product here).
 // Three paths: WebAssembly relaxed SIMD (fused multiply-add, f32x4.relaxed_madd) where the runtime has it, plain
 // WebAssembly SIMD (multiply then add), and plain JS. The module is assembled here from its instructions, so nothing
 // is downloaded or built. W is stored packed in panels of 32 columns (each panel K rows × 32 contiguous values), so
-// a step streams W once, a strip of 16 columns (half a panel) at a time, with 16 running sums in registers.
+// a step streams W once, front to back, and keeps 32 running sums in registers.
 
 export type KernelBackend = 'relaxed-simd' | 'wasm-simd' | 'js';
 
@@ -62,7 +62,7 @@ export interface Workspace {
   release(): void;
 }
 
-/** Columns per panel: two strips of 16, the width the products keep running sums of in registers. */
+/** Columns per panel: 8 f32x4 running sums. */
 export const PANEL = 32;
 const padPanel = (n: number): number => Math.ceil(n / PANEL) * PANEL;
 
@@ -109,8 +109,6 @@ const EQZ = [0x45];
 const GE_U = [0x4f];
 const GT_U = [0x4b];
 const SHL = [0x74];
-const SHR_U = [0x76];
-const AND = [0x71];
 const simd = (op: number): number[] => [0xfd, ...leb(op)];
 const V_LOAD = (offset: number): number[] => [...simd(0x00), 4, ...leb(offset)];
 const V_STORE = (offset: number): number[] => [...simd(0x0b), 4, ...leb(offset)];
@@ -174,46 +172,55 @@ const whileNot = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOO
 const advance = (local: number, bytes: number): number[] => [...get(local), ...i32(bytes), ...ADD, ...set(local)];
 
 // ---- the recurrent product's inner loop, shared by vecmat and vecmatb ----
-// A step walks W in strips of 16 columns (half a panel), 2 rows per pass into 4 running f32x4 sums, each sum updated
-// row after row as before (relaxed: A = fma(w1, s1, fma(w0, s0, A)); plain: A = (A + w0·s0) + w1·s1), so results are
-// bit for bit those of whole panels. TurboFan issues all loads of a pass before its arithmetic, so what a pass keeps
-// live must fit the 15 xmm registers it allocates: 8 W vectors + 2 splats + 4 sums = 14. A whole panel per pass (16 W
-// vectors, 8 sums) spilled sums to the stack every pass: 512×512 blocked 22 → 30 GFLOP/s on either path here.
-// (Adding each pair of rows' products into a sum at once, A += fma(w1, s1, w0·s0), rounds more: a test's bound broke.)
-function stripPasses(relaxed: boolean, W: number, VP: number, VEND: number, S0: number, S1: number, A: (i: number) => number): number[] {
-  const w = (row: number, i: number): number[] => [...get(W), ...V_LOAD(128 * row + 16 * i)];
-  const madd = (row: number, S: number, i: number): number[] => (relaxed ? [...w(row, i), ...get(S), ...RELAXED_MADD] : [...w(row, i), ...get(S), ...F32_MUL, ...F32_ADD]);
-  // relaxed_madd(a, b, c) = a·b + c: the sum so far goes on the stack first, under each product.
-  const pair = (i: number): number[] => (relaxed ? [...w(1, i), ...get(S1), ...w(0, i), ...get(S0), ...get(A(i)), ...RELAXED_MADD, ...RELAXED_MADD, ...set(A(i))] : [...get(A(i)), ...madd(0, S0, i), ...madd(1, S1, i), ...set(A(i))]);
-  const single = (i: number): number[] => (relaxed ? [...w(0, i), ...get(S0), ...get(A(i)), ...RELAXED_MADD, ...set(A(i))] : [...get(A(i)), ...madd(0, S0, i), ...set(A(i))]);
-  const splat = (S: number, k: number): number[] => [...get(VP), ...LOAD32_SPLAT_AT(4 * k), ...set(S)];
-  const twoRows = [...splat(S0, 0), ...splat(S1, 1), ...[0, 1, 2, 3].flatMap(pair), ...advance(W, 256), ...advance(VP, 8)];
-  const row = [...splat(S0, 0), ...[0, 1, 2, 3].flatMap(single), ...advance(W, 128), ...advance(VP, 4)];
-  // Pairs of rows, then the odd last row.
-  return [...whileNot([...get(VP), ...i32(8), ...ADD, ...get(VEND), ...GT_U], twoRows), ...whileNot([...get(VP), ...get(VEND), ...GE_U], row)];
+// A panel's 32 columns are two strips of 16 (4 f32x4 running sums each, P and Q), and one pass does one row of one
+// strip: it adds row k's products into P, then hands the sums on, P ← Q and Q ← the new sums, and its W pointer from
+// strip to strip (X ← Y, Y ← X + one row), so the next pass does the other strip; v[k] serves two passes (VP ← VP2,
+// VP2 ← VP + 4). Each sum is still updated row after row (fma on relaxed SIMD, multiply then add on plain SIMD), so
+// results are bit for bit those of a pass over the whole panel row. Why: TurboFan issues all loads of a pass before
+// its arithmetic, so what a pass keeps live must fit the 15 xmm registers it allocates. A whole panel row per pass
+// (8 W vectors + splat + 8 sums, or 2 rows: 16 + 2 + 8) spilled sums to the stack every pass; one strip of one row
+// keeps 4 W vectors + splat + 8 sums, and its 8 sums are 8 independent fma chains, enough to hide the fma latency
+// (4 sums of a 16-column strip, 2 rows a pass, were latency bound). 512×512 blocked, relaxed: 22 → 34 GFLOP/s.
+function stripPasses(relaxed: boolean, X: number, Y: number, VP: number, VP2: number, CNT: number, TMP: number, S: number, sums: (i: number) => number): number[] {
+  const P = (i: number): number => sums(i);
+  const Q = (i: number): number => sums(4 + i);
+  const NEW = (i: number): number => sums(8 + i);
+  const body = [
+    ...get(VP), ...LOAD32_SPLAT_AT(0), ...set(S),
+    ...[0, 1, 2, 3].flatMap((i) =>
+      relaxed
+        ? [...get(X), ...V_LOAD(16 * i), ...get(S), ...get(P(i)), ...RELAXED_MADD, ...set(NEW(i))]
+        : [...get(P(i)), ...get(X), ...V_LOAD(16 * i), ...get(S), ...F32_MUL, ...F32_ADD, ...set(NEW(i))],
+    ),
+    ...[0, 1, 2, 3].flatMap((i) => [...get(Q(i)), ...set(P(i)), ...get(NEW(i)), ...set(Q(i))]),
+    ...get(X), ...set(TMP), ...get(Y), ...set(X), ...get(TMP), ...i32(128), ...ADD, ...set(Y),
+    ...get(VP), ...set(TMP), ...get(VP2), ...set(VP), ...get(TMP), ...i32(4), ...ADD, ...set(VP2),
+    ...get(CNT), ...i32(1), ...SUB, ...set(CNT),
+  ];
+  // CNT passes (2 per row: an even count, so P ends as the first strip's sums, Q as the second's).
+  return whileNot([...get(CNT), ...EQZ], body);
 }
 
 // ---- function 0: vecmat(out, init, v, K, mat, panels) ----
-// Strip ST (of 2·panels) covers columns 16·ST..; its rows start at W = MAT + (ST >> 1)·K·128 + (ST & 1)·64.
 function vecmatBody(relaxed: boolean): number[] {
   const [OUT, INIT, V, K, MAT, NP] = [0, 1, 2, 3, 4, 5];
-  const [W, VP, VEND, ST, NS] = [6, 7, 8, 9, 10];
-  const [S0, S1] = [11, 12];
-  const A = (i: number): number => 13 + i;
-  const strip = [
-    ...[0, 1, 2, 3].flatMap((i) => [...get(INIT), ...V_LOAD(16 * i), ...set(A(i))]),
-    ...get(MAT), ...get(ST), ...i32(1), ...SHR_U, ...get(K), ...MUL, ...i32(7), ...SHL, ...ADD,
-    ...get(ST), ...i32(1), ...AND, ...i32(6), ...SHL, ...ADD, ...set(W),
-    ...get(V), ...set(VP),
-    ...get(V), ...get(K), ...i32(2), ...SHL, ...ADD, ...set(VEND),
-    ...stripPasses(relaxed, W, VP, VEND, S0, S1, A),
-    ...[0, 1, 2, 3].flatMap((i) => [...get(OUT), ...get(A(i)), ...V_STORE(16 * i)]),
-    ...advance(OUT, 64),
-    ...advance(INIT, 64),
-    ...advance(ST, 1),
+  const [X, Y, VP, VP2, CNT, TMP, W] = [6, 7, 8, 9, 10, 11, 12];
+  const S = 13;
+  const sums = (i: number): number => 14 + i; // P 0..3, Q 4..7, new sums 8..11
+  const panel = [
+    ...Array.from({ length: 8 }, (_, i) => [...get(INIT), ...V_LOAD(16 * i), ...set(sums(i))]).flat(),
+    ...get(W), ...set(X), ...get(W), ...i32(64), ...ADD, ...set(Y),
+    ...get(V), ...tee(VP), ...set(VP2),
+    ...get(K), ...i32(1), ...SHL, ...set(CNT),
+    ...stripPasses(relaxed, X, Y, VP, VP2, CNT, TMP, S, sums),
+    ...Array.from({ length: 8 }, (_, i) => [...get(OUT), ...get(sums(i)), ...V_STORE(16 * i)]).flat(),
+    ...advance(OUT, 128),
+    ...advance(INIT, 128),
+    // the next panel: K rows of 128 bytes on
+    ...get(W), ...get(K), ...i32(7), ...SHL, ...ADD, ...set(W),
+    ...get(NP), ...i32(1), ...SUB, ...set(NP),
   ];
-  const code = [...get(NP), ...i32(1), ...SHL, ...set(NS), ...i32(0), ...set(ST), ...whileNot([...get(ST), ...get(NS), ...GE_U], strip), ...END];
-  return [...vec([[5, I32], [6, V128]]), ...code];
+  return [...vec([[7, I32], [13, V128]]), ...get(MAT), ...set(W), ...whileNot([...get(NP), ...EQZ], panel), ...END];
 }
 
 // ---- function 1: matmul(out, ldoBytes, init, a, ldaBytes, rows, K, mat, panels) ----
@@ -356,49 +363,48 @@ function f32Const(x: number): number[] {
 
 // ---- function 7: vecmatb(out, init, v, K, mat, panels, s64): out = init + v · mat, summed in float32 over blocks
 // of ACC_BLOCK rows and the blocks added in float64 (mat packed block after block, each block a packed matrix of
-// its rows). Per strip of 16 columns: init widened into 16 float64 sums at s64, then per block the strip passes over
-// its rows into 4 running f32x4 sums, added into the float64 sums; the sums narrowed into out. The same arithmetic
-// as vecmat per block + accum, in one call.
+// its rows). Per panel: init widened into 32 float64 sums at s64, then per block the strip passes over its rows into
+// 8 running f32x4 sums, added into the float64 sums; the sums narrowed into out. The same arithmetic as vecmat per
+// block + accum, in one call.
 function vecmatBlockedBody(relaxed: boolean): number[] {
   const [OUT, INIT, V, K, MAT, NP, S64] = [0, 1, 2, 3, 4, 5, 6];
-  const [W, VP, VEND, ST, NS, R, ROWS, WIDTH, BASE] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const [S0, S1, X] = [16, 17, 18];
-  const A = (i: number): number => 19 + i;
+  const [X, Y, VP, VP2, CNT, TMP, P, R, ROWS, WIDTH] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [S, XV] = [17, 18];
+  const sums = (i: number): number => 19 + i; // P 0..3, Q 4..7, new sums 8..11
   const zero = f32Const(0);
   const s64At = (i: number, half: number): number => 32 * i + 16 * half;
   const block = [
-    // ROWS = min(ACC_BLOCK, K − R); W = BASE + R·WIDTH + (ST >> 1)·ROWS·128; VP = V + 4R; VEND = VP + 4·ROWS
+    // ROWS = min(ACC_BLOCK, K − R); X = MAT + R·WIDTH + P·ROWS·128, Y = X + 64; VP = VP2 = V + 4R; CNT = 2·ROWS
     ...i32(ACC_BLOCK), ...get(K), ...get(R), ...SUB, ...get(K), ...get(R), ...SUB, ...i32(ACC_BLOCK), ...GT_U, ...SELECT, ...set(ROWS),
-    ...get(BASE), ...get(R), ...get(WIDTH), ...MUL, ...ADD, ...get(ST), ...i32(1), ...SHR_U, ...get(ROWS), ...MUL, ...i32(7), ...SHL, ...ADD, ...set(W),
-    ...get(V), ...get(R), ...i32(2), ...SHL, ...ADD, ...set(VP),
-    ...get(VP), ...get(ROWS), ...i32(2), ...SHL, ...ADD, ...set(VEND),
-    ...[0, 1, 2, 3].flatMap((i) => [...zero, ...set(A(i))]),
-    ...stripPasses(relaxed, W, VP, VEND, S0, S1, A),
-    ...[0, 1, 2, 3].flatMap((i) => [
-      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 0)), ...get(A(i)), ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 0)),
-      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 1)), ...get(A(i)), ...get(A(i)), ...HIGH_HALF, ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 1)),
-    ]),
+    ...get(MAT), ...get(R), ...get(WIDTH), ...MUL, ...ADD, ...get(P), ...get(ROWS), ...MUL, ...i32(7), ...SHL, ...ADD, ...tee(X),
+    ...i32(64), ...ADD, ...set(Y),
+    ...get(V), ...get(R), ...i32(2), ...SHL, ...ADD, ...tee(VP), ...set(VP2),
+    ...get(ROWS), ...i32(1), ...SHL, ...set(CNT),
+    ...Array.from({ length: 8 }, (_, i) => [...zero, ...set(sums(i))]).flat(),
+    ...stripPasses(relaxed, X, Y, VP, VP2, CNT, TMP, S, sums),
+    ...Array.from({ length: 8 }, (_, i) => [
+      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 0)), ...get(sums(i)), ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 0)),
+      ...get(S64), ...get(S64), ...V_LOAD(s64At(i, 1)), ...get(sums(i)), ...get(sums(i)), ...HIGH_HALF, ...PROMOTE, ...F64_ADD, ...V_STORE(s64At(i, 1)),
+    ]).flat(),
     ...advance(R, ACC_BLOCK),
   ];
-  const strip = [
-    ...[0, 1, 2, 3].flatMap((i) => [
-      ...get(INIT), ...V_LOAD(16 * i), ...set(X),
-      ...get(S64), ...get(X), ...PROMOTE, ...V_STORE(s64At(i, 0)),
-      ...get(S64), ...get(X), ...get(X), ...HIGH_HALF, ...PROMOTE, ...V_STORE(s64At(i, 1)),
-    ]),
-    // BASE = MAT + (ST & 1)·64: the strip's half of each panel row
-    ...get(MAT), ...get(ST), ...i32(1), ...AND, ...i32(6), ...SHL, ...ADD, ...set(BASE),
+  const panel = [
+    ...Array.from({ length: 8 }, (_, i) => [
+      ...get(INIT), ...V_LOAD(16 * i), ...set(XV),
+      ...get(S64), ...get(XV), ...PROMOTE, ...V_STORE(s64At(i, 0)),
+      ...get(S64), ...get(XV), ...get(XV), ...HIGH_HALF, ...PROMOTE, ...V_STORE(s64At(i, 1)),
+    ]).flat(),
     ...i32(0), ...set(R),
     ...whileNot([...get(R), ...get(K), ...GE_U], block),
-    ...[0, 1, 2, 3].flatMap((i) => [
+    ...Array.from({ length: 8 }, (_, i) => [
       ...get(OUT), ...get(S64), ...V_LOAD(s64At(i, 0)), ...DEMOTE, ...get(S64), ...V_LOAD(s64At(i, 1)), ...DEMOTE, ...JOIN_LOW_HALVES, ...V_STORE(16 * i),
-    ]),
-    ...advance(OUT, 64),
-    ...advance(INIT, 64),
-    ...advance(ST, 1),
+    ]).flat(),
+    ...advance(OUT, 128),
+    ...advance(INIT, 128),
+    ...advance(P, 1),
   ];
-  const code = [...get(NP), ...i32(7), ...SHL, ...set(WIDTH), ...get(NP), ...i32(1), ...SHL, ...set(NS), ...i32(0), ...set(ST), ...whileNot([...get(ST), ...get(NS), ...GE_U], strip), ...END];
-  return [...vec([[9, I32], [7, V128]]), ...code];
+  const code = [...get(NP), ...i32(7), ...SHL, ...set(WIDTH), ...i32(0), ...set(P), ...whileNot([...get(P), ...get(NP), ...GE_U], panel), ...END];
+  return [...vec([[10, I32], [14, V128]]), ...code];
 }
 
 // ---- functions 8..12: elementwise over whole f32x4 (dst, a, b, c, d, quads), plain multiply and add as Keras's
