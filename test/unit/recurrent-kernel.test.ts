@@ -228,6 +228,24 @@ test('a released WebAssembly workspace hands its memory, zeroed, to the next one
   }
 });
 
+test('a reused memory serves both WebAssembly paths in turn, each through its own instance on it', () => {
+  // Integers, so every path's sums are exact: out = init + v·W with W 3×33 (a second panel) and v = [1, 2, 3].
+  const W = Array.from({ length: 3 * 33 }, (_, i) => (i % 7) - 3);
+  const want = Array.from({ length: 33 }, (_, j) => 10 + j + W[j] + 2 * W[33 + j] + 3 * W[66 + j]);
+  let buffer: ArrayBufferLike | undefined;
+  for (const backend of ['relaxed-simd', 'wasm-simd', 'relaxed-simd', 'wasm-simd'] as const) {
+    const ws = workspace([{ data: W, rows: 3, cols: 33, blocked: true }], [3, 33, 33], backend);
+    if (buffer) assert.equal(ws.heap.buffer, buffer, `${backend}: the released memory is used again`);
+    buffer = ws.heap.buffer;
+    const [v, init, out] = ws.vectors;
+    v.set([1, 2, 3]);
+    for (let j = 0; j < 33; j++) init[j] = 10 + j;
+    ws.vecMatAt(ws.at(out), ws.at(init), ws.at(v), ws.matrices[0]);
+    assert.deepEqual([...out.subarray(0, 33)], want, backend);
+    ws.release();
+  }
+});
+
 test('one sample without a mask (rows in blocks) gives bit for bit what the step-by-step loop gives inside a batch, on each path', async () => {
   const rnd = seeded(9);
   const D = 5;

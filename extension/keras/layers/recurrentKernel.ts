@@ -56,8 +56,9 @@ export interface Workspace {
   lerp(dst: number, a: number, b: number, c: number, n: number): void;
   addMul(dst: number, a: number, b: number, c: number, n: number): void;
   /**
-   * Hands the workspace's WebAssembly memory to the next workspace (a fresh memory costs a page fault per 4 KB touched,
-   * several milliseconds per run on some machines). Call only when nothing uses this workspace any more.
+   * Hands the workspace's WebAssembly memory and instance to the next workspace (a fresh memory costs a page fault per
+   * 4 KB touched, several milliseconds per run on some machines; a fresh instance, slow first calls). Call only when
+   * nothing uses this workspace any more.
    */
   release(): void;
 }
@@ -460,19 +461,30 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** Released memories for the next workspaces: at most two, of at most 64 MB each, so little is held between runs. */
-const spareMemories: WasmMemory[] = [];
+/**
+ * A workspace's memory and the instances made on it (one per module). They are released together: a new instance
+ * starts its exports on V8's generic JS-to-WebAssembly call path (~0.2-0.7 µs a call for the first ~1000 calls of
+ * each, 35 ns after), which a run's few thousand calls paid every run (about 1 ms of a SimpleRNN(512) run).
+ */
+interface Arena {
+  readonly memory: WasmMemory;
+  readonly instances: Map<object, Record<string, unknown>>;
+}
+
+/** Released arenas for the next workspaces: at most two, of at most 64 MB each, so little is held between runs. */
+const spareArenas: Arena[] = [];
 const SPARE_BYTES = 64 << 20;
 
-/** A zeroed memory of at least `bytes`: a released one (grown if needed) or a new one. */
-function memoryOf(bytes: number): WasmMemory {
+/** An arena whose memory holds at least `bytes` zeroed: a released one (grown if needed) or a new one. */
+function arenaOf(bytes: number): Arena {
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const memory = spareMemories.pop();
-  if (!memory) return new wasm!.Memory({ initial: pages });
+  const arena = spareArenas.pop();
+  if (!arena) return { memory: new wasm!.Memory({ initial: pages }), instances: new Map() };
+  const { memory } = arena;
   const have = memory.buffer.byteLength / 65536;
   if (have < pages) memory.grow(pages - have);
   new Uint8Array(memory.buffer, 0, Math.min(bytes, have * 65536)).fill(0); // grown pages come zeroed
-  return memory;
+  return arena;
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -686,9 +698,12 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
   const acc64At = at(2 * widest * CHUNK);
   const partialAt = at(widest * CHUNK);
   const zerosAt = at(widest);
-  const memory = memoryOf(values * 4);
+  const arena = arenaOf(values * 4);
+  const { memory } = arena;
   let released = false;
-  const ex = new wasm!.Instance(mod, { env: { memory } }).exports;
+  // The instances keep no state of their own (no globals or tables): one made on this memory before serves again.
+  let ex = arena.instances.get(mod);
+  if (!ex) arena.instances.set(mod, (ex = new wasm!.Instance(mod, { env: { memory } }).exports));
   const vecmat = ex.vecmat as (out: number, init: number, v: number, K: number, mat: number, panels: number) => void;
   const matmul = ex.matmul as (out: number, ldo: number, init: number, a: number, lda: number, rows: number, K: number, mat: number, panels: number) => void;
   const sig = ex.sigmoid as (ptr: number, pairs: number) => void;
@@ -744,7 +759,7 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
     release() {
       if (released) return;
       released = true;
-      if (spareMemories.length < 2 && memory.buffer.byteLength <= SPARE_BYTES) spareMemories.push(memory);
+      if (spareArenas.length < 2 && memory.buffer.byteLength <= SPARE_BYTES) spareArenas.push(arena);
     },
     matMul(out, ldo, init, a, lda, rows, mat) {
       const B = mat.blockRows;
