@@ -5,28 +5,11 @@
 import { InputError, UnsupportedFeatureError } from '../errors';
 import type { LayerNode } from '../model';
 import type { Shape } from '../shapes';
-import { scoreValues } from './attention';
-import type { Mask, Tensor } from '../tensor';
-import type { LayerInputs, LayerKind } from './types';
-import { configFlag, makeFormula, maskFits, weightValues } from './common';
+import { attend, attentionInputs, callFlags, scoreValues } from './attention';
+import type { LayerKind } from './types';
+import { configFlag, makeFormula, weightValues } from './common';
 import { showName } from '../safeText';
 import { needWeight, one, pyFloat, type NumpyEmitter } from './numpyEmit';
-
-/** A call argument (use_causal_mask, return_attention_scores): this call's own, else the same on every call. */
-function callFlag(layer: LayerNode, key: string, inputs?: LayerInputs): boolean {
-  const own = inputs?.kwargs;
-  if (own && key in own) return own[key] === true;
-  const values = new Set(layer.calls.map((c) => c.kwargs?.[key] === true));
-  if (values.size > 1) {
-    throw new UnsupportedFeatureError(`AdditiveAttention "${showName(layer.name)}" is called both with and without ${key}; running such a shared layer is not supported.`);
-  }
-  return values.has(true);
-}
-
-/** Keras 2 before 2.10 stored `causal` in the config; later versions take use_causal_mask at call time. */
-function isCausal(layer: LayerNode, inputs?: LayerInputs): boolean {
-  return configFlag(layer, ['causal'], false) || callFlag(layer, 'use_causal_mask', inputs);
-}
 
 /** The width the scale vector has: Keras 3 builds it from the query's last axis, tf.keras from the value's. */
 function scaleWidth(inputs: Shape[], kerasMajor: number): number | null {
@@ -37,11 +20,6 @@ function scaleWidth(inputs: Shape[], kerasMajor: number): number | null {
 
 function checkCount(layer: LayerNode, n: number): void {
   if (n < 2 || n > 3) throw new InputError(`AdditiveAttention "${showName(layer.name)}" takes [query, value] or [query, value, key], got ${n} inputs.`);
-}
-
-/** A rank-2 input is one "sequence" whose steps are the samples: Keras attends across the batch. */
-function asSequences(t: Tensor): Tensor {
-  return t.shape.length === 2 ? { shape: [1, t.shape[0], t.shape[1]], data: t.data } : t;
 }
 
 /** Keras adds −1e9 to a hidden key's score in float32; float32 rounding decides a row whose every key is hidden. */
@@ -88,7 +66,7 @@ export const additiveAttention: LayerKind = {
     // Keras 2 reports the query's shape; Keras 3 the query's steps with the value's width.
     const out: Shape = env.kerasMajor >= 3 ? [...q.slice(0, -1), v[v.length - 1]] : [...q];
     const shapes = [out];
-    if (callFlag(layer, 'return_attention_scores')) shapes.push([...q.slice(0, -1), v[v.length - 2]]);
+    if (callFlags(layer).returnScores) shapes.push([...q.slice(0, -1), v[v.length - 2]]);
     return { shapes };
   },
   params(layer, inputs, env) {
@@ -98,62 +76,21 @@ export const additiveAttention: LayerKind = {
     return makeFormula('D', { D }, [{ name: 'scale', shape: [D], trainable: true }], 'scale: one learned weight per feature, multiplying tanh(q + k) before the sum over features.');
   },
   forward(layer, inputs, ctx) {
-    checkCount(layer, inputs.tensors.length);
-    const flat = inputs.tensors[0].shape.length === 2;
-    const q = asSequences(inputs.tensors[0]);
-    const v = asSequences(inputs.tensors[1]);
-    const k = inputs.tensors[2] ? asSequences(inputs.tensors[2]) : v;
-    if (q.shape.length !== 3 || v.shape.length !== 3 || k.shape.length !== 3) {
-      throw new InputError(`AdditiveAttention "${showName(layer.name)}" needs N×T×D (or N×D) inputs; got [${q.shape}], [${v.shape}], [${k.shape}].`);
-    }
-    const [N, Tq, D] = q.shape;
-    const [, Tv, Dv] = v.shape;
-    if (k.shape[2] !== D || k.shape[1] !== Tv || v.shape[0] !== N || k.shape[0] !== N) {
-      throw new InputError(`AdditiveAttention "${showName(layer.name)}" needs query N×Tq×D, value N×Tv×Dv and key N×Tv×D; got [${q.shape}], [${v.shape}], [${k.shape}].`);
-    }
-    const causal = isCausal(layer, inputs);
-    const returnScores = callFlag(layer, 'return_attention_scores', inputs);
+    const a = attentionInputs(layer, inputs);
+    const { q, k } = a;
+    const D = q.shape[2];
+    const Dv = a.v.shape[2];
+    const { causal, returnScores } = callFlags(layer, inputs);
     const scale = configFlag(layer, ['use_scale'], true) ? weightValues(layer, ['scale'], 0, D) : null;
     if (scale && ctx.kerasMajor < 3 && Dv !== D) {
       throw new InputError(`AdditiveAttention "${showName(layer.name)}" in tf.keras sizes its scale by the value's width ${Dv}, which differs from the query's ${D}, so Keras could not run it.`);
     }
-    const qMask: Mask | null = !flat && maskFits(inputs.masks[0], inputs.tensors[0]) ? inputs.masks[0] : null;
-    const vMask: Mask | null = !flat && maskFits(inputs.masks[1], inputs.tensors[1]) ? inputs.masks[1] : null;
-
-    const weights = new Float64Array(N * Tq * Tv);
-    const out = new Float64Array(N * Tq * Dv);
-    const row = new Float64Array(Tv);
-    for (let n = 0; n < N; n++) {
-      for (let i = 0; i < Tq; i++) {
-        const qo = (n * Tq + i) * D;
-        let max = -Infinity;
-        for (let j = 0; j < Tv; j++) {
-          const ko = (n * Tv + j) * D;
-          let s = 0;
-          for (let d = 0; d < D; d++) s += (scale ? scale[d] : 1) * Math.tanh(q.data[qo + d] + k.data[ko + d]);
-          const visible = (!vMask || vMask.data[n * Tv + j] === 1) && (!causal || j <= i);
-          row[j] = visible ? s : hide(s);
-          if (row[j] > max) max = row[j];
-        }
-        let sum = 0;
-        for (let j = 0; j < Tv; j++) {
-          row[j] = Math.exp(row[j] - max);
-          sum += row[j];
-        }
-        const keepQuery = !qMask || qMask.data[n * Tq + i] === 1;
-        const oo = (n * Tq + i) * Dv;
-        for (let j = 0; j < Tv; j++) {
-          const w = row[j] / sum;
-          weights[(n * Tq + i) * Tv + j] = w;
-          if (!keepQuery) continue;
-          const vo = (n * Tv + j) * Dv;
-          for (let d = 0; d < Dv; d++) out[oo + d] += w * v.data[vo + d];
-        }
-      }
-    }
-    const tensors: Tensor[] = [{ shape: flat ? [Tq, Dv] : [N, Tq, Dv], data: out }];
-    if (returnScores) tensors.push({ shape: flat ? [Tq, Tv] : [N, Tq, Tv], data: weights });
-    return { tensors, masks: tensors.map(() => qMask) };
+    const score = (qo: number, ko: number): number => {
+      let s = 0;
+      for (let d = 0; d < D; d++) s += (scale ? scale[d] : 1) * Math.tanh(q.data[qo + d] + k.data[ko + d]);
+      return s;
+    };
+    return attend(a, score, hide, causal, returnScores);
   },
   numpy,
 };
