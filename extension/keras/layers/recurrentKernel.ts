@@ -767,17 +767,21 @@ export function workspace(matrices: MatrixSpec[], vectorSizes: number[], backend
         if (rows > 0) matmul(out.byteOffset, ldo * 4, init.byteOffset, a.byteOffset, lda * 4, rows, mat.rows, mat.data.byteOffset, mat.panels);
         return;
       }
-      // CHUNK rows at a time: each block of K rows into float32 partials, added into float64 sums per row.
+      // CHUNK rows at a time: each block of K rows into float32 partials, added into float64 sums per row. The
+      // partials' rows and the sums' rows lie back to back, so one accum call covers the chunk, and one narrow when the
+      // output rows do too (the input projections' do: 12 calls a chunk instead of 34, each ~50 ns from JS).
       const pairs = mat.panels * (PANEL / 2);
       const row32 = mat.panels * PANEL * 4;
+      const packedOut = ldo * 4 === row32;
       for (let r0 = 0; r0 < rows; r0 += CHUNK) {
         const n = Math.min(CHUNK, rows - r0);
         for (let r = 0; r < n; r++) widen(acc64At * 4 + r * 2 * row32, init.byteOffset, pairs);
         for (let k = 0; k < mat.rows; k += B) {
           matmul(partialAt * 4, row32, zerosAt * 4, a.byteOffset + ((r0 * lda) + k) * 4, lda * 4, n, Math.min(B, mat.rows - k), mat.data.byteOffset + k * row32, mat.panels);
-          for (let r = 0; r < n; r++) accum(acc64At * 4 + r * 2 * row32, partialAt * 4 + r * row32, pairs);
+          accum(acc64At * 4, partialAt * 4, n * pairs);
         }
-        for (let r = 0; r < n; r++) narrow(out.byteOffset + (r0 + r) * ldo * 4, acc64At * 4 + r * 2 * row32, pairs);
+        if (packedOut) narrow(out.byteOffset + r0 * ldo * 4, acc64At * 4, n * pairs);
+        else for (let r = 0; r < n; r++) narrow(out.byteOffset + (r0 + r) * ldo * 4, acc64At * 4 + r * 2 * row32, pairs);
       }
     },
     sigmoid: elementwise(sig, sigmoidScalar),
