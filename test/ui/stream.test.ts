@@ -12,8 +12,11 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { explorerRow, pickQuickItem, runPaletteCommand, sharedRoot, sleep, webviewFrame } from '../vscode/harness';
+import { explorerRow, pickQuickItem, runPaletteCommand, repoRoot, sharedRoot, sleep, webviewFrame } from '../vscode/harness';
 import { keepLog, openWorkbench, type Workbench } from './fixture';
+
+/** The scripts below import test/helpers/golden_b_variant.py. */
+const helperEnv = { ...process.env, PYTHONPATH: path.join(repoRoot, 'test/helpers') };
 
 const MODEL = 'long-simplernn256-stream.h5';
 /** Two SimpleRNNs (M = 256 then 128, T free): their full traces at T = 10,000 take 20 MB and 10 MB. */
@@ -26,11 +29,10 @@ let failed = false;
 
 function writeTwoLayers(dir: string): void {
   const script = `
-import copy, json, sys, h5py, numpy
+import copy, sys, numpy
+from golden_b_variant import read_b, write_like_b
 src, dst = sys.argv[1], sys.argv[2]
-with h5py.File(src, "r") as b:
-    cfg = json.loads(b.attrs["model_config"])
-    keras_version, backend = b.attrs["keras_version"], b.attrs["backend"]
+cfg, keras_version, backend = read_b(src)
 layers = cfg["config"]["layers"]
 layers[0]["config"]["batch_input_shape"] = [None, None, 1]
 first = layers[1]
@@ -45,32 +47,18 @@ cell = lambda name, D, M: [(f"{name}/simple_rnn_cell/kernel:0", rng.normal(0, 2e
                            (f"{name}/simple_rnn_cell/bias:0", rng.normal(0, 0.1, M))]
 w = {"simple_rnn": cell("simple_rnn", 1, 256), "simple_rnn_1": cell("simple_rnn_1", 256, 128),
      "dense": [("dense/kernel:0", rng.normal(0, 0.1, (128, 2))), ("dense/bias:0", numpy.zeros(2))]}
-with h5py.File(dst, "w") as f:
-    f.attrs["backend"] = backend
-    f.attrs["keras_version"] = keras_version
-    f.attrs["model_config"] = json.dumps(cfg)
-    mw = f.create_group("model_weights")
-    mw.attrs["backend"] = backend
-    mw.attrs["keras_version"] = keras_version
-    mw.attrs["layer_names"] = numpy.array(list(w), dtype=h5py.string_dtype())
-    for layer, arrays in w.items():
-        g = mw.create_group(layer)
-        g.attrs["weight_names"] = numpy.array([n for n, _ in arrays], dtype=h5py.string_dtype())
-        for name, value in arrays:
-            g.create_dataset(name, data=value.astype("float32"))
-    mw.create_group("top_level_model_weights").attrs["weight_names"] = numpy.array([], dtype="float64")
+write_like_b(dst, cfg, keras_version, backend, w)
 `;
-  execFileSync(python, ['-c', script, path.join(sharedRoot, 'golden/b_simplernn5_tanh.h5'), path.join(dir, TWO)], { stdio: 'pipe' });
+  execFileSync(python, ['-c', script, path.join(sharedRoot, 'golden/b_simplernn5_tanh.h5'), path.join(dir, TWO)], { stdio: 'pipe', env: helperEnv });
 }
 
 function writeModel(dir: string): void {
   writeTwoLayers(dir);
   const script = `
-import json, sys, h5py, numpy
+import sys, numpy
+from golden_b_variant import read_b, write_like_b
 src, dst, M = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with h5py.File(src, "r") as b:
-    cfg = json.loads(b.attrs["model_config"])
-    keras_version, backend = b.attrs["keras_version"], b.attrs["backend"]
+cfg, keras_version, backend = read_b(src)
 for l in cfg["config"]["layers"]:
     if "batch_input_shape" in l["config"]:
         l["config"]["batch_input_shape"] = [None, None, 1]
@@ -83,23 +71,10 @@ w = {
                  ("simple_rnn/simple_rnn_cell/bias:0", rng.normal(0, 0.1, M))],
   "dense": [("dense/kernel:0", rng.normal(0, 0.1, (M, 2))), ("dense/bias:0", numpy.zeros(2))],
 }
-with h5py.File(dst, "w") as f:
-    f.attrs["backend"] = backend
-    f.attrs["keras_version"] = keras_version
-    f.attrs["model_config"] = json.dumps(cfg)
-    mw = f.create_group("model_weights")
-    mw.attrs["backend"] = backend
-    mw.attrs["keras_version"] = keras_version
-    mw.attrs["layer_names"] = numpy.array(list(w), dtype=h5py.string_dtype())
-    for layer, arrays in w.items():
-        g = mw.create_group(layer)
-        g.attrs["weight_names"] = numpy.array([n for n, _ in arrays], dtype=h5py.string_dtype())
-        for name, value in arrays:
-            g.create_dataset(name, data=value.astype("float32"))
-    mw.create_group("top_level_model_weights").attrs["weight_names"] = numpy.array([], dtype="float64")
+write_like_b(dst, cfg, keras_version, backend, w)
 `;
   try {
-    execFileSync(python, ['-c', script, path.join(sharedRoot, 'golden/b_simplernn5_tanh.h5'), path.join(dir, MODEL), String(M)], { stdio: 'pipe' });
+    execFileSync(python, ['-c', script, path.join(sharedRoot, 'golden/b_simplernn5_tanh.h5'), path.join(dir, MODEL), String(M)], { stdio: 'pipe', env: helperEnv });
   } catch (e) {
     throw new Error(`could not write ${MODEL} with ${python} + h5py (apt-get install python3-h5py): ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
   }
