@@ -86,7 +86,6 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     const x1 = caseB.input.map((s) => s.map((r) => r.slice()));
     x1[0][4][1] = 2.5;
     await expectOutputs(x1, 'after typing 2.5 at t=4, d=1');
-    const liveRun = await runId();
     // data-seq counts the results computed in the page (the host's copy, run once typing pauses, may be shown since).
     assert.ok(pastedSeq >= 1 && (await seq()) > pastedSeq, `the paste (${pastedSeq}) and the typed edit (${await seq()}) were computed in the page`);
     const moved = (await values()).map((v, k) => Math.abs(v - caseB.keras_output[0][k]));
@@ -100,8 +99,8 @@ test('typing into an input cell of golden b recomputes the outputs without Run (
     await sleep(500);
     await expectOutputs(x1, 'after Enter');
 
-    // The Results tab, kept behind Input while typing, shows the run the live output shows once it is opened.
-    assert.ok(liveRun < 0, `the typed edit was computed in the page (run ${liveRun})`);
+    // The Results tab, kept behind Input while typing, shows the run the live output shows once it is opened (the
+    // page's, or the host's copy of the same values if typing paused long enough for it to land).
     await frame.locator('[data-testid="tab-results"]').click();
     let same = false;
     for (let i = 0; i < 50 && !same; i++) {
