@@ -140,7 +140,8 @@ async function streamTraceCsv(run: RunResult, dest: vscode.Uri, window: (req: Tr
 
 export class InspectorSession implements vscode.Disposable {
   private ready = false;
-  private readonly queue: HostMessage[] = [];
+  /** Messages posted before the page was ready, with when (a run result's hostMs grows by its wait here). */
+  private readonly queue: { msg: HostMessage; at: number }[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private current?: { runId: number; abort: AbortController; promise: Promise<RunOutcome>; live?: boolean };
   /** The panel's persistent forward worker (runSession.ts), started by the first run. */
@@ -220,7 +221,7 @@ export class InspectorSession implements vscode.Disposable {
   private post(msg: HostMessage): void {
     if (!this.ready) {
       // Before `ready` the page is not listening: keep run messages for later, drop replies (none can be pending).
-      if (msg.type !== 'reply') this.queue.push(msg);
+      if (msg.type !== 'reply') this.queue.push({ msg, at: performance.now() });
       return;
     }
     this.sent.push(msg.type);
@@ -270,8 +271,11 @@ export class InspectorSession implements vscode.Disposable {
         if (msg.state?.ui !== undefined) this.restoreUi = msg.state.ui;
         this.ready = true;
         await this.sendInit();
-        for (const m of this.queue.splice(0)) this.post(m);
-        if (this.lastResult && !this.current) this.post({ type: 'runResult', result: this.lastResult });
+        const queued = this.queue.splice(0);
+        for (const { msg: m, at } of queued) this.post(m.type === 'runResult' && m.hostMs !== undefined ? { ...m, hostMs: m.hostMs + performance.now() - at } : m);
+        // The last result again for a page that was not there when it came (a restored or re-created panel); once.
+        const last = this.lastResult;
+        if (last && !this.current && !queued.some(({ msg: m }) => m.type === 'runResult' && m.result.runId === last.runId)) this.post({ type: 'runResult', result: last });
         this.postStateInfo();
         this.readyEmitter.fire();
         return;
@@ -654,7 +658,7 @@ export class InspectorSession implements vscode.Disposable {
           // The progress covers the transfer to the page and its drawing too: it ends when the page has painted.
           const shown = !options.live && this.ready && !this.disposed ? this.whenShown(runId, 60_000) : undefined;
           if (shown) progress.report({ message: 'showing the results…' });
-          this.post({ type: 'runResult', result, ...(timing ? { timing } : {}) });
+          this.post({ type: 'runResult', result, ...(timing ? { timing } : {}), hostMs: performance.now() - startedAt });
           if (!options.live) this.postStateInfo();
           if (shown) await shown;
           // A stop is shown by the page (run-stopped); a notification only when no page is left to show it.

@@ -205,7 +205,14 @@ export type HostMessage =
   /** Layer `done` of `total` finished; `layer` is its name. */
   | { type: 'runProgress'; runId: number; done: number; total: number; layer: string }
   /** The run finished (possibly stopped early at an uncomputable layer: see result.stopped). */
-  | { type: 'runResult'; result: RunResult; /** For a live run: where its time went (the live benchmark reads it). */ timing?: LiveTiming }
+  | {
+      type: 'runResult';
+      result: RunResult;
+      /** For a live run: where its time went (the live benchmark reads it). */
+      timing?: LiveTiming;
+      /** The host's time from the run's start to this message, ms: the page adds its own drawing to say the time "in all". */
+      hostMs?: number;
+    }
   /** The run failed; `message` is one user-facing sentence (an input error names what to fix). */
   | { type: 'runError'; runId: number; message: string; kind: 'input' | 'unsupported' | 'file' | 'internal' }
   /** The run was cancelled by the user (webview Cancel or the notification's Cancel). */

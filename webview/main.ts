@@ -188,7 +188,7 @@ class App {
         return;
       case 'runResult':
         if (this.live.isLive(m.result.runId)) this.onLiveResult(m.result, m.timing);
-        else this.onResult(m.result);
+        else this.onResult(m.result, m.hostMs);
         return;
       case 'runError':
         this.live.ended(m.runId);
@@ -391,19 +391,21 @@ class App {
     if (!running && text) this.status.textContent = text;
   }
 
-  private onResult(result: RunResult): void {
+  private onResult(result: RunResult, hostMs?: number): void {
     const t0 = performance.now();
     const rootEl = this.results.el;
     // First paint: a task posted from the next animation frame runs after that frame's paint. Registered
     // before anything else so that work deferred past the first frame (the chart) is not counted.
-    const startedAt = this.runStartedAt ?? t0;
+    // No start seen and no host span: a result shown again (a restored panel), whose time "in all" is not known here.
+    const startedAt = this.runStartedAt;
     this.runStartedAt = undefined;
     requestAnimationFrame(() =>
       setTimeout(() => {
         const ms = performance.now() - t0;
         rootEl.dataset.firstPaintMs = ms.toFixed(1);
-        // From the Run press to the painted results: reading, the forward pass, the transfer and the drawing.
-        this.shownMs.set(result.runId, performance.now() - startedAt);
+        // From the Run press to the painted results: reading, the forward pass, the transfer and the drawing. A run
+        // started by the host (the palette) reaches a page still loading late, so the host's own span counts too.
+        if (startedAt !== undefined || hostMs !== undefined) this.shownMs.set(result.runId, Math.max(startedAt !== undefined ? performance.now() - startedAt : 0, (hostMs ?? 0) + ms));
         this.status.textContent = this.lastRunText(result);
         post({ type: 'runShown', runId: result.runId });
       }, 0),

@@ -43,6 +43,14 @@ test('pasting what Keras printed for golden a says equal; a wrong value says dif
     const text = frame.locator('[data-testid="compare-text"]');
     const verdict = frame.locator('[data-testid="compare-verdict"]');
 
+    // The time "in all" of a run started from the palette (its page may still be loading) covers the forward pass.
+    const status = frame.locator('[data-testid="run-status"]', { hasText: /in all/ });
+    await status.waitFor({ timeout: 30_000 });
+    const times = (await status.innerText()).match(/([\d.]+) (ms|s) in all \(forward pass ([\d.]+) (ms|s)\)/);
+    assert.ok(times, await status.innerText());
+    const toMs = (v: string, unit: string): number => Number(v) * (unit === 's' ? 1000 : 1);
+    assert.ok(toMs(times[1], times[2]) >= toMs(times[3], times[4]), `in all is at least the forward pass: ${times[0]}`);
+
     // Equal: the printed output of golden a.
     await text.fill(KERAS_PRINTED);
     await frame.locator('[data-testid="compare-button"]').click();
