@@ -240,6 +240,8 @@ class App {
     this.summary = summary;
     this.specs = specs;
     this.notExecutable = notExecutable;
+    // A live result held back for the Results tab belongs to the model as it was; the views are rebuilt below.
+    this.pendingResults = null;
     clear(this.root);
     this.hideError();
     clear(this.headerHost);
