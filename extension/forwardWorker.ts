@@ -1,7 +1,8 @@
 // The worker that runs forward passes, so long runs never block the extension host. One per inspector panel
 // (runSession.ts): it reads the model's bytes once, keeps the loaded document, and runs each request on it.
 // Protocol (the web build's Web Worker speaks the same one; these types are its only definition):
-//   in:  run (a RunRequest; its model bytes only when the worker does not hold `modelKey` yet), window, dispose
+//   in:  run (a RunRequest; its model bytes only when the worker does not hold `modelKey` yet), window, recycle
+//        (buffers of a run the host is done with, transferred back for the next runs' arrays), dispose
 //   out: progress* then result or error for a run; window or windowError for a window.
 // Cancel = the host terminates this worker; the session starts a fresh one for the next run.
 
@@ -11,6 +12,7 @@ import { budgetBytes } from './keras/limits';
 import type { ModelDocument } from './keras/model';
 import type { RunResult } from './protocol';
 import { streamedTraceKeeper } from './traceKeeper';
+import { giveBack, letGo, recycledStats } from './keras/recycledBuffers';
 
 /** A request as posted to the worker: the model's bytes (and config) are left out once the worker holds its model. */
 export type WorkerRunRequest = Omit<RunRequest, 'model' | 'config'> & Partial<Pick<RunRequest, 'model' | 'config'>>;
@@ -39,11 +41,20 @@ export interface TraceKeeper<K = unknown> {
 export type WorkerIn =
   | { type: 'run'; request: WorkerRunRequest; /** Names the model: the worker keeps the document read for it. */ modelKey?: string }
   | { type: 'window'; id: number; request: TraceWindowRequest }
+  | { type: 'recycle'; /** Transferred: the host holds no view of them any more. */ buffers: ArrayBuffer[] }
   | { type: 'dispose' };
 
 export type WorkerOut =
   | { type: 'progress'; runId: number; done: number; total: number; layer: string }
-  | { type: 'result'; result: RunResult; /** performance.timeOrigin + now() when the worker got the request and when it posted the result. */ receivedAt: number; postedAt: number }
+  | {
+      type: 'result';
+      result: RunResult;
+      /** performance.timeOrigin + now() when the worker got the request and when it posted the result. */
+      receivedAt: number;
+      postedAt: number;
+      /** Bytes of this run's arrays that went on buffers handed back by the host rather than fresh memory. */
+      reusedBytes: number;
+    }
   | { type: 'error'; runId: number; message: string; kind: RunErrorKind; detail?: string }
   | { type: 'window'; id: number; value: unknown }
   | { type: 'windowError'; id: number; message: string };
@@ -80,12 +91,13 @@ export function createForwardHandler(post: PostOut): (msg: WorkerIn) => void {
       } else if (held && held.key === modelKey) doc = held.doc;
       else throw new RunFailure('The forward pass lost its model; run again.', 'internal', `worker holds ${held?.key ?? 'no model'}, asked for ${modelKey}`);
       const full: RunRequest = { ...request, model: request.model ?? { name: '', bytes: new Uint8Array(0) } };
+      const reusedBefore = recycledStats().reusedBytes;
       const result = await executeRun(full, { document: doc, onProgress: (done, total, layer) => post({ type: 'progress', runId: request.runId, done, total, layer }) });
       kept = keeper ? { runId: result.runId, value: keeper.keep(result) } : undefined;
       // The step weights may share buffers with the held document's weights: they are copied, everything else moves.
       const own = new Set(transferables(result.recurrentWeights));
       const transfer = held ? transferables({ ...result, recurrentWeights: [] }).filter((b) => !own.has(b)) : transferables(result);
-      post({ type: 'result', result, receivedAt, postedAt: wallNow() }, transfer);
+      post({ type: 'result', result, receivedAt, postedAt: wallNow(), reusedBytes: recycledStats().reusedBytes - reusedBefore }, transfer);
     } catch (e) {
       const f = classify(e);
       post({ type: 'error', runId: request.runId, message: f.message, kind: f.kind, ...(f.detail !== undefined ? { detail: f.detail } : {}) });
@@ -116,9 +128,13 @@ export function createForwardHandler(post: PostOut): (msg: WorkerIn) => void {
       case 'window':
         window(msg.id, msg.request);
         return;
+      case 'recycle':
+        if (Array.isArray(msg.buffers)) giveBack(msg.buffers);
+        return;
       case 'dispose':
         held = undefined;
         kept = undefined;
+        letGo();
         return;
     }
   };
@@ -132,6 +148,6 @@ if (port) {
   const handle = createForwardHandler((m, transfer = []) => port.postMessage(m, transfer));
   // The same thread also serves model reading (summaryWorker.ts): each module answers only its own message types.
   port.on('message', (msg: WorkerIn | { type?: unknown }) => {
-    if (msg && (msg.type === 'run' || msg.type === 'window' || msg.type === 'dispose')) handle(msg as WorkerIn);
+    if (msg && (msg.type === 'run' || msg.type === 'window' || msg.type === 'recycle' || msg.type === 'dispose')) handle(msg as WorkerIn);
   });
 }

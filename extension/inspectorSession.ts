@@ -74,6 +74,8 @@ export interface RunOptions {
   /** Wall-clock times of the edit in the page and of its arrival here, for the live benchmark. */
   editAt?: number;
   hostReceivedAt?: number;
+  /** Started by the page (Run, a live edit): the result is handed to no caller, so it may be recycled once replaced. */
+  fromPage?: boolean;
 }
 
 export interface SessionDeps {
@@ -156,6 +158,10 @@ export class InspectorSession implements vscode.Disposable {
   private readonly pickedFiles = new Set<string>();
   /** The latest finished run, re-sent when the webview reloads (hidden tabs lose their page). */
   lastResult?: RunResult;
+  /** Runs the page started: their results went only to the page, so once replaced nothing here reads them. */
+  private readonly pageResults = new WeakSet<RunResult>();
+  /** Exports in progress (they read a run across awaits). */
+  private exporting = 0;
   /** The stateful layers' last states and which run left them: the next run may continue from them, as Keras does between predict calls. */
   lastState?: { states: LayerStates[]; origin: string };
   /** Names of the stateful layers, known once a run has reported their states. */
@@ -287,7 +293,7 @@ export class InspectorSession implements vscode.Disposable {
           this.post({ type: 'runError', runId: 0, message: refused, kind: 'input' });
           return;
         }
-        void this.run(msg.input, { continueState: msg.continueState === true, ...(msg.live ? { live: true, hostReceivedAt: wallNow(), ...(msg.editAt !== undefined ? { editAt: msg.editAt } : {}) } : {}) });
+        void this.run(msg.input, { fromPage: true, continueState: msg.continueState === true, ...(msg.live ? { live: true, hostReceivedAt: wallNow(), ...(msg.editAt !== undefined ? { editAt: msg.editAt } : {}) } : {}) });
         return;
       }
       case 'resetState':
@@ -460,6 +466,16 @@ export class InspectorSession implements vscode.Disposable {
 
   /** Saves an export; `target` skips the save dialog (tests, scripted use). */
   async export(req: ExportRequest, target?: vscode.Uri): Promise<ExportResult> {
+    // While an export waits on its dialog or its writes, no run it may be reading is handed back (retire).
+    this.exporting++;
+    try {
+      return await this.exportRun(req, target);
+    } finally {
+      this.exporting--;
+    }
+  }
+
+  private async exportRun(req: ExportRequest, target?: vscode.Uri): Promise<ExportResult> {
     const stem = uriBaseName(this.uri).replace(/(\.weights)?\.(h5|keras|hdf5)$/i, '');
     const run = req.runId === undefined || req.runId === this.lastResult?.runId ? this.lastResult : undefined;
     let bytes: Uint8Array;
@@ -569,10 +585,27 @@ export class InspectorSession implements vscode.Disposable {
     return !!this.current;
   }
 
+  /** Bytes of the last run's output and trace that reused memory handed back by retire() (0 on fresh memory). */
+  get reusedBytes(): number {
+    return this.runs?.lastReusedBytes ?? 0;
+  }
+
   /** Forgets the stateful layers' last state (Keras's reset_states()): the next run starts from zeros. */
   resetState(): void {
     this.lastState = undefined;
     this.postStateInfo();
+  }
+
+  /**
+   * Hands a replaced run's buffers back to the panel's worker, so the next run's output and trace reuse memory that is
+   * already mapped (keras/recycledBuffers.ts). Only a run the page started (no caller holds its result), not waiting
+   * in the queue for the page, and with no export in progress; any other is left to the garbage collector.
+   */
+  private retire(old: RunResult): void {
+    if (!this.runs || !this.pageResults.has(old) || this.exporting > 0) return;
+    if (this.queue.some(({ msg }) => msg.type === 'runResult' && msg.result === old)) return;
+    this.pageResults.delete(old);
+    this.runs.recycle(old);
   }
 
   private postStateInfo(): void {
@@ -645,8 +678,11 @@ export class InspectorSession implements vscode.Disposable {
           );
           // The page shows the stop's sentence; one line of at most 300 characters, whatever the file's names are.
           if (result.stopped) result.stopped = { ...result.stopped, message: oneSentence(inVsCodeWords(result.stopped.message)) };
+          const replaced = this.lastResult;
           this.lastResult = result;
           this.lastError = undefined;
+          if (options.fromPage) this.pageResults.add(result);
+          if (replaced) this.retire(replaced);
           // A run that reached every stateful layer leaves their states for the next one; a stopped run keeps the old.
           // A live run recomputes what the next run would give: it starts from the kept state and leaves it as it is.
           if (result.finalStates?.length && !result.stopped && !options.live) {

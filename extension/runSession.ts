@@ -4,7 +4,8 @@
 // No `vscode`: the web build passes its own WorkerFactory (a Web Worker with the same protocol).
 
 import { CancelledError } from './keras/errors';
-import { RunFailure, type RunRequest } from './runJob';
+import { RunFailure, transferables, type RunRequest } from './runJob';
+import { MIN_RECYCLED_BYTES } from './keras/recycledBuffers';
 import type { RunResult } from './protocol';
 import type { ForwardWorker, RunHooks, WorkerFactory } from './forwardRunner';
 import type { TraceWindowRequest, WorkerOut, WorkerRunRequest } from './forwardWorker';
@@ -42,6 +43,8 @@ export class RunSession {
   private disposed = false;
   /** Times of the last finished run inside the worker. */
   lastTiming: WorkerTiming | undefined;
+  /** Bytes of the last run's arrays that reused buffers handed back with recycle() rather than fresh memory. */
+  lastReusedBytes = 0;
 
   constructor(private readonly factory: WorkerFactory) {}
 
@@ -104,6 +107,17 @@ export class RunSession {
     });
   }
 
+  /**
+   * Hands a finished run's output and trace buffers back to the worker, which lends them to the next runs' arrays
+   * (keras/recycledBuffers.ts). They are transferred: every view of them here becomes empty, so call it only for a
+   * run nothing reads any more. Its inputs and final states (kept for a stateful continue) stay.
+   */
+  recycle(result: RunResult): void {
+    if (this.disposed || !this.worker) return;
+    const buffers = recyclableBuffers(result);
+    if (buffers.length) this.worker.post({ type: 'recycle', buffers }, buffers);
+  }
+
   /** Ends the worker; later runs are refused. */
   dispose(): void {
     if (this.disposed) return;
@@ -142,6 +156,7 @@ export class RunSession {
         if (!p || p.runId !== m.result.runId) return;
         this.pending = undefined;
         this.lastTiming = { receivedAt: m.receivedAt, postedAt: m.postedAt };
+        this.lastReusedBytes = m.reusedBytes ?? 0;
         p.resolve(m.result);
         return;
       }
@@ -178,6 +193,12 @@ export class RunSession {
     for (const [, p] of this.windows) p.reject(new RunFailure('That run is no longer kept; run the forward pass again.', 'input'));
     this.windows.clear();
   }
+}
+
+/** The whole buffers of a run's layer outputs and traces worth reusing, less any its inputs or final states share. */
+export function recyclableBuffers(result: RunResult): ArrayBuffer[] {
+  const kept = new Set(transferables([result.inputs, result.finalStates ?? [], result.recurrentWeights]));
+  return transferables([result.outputs, result.layers, result.traces]).filter((b) => !kept.has(b) && b.byteLength >= MIN_RECYCLED_BYTES);
 }
 
 /** The buffer of `bytes` when the view covers all of it (then it can be transferred), else nothing. */

@@ -1,5 +1,5 @@
 // The web build's Web Worker (dist/web/worker.js): forward passes and model summaries off the web extension host's
-// thread, speaking the same messages as the Node worker thread (forwardWorker.ts: run, window, dispose; summaryWorker.ts:
+// thread, speaking the same messages as the Node worker thread (forwardWorker.ts: run, window, recycle, dispose; summaryWorker.ts:
 // summarize). Its handlers are those modules' own; only the transport differs (postMessage on the worker's global).
 
 import { createForwardHandler, type WorkerIn, type WorkerOut } from '../forwardWorker';
@@ -18,7 +18,7 @@ const forward = createForwardHandler(post);
 scope.addEventListener('message', (e) => {
   const msg = e.data as WorkerIn | SummaryIn | { type?: unknown } | null;
   if (!msg || typeof msg !== 'object') return;
-  if (msg.type === 'run' || msg.type === 'window' || msg.type === 'dispose') forward(msg as WorkerIn);
+  if (msg.type === 'run' || msg.type === 'window' || msg.type === 'recycle' || msg.type === 'dispose') forward(msg as WorkerIn);
   else if (msg.type === 'summarize') {
     const s = msg as SummaryIn;
     void summarizeFile(s.model, s.config).then((out) => post({ ...out, id: s.id }));

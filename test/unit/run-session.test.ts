@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { CancelledError } from '../../extension/keras/errors';
 import { RunFailure } from '../../extension/runJob';
 import { nodeWorkerFactory, type ForwardWorker, type WorkerFactory } from '../../extension/forwardRunner';
-import { RunSession } from '../../extension/runSession';
+import { RunSession, recyclableBuffers } from '../../extension/runSession';
+import { mulberry32 } from '../../extension/keras/inputs';
 import type { WorkerIn } from '../../extension/forwardWorker';
 import { modelBytes } from './helpers/modelBytes';
 
@@ -137,4 +138,57 @@ test('an input error is one sentence and the session keeps working; a window wit
 
 test('the sunspot model used by the cancel test exists', () => {
   assert.ok(existsSync(path.join(models, 'sunspot-rnn.h5')));
+});
+
+test('a run handed back with recycle() lends its buffers to the next run: the same numbers on memory already mapped, and nothing the host keeps is taken', async () => {
+  const session = new RunSession(real);
+  try {
+    const key = 'b#recycle';
+    const readModel = async () => ({ model: modelBytes(fileB) });
+    // N = 512 samples of golden b's 10 × 3 input: each trace quantity is 512·10·5 float32 = 100 KB, above the 64 KB floor.
+    const rnd = mulberry32(11);
+    const x = Array.from({ length: 512 }, () => Array.from({ length: 10 }, () => Array.from({ length: 3 }, () => 2 * rnd() - 1)));
+    x[0] = caseB.input[0]; // sample 0 is golden b's input, whose output Keras printed
+    const first = await session.run({ runId: 1, input: tensorOf(x) }, { modelKey: key, readModel });
+    const second = await session.run({ runId: 2, input: tensorOf(x) }, { modelKey: key, readModel });
+    assert.equal(session.lastReusedBytes, 0, 'nothing was handed back yet');
+    const snapshot = (r: typeof first) => ({ out: Array.from(r.outputs[0].data), trace: Object.fromEntries(Object.entries(r.traces[0].values).map(([k, v]) => [k, Array.from(v)])) });
+    const want = snapshot(second);
+    const inputBefore = Array.from(first.inputs[0].data);
+    const handed = recyclableBuffers(first);
+    assert.ok(handed.length >= 2, `h and the pre-activation go back (${handed.length} buffers)`);
+    session.recycle(first);
+    // Transferred: the host's views of the handed-back run are empty now; its input stays.
+    assert.equal(first.traces[0].values.h.length, 0);
+    assert.deepEqual(Array.from(first.inputs[0].data), inputBefore);
+    const third = await session.run({ runId: 3, input: tensorOf(x) }, { modelKey: key, readModel });
+    const traceBytes = Object.values(third.traces[0].values).reduce((n, v) => n + v.byteLength, 0);
+    assert.ok(session.lastReusedBytes >= traceBytes, `the third run's trace (${traceBytes} bytes) reused handed-back buffers (${session.lastReusedBytes} bytes)`);
+    // Bit for bit the run before (reused buffers start zeroed, as fresh ones do), and sample 0 is still Keras's output.
+    assert.deepEqual(snapshot(third), want);
+    caseB.keras_output[0].forEach((v, k) => assert.ok(Math.abs(third.outputs[0].data[k] - v) < 1e-5, `output ${k}: ${third.outputs[0].data[k]} vs Keras ${v}`));
+  } finally {
+    session.dispose();
+  }
+});
+
+test('recyclableBuffers leaves out the buffers a run shares with its inputs and final states', () => {
+  const input = new Float64Array(20_000);
+  const state = new Float64Array(20_000);
+  const seq = new Float64Array(20_000);
+  const h = new Float32Array(20_000);
+  const result = {
+    runId: 1,
+    inputs: [{ shape: [1, 20_000], data: input }],
+    inputLabel: '',
+    // An identity layer's output is its input's buffer; a return_state output can be the state kept for continuing.
+    outputs: [{ shape: [1, 20_000], data: input }, { shape: [1, 20_000], data: seq }, { shape: [1, 20_000], data: state }],
+    layers: [],
+    traces: [{ values: { h, small: new Float32Array(8) } }],
+    recurrentWeights: [],
+    finalStates: [{ layer: 'rnn', states: [{ shape: [1, 20_000], data: state }] }],
+    elapsedMs: 0,
+  } as unknown as Parameters<typeof recyclableBuffers>[0];
+  const got = recyclableBuffers(result);
+  assert.deepEqual(new Set(got), new Set([seq.buffer, h.buffer]));
 });

@@ -25,6 +25,7 @@ import type {
 } from './types';
 import { showName } from '../safeText';
 import { StreamedRecording } from '../traceStore';
+import { float32Array, float64Array } from '../recycledBuffers';
 
 export type CellName = string;
 
@@ -489,7 +490,8 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
   // stateful=True: the file holds no state, so a first run starts from zeros like a freshly reset layer; a later run
   // continues only when the caller passes the states of the run before (forward.ts initialStates).
 
-  const sequence = opts.returnSequences ? new Float64Array(N * T * M) : null;
+  // Output and trace arrays on buffers an earlier run handed back, when there are any (recycledBuffers.ts).
+  const sequence = opts.returnSequences ? float64Array(N * T * M) : null;
   const last = new Float64Array(N * M);
   let trace: RecurrentTrace | undefined;
   let gates: Float32Array[] | null = null;
@@ -500,10 +502,10 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
     const streamed = ctx.traceStore !== undefined;
     const size = streamed ? 0 : T * N * M;
     // Each trace array in its own ArrayBuffer, so a worker can transfer it whole.
-    const values: RecurrentTrace['values'] = { h: new Float32Array(size) };
+    const values: RecurrentTrace['values'] = { h: float32Array(size) };
     stateKeys = cell.description.quantities.filter((q) => q.role === 'state').map((q) => q.key);
     if (stateKeys[0] !== 'h' || stateKeys.length !== S) throw new Error(`the ${cell.name} cell describes states [${stateKeys.join(', ')}] but keeps ${S}, h first`);
-    for (const k of stateKeys) values[k] ??= new Float32Array(size);
+    for (const k of stateKeys) values[k] ??= float32Array(size);
     trace = {
       layer: name,
       ...(spec.direction ? { direction: spec.direction } : {}),
@@ -517,7 +519,7 @@ export async function runRecurrent(cell: Cell, x: Tensor, opts: RnnOptions, spec
       ...(isMasked ? { masked: new Uint8Array(T * N) } : {}),
       values,
     };
-    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = new Float32Array(size)));
+    if (ctx.traceGates !== false) gates = cell.gates.map((g) => (values[g] = float32Array(size)));
     if (ctx.traceStore) {
       // One step's gates of every sample, reused; the recording keeps every K-th step of them.
       if (gates) gates = gates.map(() => new Float32Array(N * M));

@@ -291,6 +291,34 @@ suite('Keras RNN Inspector extension', function () {
     await waitFor('runResult posted', () => entry.session.sent.includes('runResult'), 30_000);
   });
 
+  test('runs the page starts reuse the memory of the run before last; a result a command returned is never taken back', async function () {
+    if (!(await recurrentReady())) skipWhy(this);
+    const c = goldenCase('b_simplernn5_tanh');
+    const uri = sample('b_simplernn5_tanh.h5');
+    // A command's result belongs to its caller: it must stay readable whatever runs after it.
+    const byCommand = (await vscode.commands.executeCommand('kerasRnnInspector.runForward', uri, { input: { kind: 'text', text: JSON.stringify(c.input) } })) as RunOutcome;
+    const session = api.panels.get(uri)!.session;
+    await waitFor('page ready', () => session.isReady, 30_000);
+    const deliver = (m: unknown) => (session as unknown as { onMessage(m: unknown): Promise<void> }).onMessage(m);
+    // N = 512 samples (sample 0 is Keras's input): each trace quantity is 100 KB, worth recycling.
+    const x = Array.from({ length: 512 }, (_, n) => (n === 0 ? c.input[0] : c.input[0].map((row) => row.map((v) => v * Math.cos(n)))));
+    const input = { kind: 'tensors', tensors: [{ shape: [512, 10, 3], data: Float64Array.from(x.flat(2)) }] };
+    const reused: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const before = session.lastResult?.runId;
+      await deliver({ type: 'run', input });
+      await waitFor(`page run ${k + 1}`, () => !session.running && session.lastResult?.runId !== before, 60_000);
+      reused.push(session.reusedBytes);
+    }
+    const last = session.lastResult!;
+    const traceBytes = Object.values(last.traces[0].values).reduce((n, v) => n + v.byteLength, 0);
+    assert.equal(reused[0], 0, 'the first page run found nothing handed back');
+    assert.ok(reused[2] >= traceBytes, `the third page run reused ${reused[2]} bytes for its ${traceBytes}-byte trace`);
+    c.keras_output[0].forEach((v, k) => assert.ok(Math.abs(last.outputs[0].data[k] - v) < 1e-6, `sample 0, y[${k}] = ${last.outputs[0].data[k]}, Keras ${v}`));
+    assert.equal(byCommand.result!.traces[0].values.h.length, 10 * 5, "the command's result keeps its trace");
+    c.keras_output[0].forEach((v, k) => assert.ok(Math.abs(byCommand.result!.outputs[0].data[k] - v) < 1e-6));
+  });
+
   test('Run Forward Pass with a ramp on golden a is the notebook x = [1, 2, 3]: Keras -3.068111', async function () {
     if (!(await recurrentReady())) skipWhy(this);
     const out = (await vscode.commands.executeCommand('kerasRnnInspector.runForward', sample('a_simplernn2_linear.keras'), { input: { kind: 'ramp' } })) as RunOutcome;
