@@ -2,7 +2,7 @@
 the gates), so bench/forward.ts can time it beside our loop and TensorFlow.js on the same weights.
 
 Usage (bench/forward.ts does this): python3 bench/forward_numpy.py SPEC.json
-SPEC: {"cell": "SimpleRNN"|"LSTM"|"GRU", "D", "M", "T", "runs", "dir"}; dir holds x.f32 (T, D), kernel.f32 (D, G*M),
+SPEC: {"cell": "SimpleRNN"|"LSTM"|"GRU", "D", "M", "T", "runs", "warmup", "dir"}; dir holds x.f32 (T, D), kernel.f32 (D, G*M),
 recurrent.f32 (M, G*M), bias.f32 (G*M) as raw little-endian float32. Prints one JSON line with per-dtype timings and
 writes each dtype's h sequence to dir/h_<dtype>.f64 for the agreement check. Also reports the BLAS library loaded,
 OpenBLAS's chosen kernel (core type) and threads, and this process's peak RSS.
@@ -117,7 +117,8 @@ def main():
     result = {"numpy": np.__version__}
     for dtype in ("float32", "float64"):
         a = {k: v.astype(dtype) for k, v in raw.items()}
-        fn(a["x"], a["W"], a["U"], a["b"], M)  # warm-up
+        for _ in range(spec.get("warmup", 1)):
+            fn(a["x"], a["W"], a["U"], a["b"], M)  # warm-up
         times, cpu = [], []
         for _ in range(runs):
             t0, c0 = time.perf_counter(), time.process_time()
