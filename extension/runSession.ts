@@ -115,7 +115,12 @@ export class RunSession {
   recycle(result: RunResult): void {
     if (this.disposed || !this.worker) return;
     const buffers = recyclableBuffers(result);
-    if (buffers.length) this.worker.post({ type: 'recycle', buffers }, buffers);
+    if (!buffers.length) return;
+    try {
+      this.worker.post({ type: 'recycle', buffers }, buffers);
+    } catch {
+      // Reuse is only an optimization: a buffer that cannot move is left to the garbage collector.
+    }
   }
 
   /** Ends the worker; later runs are refused. */
